@@ -1,0 +1,163 @@
+# paddock: per-user namespaces and cgroups for every login.
+#
+#   make            build pam_paddock.so and paddock into build/
+#   make deps       install build and test dependencies (apt-get, only if missing)
+#   make check      deps + build + the whole test suite
+#   make demo       deps + build + a real isolated login, shown side by side
+#   make bench      benchmarks (root), writes tests/bench/RESULTS.md
+#   make install    DESTDIR PREFIX SYSCONFDIR PAMDIR
+#   make fuzz       libFuzzer run over the policy parser (FUZZ_SECONDS)
+
+CC       ?= cc
+PKGS     := pam libcap audit inih libsystemd
+PREFIX   ?= /usr
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+PAMDIR   ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)/security
+DESTDIR  ?=
+FUZZ_SECONDS ?= 60
+
+B := build
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security \
+	-Wmissing-prototypes -Wstrict-prototypes -Wvla -Wpointer-arith \
+	-Wcast-qual -Wwrite-strings -Wundef -Wnull-dereference \
+	-Wimplicit-fallthrough -Wno-unused-parameter \
+	-Wno-format-truncation  # snprintf cuts bounded messages on purpose
+HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
+	-D_FORTIFY_SOURCE=2 -fno-strict-aliasing -fno-common
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(HARDEN) -fPIC -fvisibility=hidden \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDHARDEN := -Wl,-z,relro,-z,now,-z,defs -Wl,--as-needed
+LIBS_CONF := $(shell pkg-config --libs inih 2>/dev/null)
+LIBS_ALL  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CONF_SRC   := $(wildcard conf/*.c)
+ENGINE_SRC := $(filter-out pam_module/pam_paddock.c,$(wildcard pam_module/*.c))
+SHELL_SRC  := $(wildcard shell/*.c)
+CONF_OBJ   := $(CONF_SRC:%.c=$(B)/%.o)
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/%.o)
+SHELL_OBJ  := $(SHELL_SRC:%.c=$(B)/%.o)
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+PAMTEST_SRC := $(wildcard tests/pam/*.c)
+PAMTEST_BIN := $(PAMTEST_SRC:tests/pam/%.c=$(B)/tests/%)
+ROOTTEST_SRC := $(wildcard tests/root/*.c)
+ROOTTEST_BIN := $(ROOTTEST_SRC:tests/root/%.c=$(B)/tests/root/%)
+
+.PHONY: all deps check demo bench install uninstall fuzz format lint clean man-lint
+
+all: $(B)/pam_paddock.so $(B)/paddock $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN)
+
+$(B)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libpaddock-conf.a: $(CONF_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/libpaddock-engine.a: $(ENGINE_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/pam_paddock.so: $(B)/pam_module/pam_paddock.o $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a pam_module/pam_paddock.map
+	$(CC) -shared $(ALL_CFLAGS) $(LDHARDEN) -Wl,--version-script=pam_module/pam_paddock.map \
+		-o $@ $(B)/pam_module/pam_paddock.o $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
+
+$(B)/paddock: $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
+	$(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) -o $@ $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
+
+$(B)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
+
+$(B)/tests/root/%: tests/root/%.c tests/unit/tap.h $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
+
+$(B)/tests/%: tests/pam/%.c tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(shell pkg-config --libs pam) -ldl
+
+# Every package the build, the tests, the demo and lint use.  Installed only
+# when one is missing, so a prepared machine makes no network call.
+DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev \
+	libsystemd-dev libpam-modules pamtester openssh-server openssh-client \
+	iproute2 util-linux procps passwd login strace python3 mandoc clang \
+	libclang-rt-14-dev clang-format cppcheck socat
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	else \
+		echo "make deps: all dependencies present"; \
+	fi
+
+check: deps
+	$(MAKE) all
+	tests/run
+
+demo: deps
+	$(MAKE) all
+	tests/demo.sh
+
+bench: deps
+	$(MAKE) all
+	tests/bench/run
+
+install: $(B)/pam_paddock.so $(B)/paddock
+	install -d -m 0755 $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/security/paddock.d
+	install -m 0644 $(B)/pam_paddock.so $(DESTDIR)$(PAMDIR)/pam_paddock.so
+	install -m 0755 $(B)/paddock $(DESTDIR)$(SBINDIR)/paddock
+	install -m 0644 man/paddock.conf.5 $(DESTDIR)$(MANDIR)/man5/paddock.conf.5
+	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf ]; then \
+		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf"; \
+	else \
+		install -m 0644 conf/paddock.conf $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_paddock.so $(DESTDIR)$(SBINDIR)/paddock \
+		$(DESTDIR)$(MANDIR)/man5/paddock.conf.5 $(DESTDIR)$(MANDIR)/man8/paddock.8 \
+		$(DESTDIR)$(MANDIR)/man8/pam_paddock.8
+	@echo "left $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf in place (your policy)"
+
+$(B)/fuzz-policy: tests/fuzz/fuzz-policy.c $(CONF_SRC) $(wildcard conf/*.h)
+	@mkdir -p $(B)
+	clang -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ tests/fuzz/fuzz-policy.c $(CONF_SRC) $(LIBS_CONF)
+
+fuzz: $(B)/fuzz-policy
+	@mkdir -p $(B)/fuzz-corpus
+	cp -f tests/fuzz/corpus/* $(B)/fuzz-corpus/ 2>/dev/null || true
+	$(B)/fuzz-policy -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -detect_leaks=1 \
+		-dict=tests/fuzz/policy.dict $(B)/fuzz-corpus
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+lint: man-lint
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem --inline-suppr -I conf -I pam_module \
+		conf pam_module shell
+	@for f in $$(git ls-files '*.c' '*.h'); do \
+		clang-format --dry-run --Werror "$$f" >/dev/null 2>&1 || { echo "lint: $$f is not clang-formatted (make format)"; exit 1; }; \
+	done
+
+man-lint:
+	@for m in man/*.[0-9]; do \
+		out=$$(mandoc -Tlint -W warning "$$m" 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	done
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "identity.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+
+/* getpwnam_r/getgrgid_r with a growing buffer. */
+static int grow(char **buf, size_t *len)
+{
+	char *n;
+
+	if (*len > (1u << 20))
+		return -ERANGE;
+	*len = *len ? *len * 2 : 4096;
+	n = realloc(*buf, *len);
+	if (!n)
+		return -ENOMEM;
+	*buf = n;
+	return 0;
+}
+
+static int group_name(gid_t gid, char **ret)
+{
+	_cleanup_(freep) char *buf = NULL;
+	struct group gr, *res = NULL;
+	size_t len = 0;
+	int r;
+
+	for (;;) {
+		r = grow(&buf, &len);
+		if (r < 0)
+			return r;
+		r = getgrgid_r(gid, &gr, buf, len, &res);
+		if (r != ERANGE)
+			break;
+	}
+	if (r != 0)
+		return -r;
+	if (!res)
+		return -ENOENT;
+	*ret = strdup(gr.gr_name);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int identity_lookup(const char *user, Identity *ret)
+{
+	_cleanup_(freep) char *buf = NULL;
+	_cleanup_(freep) gid_t *gids = NULL;
+	struct passwd pw, *res = NULL;
+	Identity id = { 0 };
+	size_t len = 0;
+	int ngroups = 64, r;
+
+	for (;;) {
+		r = grow(&buf, &len);
+		if (r < 0)
+			return r;
+		r = getpwnam_r(user, &pw, buf, len, &res);
+		if (r != ERANGE)
+			break;
+	}
+	if (r != 0)
+		return -r;
+	if (!res)
+		return -ENOENT;
+
+	id.user = strdup(pw.pw_name);
+	id.home = strdup(pw.pw_dir ? pw.pw_dir : "/");
+	id.login_shell = strdup(pw.pw_shell ? pw.pw_shell : "");
+	id.uid = pw.pw_uid;
+	id.gid = pw.pw_gid;
+	if (!id.user || !id.home || !id.login_shell) {
+		identity_done(&id);
+		return -ENOMEM;
+	}
+
+	for (;;) {
+		int n = ngroups;
+		gid_t *g = realloc(gids, sizeof(gid_t) * (size_t)n);
+
+		if (!g) {
+			identity_done(&id);
+			return -ENOMEM;
+		}
+		gids = g;
+		if (getgrouplist(id.user, id.gid, gids, &n) >= 0) {
+			ngroups = n;
+			break;
+		}
+		if (n <= ngroups || n > 65536) {
+			identity_done(&id);
+			return -E2BIG;
+		}
+		ngroups = n;
+	}
+
+	id.groups = calloc((size_t)ngroups + 1, sizeof(char *));
+	if (!id.groups) {
+		identity_done(&id);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < ngroups; i++) {
+		r = group_name(gids[i], &id.groups[id.n_groups]);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0) {
+			identity_done(&id);
+			return r;
+		}
+		id.n_groups++;
+	}
+	*ret = id;
+	ret->policy = (PolicyIdentity){
+		.user = ret->user,
+		.uid = ret->uid,
+		.groups = (const char *const *)ret->groups,
+		.n_groups = ret->n_groups,
+	};
+	return 0;
+}
+
+void identity_done(Identity *id)
+{
+	free(id->user);
+	free(id->home);
+	free(id->login_shell);
+	for (size_t i = 0; id->groups && i < id->n_groups; i++)
+		free(id->groups[i]);
+	free(id->groups);
+	memset(id, 0, sizeof(*id));
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cgroupfs manager for cgroup v1 and hybrid hosts: the user's cgroup exists
+ * once in each of the memory, cpu and pids hierarchies mounted below
+ * /sys/fs/cgroup, as PARENT/user-UID, with the v1 file names.  v1 has no
+ * "no internal processes" rule, but the layout is the v2 one (processes only
+ * in user-UID and reaper leaves) so both managers behave the same.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "../conf/units.h"
+#include "cgroup-fs.h"
+#include "cgroup.h"
+
+enum { V1_MEMORY, V1_CPU, V1_PIDS, V1_N };
+
+static const char *const names_memory[] = { "memory", NULL };
+/* cpu is often co-mounted with cpuacct; "cpu" is then a symlink, which is skipped. */
+static const char *const names_cpu[] = { "cpu", "cpu,cpuacct", "cpuacct,cpu", NULL };
+static const char *const names_pids[] = { "pids", NULL };
+static const char *const *const v1_names[V1_N] = {
+	[V1_MEMORY] = names_memory,
+	[V1_CPU] = names_cpu,
+	[V1_PIDS] = names_pids,
+};
+
+/* One walk per hierarchy, for _cleanup_. */
+typedef struct V1Walks {
+	CgWalk w[V1_N];
+} V1Walks;
+
+static void v1_walks_done(V1Walks *s)
+{
+	for (size_t i = 0; i < V1_N; i++)
+		cg_walk_done(&s->w[i]);
+}
+
+static void v1_walks_rollback(V1Walks *s)
+{
+	for (size_t i = 0; i < V1_N; i++)
+		cg_walk_rollback(&s->w[i]);
+}
+
+/* Open (or create) parent, and leaf below it when leaf is set, in every hierarchy. */
+static int v1_open(V1Walks *s, const char *parent, const char *leaf, bool create)
+{
+	int r;
+
+	for (size_t i = 0; i < V1_N; i++) {
+		r = cg_walk_open_root(&s->w[i], v1_names[i], CGROUP_SUPER_MAGIC);
+		if (r < 0)
+			return r;
+		r = cg_walk_path(&s->w[i], parent, create);
+		if (r < 0)
+			return r;
+		if (leaf) {
+			r = cg_walk_down(&s->w[i], leaf, create);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int v1_set_memory(int fd, const CgroupLimits *l)
+{
+	char limit[32], memsw[32], soft[32];
+	uint64_t cur, total;
+	bool has_memsw;
+	int r;
+
+	cg_limit_str(l->memory_max, "-1", limit, sizeof(limit));
+	/*
+	 * v1 has no swap-only limit: memory.memsw.limit_in_bytes caps memory
+	 * plus swap, so memory_swap_max becomes memory_max + memory_swap_max.
+	 * The file exists only when the kernel accounts swap (swapaccount=1);
+	 * without it v1 cannot cap swap at all and the write is skipped.
+	 */
+	has_memsw = faccessat(fd, "memory.memsw.limit_in_bytes", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (l->memory_max == UNITS_MAX || l->memory_swap_max == UNITS_MAX ||
+	    __builtin_add_overflow(l->memory_max, l->memory_swap_max, &total))
+		total = UNITS_MAX;
+	cg_limit_str(total, "-1", memsw, sizeof(memsw));
+
+	r = cg_read_u64(fd, "memory.limit_in_bytes", &cur);
+	if (r < 0)
+		return r;
+	/*
+	 * The kernel refuses any write that would leave limit_in_bytes above
+	 * memsw.limit_in_bytes: raise memsw first when the limit goes up, lower
+	 * the limit first when it goes down.
+	 */
+	if (has_memsw && l->memory_max > cur) {
+		r = cg_write(fd, "memory.memsw.limit_in_bytes", memsw);
+		if (r >= 0)
+			r = cg_write(fd, "memory.limit_in_bytes", limit);
+	} else {
+		r = cg_write(fd, "memory.limit_in_bytes", limit);
+		if (r >= 0 && has_memsw)
+			r = cg_write(fd, "memory.memsw.limit_in_bytes", memsw);
+	}
+	if (r < 0)
+		return r;
+
+	/*
+	 * memory_high approximated by the soft limit: v1 has no throttling
+	 * threshold.  The soft limit only makes the group the first target of
+	 * reclaim when the whole machine runs short of memory; it neither
+	 * throttles nor caps the group on an idle machine.
+	 */
+	r = cg_write(fd, "memory.soft_limit_in_bytes",
+		     cg_limit_str(l->memory_high, "-1", soft, sizeof(soft)));
+	/* PREEMPT_RT kernels refuse soft limits; with memory_high = max nothing was asked. */
+	if (r == -EOPNOTSUPP && l->memory_high == UNITS_MAX)
+		r = 0;
+	return r;
+}
+
+static int v1_set_cpu(int fd, const CgroupLimits *l)
+{
+	char buf[32];
+	uint64_t quota, shares;
+	int r;
+
+	r = cg_cpu_quota_us(l->cpu_quota, &quota);
+	if (r < 0)
+		return r;
+	snprintf(buf, sizeof(buf), "%d", CG_CPU_PERIOD_US);
+	r = cg_write(fd, "cpu.cfs_period_us", buf);
+	if (r < 0)
+		return r;
+	r = cg_write(fd, "cpu.cfs_quota_us", cg_limit_str(quota, "-1", buf, sizeof(buf)));
+	if (r < 0)
+		return r;
+	/*
+	 * cpu.weight to cpu.shares as systemd converts it: the default weight
+	 * 100 is the default 1024 shares, clamped to the kernel's 2..262144.
+	 */
+	shares = l->cpu_weight * 1024 / 100;
+	if (shares < 2)
+		shares = 2;
+	if (shares > 262144)
+		shares = 262144;
+	snprintf(buf, sizeof(buf), "%" PRIu64, shares);
+	return cg_write(fd, "cpu.shares", buf);
+}
+
+static int v1_set_pids(int fd, const CgroupLimits *l)
+{
+	char buf[32];
+
+	return cg_write(fd, "pids.max", cg_limit_str(l->tasks_max, "max", buf, sizeof(buf)));
+}
+
+static int v1_apply(V1Walks *s, const CgroupLimits *l)
+{
+	int r;
+
+	r = v1_set_memory(cg_walk_fd(&s->w[V1_MEMORY]), l);
+	if (r < 0)
+		return r;
+	r = v1_set_cpu(cg_walk_fd(&s->w[V1_CPU]), l);
+	if (r < 0)
+		return r;
+	return v1_set_pids(cg_walk_fd(&s->w[V1_PIDS]), l);
+}
+
+static int v1_create(const char *parent, uid_t uid, const CgroupLimits *limits)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	char leaf[32];
+	int r;
+
+	r = cg_limits_check(limits);
+	if (r < 0)
+		return r;
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v1_open(&s, parent, leaf, true);
+	if (r >= 0)
+		r = v1_apply(&s, limits);
+	/* A half-made cgroup would be joined by the next login (threats.md 13). */
+	if (r < 0)
+		v1_walks_rollback(&s);
+	return r;
+}
+
+static int v1_set_limits(const char *parent, uid_t uid, const CgroupLimits *limits)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	char leaf[32];
+	int r;
+
+	r = cg_limits_check(limits);
+	if (r < 0)
+		return r;
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v1_open(&s, parent, leaf, false);
+	if (r < 0)
+		return r;
+	return v1_apply(&s, limits);
+}
+
+/*
+ * Move the caller into leaf of every hierarchy.  "0" written to tasks moves
+ * the writing thread: measured, writing a pid to cgroup.procs on v1 stalls
+ * about 14 ms in one case of ten, while a single-threaded process writing 0
+ * to tasks does not.  The caller is single-threaded (cgroup.h), so the
+ * thread is the whole process.
+ */
+static int v1_move_self(V1Walks *s)
+{
+	int r;
+
+	for (size_t i = 0; i < V1_N; i++) {
+		r = cg_write(cg_walk_fd(&s->w[i]), "tasks", "0");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int v1_attach_self(const char *parent, uid_t uid)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	char leaf[32];
+	int r;
+
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v1_open(&s, parent, leaf, false);
+	if (r < 0)
+		return r;
+	return v1_move_self(&s);
+}
+
+static int v1_destroy(const char *parent, uid_t uid)
+{
+	char leaf[32];
+	int r, ret = 0;
+
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	/* Every hierarchy, even after a failure, so that a later call has less left to do. */
+	for (size_t i = 0; i < V1_N; i++) {
+		_cleanup_(cg_walk_done) CgWalk w = { 0 };
+
+		r = cg_walk_open_root(&w, v1_names[i], CGROUP_SUPER_MAGIC);
+		if (r >= 0)
+			r = cg_walk_path(&w, parent, false);
+		if (r >= 0 && unlinkat(cg_walk_fd(&w), leaf, AT_REMOVEDIR) < 0)
+			r = negative_errno();
+		if (r == -ENOENT)
+			r = 0;
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+static int v1_leave(const char *parent)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	int r;
+
+	r = v1_open(&s, parent, CG_REAPER_NAME, true);
+	if (r >= 0)
+		r = v1_move_self(&s);
+	if (r < 0)
+		v1_walks_rollback(&s);
+	return r;
+}
+
+static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	CgroupUsage u;
+	uint64_t ns;
+	char leaf[32];
+	int r;
+
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v1_open(&s, parent, leaf, false);
+	if (r < 0)
+		return r;
+
+	r = cg_usage_figure(cg_read_u64(cg_walk_fd(&s.w[V1_MEMORY]), "memory.usage_in_bytes",
+				    &u.memory_current),
+			&u.memory_current);
+	if (r < 0)
+		return r;
+	/*
+	 * CPU time is cpuacct's, in ns.  It is readable here only when cpuacct
+	 * is co-mounted with cpu ("cpu,cpuacct"); a separately mounted cpuacct
+	 * hierarchy is not managed, so the figure stays unknown there.
+	 */
+	r = cg_usage_figure(cg_read_u64(cg_walk_fd(&s.w[V1_CPU]), "cpuacct.usage", &ns), &ns);
+	if (r < 0)
+		return r;
+	u.cpu_usage_usec = ns == UINT64_MAX ? UINT64_MAX : ns / 1000;
+	r = cg_usage_figure(cg_read_key_u64(cg_walk_fd(&s.w[V1_CPU]), "cpu.stat", "nr_throttled",
+					&u.nr_throttled),
+			&u.nr_throttled);
+	if (r < 0)
+		return r;
+	r = cg_usage_figure(cg_read_u64(cg_walk_fd(&s.w[V1_PIDS]), "pids.current", &u.tasks_current),
+			&u.tasks_current);
+	if (r < 0)
+		return r;
+	*ret = u;
+	return 0;
+}
+
+int cg_v1_available(void)
+{
+	for (size_t i = 0; i < V1_N; i++) {
+		_cleanup_(cg_walk_done) CgWalk w = { 0 };
+		int r = cg_walk_open_root(&w, v1_names[i], CGROUP_SUPER_MAGIC);
+
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+	return 1;
+}
+
+const CgroupManager cgroup_manager_v1 = {
+	.name = "cgroupfs-v1",
+	.create = v1_create,
+	.set_limits = v1_set_limits,
+	.attach_self = v1_attach_self,
+	.destroy = v1_destroy,
+	.leave = v1_leave,
+	.usage = v1_usage,
+	.path = cg_user_path,
+};

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cgroupfs manager for the unified hierarchy (cgroup v2 mounted at
+ * /sys/fs/cgroup): PARENT/user-UID with memory.max, memory.high,
+ * memory.swap.max, cpu.max, cpu.weight and pids.max.
+ *
+ * v2 rules this file follows: a controller works in a cgroup only when its
+ * parent lists it in cgroup.subtree_control, and a non-root cgroup with
+ * controllers enabled for its children holds no processes.  So processes
+ * live only in the leaves user-UID and reaper, and the memory, cpu and pids
+ * controllers are enabled down the parent path: by this manager in the
+ * cgroups it owns (cgroup_parent itself and those it creates), and by the
+ * administrator or the container runtime everywhere above.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "../conf/units.h"
+#include "cgroup-fs.h"
+#include "cgroup.h"
+
+static const char *const v2_controllers[] = { "memory", "cpu", "pids", NULL };
+
+/*
+ * Make the controllers reach the children of node fd.  A node that already
+ * delegates them is left alone; a node this manager does not own must
+ * already delegate them: writing there would change cgroups somebody else
+ * manages.
+ */
+static int v2_delegate(int fd, bool ours)
+{
+	char buf[512];
+	int r;
+
+	r = cg_read(fd, "cgroup.subtree_control", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (cg_words_contain(buf, v2_controllers))
+		return 0;
+	if (!ours)
+		return -EOPNOTSUPP;
+	/* Fails with ENOENT when the node's own parent does not delegate them. */
+	return cg_write(fd, "cgroup.subtree_control", "+memory +cpu +pids");
+}
+
+/*
+ * Open (or create) parent, then leaf below it when leaf is set.  When
+ * creating, the controllers are delegated down the parent path, top down:
+ * the hierarchy root (never ours, even when parent is "/") is only checked,
+ * before anything is created; cgroup_parent itself and the components made
+ * now are ours; components that existed before must already delegate.
+ */
+static int v2_open(CgWalk *w, const char *parent, const char *leaf, bool create)
+{
+	int r;
+
+	r = cg_walk_open_root(w, NULL, CGROUP2_SUPER_MAGIC);
+	if (r < 0)
+		return r;
+	if (create) {
+		r = v2_delegate(w->fd[0], false);
+		if (r < 0)
+			return r;
+	}
+	r = cg_walk_path(w, parent, create);
+	if (r < 0)
+		return r;
+	if (create)
+		for (size_t i = 1; i <= w->depth; i++) {
+			r = v2_delegate(w->fd[i], w->created[i] || i == w->depth);
+			if (r < 0)
+				return r;
+		}
+	return leaf ? cg_walk_down(w, leaf, create) : 0;
+}
+
+static int v2_apply(int fd, const CgroupLimits *l)
+{
+	char buf[64];
+	uint64_t quota;
+	int r;
+
+	r = cg_cpu_quota_us(l->cpu_quota, &quota);
+	if (r < 0)
+		return r;
+
+	r = cg_write(fd, "memory.max", cg_limit_str(l->memory_max, "max", buf, sizeof(buf)));
+	if (r < 0)
+		return r;
+	r = cg_write(fd, "memory.high", cg_limit_str(l->memory_high, "max", buf, sizeof(buf)));
+	if (r < 0)
+		return r;
+	/*
+	 * memory.swap.max exists only when the kernel accounts swap
+	 * (CONFIG_MEMCG_SWAP, not swapaccount=0); without it swap cannot be
+	 * capped per cgroup and the write is skipped.
+	 */
+	r = cg_write(fd, "memory.swap.max",
+		     cg_limit_str(l->memory_swap_max, "max", buf, sizeof(buf)));
+	if (r < 0 && r != -ENOENT)
+		return r;
+
+	if (quota == UNITS_MAX)
+		snprintf(buf, sizeof(buf), "max %d", CG_CPU_PERIOD_US);
+	else
+		snprintf(buf, sizeof(buf), "%" PRIu64 " %d", quota, CG_CPU_PERIOD_US);
+	r = cg_write(fd, "cpu.max", buf);
+	if (r < 0)
+		return r;
+	snprintf(buf, sizeof(buf), "%" PRIu64, l->cpu_weight);
+	r = cg_write(fd, "cpu.weight", buf);
+	if (r < 0)
+		return r;
+	return cg_write(fd, "pids.max", cg_limit_str(l->tasks_max, "max", buf, sizeof(buf)));
+}
+
+static int v2_create(const char *parent, uid_t uid, const CgroupLimits *limits)
+{
+	_cleanup_(cg_walk_done) CgWalk w = { 0 };
+	char leaf[32];
+	int r;
+
+	r = cg_limits_check(limits);
+	if (r < 0)
+		return r;
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v2_open(&w, parent, leaf, true);
+	if (r >= 0)
+		r = v2_apply(cg_walk_fd(&w), limits);
+	/* A half-made cgroup would be joined by the next login (threats.md 13). */
+	if (r < 0)
+		cg_walk_rollback(&w);
+	return r;
+}
+
+static int v2_set_limits(const char *parent, uid_t uid, const CgroupLimits *limits)
+{
+	_cleanup_(cg_walk_done) CgWalk w = { 0 };
+	char leaf[32];
+	int r;
+
+	r = cg_limits_check(limits);
+	if (r < 0)
+		return r;
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v2_open(&w, parent, leaf, false);
+	if (r < 0)
+		return r;
+	return v2_apply(cg_walk_fd(&w), limits);
+}
+
+static int v2_attach_self(const char *parent, uid_t uid)
+{
+	_cleanup_(cg_walk_done) CgWalk w = { 0 };
+	char leaf[32];
+	int r;
+
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v2_open(&w, parent, leaf, false);
+	if (r < 0)
+		return r;
+	/* "0" is the writing process, with all its threads. */
+	return cg_write(cg_walk_fd(&w), "cgroup.procs", "0");
+}
+
+static int v2_destroy(const char *parent, uid_t uid)
+{
+	_cleanup_(cg_walk_done) CgWalk w = { 0 };
+	char leaf[32];
+	int r;
+
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v2_open(&w, parent, NULL, false);
+	if (r >= 0 && unlinkat(cg_walk_fd(&w), leaf, AT_REMOVEDIR) < 0)
+		r = negative_errno();
+	return r == -ENOENT ? 0 : r;
+}
+
+static int v2_leave(const char *parent)
+{
+	_cleanup_(cg_walk_done) CgWalk w = { 0 };
+	int r;
+
+	r = v2_open(&w, parent, CG_REAPER_NAME, true);
+	if (r >= 0)
+		r = cg_write(cg_walk_fd(&w), "cgroup.procs", "0");
+	if (r < 0)
+		cg_walk_rollback(&w);
+	return r;
+}
+
+static int v2_usage(const char *parent, uid_t uid, CgroupUsage *ret)
+{
+	_cleanup_(cg_walk_done) CgWalk w = { 0 };
+	CgroupUsage u;
+	char leaf[32];
+	int fd, r;
+
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v2_open(&w, parent, leaf, false);
+	if (r < 0)
+		return r;
+	fd = cg_walk_fd(&w);
+
+	r = cg_usage_figure(cg_read_u64(fd, "memory.current", &u.memory_current), &u.memory_current);
+	if (r < 0)
+		return r;
+	r = cg_usage_figure(cg_read_key_u64(fd, "cpu.stat", "usage_usec", &u.cpu_usage_usec),
+			&u.cpu_usage_usec);
+	if (r < 0)
+		return r;
+	r = cg_usage_figure(cg_read_key_u64(fd, "cpu.stat", "nr_throttled", &u.nr_throttled),
+			&u.nr_throttled);
+	if (r < 0)
+		return r;
+	r = cg_usage_figure(cg_read_u64(fd, "pids.current", &u.tasks_current), &u.tasks_current);
+	if (r < 0)
+		return r;
+	*ret = u;
+	return 0;
+}
+
+int cg_v2_available(void)
+{
+	_cleanup_(cg_walk_done) CgWalk w = { 0 };
+	char buf[512];
+	int r;
+
+	r = cg_walk_open_root(&w, NULL, CGROUP2_SUPER_MAGIC);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = cg_read(cg_walk_fd(&w), "cgroup.controllers", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return cg_words_contain(buf, v2_controllers);
+}
+
+const CgroupManager cgroup_manager_v2 = {
+	.name = "cgroupfs-v2",
+	.create = v2_create,
+	.set_limits = v2_set_limits,
+	.attach_self = v2_attach_self,
+	.destroy = v2_destroy,
+	.leave = v2_leave,
+	.usage = v2_usage,
+	.path = cg_user_path,
+};

@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Choosing a cgroup manager, converting the policy into CgroupLimits, and
+ * the fd-relative file system walk every cgroupfs backend goes through
+ * (cgroup-fs.h says what it guarantees).
+ */
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "../conf/units.h"
+#include "cgroup-fs.h"
+
+#define OPEN_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/*
+ * Root acts only in directories nobody else can change under it: a tenant
+ * who could write into one could plant or rename entries (threats.md 3), and
+ * a cgroup chowned to a user is one whose limits the user controls (9).
+ */
+static int check_root_dir(int fd, struct stat *ret)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	if (ret)
+		*ret = st;
+	return 0;
+}
+
+/* Open an absolute path of fixed, trusted components without following symlinks. */
+static int open_fixed_path(const char *const *components)
+{
+	_cleanup_(closep) int fd = open("/", OPEN_DIR_FLAGS);
+	int r;
+
+	if (fd < 0)
+		return negative_errno();
+	for (; *components; components++) {
+		int next;
+
+		r = check_root_dir(fd, NULL);
+		if (r < 0)
+			return r;
+		next = openat(fd, *components, OPEN_DIR_FLAGS);
+		if (next < 0)
+			return negative_errno();
+		safe_close(fd);
+		fd = next;
+	}
+	r = check_root_dir(fd, NULL);
+	if (r < 0)
+		return r;
+	return TAKE_FD(fd);
+}
+
+static bool fs_is(int fd, unsigned long magic)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && (unsigned long)sfs.f_type == magic;
+}
+
+/* A name the kernel and /proc/PID/cgroup readers agree on: no '/', no control characters. */
+static bool name_ok(const char *name, size_t n)
+{
+	if (n == 0 || n > NAME_MAX)
+		return false;
+	if ((n == 1 && name[0] == '.') || (n == 2 && name[0] == '.' && name[1] == '.'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] == '/' || (unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return false;
+	return true;
+}
+
+int cg_parent_check(const char *parent)
+{
+	size_t depth = 0;
+	const char *p;
+
+	if (!parent || parent[0] != '/' || strlen(parent) >= POLICY_PATH_MAX)
+		return -EINVAL;
+	if (streq(parent, "/"))
+		return 0;
+	for (p = parent + 1;;) {
+		size_t n = strcspn(p, "/");
+
+		if (!name_ok(p, n))
+			return -EINVAL;
+		depth++;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	/* Room for the leaf (user-UID or reaper) below the parent. */
+	return depth < CG_DEPTH_MAX ? 0 : -EINVAL;
+}
+
+int cg_user_name(uid_t uid, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "user-%" PRIu32, (uint32_t)uid);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int cg_user_path(const char *parent, uid_t uid, char *buf, size_t len)
+{
+	int n, r;
+
+	r = cg_parent_check(parent);
+	if (r < 0)
+		return r;
+	/* "/" as parent puts the users directly below the hierarchy root. */
+	n = snprintf(buf, len, "%s/user-%" PRIu32, streq(parent, "/") ? "" : parent,
+		     (uint32_t)uid);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int cg_walk_open_root(CgWalk *w, const char *const *names, unsigned long magic)
+{
+	static const char *const sys_fs_cgroup[] = { "sys", "fs", "cgroup", NULL };
+	_cleanup_(closep) int base = -EBADF;
+	_cleanup_(closep) int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	cg_walk_done(w);
+	base = open_fixed_path(sys_fs_cgroup);
+	if (base < 0)
+		return base;
+	if (!names) {
+		if (!fs_is(base, magic))
+			return -ENOENT;
+		fd = TAKE_FD(base);
+	} else {
+		for (; *names; names++) {
+			fd = openat(base, *names, OPEN_DIR_FLAGS);
+			if (fd < 0) {
+				/* Absent, or a symlink: try the next spelling. */
+				if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR)
+					continue;
+				return negative_errno();
+			}
+			/* An unmounted directory on the tmpfs is not the hierarchy. */
+			if (fs_is(fd, magic))
+				break;
+			fd = safe_close(fd);
+		}
+		if (fd < 0)
+			return -ENOENT;
+	}
+	r = check_root_dir(fd, &st);
+	if (r < 0)
+		return r;
+	w->fd[0] = TAKE_FD(fd);
+	w->dev = st.st_dev;
+	w->open = true;
+	return 0;
+}
+
+int cg_walk_down(CgWalk *w, const char *name, bool create)
+{
+	size_t n = strlen(name);
+	int parent, r;
+	bool made = false;
+	struct stat st;
+	_cleanup_(closep) int fd = -EBADF;
+
+	if (!w->open)
+		return -EBADF;
+	if (!name_ok(name, n))
+		return -EINVAL;
+	if (w->depth >= CG_DEPTH_MAX || w->used + n + 1 > sizeof(w->buf))
+		return -ENAMETOOLONG;
+	parent = w->fd[w->depth];
+
+	if (create) {
+		if (mkdirat(parent, name, 0755) >= 0)
+			made = true;
+		else if (errno != EEXIST)
+			return negative_errno();
+	}
+	fd = openat(parent, name, OPEN_DIR_FLAGS);
+	if (fd < 0) {
+		r = negative_errno();
+		goto undo;
+	}
+	/* The caller's umask (pam_umask may have set 077) does not decide the mode. */
+	if (made && fchmod(fd, 0755) < 0) {
+		r = negative_errno();
+		goto undo;
+	}
+	r = check_root_dir(fd, &st);
+	if (r < 0)
+		goto undo;
+	/* Something mounted inside the hierarchy is not a cgroup we manage. */
+	if (st.st_dev != w->dev) {
+		r = -EXDEV;
+		goto undo;
+	}
+
+	w->depth++;
+	w->fd[w->depth] = TAKE_FD(fd);
+	w->created[w->depth] = made;
+	w->name_off[w->depth] = w->used;
+	memcpy(w->buf + w->used, name, n + 1);
+	w->used += n + 1;
+	return 0;
+
+undo:
+	fd = safe_close(fd);
+	if (made)
+		(void)unlinkat(parent, name, AT_REMOVEDIR);
+	return r;
+}
+
+int cg_walk_path(CgWalk *w, const char *parent, bool create)
+{
+	char comp[NAME_MAX + 1];
+	const char *p;
+	int r;
+
+	r = cg_parent_check(parent);
+	if (r < 0)
+		return r;
+	if (streq(parent, "/"))
+		return 0;
+	for (p = parent + 1;;) {
+		size_t n = strcspn(p, "/");
+
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		r = cg_walk_down(w, comp, create);
+		if (r < 0)
+			return r;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
+void cg_walk_done(CgWalk *w)
+{
+	if (w->open)
+		for (size_t i = 0; i <= w->depth; i++)
+			safe_close(w->fd[i]);
+	memset(w, 0, sizeof(*w));
+}
+
+void cg_walk_rollback(CgWalk *w)
+{
+	if (!w->open)
+		return;
+	for (size_t i = w->depth; i > 0; i--) {
+		w->fd[i] = safe_close(w->fd[i]);
+		/*
+		 * Best effort: rmdir fails harmlessly (EBUSY, ENOTEMPTY) when
+		 * another login began to use the directory meanwhile.
+		 */
+		if (w->created[i])
+			(void)unlinkat(w->fd[i - 1], w->buf + w->name_off[i], AT_REMOVEDIR);
+	}
+	cg_walk_done(w);
+}
+
+int cg_limits_check(const CgroupLimits *l)
+{
+	if (l->cpu_weight < 1 || l->cpu_weight > 10000)
+		return -EINVAL;
+	if (l->cpu_quota == 0)
+		return -EINVAL;
+	return 0;
+}
+
+int cg_cpu_quota_us(uint64_t percent, uint64_t *ret)
+{
+	/* Q percent of one CPU is Q/100 * 100000 us per 100000 us period. */
+	if (percent == UNITS_MAX) {
+		*ret = UNITS_MAX;
+		return 0;
+	}
+	if (__builtin_mul_overflow(percent, (uint64_t)CG_CPU_PERIOD_US / 100, ret))
+		return -ERANGE;
+	return 0;
+}
+
+const char *cg_limit_str(uint64_t v, const char *max_word, char *buf, size_t len)
+{
+	if (v == UNITS_MAX)
+		snprintf(buf, len, "%s", max_word);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+int cg_write(int dirfd, const char *name, const char *value)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	size_t n = strlen(value);
+	struct stat st;
+	ssize_t k;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	/* Control files take a value in one write; a short write means it was not applied. */
+	k = write(fd, value, n);
+	if (k < 0)
+		return negative_errno();
+	return (size_t)k == n ? 0 : -EIO;
+}
+
+int cg_read(int dirfd, const char *name, char *buf, size_t len)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct stat st;
+	size_t have = 0;
+
+	if (len == 0)
+		return -EINVAL;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	for (;;) {
+		ssize_t k;
+
+		if (have == len - 1)
+			return -EFBIG;
+		k = read(fd, buf + have, len - 1 - have);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (k == 0)
+			break;
+		have += (size_t)k;
+	}
+	buf[have] = '\0';
+	return (int)have;
+}
+
+int cg_read_u64(int dirfd, const char *name, uint64_t *ret)
+{
+	char buf[64];
+	int r;
+
+	r = cg_read(dirfd, name, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (streq(buf, "max")) {
+		*ret = UNITS_MAX;
+		return 0;
+	}
+	return units_parse_u64(buf, ret);
+}
+
+int cg_read_key_u64(int dirfd, const char *name, const char *key, uint64_t *ret)
+{
+	char buf[4096];
+	size_t klen = strlen(key);
+	char *line, *save = NULL;
+	int r;
+
+	r = cg_read(dirfd, name, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
+			return units_parse_u64(line + klen + 1, ret);
+	return -ENODATA;
+}
+
+bool cg_words_contain(const char *text, const char *const *want)
+{
+	for (; *want; want++) {
+		size_t n = strlen(*want);
+		bool found = false;
+
+		for (const char *p = text; *p;) {
+			size_t k;
+
+			p += strspn(p, " \t\n");
+			k = strcspn(p, " \t\n");
+			if (k == n && strncmp(p, *want, n) == 0) {
+				found = true;
+				break;
+			}
+			p += k;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+void cg_limits_from_policy(const UserPolicy *up, CgroupLimits *ret)
+{
+	*ret = (CgroupLimits){
+		.memory_max = up->memory_max,
+		.memory_high = up->memory_high,
+		.memory_swap_max = up->memory_swap_max,
+		.cpu_quota = up->cpu_quota,
+		.cpu_weight = up->cpu_weight,
+		.tasks_max = up->tasks_max,
+	};
+}
+
+/* sd_booted(): systemd is PID 1 when /run/systemd/system is a directory. */
+static bool systemd_booted(void)
+{
+	static const char *const run_systemd_system[] = { "run", "systemd", "system", NULL };
+	_cleanup_(closep) int fd = open_fixed_path(run_systemd_system);
+
+	return fd >= 0;
+}
+
+int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
+{
+	int r;
+
+	switch (kind) {
+	case CGROUP_MANAGER_SYSTEMD:
+		return -EOPNOTSUPP;
+	case CGROUP_MANAGER_AUTO:
+		/*
+		 * auto means systemd when systemd is PID 1 (architecture.md):
+		 * systemd must stay the only writer of its tree, so until that
+		 * backend exists auto refuses rather than writing beside it.
+		 */
+		if (systemd_booted())
+			return -EOPNOTSUPP;
+		break;
+	case CGROUP_MANAGER_CGROUPFS:
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	r = cg_v2_available();
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		*ret = &cgroup_manager_v2;
+		return 0;
+	}
+	r = cg_v1_available();
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		*ret = &cgroup_manager_v1;
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The cgroup managers behind one table of function pointers (crun style).
+ * Callers never ask which backend is in use.
+ *
+ *   cgroup-v2.c      cgroupfs, unified hierarchy (memory.max, cpu.max, pids.max)
+ *   cgroup-v1.c      cgroupfs, per-controller hierarchies (memory, cpu, pids)
+ *   cgroup.c         picking a manager, policy conversion, and the fd-relative
+ *                    walk both cgroupfs managers use (cgroup-fs.h)
+ *
+ * The cgroupfs managers own the subtree PolicyGlobal.cgroup_parent (default
+ * /paddock.slice) below the root of each hierarchy as mounted at
+ * /sys/fs/cgroup, and create "user-UID" below it.  They never write any
+ * cgroup they did not create.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../conf/policy.h"
+
+/* The limits the managers apply; a subset of UserPolicy, in kernel units. */
+typedef struct CgroupLimits {
+	uint64_t memory_max;      /* bytes, UNITS_MAX = no limit */
+	uint64_t memory_high;     /* bytes, UNITS_MAX = no limit */
+	uint64_t memory_swap_max; /* bytes, UNITS_MAX = no limit */
+	uint64_t cpu_quota;       /* percent of one CPU, UNITS_MAX = no limit */
+	uint64_t cpu_weight;      /* 1..10000 */
+	uint64_t tasks_max;       /* UNITS_MAX = no limit */
+} CgroupLimits;
+
+/* Usage figures for paddock status. UINT64_MAX where unknown. */
+typedef struct CgroupUsage {
+	uint64_t memory_current;
+	uint64_t cpu_usage_usec;
+	uint64_t nr_throttled;
+	uint64_t tasks_current;
+} CgroupUsage;
+
+typedef struct CgroupManager {
+	const char *name; /* "cgroupfs-v2", "cgroupfs-v1" */
+
+	/*
+	 * Create (or reuse) the user's cgroup below parent with limits applied.
+	 * Idempotent: calling it again on an existing cgroup rewrites the
+	 * limits.  Returns 0 or -errno; on failure nothing new stays created.
+	 */
+	int (*create)(const char *parent, uid_t uid, const CgroupLimits *limits);
+
+	/* Rewrite the limits of an existing user cgroup (paddock reload). */
+	int (*set_limits)(const char *parent, uid_t uid, const CgroupLimits *limits);
+
+	/*
+	 * Move the calling process (single-threaded) into the user's cgroup,
+	 * in every hierarchy.  Returns 0 or -errno; -ENOENT when the cgroup
+	 * does not exist (nothing is created).  After a failure the process
+	 * may sit in the user's cgroup of some v1 hierarchies only: the caller
+	 * fails the session.
+	 */
+	int (*attach_self)(const char *parent, uid_t uid);
+
+	/*
+	 * Remove the user's cgroup if it is empty.  Returns 0 when it is gone
+	 * (or was never there), -EBUSY while processes remain, other -errno.
+	 */
+	int (*destroy)(const char *parent, uid_t uid);
+
+	/*
+	 * Move the calling process into the manager's "reaper" leaf below
+	 * parent (created on demand) so that the user's cgroup can be removed
+	 * by the process that was last in it (the holder at teardown).
+	 */
+	int (*leave)(const char *parent);
+
+	/* Read usage figures (paddock status).  Returns 0 or -errno. */
+	int (*usage)(const char *parent, uid_t uid, CgroupUsage *ret);
+
+	/*
+	 * The user's cgroup path for humans and audit records, e.g.
+	 * "/paddock.slice/user-1001" (relative to the hierarchy root).
+	 */
+	int (*path)(const char *parent, uid_t uid, char *buf, size_t len);
+} CgroupManager;
+
+extern const CgroupManager cgroup_manager_v2;
+extern const CgroupManager cgroup_manager_v1;
+
+/* Convert the effective policy's values into CgroupLimits. */
+void cg_limits_from_policy(const UserPolicy *up, CgroupLimits *ret);
+
+/*
+ * Choose the manager for kind on this machine: cgroupfs picks v2 when
+ * /sys/fs/cgroup is a cgroup2 mount with the memory, cpu and pids
+ * controllers available, else v1 when the memory, cpu and pids v1
+ * hierarchies are mounted.  auto is cgroupfs unless systemd is PID 1
+ * (/run/systemd/system exists): then it means systemd.  Returns 0 and sets
+ * *ret, -EOPNOTSUPP when the kind cannot be served here (systemd, and auto
+ * under systemd, until the systemd backend exists), -ENOENT when no usable
+ * hierarchy exists.
+ */
+int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret);

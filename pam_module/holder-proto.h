@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The contract between pam_paddock.so (which starts the holder and talks to
+ * it) and "paddock holder" (shell/holder.c), PID 1 of a user's paddock.
+ *
+ * State layout, all root-owned, under STATE_DIR (mode 0700):
+ *   STATE_DIR/UID.lock        per-user lock (flock LOCK_EX); never removed
+ *   STATE_DIR/UID/            per-user directory, mode 0700
+ *   STATE_DIR/UID/ns/NAME     namespace pins: nsfs bind mounts (mnt pid ipc uts net)
+ *   STATE_DIR/UID/ctl         the holder's control socket (SOCK_SEQPACKET)
+ *
+ * STATE_DIR is a private mount of its own (holder_state_make_private): pins
+ * made there never propagate into any paddock's mount namespace, and each
+ * holder detaches its copy of it so no paddock keeps another's pins.
+ *
+ * Start: the module, in the host namespaces, creates UID/ and UID/ns/ and
+ * binds UID/ctl (the holder calls listen(), so SO_PEERCRED of every client
+ * names the holder, not the sshd that bound it), then clone3()s a child with
+ * the new namespaces (mount and pid always) which execs the helper (fd opened
+ * before any setns) as
+ *
+ *   paddock holder --uid UID --user NAME --hostname NAME --ns MASK
+ *                  --tmp-size BYTES --private-tmp 0|1 --private-ipc 0|1
+ *                  --loopback 0|1 --kill-on-logout 0|1 --linger SECONDS
+ *                  --cgroup-manager NAME --cgroup-parent PATH
+ *
+ * MASK is the decimal POLICY_NS_* mask and must contain MOUNT and PID;
+ * BYTES > 0; --loopback 1 needs NET; the mqueue part of --private-ipc needs
+ * IPC; NAME of --cgroup-manager is a CgroupManager.name or "none".
+ * The environment is exactly HOLDER_ENV_PATH, and these are the only
+ * descriptors (all others closed):
+ */
+#pragma once
+
+#define STATE_DIR "/run/paddock"
+
+#define HOLDER_FD_STATE 3   /* O_DIRECTORY fd of STATE_DIR/UID (host mount ns) */
+#define HOLDER_FD_HOST_MNT 4 /* the host mount namespace (nsfs) */
+#define HOLDER_FD_READY 5   /* pipe: holder writes one HolderReady line, closes */
+#define HOLDER_FD_CTL 6     /* listening SOCK_SEQPACKET control socket */
+#define HOLDER_FD_LOCK 7    /* STATE_DIR/UID.lock, its own open file description */
+#define HOLDER_FD_COUNT 8   /* fds 0-2 are /dev/null */
+
+#define HOLDER_ENV_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+#define HOLDER_CTL_NAME "ctl"
+#define HOLDER_NS_DIR "ns"
+
+/*
+ * Ready line: "ok\n" once the mounts, hostname and lo are done, or
+ * "error STEP: MESSAGE\n" (then the holder exits 1).  The module pins the
+ * namespaces from /proc/PID/ns/ after "ok".
+ */
+#define HOLDER_READY_OK "ok\n"
+/* How long the module waits for the ready line, and for any ctl reply. */
+#define HOLDER_START_TIMEOUT_MS 5000
+#define HOLDER_REPLY_TIMEOUT_MS 5000
+
+/*
+ * Control protocol: one datagram each way, text, at most HOLDER_MSG_MAX bytes.
+ *
+ *   client -> "session"  holder -> "ok"      the connection now counts as one
+ *                                            live session until it is closed
+ *                                  "dying"   the paddock is being torn down;
+ *                                            retry after taking the lock
+ *   client -> "stop"     holder -> "ok"      tear down now (paddock stop)
+ *   client -> "status"   holder -> "sessions N processes N"
+ *   anything else        holder -> "error"
+ *
+ * Only the first datagram of a connection is acted on (a session fd that
+ * leaks into a user process cannot later send "stop"); clients must be
+ * uid 0.  "dying" is only sent once the holder holds the per-user lock and
+ * has committed to tear down, so a client that holds the lock never sees it.
+ * processes N counts the live (non-zombie) processes of the PID namespace
+ * other than the holder.
+ *
+ * The holder counts a session per connection that sent "session"; when the
+ * count reaches 0 (it starts at 0) it waits PolicyGlobal.linger seconds
+ * and, if still 0, tears down: with kill-on-logout it kills every process of
+ * its PID namespace, otherwise it waits until it is the last process.  It
+ * takes the per-user lock without blocking (retrying every 50 ms while
+ * serving clients), then acts on what clients sent meanwhile (a "session"
+ * cancels the teardown).  Teardown, under the lock: unlink ctl, answer
+ * pending clients "dying", kill the rest of the PID namespace (bounded wait),
+ * setns(HOST_MNT) and unmount + unlink the pins, remove UID/ (only if it is
+ * still the directory of fd 3), leave the user's cgroup (CgroupManager.leave),
+ * remove it (CgroupManager.destroy, retried for 2 s while -EBUSY), exit 0.
+ * SIGTERM from root outside the paddock acts like "stop".
+ */
+#define HOLDER_MSG_MAX 256

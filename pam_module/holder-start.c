@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "holder-start.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "../conf/policy.h"
+#include "ns.h"
+
+/* The holder's fds before they are moved to 3..7: above every target. */
+#define CHILD_FD_MIN 16
+
+int holder_state_open(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	return fd < 0 ? negative_errno() : (int)fd;
+}
+
+static void uid_dir_name(uid_t uid, char buf[static 16])
+{
+	snprintf(buf, 16, "%u", (unsigned)uid);
+}
+
+/* "/proc/self/fd/N" or "/proc/self/fd/N/NAME": how root names an fd-relative
+ * path for the syscalls that only take paths (umount2, bind, connect). */
+static int fd_path(char *buf, size_t len, int fd, const char *name)
+{
+	int n = name ? snprintf(buf, len, "/proc/self/fd/%d/%s", fd, name)
+		     : snprintf(buf, len, "/proc/self/fd/%d", fd);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int is_mount_root(int fd)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &sx) < 0)
+		return negative_errno();
+	if (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return -EOPNOTSUPP;
+	return !!(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+static int set_private(int mount_fd)
+{
+	char path[64];
+	int r = fd_path(path, sizeof(path), mount_fd, NULL);
+
+	if (r < 0)
+		return r;
+	if (mount(NULL, path, NULL, MS_PRIVATE, NULL) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int holder_state_make_private(int run_dir_fd, int *ret_fd)
+{
+	_cleanup_(closep) int tree = -EBADF, fd = -EBADF;
+	int r;
+
+	r = is_mount_root(run_dir_fd);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		/* Already a mount of its own: making it private again is cheap
+		 * and repairs an admin's "mount --make-shared". */
+		r = set_private(run_dir_fd);
+		if (r < 0)
+			return r;
+		fd = fcntl(run_dir_fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return negative_errno();
+		*ret_fd = TAKE_FD(fd);
+		return 0;
+	}
+
+	/* A detached clone of the directory, attached onto itself: the new
+	 * mount may briefly be shared with the parent's peers, then it is
+	 * made private before any pin is placed under it. */
+	tree = open_tree(run_dir_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return negative_errno();
+	if (move_mount(tree, "", run_dir_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return negative_errno();
+	r = set_private(tree);
+	if (r < 0)
+		return r;
+	fd = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Detach whatever is mounted on ns/NAME (a pin, possibly stacked twice). */
+static int unpin(int ns_fd, const char *name)
+{
+	char path[64];
+	int r = fd_path(path, sizeof(path), ns_fd, name);
+
+	if (r < 0)
+		return r;
+	for (int i = 0; i < 8; i++)
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			return errno == EINVAL || errno == ENOENT ? 0 : negative_errno();
+	return -EBUSY;
+}
+
+static void keep_first(int *r, int e)
+{
+	if (*r == 0 && e < 0)
+		*r = e;
+}
+
+int holder_state_remove(int run_dir_fd, uid_t uid)
+{
+	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF;
+	char name[16];
+	int r = 0;
+
+	uid_dir_name(uid, name);
+	uid_fd = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
+	if (uid_fd == -ENOENT)
+		return 0;
+	if (uid_fd < 0)
+		return uid_fd;
+
+	if (unlinkat(uid_fd, HOLDER_CTL_NAME, 0) < 0 && errno != ENOENT)
+		keep_first(&r, negative_errno());
+
+	ns_fd = holder_state_open(uid_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
+	if (ns_fd >= 0) {
+		for (unsigned i = 0; i < NS_COUNT; i++) {
+			int e = unpin(ns_fd, ns_name(i));
+
+			keep_first(&r, e);
+			if (e >= 0 && unlinkat(ns_fd, ns_name(i), 0) < 0 && errno != ENOENT)
+				keep_first(&r, negative_errno());
+		}
+		if (unlinkat(uid_fd, HOLDER_NS_DIR, AT_REMOVEDIR) < 0)
+			keep_first(&r, negative_errno());
+	} else if (ns_fd != -ENOENT)
+		keep_first(&r, ns_fd);
+
+	if (unlinkat(run_dir_fd, name, AT_REMOVEDIR) < 0)
+		keep_first(&r, negative_errno());
+	return r;
+}
+
+static int check_params(const HolderParams *p)
+{
+	unsigned need = POLICY_NS_MOUNT | POLICY_NS_PID;
+
+	if (!p->user || !*p->user || !p->hostname || !*p->hostname || !p->cgroup_manager ||
+	    !*p->cgroup_manager || !p->cgroup_parent || !*p->cgroup_parent)
+		return -EINVAL;
+	if ((p->namespaces & need) != need || p->namespaces >= (1u << NS_COUNT))
+		return -EINVAL;
+	if (p->tmp_size == 0 || (p->loopback && !(p->namespaces & POLICY_NS_NET)))
+		return -EINVAL;
+	if (p->uid == (uid_t)-1)
+		return -EINVAL;
+	return 0;
+}
+
+/* UID/ and UID/ns/, fresh.  A leftover UID/ is the state of a dead paddock
+ * (the caller holds the lock and found no live holder): collect it. */
+static int state_create(int run_dir_fd, uid_t uid, int *ret_uid_fd, int *ret_ns_fd)
+{
+	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF;
+	char name[16];
+	int r;
+
+	uid_dir_name(uid, name);
+	if (mkdirat(run_dir_fd, name, 0700) < 0) {
+		if (errno != EEXIST)
+			return negative_errno();
+		r = holder_state_remove(run_dir_fd, uid);
+		if (r < 0)
+			return r;
+		if (mkdirat(run_dir_fd, name, 0700) < 0)
+			return negative_errno();
+	}
+	uid_fd = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
+	if (uid_fd < 0)
+		return uid_fd;
+	if (mkdirat(uid_fd, HOLDER_NS_DIR, 0700) < 0)
+		return negative_errno();
+	ns_fd = holder_state_open(uid_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
+	if (ns_fd < 0)
+		return ns_fd;
+	*ret_uid_fd = TAKE_FD(uid_fd);
+	*ret_ns_fd = TAKE_FD(ns_fd);
+	return 0;
+}
+
+/* Bind (not listen: the holder does, see holder-proto.h) UID/ctl. */
+static int ctl_bind(int uid_fd, int *ret_fd)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r;
+
+	r = fd_path(sa.sun_path, sizeof(sa.sun_path), uid_fd, HOLDER_CTL_NAME);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return negative_errno();
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return negative_errno();
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* A separate open file description of UID.lock, so that the holder's flock
+ * conflicts with the module's instead of sharing it. */
+static int lock_open(int run_dir_fd, uid_t uid, int *ret_fd)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char name[32];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%u.lock", (unsigned)uid);
+	fd = holder_state_open(run_dir_fd, name, O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read from fd until len bytes, a newline (when line) or EOF, by deadline. */
+static ssize_t read_until(int fd, void *buf, size_t len, bool line, int64_t deadline)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+		int k;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		k = poll(&pfd, 1, (int)left);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return negative_errno();
+		if (k == 0)
+			return -ETIMEDOUT;
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negative_errno();
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (line && memchr(buf, '\n', got))
+			break;
+	}
+	return (ssize_t)got;
+}
+
+/* Everything the forked processes need, prepared before fork (no malloc,
+ * no formatting after it). */
+typedef struct Spawn {
+	int src[HOLDER_FD_COUNT]; /* src[3..7]: the holder's fds */
+	int null_fd;
+	int helper_fd;
+	int pid_w, go_r; /* intermediate -> module (pid), module -> intermediate (go) */
+	int go_w;        /* the module's end: the intermediate must drop its copy */
+	uint64_t clone_flags;
+	char *argv[32];
+	char *envp[2];
+} Spawn;
+
+/* Write an int in decimal without stdio (async-signal-safe). */
+static void write_error(int fd, const char *what, int err)
+{
+	char buf[96], num[12];
+	size_t n = 0, k = 0;
+
+	for (const char *s = what; *s && n < sizeof(buf) - 16; s++)
+		buf[n++] = *s;
+	if (err < 0)
+		err = -err;
+	do
+		num[k++] = (char)('0' + err % 10);
+	while ((err /= 10) && k < sizeof(num));
+	while (k)
+		buf[n++] = num[--k];
+	buf[n++] = '\n';
+	(void)!write(fd, buf, n);
+}
+
+/* The holder, between clone3 and exec: only async-signal-safe calls. */
+_Noreturn static void child_exec(const Spawn *s)
+{
+	int tmp[HOLDER_FD_COUNT], null_fd, helper, ready_fd = s->src[HOLDER_FD_READY];
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	/* Move every fd above the targets first so no dup3 clobbers a source. */
+	for (int i = 3; i < HOLDER_FD_COUNT; i++) {
+		tmp[i] = fcntl(s->src[i], F_DUPFD_CLOEXEC, CHILD_FD_MIN);
+		if (tmp[i] < 0)
+			goto fail;
+	}
+	null_fd = fcntl(s->null_fd, F_DUPFD_CLOEXEC, CHILD_FD_MIN);
+	helper = fcntl(s->helper_fd, F_DUPFD_CLOEXEC, CHILD_FD_MIN);
+	if (null_fd < 0 || helper < 0)
+		goto fail;
+	for (int i = 0; i < 3; i++)
+		if (dup3(null_fd, i, 0) < 0)
+			goto fail;
+	for (int i = 3; i < HOLDER_FD_COUNT; i++)
+		if (dup3(tmp[i], i, 0) < 0)
+			goto fail;
+	ready_fd = HOLDER_FD_READY;
+	if (dup3(helper, HOLDER_FD_COUNT, O_CLOEXEC) < 0)
+		goto fail;
+	/* Nothing of the caller (sshd's sockets, PAM's files) reaches the
+	 * holder (threat 4); the helper fd is closed by the exec itself. */
+	if (close_range(HOLDER_FD_COUNT + 1, ~0U, 0) < 0)
+		goto fail;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+
+	execveat(HOLDER_FD_COUNT, "", s->argv, s->envp, AT_EMPTY_PATH);
+fail:
+	write_error(ready_fd, "error exec: errno ", errno);
+	_exit(127);
+}
+
+/* The intermediate process: start the holder, report its pid, and stay
+ * alive until the module has a pidfd for it (so the pid cannot be reused
+ * before: the unreaped holder's pid stays ours). */
+_Noreturn static void intermediate(const Spawn *s)
+{
+	struct clone_args ca = {
+		.flags = s->clone_flags,
+		.exit_signal = SIGCHLD,
+	};
+	int32_t msg;
+	char b;
+	long pid;
+
+	/* Our copy of the module's end would keep the "go" pipe from EOF. */
+	close(s->go_w);
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0)
+		child_exec(s);
+	msg = pid < 0 ? (int32_t)negative_errno() : (int32_t)pid;
+	(void)!write(s->pid_w, &msg, sizeof(msg));
+	while (read(s->go_r, &b, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+static int add_arg(Spawn *s, size_t *n, const char *a)
+{
+	if (*n + 1 >= ELEMENTSOF(s->argv))
+		return -E2BIG;
+	s->argv[(*n)++] = (char *)(uintptr_t)a;
+	s->argv[*n] = NULL;
+	return 0;
+}
+
+typedef struct ArgBuf {
+	char uid[16], ns[16], tmp_size[24], linger[24];
+} ArgBuf;
+
+static int build_argv(Spawn *s, ArgBuf *b, const HolderParams *p)
+{
+	const char *v[] = {
+		"paddock", "holder",
+		"--uid", b->uid,
+		"--user", p->user,
+		"--hostname", p->hostname,
+		"--ns", b->ns,
+		"--tmp-size", b->tmp_size,
+		"--private-tmp", p->private_tmp ? "1" : "0",
+		"--private-ipc", p->private_ipc ? "1" : "0",
+		"--loopback", p->loopback ? "1" : "0",
+		"--kill-on-logout", p->kill_on_logout ? "1" : "0",
+		"--linger", b->linger,
+		"--cgroup-manager", p->cgroup_manager,
+		"--cgroup-parent", p->cgroup_parent,
+	};
+	size_t n = 0;
+
+	snprintf(b->uid, sizeof(b->uid), "%u", (unsigned)p->uid);
+	snprintf(b->ns, sizeof(b->ns), "%u", p->namespaces);
+	snprintf(b->tmp_size, sizeof(b->tmp_size), "%" PRIu64, p->tmp_size);
+	snprintf(b->linger, sizeof(b->linger), "%" PRIu64, p->linger);
+	for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+		int r = add_arg(s, &n, v[i]);
+
+		if (r < 0)
+			return r;
+	}
+	s->envp[0] = (char *)(uintptr_t)HOLDER_ENV_PATH;
+	s->envp[1] = NULL;
+	return 0;
+}
+
+/* Fork the intermediate with every signal blocked (no handler of the
+ * caller may run in it) and return its pid. */
+static int fork_intermediate(const Spawn *s, pid_t *ret_pid)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
+		return negative_errno();
+	pid = fork();
+	if (pid == 0)
+		intermediate(s);
+	int e = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0)
+		return -e;
+	*ret_pid = pid;
+	return 0;
+}
+
+/* Reap the intermediate.  ECHILD is fine: a caller's own SIGCHLD handler
+ * (waitpid(-1)) may have reaped it first. */
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int pidfd_alive(int pidfd)
+{
+	return pidfd_send_signal(pidfd, 0, NULL, 0) < 0 ? negative_errno() : 0;
+}
+
+/* Pin namespace i of the holder: an empty file ns/NAME with the holder's
+ * nsfs file bind-mounted on it. */
+static int pin_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
+{
+	_cleanup_(closep) int f = -EBADF, tree = -EBADF, ours = -EBADF, theirs = -EBADF;
+	const char *name = ns_name(i);
+	char path[64], self[64];
+	struct stat a, b;
+
+	f = openat(ns_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (f < 0)
+		return negative_errno();
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", name);
+	theirs = open(path, O_RDONLY | O_CLOEXEC);
+	ours = open(self, O_RDONLY | O_CLOEXEC);
+	if (theirs < 0 || ours < 0)
+		return negative_errno();
+	if (fstat(theirs, &a) < 0 || fstat(ours, &b) < 0)
+		return negative_errno();
+	/* Pinning one of our own namespaces would let the user's later
+	 * logins join the host (clone3 silently lacking a flag). */
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return -EPERM;
+	tree = open_tree(theirs, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return negative_errno();
+	/* /proc/PID named the holder only if it is still alive now (threat 2). */
+	int r = pidfd_alive(pidfd);
+	if (r < 0)
+		return r;
+	if (move_mount(tree, "", ns_fd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static void kill_holder(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd < 0)
+		return;
+	(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+	/* Its namespaces die with it; wait a little so a retry starts clean. */
+	while (poll(&pfd, 1, 1000) < 0 && errno == EINTR)
+		;
+}
+
+int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderStarted *ret)
+{
+	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF, ctl_fd = -EBADF, lock_fd = -EBADF,
+			      mnt_fd = -EBADF, null_fd = -EBADF, pidfd = -EBADF;
+	int ready[2] = { -EBADF, -EBADF }, pidp[2] = { -EBADF, -EBADF }, gop[2] = { -EBADF, -EBADF };
+	Spawn s = { .helper_fd = helper_fd };
+	HolderStarted info = { 0 };
+	char line[HOLDER_MSG_MAX];
+	bool created = false;
+	int64_t deadline;
+	pid_t mid = 0;
+	int32_t msg;
+	ssize_t n;
+	ArgBuf ab;
+	int r;
+
+	r = check_params(p);
+	if (r < 0)
+		goto out;
+	r = is_mount_root(run_dir_fd);
+	if (r == 0)
+		r = -EINVAL; /* not the private STATE_DIR mount: pins would land elsewhere */
+	if (r < 0)
+		goto out;
+	r = set_private(run_dir_fd);
+	if (r < 0)
+		goto out;
+	r = build_argv(&s, &ab, p);
+	if (r < 0)
+		goto out;
+
+	created = true; /* from here on, failure removes whatever UID/ holds */
+	r = state_create(run_dir_fd, p->uid, &uid_fd, &ns_fd);
+	if (r < 0)
+		goto out;
+	r = ctl_bind(uid_fd, &ctl_fd);
+	if (r < 0)
+		goto out;
+	r = lock_open(run_dir_fd, p->uid, &lock_fd);
+	if (r < 0)
+		goto out;
+	mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (mnt_fd < 0 || null_fd < 0 || pipe2(ready, O_CLOEXEC) < 0 || pipe2(pidp, O_CLOEXEC) < 0 ||
+	    pipe2(gop, O_CLOEXEC) < 0) {
+		r = negative_errno();
+		goto out;
+	}
+
+	s.src[HOLDER_FD_STATE] = uid_fd;
+	s.src[HOLDER_FD_HOST_MNT] = mnt_fd;
+	s.src[HOLDER_FD_READY] = ready[1];
+	s.src[HOLDER_FD_CTL] = ctl_fd;
+	s.src[HOLDER_FD_LOCK] = lock_fd;
+	s.null_fd = null_fd;
+	s.pid_w = pidp[1];
+	s.go_r = gop[0];
+	s.go_w = gop[1];
+	s.clone_flags = (uint64_t)ns_clone_flags(p->namespaces);
+
+	r = fork_intermediate(&s, &mid);
+	if (r < 0)
+		goto out;
+	/* Our copies of the write ends go, so a dead peer reads as EOF. */
+	ready[1] = safe_close(ready[1]);
+	pidp[1] = safe_close(pidp[1]);
+	gop[0] = safe_close(gop[0]);
+
+	deadline = now_ms() + HOLDER_START_TIMEOUT_MS;
+	n = read_until(pidp[0], &msg, sizeof(msg), false, deadline);
+	if (n == (ssize_t)sizeof(msg) && msg > 0) {
+		info.pid = msg;
+		pidfd = pidfd_open(msg, 0);
+		if (pidfd < 0)
+			r = negative_errno();
+	} else
+		r = n < 0 ? (int)n : n == (ssize_t)sizeof(msg) && msg < 0 ? msg : -EIO;
+	gop[1] = safe_close(gop[1]);
+	reap(mid);
+	if (r < 0)
+		goto out;
+
+	n = read_until(ready[0], line, sizeof(line) - 1, true, deadline);
+	if (n < 0) {
+		r = (int)n;
+		goto out;
+	}
+	line[n] = '\0';
+	if (!streq(line, HOLDER_READY_OK)) {
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(info.error, sizeof(info.error), "%s", *line ? line : "exited before ready");
+		r = -EIO;
+		goto out;
+	}
+
+	for (unsigned i = 0; i < NS_COUNT; i++)
+		if (p->namespaces & (1u << i)) {
+			r = pin_one(ns_fd, info.pid, pidfd, i);
+			if (r < 0)
+				goto out;
+		}
+	r = 0;
+out:
+	if (r < 0) {
+		/* Threat 13: nothing half-built stays behind for a later login. */
+		kill_holder(pidfd);
+		if (created)
+			(void)holder_state_remove(run_dir_fd, p->uid);
+		info.pid = 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		ready[i] = safe_close(ready[i]);
+		pidp[i] = safe_close(pidp[i]);
+		gop[i] = safe_close(gop[i]);
+	}
+	if (ret)
+		*ret = info;
+	return r;
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "ns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "../conf/policy.h"
+#include "holder-proto.h"
+#include "holder-start.h"
+
+/* Linux 6.5; older headers lack it. */
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+static const struct {
+	const char *name;
+	int clone_flag;
+} ns_table[NS_COUNT] = {
+	{ "mnt", CLONE_NEWNS },
+	{ "pid", CLONE_NEWPID },
+	{ "ipc", CLONE_NEWIPC },
+	{ "uts", CLONE_NEWUTS },
+	{ "net", CLONE_NEWNET },
+};
+
+_Static_assert(POLICY_NS_MOUNT == 1u << 0 && POLICY_NS_PID == 1u << 1 &&
+		       POLICY_NS_IPC == 1u << 2 && POLICY_NS_UTS == 1u << 3 &&
+		       POLICY_NS_NET == 1u << 4,
+	       "ns_table follows the POLICY_NS_* bit order");
+
+const char *ns_name(unsigned i)
+{
+	return i < NS_COUNT ? ns_table[i].name : NULL;
+}
+
+int ns_clone_flags(unsigned ns_mask)
+{
+	int flags = 0;
+
+	for (unsigned i = 0; i < NS_COUNT; i++)
+		if (ns_mask & (1u << i))
+			flags |= ns_table[i].clone_flag;
+	return flags;
+}
+
+static int open_user_dir(int run_dir_fd, uid_t uid, const char *sub)
+{
+	char name[32];
+	int fd;
+
+	snprintf(name, sizeof(name), sub ? "%u/%s" : "%u", (unsigned)uid, sub);
+	fd = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
+	return fd;
+}
+
+static void set_timeouts(int fd)
+{
+	struct timeval tv = {
+		.tv_sec = HOLDER_REPLY_TIMEOUT_MS / 1000,
+		.tv_usec = (HOLDER_REPLY_TIMEOUT_MS % 1000) * 1000,
+	};
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Connect to UID/ctl and check that the peer is root.  A missing socket or
+ * nobody listening means no live holder: -ESTALE. */
+static int ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid)
+{
+	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	struct stat st;
+	int n;
+
+	dir_fd = open_user_dir(run_dir_fd, uid, NULL);
+	if (dir_fd == -ENOENT)
+		return -ESTALE;
+	if (dir_fd < 0)
+		return dir_fd;
+	if (fstatat(dir_fd, HOLDER_CTL_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? -ESTALE : negative_errno();
+	/* connect() follows a symlink in the last component: only a socket. */
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
+		return -EPERM;
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir_fd,
+		     HOLDER_CTL_NAME);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return negative_errno();
+	set_timeouts(fd);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return errno == ECONNREFUSED || errno == ENOENT ? -ESTALE : negative_errno();
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+		return negative_errno();
+	if (cred.uid != 0 || cred.pid <= 0)
+		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	if (ret_pid)
+		*ret_pid = cred.pid;
+	return 0;
+}
+
+/* One datagram out, one back.  A holder that closed on us is gone: -ESTALE. */
+static int ctl_exchange(int fd, const char *msg, char *reply, size_t len)
+{
+	ssize_t n;
+
+	if (len == 0 || strlen(msg) >= HOLDER_MSG_MAX)
+		return -EINVAL;
+	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL) < 0)
+		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
+	do
+		n = recv(fd, reply, len - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? -ETIMEDOUT
+		       : errno == ECONNRESET ? -ESTALE
+					     : negative_errno();
+	if (n == 0)
+		return -ESTALE;
+	reply[n] = '\0';
+	return (int)n;
+}
+
+int ns_ctl_request(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	int r;
+
+	r = ctl_connect(run_dir_fd, uid, &fd, NULL);
+	if (r < 0)
+		return r;
+	return ctl_exchange(fd, msg, reply, len);
+}
+
+/* Open pin i and check that it is an nsfs file of the right type (an
+ * unmounted pin is the empty regular file underneath: -ENOENT). */
+static int open_pin(int ns_dir_fd, unsigned i, struct stat *ret_st)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct statfs sfs;
+
+	fd = holder_state_open(ns_dir_fd, ns_table[i].name, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, ret_st) < 0)
+		return negative_errno();
+	if (sfs.f_type != NSFS_MAGIC)
+		return -ENOENT;
+	if (ioctl(fd, NS_GET_NSTYPE) != ns_table[i].clone_flag)
+		return -ENOENT;
+	return TAKE_FD(fd);
+}
+
+int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
+{
+	_cleanup_(closep) int ns_dir = -EBADF;
+	NsInodes out = { { 0 } };
+
+	ns_dir = open_user_dir(run_dir_fd, uid, HOLDER_NS_DIR);
+	if (ns_dir < 0)
+		return ns_dir;
+	for (unsigned i = 0; i < NS_COUNT; i++) {
+		_cleanup_(closep) int fd = -EBADF;
+		struct stat st;
+
+		if (!(ns_mask & (1u << i)))
+			continue;
+		fd = open_pin(ns_dir, i, &st);
+		if (fd < 0)
+			return fd;
+		out.ino[i] = st.st_ino;
+	}
+	*ret = out;
+	return 0;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Is namespace fd owned by the user namespace userns (our own)? */
+static int owned_by(int fd, const struct stat *userns)
+{
+	_cleanup_(closep) int owner = -EBADF;
+	struct stat st;
+
+	owner = ioctl(fd, NS_GET_USERNS);
+	if (owner < 0)
+		return errno == EPERM ? -EPERM : negative_errno();
+	if (fstat(owner, &st) < 0)
+		return negative_errno();
+	return same_file(&st, userns) ? 0 : -EPERM;
+}
+
+/* Threat 1: every namespace we are about to enter is the live holder's and
+ * was made by root of our user namespace, not by a user. */
+static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid, int pidfd,
+			 NsInodes *ret)
+{
+	_cleanup_(closep) int ns_dir = -EBADF, self_user = -EBADF;
+	NsInodes out = { { 0 } };
+	struct stat userns;
+	int r;
+
+	ns_dir = open_user_dir(run_dir_fd, uid, HOLDER_NS_DIR);
+	if (ns_dir < 0)
+		return ns_dir == -ENOENT ? -ESTALE : ns_dir;
+	/* Our own user namespace rather than /proc/1's: the same thing on a
+	 * host, and still right when sshd runs in a container. */
+	self_user = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	if (self_user < 0 || fstat(self_user, &userns) < 0)
+		return negative_errno();
+
+	for (unsigned i = 0; i < NS_COUNT; i++) {
+		_cleanup_(closep) int pin = -EBADF, live = -EBADF;
+		struct stat ps, ls;
+		char path[64];
+
+		if (!(ns_mask & (1u << i)))
+			continue;
+		pin = open_pin(ns_dir, i, &ps);
+		if (pin < 0)
+			return pin;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_table[i].name);
+		live = open(path, O_RDONLY | O_CLOEXEC);
+		if (live < 0)
+			return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
+		if (fstat(live, &ls) < 0)
+			return negative_errno();
+		if (!same_file(&ps, &ls))
+			return -EPERM;
+		r = owned_by(pin, &userns);
+		if (r < 0)
+			return r;
+		out.ino[i] = ps.st_ino;
+	}
+	/* Threat 2: /proc/PID above was the holder only if the process behind
+	 * the pidfd is still alive now; after that its pid cannot be reused. */
+	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+		return errno == ESRCH ? -ESTALE : negative_errno();
+	*ret = out;
+	return 0;
+}
+
+/* A pidfd for the peer: the socket's own reference (Linux 6.5) when there
+ * is one, so no pid number is ever looked up again; else pidfd_open(), made
+ * safe by the checks of verify_holder(). */
+static int peer_pidfd(int fd, pid_t pid, int *ret)
+{
+	int pidfd = -EBADF;
+	socklen_t len = sizeof(pidfd);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
+		*ret = pidfd;
+		return 0;
+	}
+	if (errno != ENOPROTOOPT && errno != EINVAL)
+		return errno == ESRCH ? -ESTALE : negative_errno();
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? -ESTALE : negative_errno();
+	*ret = pidfd;
+	return 0;
+}
+
+int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd,
+	    NsInodes *ret_inodes)
+{
+	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
+	char reply[HOLDER_MSG_MAX];
+	NsInodes inodes;
+	pid_t pid;
+	int r;
+
+	if (ns_mask == 0 || ns_mask >= (1u << NS_COUNT))
+		return -EINVAL;
+	r = ctl_connect(run_dir_fd, uid, &fd, &pid);
+	if (r < 0)
+		return r;
+	r = peer_pidfd(fd, pid, &pidfd);
+	if (r < 0)
+		return r;
+	r = ctl_exchange(fd, "session", reply, sizeof(reply));
+	if (r < 0)
+		return r;
+	if (streq(reply, "dying"))
+		return -ESTALE;
+	if (!streq(reply, "ok"))
+		return -EPROTO;
+	r = verify_holder(run_dir_fd, uid, ns_mask, pid, pidfd, &inodes);
+	if (r < 0)
+		return r;
+	/* One call for all of them: we never end up half inside. */
+	if (setns(pidfd, ns_clone_flags(ns_mask)) < 0)
+		return negative_errno();
+	*ret_session_fd = TAKE_FD(fd);
+	if (ret_inodes)
+		*ret_inodes = inodes;
+	return 0;
+}

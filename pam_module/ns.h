@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Joining a user's paddock: finding the live holder through its control
+ * socket, proving that the pinned namespaces are the holder's (and were made
+ * by us, not by a user namespace), and entering them with one setns().
+ *
+ * The namespaces are indexed 0..NS_COUNT-1 in the order of the POLICY_NS_*
+ * bits (mnt pid ipc uts net): index i is the bit 1u << i.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NS_COUNT 5
+
+/* Namespace inode numbers, for audit and status.  0 = not in the mask. */
+typedef struct NsInodes {
+	uint64_t ino[NS_COUNT];
+} NsInodes;
+
+/* The /proc/PID/ns/ name of namespace i ("mnt" ...), NULL when out of range. */
+const char *ns_name(unsigned i);
+
+/* The CLONE_NEW* flags for a mask of POLICY_NS_* bits (unknown bits ignored). */
+int ns_clone_flags(unsigned ns_mask);
+
+/*
+ * Join the live paddock of uid: connect to STATE_DIR/UID/ctl, send
+ * "session", check that the peer is root and is the holder whose namespaces
+ * are pinned in STATE_DIR/UID/ns/ for every bit of ns_mask, that each is
+ * owned by our own user namespace, then setns() into all of them at once
+ * (the PID namespace applies to the children forked afterwards).
+ *
+ * run_dir_fd must be the private STATE_DIR mount (holder_state_make_private).
+ * Call it with the per-user lock held and from a single-threaded process.
+ *
+ * Returns 0 with *ret_session_fd (connected, O_CLOEXEC: closing it ends the
+ * session) and *ret_inodes (may be NULL).  -ESTALE: no live paddock (no
+ * ctl, nobody listening, the holder closed or said "dying"): collect the
+ * state with holder_start().  -ENOENT: a namespace of the mask is not pinned
+ * (the paddock was started under another policy).  -EPERM: the peer or a
+ * namespace failed a check.  -ETIMEDOUT: the holder did not answer within
+ * HOLDER_REPLY_TIMEOUT_MS.  Other -errno.  On failure nothing was joined.
+ */
+int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd,
+	    NsInodes *ret_inodes);
+
+/*
+ * Read the inode numbers of the pinned namespaces of uid for the bits of
+ * ns_mask, without joining.  Returns 0, -ENOENT when uid has no paddock or
+ * a pin is missing or not an nsfs file, other -errno.
+ */
+int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret);
+
+/*
+ * Send one control message ("stop", "status") to the holder of uid and read
+ * its one-datagram reply into reply (NUL-terminated, len > 0).  Returns the
+ * reply length, -ESTALE when there is no live holder, -ETIMEDOUT, -EPERM
+ * when the peer is not root, other -errno.
+ */
+int ns_ctl_request(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len);

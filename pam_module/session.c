@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The privileged steps of opening a session, in order, written once.
+ * Everything resolved by name or path happens before the join, in the host
+ * namespaces (threat 6); after ns_join() the caller lives in the user's
+ * namespaces and this file touches nothing by path.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "cgroup.h"
+#include "holder-start.h"
+#include "ns.h"
+#include "state.h"
+
+const char *const session_ns_names[SESSION_NS_COUNT] = { "mnt", "pid", "ipc", "uts", "net" };
+
+/*
+ * The helper is exec'd as root into the new namespaces: it must be a
+ * root-owned regular file nobody else can write, opened here in the host
+ * mount namespace and exec'd from the fd (no path lookup later).
+ */
+static int open_helper(const char *path, int *ret_fd)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct stat st;
+
+	fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    !(st.st_mode & S_IXUSR))
+		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* sshd runs at oom_score_adj -1000, which its children inherit: the user's
+ * processes must be killable by the OOM killer (threat 10). */
+static int reset_oom_score_adj(void)
+{
+	_cleanup_(closep) int fd = -EBADF;
+
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, "0", 1) != 1)
+		return negative_errno();
+	return 0;
+}
+
+/* The private mount of STATE_DIR is made once per boot; the global lock on
+ * the directory keeps two first logins from stacking two bind mounts. */
+static int open_state(int *ret_fd)
+{
+	_cleanup_(closep) int run_fd = -EBADF;
+	int r;
+
+	r = state_open_run_dir(&run_fd);
+	if (r < 0)
+		return r;
+	while (flock(run_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	r = holder_state_make_private(run_fd, ret_fd);
+	(void)flock(run_fd, LOCK_UN);
+	return r;
+}
+
+static void holder_params(const SessionRequest *req, const CgroupManager *cg, char *hostname,
+			  size_t len, HolderParams *ret)
+{
+	const UserPolicy *up = req->up;
+	struct sysinfo si = { 0 };
+	struct utsname u;
+
+	(void)sysinfo(&si);
+	if (uname(&u) < 0 || policy_expand_hostname(up->hostname, req->id->user, req->id->uid,
+						   u.nodename, hostname, len) < 0)
+		snprintf(hostname, len, "paddock");
+	*ret = (HolderParams){
+		.uid = req->id->uid,
+		.user = req->id->user,
+		.hostname = hostname,
+		.namespaces = up->namespaces,
+		.tmp_size = policy_tmp_bytes(up, (uint64_t)si.totalram * si.mem_unit),
+		.private_tmp = up->private_tmp,
+		.private_ipc = up->private_ipc,
+		.loopback = up->network == NETWORK_LOOPBACK,
+		.kill_on_logout = up->kill_on_logout,
+		.linger = req->global->linger,
+		.cgroup_manager = cg->name,
+		.cgroup_parent = req->global->cgroup_parent,
+	};
+}
+
+#define STEP(name, expr)                                                                           \
+	do {                                                                                       \
+		*ret_step = (name);                                                                \
+		r = (expr);                                                                        \
+		if (r < 0)                                                                         \
+			return r;                                                                  \
+	} while (0)
+
+int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *info,
+		 const char **ret_step)
+{
+	_cleanup_(closep) int run_fd = -EBADF, lock_fd = -EBADF, helper_fd = -EBADF;
+	const char *parent = req->global->cgroup_parent;
+	uid_t uid = req->id->uid;
+	unsigned mask = req->up->namespaces;
+	const CgroupManager *cg = NULL;
+	HolderStarted started = { 0 };
+	char hostname[POLICY_HOSTNAME_TEMPLATE_MAX];
+	CgroupLimits limits;
+	HolderParams hp;
+	NsInodes ino = { 0 };
+	int r, fd = -EBADF;
+
+	memset(info, 0, sizeof(*info));
+	cg_limits_from_policy(req->up, &limits);
+
+	/* Detect what the kernel offers before touching anything (threat 15). */
+	STEP("cgroup manager", cg_manager_pick(req->global->cgroup_manager, &cg));
+	/* Resolve the helper by path now, in the host mount namespace (threat 6). */
+	STEP("helper", open_helper(req->helper_path, &helper_fd));
+	/* Root-only state, private mount, no symlinks (threats 3, 7). */
+	STEP("state directory", open_state(&run_fd));
+	/* One paddock per user even for concurrent first logins (threat 13). */
+	STEP("lock", state_lock_user(run_fd, uid, &lock_fd));
+	/* Limits first, then the caller: every later fork is charged (threats 9, 10). */
+	STEP("cgroup", cg->create(parent, uid, &limits));
+	STEP("cgroup attach", cg->attach_self(parent, uid));
+	STEP("oom_score_adj", reset_oom_score_adj());
+	/* Join a live paddock, verified through its holder (threats 1, 2). */
+	*ret_step = "join";
+	r = ns_join(run_fd, uid, mask, &fd, &ino);
+	if (r == -ESTALE) {
+		/* None alive: start one (stale state is collected by holder_start). */
+		holder_params(req, cg, hostname, sizeof(hostname), &hp);
+		STEP("holder", holder_start(run_fd, helper_fd, &hp, &started));
+		info->created = true;
+		info->holder_pid = started.pid;
+		*ret_step = "join";
+		r = ns_join(run_fd, uid, mask, &fd, &ino);
+		if (r < 0) {
+			/* Never leave a paddock nobody joined (threat 13). */
+			char reply[HOLDER_MSG_MAX];
+
+			(void)ns_ctl_request(run_fd, uid, "stop", reply, sizeof(reply));
+			return r;
+		}
+	} else if (r < 0) {
+		return r;
+	}
+
+	info->cgroup_manager = cg->name;
+	if (cg->path(parent, uid, info->cgroup, sizeof(info->cgroup)) < 0)
+		snprintf(info->cgroup, sizeof(info->cgroup), "?");
+	for (unsigned i = 0; i < SESSION_NS_COUNT && i < NS_COUNT; i++)
+		info->ns_ino[i] = ino.ino[i];
+	*ret_session_fd = fd;
+	*ret_step = NULL;
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Opening a session in the caller's root process: the ordered list of
+ * privileged steps (lock, cgroup, holder, join) that architecture.md
+ * describes.  Called by the PAM glue after the policy decided to isolate.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "../conf/identity.h"
+#include "../conf/policy.h"
+
+typedef struct SessionRequest {
+	const Identity *id;
+	const UserPolicy *up;
+	const PolicyGlobal *global;
+	const char *helper_path; /* the paddock helper, root-owned */
+} SessionRequest;
+
+enum { SESSION_NS_COUNT = 5 };
+
+/* What happened, for syslog and audit. */
+typedef struct SessionInfo {
+	bool created;                 /* a new paddock was started */
+	const char *cgroup_manager;   /* "cgroupfs-v1", ... */
+	char cgroup[256];             /* "/paddock.slice/user-1001" */
+	unsigned long long ns_ino[SESSION_NS_COUNT]; /* mnt pid ipc uts net; 0 = not used */
+	int holder_pid;               /* in the host PID namespace */
+} SessionInfo;
+
+/*
+ * Put the calling process into the user's paddock, creating it if needed.
+ * On success returns 0 and the session fd (O_CLOEXEC; the session lasts until
+ * it is closed).  On failure returns -errno, sets *ret_step to the name of the
+ * step that failed, and leaves no paddock half-built.
+ */
+int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *info,
+		 const char **ret_step);
+
+/* Names of the namespaces in SessionInfo.ns_ino order. */
+extern const char *const session_ns_names[SESSION_NS_COUNT];

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "holder-proto.h"
+
+/* openat2 without symlinks, falling back to O_NOFOLLOW on old kernels. */
+static int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+	return fd < 0 ? negative_errno() : (int)fd;
+}
+
+int state_open_run_dir(int *ret_fd)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct stat st;
+
+	if (mkdir(STATE_DIR, 0700) < 0 && errno != EEXIST)
+		return negative_errno();
+	fd = open_beneath(AT_FDCWD, STATE_DIR, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	/* A directory someone else could write or read is not ours to trust. */
+	if (st.st_uid != 0 || (st.st_mode & 077))
+		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int state_lock_user(int run_dir_fd, uid_t uid, int *ret_fd)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char name[32];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%u.lock", (unsigned)uid);
+	fd = open_beneath(run_dir_fd, name, O_RDWR | O_CREAT | O_NOCTTY, 0600);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+		return -EPERM;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}

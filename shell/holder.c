@@ -1,0 +1,988 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The holder: PID 1 of a user's paddock.  It finishes the paddock's mount
+ * setup inside the new namespaces, reaps orphans, counts the live sessions
+ * (one control connection each), and tears the paddock down when the last
+ * session is gone and the linger time has passed.  Small and allocation-free
+ * on purpose: it runs on every first login and lives as long as the user.
+ */
+#include "holder.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/nsfs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "../conf/policy.h"
+#include "../conf/units.h"
+#include "../pam_module/cgroup.h"
+#include "../pam_module/holder-proto.h"
+#include "../pam_module/holder-start.h"
+
+#define LOCK_RETRY_MS 50
+#define ALONE_POLL_MS 1000
+#define KILL_WAIT_MS 2000
+#define CGROUP_BUSY_MS 2000
+
+typedef struct HolderOpts {
+	uid_t uid;
+	const char *user;
+	const char *hostname;
+	unsigned ns;
+	uint64_t tmp_size;
+	bool private_tmp;
+	bool private_ipc;
+	bool loopback;
+	bool kill_on_logout;
+	uint64_t linger;
+	const CgroupManager *cgm; /* NULL: "none" */
+	const char *cgroup_parent;
+} HolderOpts;
+
+typedef enum Phase {
+	PHASE_RUN,     /* sessions > 0 */
+	PHASE_LINGER,  /* no session; the linger timer runs */
+	PHASE_EXPIRED, /* no session for the linger time: tear down when we may */
+} Phase;
+
+typedef struct Holder {
+	const HolderOpts *o;
+	int ep, sig, timer, proc, root;
+	unsigned sessions;
+	Phase phase;
+	bool stop;
+	const char *reason;
+} Holder;
+
+/* epoll data: fd in the low 32 bits, then the kind and connection flags. */
+enum {
+	TAG_CTL = 1,
+	TAG_SIG,
+	TAG_TIMER,
+	TAG_CONN,
+};
+#define CONN_DONE (UINT64_C(1) << 40)    /* its one datagram was acted on */
+#define CONN_SESSION (UINT64_C(1) << 41) /* counted as a live session */
+
+static uint64_t ev_data(int fd, unsigned tag, uint64_t flags)
+{
+	return (uint64_t)(uint32_t)fd | (uint64_t)tag << 32 | flags;
+}
+
+/* ---- options ---------------------------------------------------------- */
+
+static int parse_bool01(const char *s, bool *ret)
+{
+	if (streq(s, "0") || streq(s, "1")) {
+		*ret = s[0] == '1';
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_u64_max(const char *s, uint64_t max, uint64_t *ret)
+{
+	uint64_t v;
+	int r = units_parse_u64(s, &v);
+
+	if (r < 0)
+		return r;
+	if (v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+static bool valid_hostname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+static int pick_manager(const char *name, const CgroupManager **ret)
+{
+	if (streq(name, "none")) {
+		*ret = NULL;
+		return 0;
+	}
+	if (streq(name, cgroup_manager_v2.name)) {
+		*ret = &cgroup_manager_v2;
+		return 0;
+	}
+	if (streq(name, cgroup_manager_v1.name)) {
+		*ret = &cgroup_manager_v1;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_opts(int argc, char **argv, HolderOpts *o)
+{
+	static const char *const names[] = {
+		"--uid", "--user", "--hostname", "--ns", "--tmp-size", "--private-tmp",
+		"--private-ipc", "--loopback", "--kill-on-logout", "--linger",
+		"--cgroup-manager", "--cgroup-parent",
+	};
+	unsigned seen = 0;
+	uint64_t v = 0;
+	int r;
+
+	if (argc % 2 != 1)
+		return -EINVAL;
+	for (int i = 1; i < argc; i += 2) {
+		const char *k = argv[i], *a = argv[i + 1];
+		size_t idx;
+
+		for (idx = 0; idx < ELEMENTSOF(names); idx++)
+			if (streq(k, names[idx]))
+				break;
+		if (idx == ELEMENTSOF(names) || (seen & (1u << idx)))
+			return -EINVAL;
+		seen |= 1u << idx;
+		switch (idx) {
+		case 0:
+			r = parse_u64_max(a, UINT32_MAX - 1, &v);
+			o->uid = (uid_t)v;
+			break;
+		case 1:
+			o->user = a;
+			r = *a ? 0 : -EINVAL;
+			break;
+		case 2:
+			o->hostname = a;
+			r = valid_hostname(a) ? 0 : -EINVAL;
+			break;
+		case 3:
+			r = parse_u64_max(a, (1u << 5) - 1, &v);
+			o->ns = (unsigned)v;
+			break;
+		case 4:
+			r = parse_u64_max(a, UINT64_MAX - 1, &o->tmp_size);
+			break;
+		case 5:
+			r = parse_bool01(a, &o->private_tmp);
+			break;
+		case 6:
+			r = parse_bool01(a, &o->private_ipc);
+			break;
+		case 7:
+			r = parse_bool01(a, &o->loopback);
+			break;
+		case 8:
+			r = parse_bool01(a, &o->kill_on_logout);
+			break;
+		case 9:
+			/* A timerfd takes seconds as time_t; a year is plenty. */
+			r = parse_u64_max(a, 366u * 24 * 3600, &o->linger);
+			break;
+		case 10:
+			r = pick_manager(a, &o->cgm);
+			break;
+		default:
+			o->cgroup_parent = a;
+			r = *a == '/' ? 0 : -EINVAL;
+			break;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (seen != (1u << ELEMENTSOF(names)) - 1)
+		return -EINVAL;
+	/* The combinations holder-proto.h forbids. */
+	if (!(o->ns & POLICY_NS_MOUNT) || !(o->ns & POLICY_NS_PID) || o->tmp_size == 0 ||
+	    (o->loopback && !(o->ns & POLICY_NS_NET)))
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- setup steps ------------------------------------------------------ */
+
+static int fd_is(int fd, mode_t type, bool root_only)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if ((st.st_mode & S_IFMT) != type)
+		return -EBADF;
+	if (root_only && (st.st_uid != 0 || (st.st_mode & 077)))
+		return -EPERM;
+	return 0;
+}
+
+/* PID 1, root, in a mount namespace that is not the host's, fds as the
+ * contract says; everything else closed and every fd close-on-exec. */
+static int check_self(void)
+{
+	_cleanup_(closep) int self_mnt = -EBADF;
+	struct stat a, b;
+	int v;
+	socklen_t len = sizeof(v);
+	int r;
+
+	if (getpid() != 1 || getuid() != 0 || geteuid() != 0)
+		return -EPERM;
+	if (close_range(HOLDER_FD_COUNT, ~0U, 0) < 0)
+		return negative_errno();
+	for (int fd = 0; fd < HOLDER_FD_COUNT; fd++)
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+			return negative_errno();
+
+	r = fd_is(HOLDER_FD_STATE, S_IFDIR, true);
+	if (r < 0)
+		return r;
+	r = fd_is(HOLDER_FD_LOCK, S_IFREG, false);
+	if (r < 0)
+		return r;
+	r = fd_is(HOLDER_FD_READY, S_IFIFO, false);
+	if (r < 0)
+		return r;
+	if ((fcntl(HOLDER_FD_READY, F_GETFL) & O_ACCMODE) != O_WRONLY)
+		return -EBADF;
+	if (getsockopt(HOLDER_FD_CTL, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0 || v != AF_UNIX)
+		return -ENOTSOCK;
+	len = sizeof(v);
+	if (getsockopt(HOLDER_FD_CTL, SOL_SOCKET, SO_TYPE, &v, &len) < 0 || v != SOCK_SEQPACKET)
+		return -ENOTSOCK;
+	if (ioctl(HOLDER_FD_HOST_MNT, NS_GET_NSTYPE) != CLONE_NEWNS)
+		return -EBADF;
+	/* Mounting anything in the host's mount namespace would be fatal:
+	 * make sure the clone really gave us a new one. */
+	self_mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (self_mnt < 0 || fstat(self_mnt, &a) < 0 || fstat(HOLDER_FD_HOST_MNT, &b) < 0)
+		return negative_errno();
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return -EPERM;
+	return 0;
+}
+
+static int no_dump(void)
+{
+	struct rlimit zero = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || setrlimit(RLIMIT_CORE, &zero) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* SIGCHLD and SIGTERM arrive through a signalfd; everything asynchronous
+ * is ignored; faults keep their default (a crash must not loop). */
+static int signals_setup(int *ret_sigfd)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct rlimit nofile;
+	sigset_t set;
+	int fd;
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		switch (sig) {
+		case SIGKILL:
+		case SIGSTOP:
+		case SIGCHLD:
+		case SIGTERM:
+		case SIGSEGV:
+		case SIGBUS:
+		case SIGFPE:
+		case SIGILL:
+		case SIGTRAP:
+		case SIGSYS:
+		case SIGABRT:
+			continue;
+		default:
+			/* glibc reserves two real-time signals (EINVAL). */
+			if (sigaction(sig, &ign, NULL) < 0 && errno != EINVAL)
+				return negative_errno();
+		}
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_SETMASK, &set, NULL) < 0)
+		return negative_errno();
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return negative_errno();
+	*ret_sigfd = fd;
+	/* One fd per session: a burst of logins must not hit EMFILE. */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	return 0;
+}
+
+/* Our root: the anchor every mount target is opened beneath. */
+static int open_root(void)
+{
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? negative_errno() : fd;
+}
+
+static int make_rslave(void)
+{
+	return mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ? negative_errno() : 0;
+}
+
+/* A new superblock of fstype, mounted on root/path (no symlinks followed). */
+static int mount_fresh(int root, const char *path, const char *fstype, unsigned attrs,
+		       const char *const *kv)
+{
+	_cleanup_(closep) int fs = -EBADF, mnt = -EBADF, target = -EBADF;
+
+	target = holder_state_open(root, path, O_PATH | O_DIRECTORY);
+	if (target < 0)
+		return target;
+	fs = fsopen(fstype, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return negative_errno();
+	for (; kv && kv[0]; kv += 2)
+		if (fsconfig(fs, FSCONFIG_SET_STRING, kv[0], kv[1], 0) < 0)
+			return negative_errno();
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return negative_errno();
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (mnt < 0)
+		return negative_errno();
+	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* Detach the host's view mounted at a top-level directory of our copy of
+ * the host's mount tree (nothing of it needs to stay reachable). */
+static int detach_top(const char *path)
+{
+	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL)
+		return negative_errno();
+	return 0;
+}
+
+static int mount_proc(int root)
+{
+	int r = detach_top("/proc");
+
+	if (r < 0)
+		return r;
+	return mount_fresh(root, "proc", "proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			   NULL);
+}
+
+/* Our copy of the private STATE_DIR mount holds the pins of every other
+ * paddock: detaching it keeps their namespaces from living on in ours. */
+static int detach_state_dir(int root)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char path[64];
+
+	fd = holder_state_open(root, STATE_DIR + 1, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (umount2(path, MNT_DETACH) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* A sysfs of our network namespace, with the host's cgroup tree (read-only)
+ * kept at /sys/fs/cgroup for the user's tools. */
+static int mount_sys(int root)
+{
+	_cleanup_(closep) int cg = -EBADF, cg_dir = -EBADF, target = -EBADF;
+	struct mount_attr ro = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	};
+	struct statx sx;
+	int r;
+
+	cg_dir = holder_state_open(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	if (cg_dir >= 0 && statx(cg_dir, "", AT_EMPTY_PATH, STATX_TYPE, &sx) == 0 &&
+	    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+		cg = open_tree(cg_dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+		if (cg < 0)
+			return negative_errno();
+		if (mount_setattr(cg, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0 &&
+		    errno != ENOSYS)
+			return negative_errno();
+	}
+	cg_dir = safe_close(cg_dir);
+
+	r = detach_top("/sys");
+	if (r < 0)
+		return r;
+	r = mount_fresh(root, "sys", "sysfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			NULL);
+	if (r < 0 || cg < 0)
+		return r;
+	target = holder_state_open(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	if (target < 0)
+		return target;
+	if (move_mount(cg, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static int mount_tmpfs(int root, const char *path, const char *size, unsigned attrs)
+{
+	const char *const kv[] = { "mode", "1777", "size", size, NULL };
+
+	return mount_fresh(root, path, "tmpfs", attrs, kv);
+}
+
+/* A fresh mqueue of our IPC namespace, where the host has one. */
+static int mount_mqueue(int root, const HolderOpts *o)
+{
+	_cleanup_(closep) int dir = -EBADF;
+
+	if (!(o->ns & POLICY_NS_IPC))
+		return 0;
+	dir = holder_state_open(root, "dev/mqueue", O_PATH | O_DIRECTORY);
+	if (dir == -ENOENT)
+		return 0;
+	if (dir < 0)
+		return dir;
+	return mount_fresh(root, "dev/mqueue", "mqueue",
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL);
+}
+
+static int set_hostname(const char *name)
+{
+	return sethostname(name, strlen(name)) < 0 ? negative_errno() : 0;
+}
+
+static int loopback_up(void)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct ifreq ifr = { 0 };
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return negative_errno();
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return negative_errno();
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static int listen_ctl(void)
+{
+	return listen(HOLDER_FD_CTL, SOMAXCONN) < 0 ? negative_errno() : 0;
+}
+
+#define STEP(name, expr)                                                       \
+	do {                                                                   \
+		*step = (name);                                                \
+		r = (expr);                                                    \
+		if (r < 0)                                                     \
+			return r;                                              \
+	} while (0)
+
+/* The privileged steps, in order, each closing a threat of threats.md. */
+static int setup(Holder *h, const char **step)
+{
+	const HolderOpts *o = h->o;
+	char size[24];
+	int r;
+
+	snprintf(size, sizeof(size), "%" PRIu64, o->tmp_size);
+	STEP("check", check_self());                   /* 13: only as started by the module, never on the host's mounts */
+	STEP("dumpable", no_dump());                   /* 5: no ptrace, no /proc/1/mem, no core of a root process */
+	STEP("signals", signals_setup(&h->sig));       /* 5: nothing a process of the paddock sends reaches us */
+	STEP("propagation", make_rslave());            /* 7: nothing mounted below leaks to the host */
+	STEP("root", (h->root = open_root()));  /* 3: mount targets fd-relative, no symlinks */
+	STEP("proc", mount_proc(h->root));             /* 8: only the paddock's processes are visible */
+	STEP("proc", (h->proc = holder_state_open(h->root, "proc", O_RDONLY | O_DIRECTORY)));  /* 2: processes counted in our PID namespace only */
+	STEP("state", detach_state_dir(h->root));      /* 1: no pin of another paddock in this one */
+	if (o->ns & POLICY_NS_NET)
+		STEP("sys", mount_sys(h->root));       /* 8: only the paddock's network interfaces */
+	if (o->private_tmp) {
+		STEP("tmp", mount_tmpfs(h->root, "tmp", size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));      /* 11, 10: private, bounded /tmp */
+		STEP("var-tmp", mount_tmpfs(h->root, "var/tmp", size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));  /* 11, 10: private, bounded /var/tmp */
+	}
+	if (o->private_ipc) {
+		STEP("shm", mount_tmpfs(h->root, "dev/shm", size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));  /* 11: POSIX shm */
+		STEP("mqueue", mount_mqueue(h->root, o));  /* 11: POSIX message queues */
+	}
+	if (o->ns & POLICY_NS_UTS)
+		STEP("hostname", set_hostname(o->hostname)); /* the user's name for the paddock, not the host's */
+	if (o->loopback)
+		STEP("loopback", loopback_up());       /* 11: lo usable, nothing else exists */
+	STEP("listen", listen_ctl());                  /* 1, 2: SO_PEERCRED of clients names us, not the sshd that bound it */
+	return 0;
+}
+
+/* ---- processes -------------------------------------------------------- */
+
+/* Is /proc/NAME a live process (not a zombie)?  Exited ones are not. */
+static bool proc_alive(int proc, const char *name)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char path[32], buf[512];
+	const char *p;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/stat", name);
+	fd = openat(proc, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* The live processes of our PID namespace other than us. */
+static unsigned count_processes(int proc)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	unsigned n = 0;
+
+	if (lseek(proc, 0, SEEK_SET) < 0)
+		return 0;
+	for (;;) {
+		ssize_t len = getdents64(proc, buf, sizeof(buf));
+
+		if (len <= 0)
+			break;
+		for (ssize_t off = 0; off < len;) {
+			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
+			const char *s = d->d_name;
+
+			off += d->d_reclen;
+			if (*s < '1' || *s > '9' || streq(s, "1"))
+				continue;
+			while (*s >= '0' && *s <= '9')
+				s++;
+			if (*s == '\0' && proc_alive(proc, d->d_name))
+				n++;
+		}
+	}
+	return n;
+}
+
+/* Orphans of the PID namespace are reparented to us: reap them all. */
+static void reap_all(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void drain_signals(Holder *h)
+{
+	struct signalfd_siginfo si;
+
+	while (read(h->sig, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (si.ssi_signo == SIGTERM && !h->stop) {
+			h->stop = true;
+			h->reason = "SIGTERM";
+		}
+	reap_all();
+}
+
+/* ---- sessions and the timer ------------------------------------------ */
+
+static void timer_arm(Holder *h, uint64_t ms)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 },
+	};
+
+	(void)timerfd_settime(h->timer, 0, &its, NULL);
+}
+
+static void session_added(Holder *h)
+{
+	h->sessions++;
+	if (h->phase != PHASE_RUN) {
+		h->phase = PHASE_RUN;
+		timer_arm(h, 0);
+	}
+}
+
+static void sessions_zero(Holder *h)
+{
+	if (h->o->linger == 0) {
+		h->phase = PHASE_EXPIRED;
+		return;
+	}
+	h->phase = PHASE_LINGER;
+	timer_arm(h, h->o->linger * 1000);
+}
+
+static void session_removed(Holder *h)
+{
+	if (h->sessions > 0 && --h->sessions == 0)
+		sessions_zero(h);
+}
+
+static void reply(int fd, const char *msg)
+{
+	(void)send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Act on a connection's first datagram; returns the new flags. */
+static uint64_t handle_message(Holder *h, int fd, const char *msg)
+{
+	char buf[HOLDER_MSG_MAX];
+
+	if (streq(msg, "session")) {
+		session_added(h);
+		reply(fd, "ok");
+		return CONN_DONE | CONN_SESSION;
+	}
+	if (streq(msg, "stop")) {
+		if (!h->stop) {
+			h->stop = true;
+			h->reason = "stop requested";
+		}
+		reply(fd, "ok");
+		return CONN_DONE;
+	}
+	if (streq(msg, "status")) {
+		snprintf(buf, sizeof(buf), "sessions %u processes %u", h->sessions,
+			 count_processes(h->proc));
+		reply(fd, buf);
+		return CONN_DONE;
+	}
+	reply(fd, "error");
+	return CONN_DONE;
+}
+
+static void conn_close(Holder *h, int fd, uint64_t flags)
+{
+	(void)epoll_ctl(h->ep, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+	if (flags & CONN_SESSION)
+		session_removed(h);
+}
+
+static void handle_conn(Holder *h, uint64_t data)
+{
+	int fd = (int)(uint32_t)data;
+	uint64_t flags = data & (CONN_DONE | CONN_SESSION);
+	char buf[HOLDER_MSG_MAX];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			conn_close(h, fd, flags);
+			return;
+		}
+		/* Only the first datagram counts: a session fd that leaked into
+		 * a user process cannot turn into a "stop". */
+		if (flags & CONN_DONE)
+			continue;
+		buf[n] = '\0';
+		flags = handle_message(h, fd, buf);
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
+					  .data.u64 = ev_data(fd, TAG_CONN, flags) };
+		(void)epoll_ctl(h->ep, EPOLL_CTL_MOD, fd, &ev);
+	}
+}
+
+static void handle_accept(Holder *h)
+{
+	for (;;) {
+		_cleanup_(closep) int fd = -EBADF;
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+
+		fd = accept4(HOLDER_FD_CTL, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		/* STATE_DIR is root-only; refuse anything else all the same. */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
+			continue;
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
+					  .data.u64 = ev_data(fd, TAG_CONN, 0) };
+		if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			continue;
+		TAKE_FD(fd);
+	}
+}
+
+static void dispatch(Holder *h, const struct epoll_event *ev)
+{
+	uint64_t ticks;
+
+	switch ((unsigned)(ev->data.u64 >> 32) & 0xff) {
+	case TAG_CTL:
+		handle_accept(h);
+		break;
+	case TAG_SIG:
+		drain_signals(h);
+		break;
+	case TAG_TIMER:
+		if (read(h->timer, &ticks, sizeof(ticks)) > 0 && h->phase == PHASE_LINGER)
+			h->phase = PHASE_EXPIRED;
+		break;
+	default:
+		handle_conn(h, ev->data.u64);
+		break;
+	}
+}
+
+/* Act on everything clients sent so far, without waiting. */
+static void drain_events(Holder *h)
+{
+	struct epoll_event evs[16];
+
+	for (int round = 0; round < 64; round++) {
+		int n = epoll_wait(h->ep, evs, ELEMENTSOF(evs), 0);
+
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++)
+			dispatch(h, &evs[i]);
+	}
+}
+
+/* ---- teardown --------------------------------------------------------- */
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Kill the rest of the PID namespace (from PID 1, kill(-1) reaches exactly
+ * it) and wait, bounded, until we are alone: our exit would kill them too,
+ * but the cgroup can only be removed once they are gone. */
+static void kill_all(Holder *h)
+{
+	(void)kill(-1, SIGKILL);
+	for (unsigned waited = 0; waited < KILL_WAIT_MS; waited += 20) {
+		reap_all();
+		if (count_processes(h->proc) == 0)
+			return;
+		sleep_ms(20);
+	}
+	syslog(LOG_WARNING, "uid %u: processes left after SIGKILL", (unsigned)h->o->uid);
+}
+
+/* Tell clients queued on the socket that we are going, and stop listening. */
+static void refuse_pending(void)
+{
+	for (;;) {
+		int fd = accept4(HOLDER_FD_CTL, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0)
+			break;
+		reply(fd, "dying");
+		close(fd);
+	}
+	close(HOLDER_FD_CTL);
+}
+
+/* Back in the host's mount namespace: remove UID/ if it is still ours (a
+ * module that found us dead may have built a new one meanwhile). */
+static int remove_state(uid_t uid)
+{
+	_cleanup_(closep) int root = -EBADF, run = -EBADF, dir = -EBADF;
+	char name[16];
+	struct stat a, b;
+
+	if (setns(HOLDER_FD_HOST_MNT, CLONE_NEWNS) < 0)
+		return negative_errno();
+	root = open_root();
+	if (root < 0)
+		return root;
+	run = holder_state_open(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY);
+	if (run < 0)
+		return run;
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	dir = holder_state_open(run, name, O_PATH | O_DIRECTORY);
+	if (dir < 0)
+		return dir == -ENOENT ? 0 : dir;
+	if (fstat(dir, &a) < 0 || fstat(HOLDER_FD_STATE, &b) < 0)
+		return negative_errno();
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return 0;
+	return holder_state_remove(run, uid);
+}
+
+static int remove_cgroup(const HolderOpts *o)
+{
+	int r;
+
+	if (!o->cgm)
+		return 0;
+	r = o->cgm->leave(o->cgroup_parent);
+	if (r < 0)
+		return r;
+	/* The sessions' callers (sshd, su) may still be exiting. */
+	for (unsigned waited = 0;; waited += 50) {
+		r = o->cgm->destroy(o->cgroup_parent, o->uid);
+		if (r != -EBUSY || waited >= CGROUP_BUSY_MS)
+			return r;
+		sleep_ms(50);
+	}
+}
+
+/* Under the lock (threat 13): nobody can join or start a paddock for this
+ * user until the state is gone. */
+static int teardown(Holder *h)
+{
+	const HolderOpts *o = h->o;
+	int r, ret = 0;
+
+	syslog(LOG_INFO, "uid %u (%s): tearing down the paddock: %s", (unsigned)o->uid, o->user,
+	       h->reason);
+	if (unlinkat(HOLDER_FD_STATE, HOLDER_CTL_NAME, 0) < 0 && errno != ENOENT)
+		ret = negative_errno();
+	refuse_pending();
+	kill_all(h);
+	r = remove_state(o->uid);
+	if (r < 0) {
+		syslog(LOG_ERR, "uid %u: removing %s/%u: %s", (unsigned)o->uid, STATE_DIR,
+		       (unsigned)o->uid, strerror(-r));
+		ret = r;
+	}
+	r = remove_cgroup(o);
+	if (r < 0) {
+		syslog(LOG_ERR, "uid %u: removing the cgroup (%s): %s", (unsigned)o->uid,
+		       o->cgm->name, strerror(-r));
+		ret = r;
+	}
+	(void)flock(HOLDER_FD_LOCK, LOCK_UN);
+	return ret;
+}
+
+/* Tear down now if we should and may; otherwise arrange to look again.
+ * Returns 1 once torn down. */
+static int reconsider(Holder *h)
+{
+	bool kill_them = h->stop || h->o->kill_on_logout;
+
+	if (!h->stop && h->phase != PHASE_EXPIRED)
+		return 0;
+	if (!kill_them && count_processes(h->proc) > 0) {
+		timer_arm(h, ALONE_POLL_MS);
+		return 0;
+	}
+	/* Never block: a login holding the lock waits for our answer. */
+	if (flock(HOLDER_FD_LOCK, LOCK_EX | LOCK_NB) < 0) {
+		timer_arm(h, LOCK_RETRY_MS);
+		return 0;
+	}
+	/* Whatever arrived before we held the lock still counts. */
+	drain_events(h);
+	if (!h->stop &&
+	    (h->phase != PHASE_EXPIRED || (!kill_them && count_processes(h->proc) > 0))) {
+		(void)flock(HOLDER_FD_LOCK, LOCK_UN);
+		if (h->phase == PHASE_EXPIRED)
+			timer_arm(h, ALONE_POLL_MS);
+		return 0;
+	}
+	if (!h->reason)
+		h->reason = h->o->kill_on_logout ? "no session left (kill_on_logout)"
+						 : "no session and no process left";
+	(void)teardown(h);
+	return 1;
+}
+
+static int loop_setup(Holder *h)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	h->ep = epoll_create1(EPOLL_CLOEXEC);
+	h->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (h->ep < 0 || h->timer < 0)
+		return negative_errno();
+	ev.data.u64 = ev_data(HOLDER_FD_CTL, TAG_CTL, 0);
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, HOLDER_FD_CTL, &ev) < 0)
+		return negative_errno();
+	ev.data.u64 = ev_data(h->sig, TAG_SIG, 0);
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, h->sig, &ev) < 0)
+		return negative_errno();
+	ev.data.u64 = ev_data(h->timer, TAG_TIMER, 0);
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, h->timer, &ev) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static void ready_error(const char *step, int r)
+{
+	char line[HOLDER_MSG_MAX];
+	int n = snprintf(line, sizeof(line), "error %s: %s\n", step, strerror(-r));
+
+	if (n > 0)
+		(void)!write(HOLDER_FD_READY, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+int holder_main(int argc, char **argv)
+{
+	HolderOpts o = { 0 };
+	Holder h = { .o = &o, .ep = -EBADF, .sig = -EBADF, .timer = -EBADF, .proc = -EBADF, .root = -EBADF };
+	const char *step = "arguments";
+	struct epoll_event evs[16];
+	int r;
+
+	openlog("paddock-holder", LOG_PID, LOG_AUTHPRIV);
+	r = parse_opts(argc, argv, &o);
+	if (r >= 0)
+		r = setup(&h, &step);
+	if (r >= 0) {
+		step = "loop";
+		r = loop_setup(&h);
+	}
+	if (r < 0) {
+		ready_error(step, r);
+		syslog(LOG_ERR, "uid %u: holder setup failed at %s: %s", (unsigned)o.uid, step,
+		       strerror(-r));
+		return 1;
+	}
+	if (write(HOLDER_FD_READY, HOLDER_READY_OK, strlen(HOLDER_READY_OK)) < 0)
+		return 1;
+	close(HOLDER_FD_READY);
+
+	sessions_zero(&h);
+	for (;;) {
+		if (reconsider(&h))
+			return 0;
+		int n = epoll_wait(h.ep, evs, ELEMENTSOF(evs), -1);
+
+		for (int i = 0; i < n; i++)
+			dispatch(&h, &evs[i]);
+	}
+}

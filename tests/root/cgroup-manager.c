@@ -1,0 +1,693 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Root tier: the cgroupfs v1 manager against the real kernel.
+ *
+ * Must run nested (tests/root/nest.sh): in its own cgroup namespace with the
+ * memory, cpu and pids hierarchies mounted from inside it, so that "/" of
+ * each hierarchy is the cgroup the test started in and everything it creates
+ * is below that.  It refuses to run otherwise.  The test process itself is
+ * never moved; only children it forks are attached.
+ *
+ * The cgroup parent is unique per run (/paddock-test.PID/paddock.slice): on
+ * hosts where a hierarchy's "/" is shared (here cpu and pids: the runner sits
+ * in their real root), parallel runs must not meet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../conf/units.h"
+#include "../../pam_module/cgroup.h"
+#include "../unit/tap.h"
+
+#define MiB (1024ULL * 1024ULL)
+/* The initial cgroup namespace's fixed inode number (PROC_CGROUP_INIT_INO). */
+#define INIT_CGROUP_NS_INO 0xEFFFFFFBULL
+
+static const char *const hier[] = { "memory", "cpu", "pids" };
+#define N_HIER 3
+
+static const CgroupManager *m = &cgroup_manager_v1;
+static char top[64];        /* /paddock-test.PID */
+static char parent[128];    /* /paddock-test.PID/paddock.slice */
+static const uid_t uid = 4242;
+
+static const CgroupLimits base_limits = {
+	.memory_max = 64 * MiB,
+	.memory_high = 48 * MiB,
+	.memory_swap_max = 0,
+	.cpu_quota = 20,
+	.cpu_weight = 200,
+	.tasks_max = 16,
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* /sys/fs/cgroup/HIER + rel + "/" + file (file may be NULL). */
+static const char *hpath(size_t h, const char *rel, const char *file)
+{
+	static char buf[4][512];
+	static int slot;
+	char *b = buf[slot++ % 4];
+
+	snprintf(b, sizeof(buf[0]), "/sys/fs/cgroup/%s%s%s%s", hier[h], rel, file ? "/" : "",
+		 file ? file : "");
+	return b;
+}
+
+static const char *user_rel(void)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s/user-%u", parent, (unsigned)uid);
+	return buf;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* The path of the calling process in the v1 hierarchy holding controller c. */
+static int self_cgroup(const char *c, char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[1024];
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *ctrls = strchr(line, ':'), *path, *tok, *save = NULL;
+
+		if (!ctrls)
+			continue;
+		ctrls++;
+		path = strchr(ctrls, ':');
+		if (!path)
+			continue;
+		*path++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		for (tok = strtok_r(ctrls, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			if (strcmp(tok, c) == 0) {
+				snprintf(buf, len, "%s", path);
+				fclose(f);
+				return 0;
+			}
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+static bool file_has_pid(const char *path, pid_t pid)
+{
+	FILE *f = fopen(path, "re");
+	char line[64];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strtol(line, NULL, 10) == pid;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Why this process is not nested, or NULL.  Nested: a cgroup namespace other
+ * than the initial one, and for memory, cpu and pids /proc/self/cgroup shows
+ * "/" and the mounted hierarchy's root holds this process.
+ */
+static const char *nest_problem(void)
+{
+	static char why[512];
+	struct stat st;
+
+	if (stat("/proc/self/ns/cgroup", &st) < 0)
+		return "cannot stat /proc/self/ns/cgroup";
+	if ((unsigned long long)st.st_ino == INIT_CGROUP_NS_INO)
+		return "this is the initial cgroup namespace (run under unshare -C, see tests/root/nest.sh)";
+	for (size_t h = 0; h < N_HIER; h++) {
+		char path[512];
+
+		if (self_cgroup(hier[h], path, sizeof(path)) < 0) {
+			snprintf(why, sizeof(why), "no %s line in /proc/self/cgroup", hier[h]);
+			return why;
+		}
+		if (strcmp(path, "/") != 0) {
+			snprintf(why, sizeof(why), "/proc/self/cgroup shows %s:%s, not /", hier[h], path);
+			return why;
+		}
+		if (!file_has_pid(hpath(h, "", "cgroup.procs"), getpid())) {
+			snprintf(why, sizeof(why), "%s is not a hierarchy mounted at our own cgroup",
+				 hpath(h, "", NULL));
+			return why;
+		}
+	}
+	return NULL;
+}
+
+static bool file_is(size_t h, const char *rel, const char *file, const char *want)
+{
+	char got[256];
+	int r = read_text(hpath(h, rel, file), got, sizeof(got));
+
+	if (r < 0) {
+		tap_diag("%s: %s", hpath(h, rel, file), strerror(-r));
+		return false;
+	}
+	if (strcmp(got, want) != 0) {
+		tap_diag("%s: got '%s', want '%s'", hpath(h, rel, file), got, want);
+		return false;
+	}
+	return true;
+}
+
+static bool dir_root_0755(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		tap_diag("%s: %s", path, strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 07777) != 0755) {
+		tap_diag("%s: uid %u mode %o", path, (unsigned)st.st_uid, st.st_mode & 07777);
+		return false;
+	}
+	return true;
+}
+
+static bool gone_everywhere(const char *rel)
+{
+	bool ok = true;
+
+	for (size_t h = 0; h < N_HIER; h++)
+		if (exists(hpath(h, rel, NULL))) {
+			tap_diag("%s still exists", hpath(h, rel, NULL));
+			ok = false;
+		}
+	return ok;
+}
+
+static bool memsw_present(void)
+{
+	return exists(hpath(0, user_rel(), "memory.memsw.limit_in_bytes"));
+}
+
+/* ---- children ----------------------------------------------------------- */
+
+/*
+ * Fork a child that attaches itself to the user's cgroup and then runs fn.
+ * The child's exit status: 100 + errno when attach failed, else fn's.  If
+ * gate is not NULL, the child first waits for one byte (or EOF) on gate[0].
+ */
+static pid_t spawn(int (*fn)(void *), void *arg, int *gate)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int r;
+		char c;
+
+		/* A stuck child must not outlive the test for long. */
+		alarm(60);
+		if (gate)
+			close(gate[1]);
+		r = m->attach_self(parent, uid);
+		if (r < 0)
+			_exit(100 + (-r & 0x3f));
+		if (gate) {
+			if (read(gate[0], &c, 1) < 0)
+				_exit(99);
+			close(gate[0]);
+		}
+		_exit(fn ? fn(arg) : 0);
+	}
+	return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+static const char *describe(int status)
+{
+	static char buf[64];
+
+	if (WIFEXITED(status))
+		snprintf(buf, sizeof(buf), "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, sizeof(buf), "signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, sizeof(buf), "status 0x%x", status);
+	return buf;
+}
+
+static int child_check_cgroup(void *arg)
+{
+	const char *want = arg;
+
+	for (size_t h = 0; h < N_HIER; h++) {
+		char got[512];
+
+		if (self_cgroup(hier[h], got, sizeof(got)) < 0 || strcmp(got, want) != 0) {
+			printf("# child: %s: in '%s', want '%s'\n", hier[h], got, want);
+			fflush(stdout);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Allocate and touch bytes (arg points to a uint64_t). */
+static int child_touch(void *arg)
+{
+	uint64_t bytes = *(const uint64_t *)arg;
+	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 2;
+	for (uint64_t i = 0; i < bytes; i += 4096)
+		p[i] = 1;
+	return 0;
+}
+
+/* Fork until fork fails; report the count and errno on the pipe in arg. */
+static int child_fork_loop(void *arg)
+{
+	int out = *(const int *)arg;
+	int hold[2];
+	int result[2] = { 0, 0 };
+	pid_t kids[64];
+	int n = 0;
+
+	if (pipe(hold) < 0)
+		return 2;
+	/* Bounded: a cap that does not work must not become a fork bomb. */
+	while (n < (int)(sizeof(kids) / sizeof(kids[0]))) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			result[1] = errno;
+			break;
+		}
+		if (pid == 0) {
+			char c;
+
+			close(hold[1]);
+			(void)!read(hold[0], &c, 1);
+			_exit(0);
+		}
+		kids[n++] = pid;
+	}
+	result[0] = n;
+	(void)!write(out, result, sizeof(result));
+	close(hold[1]);
+	for (int i = 0; i < n; i++)
+		waitpid(kids[i], NULL, 0);
+	return 0;
+}
+
+static int child_spin(void *arg)
+{
+	struct timespec start, now;
+	double secs = *(const double *)arg;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 < secs);
+	return 0;
+}
+
+static int child_leave_destroy(void *arg)
+{
+	char want[256];
+	int r;
+
+	(void)arg;
+	r = m->leave(parent);
+	if (r < 0) {
+		printf("# child: leave: %s\n", strerror(-r));
+		return 10;
+	}
+	r = m->destroy(parent, uid);
+	if (r < 0) {
+		printf("# child: destroy: %s\n", strerror(-r));
+		return 11;
+	}
+	snprintf(want, sizeof(want), "%s/reaper", parent);
+	return child_check_cgroup(want) ? 12 : 0;
+}
+
+/* ---- the tests ---------------------------------------------------------- */
+
+static void test_pick(void)
+{
+	const CgroupManager *got = NULL;
+	char buf[256];
+	int r;
+
+	r = cg_manager_pick(CGROUP_MANAGER_CGROUPFS, &got);
+	tap_ok(r == 0 && got == &cgroup_manager_v1, "pick(cgroupfs) chooses %s (r=%d)",
+	       got ? got->name : "nothing", r);
+	got = NULL;
+	r = cg_manager_pick(CGROUP_MANAGER_SYSTEMD, &got);
+	tap_ok(r == -EOPNOTSUPP && !got, "pick(systemd) is -EOPNOTSUPP for now (r=%d)", r);
+	r = m->path(parent, uid, buf, sizeof(buf));
+	tap_ok(r == 0 && strcmp(buf, user_rel()) == 0, "path() is %s", r == 0 ? buf : "error");
+}
+
+static bool limits_read_back(uint64_t memory_max)
+{
+	const char *u = user_rel();
+	char want[32];
+	bool ok = true;
+
+	snprintf(want, sizeof(want), "%" PRIu64, memory_max);
+	ok &= file_is(0, u, "memory.limit_in_bytes", want);
+	ok &= file_is(0, u, "memory.soft_limit_in_bytes", "50331648");
+	if (memsw_present())
+		ok &= file_is(0, u, "memory.memsw.limit_in_bytes", want);
+	ok &= file_is(1, u, "cpu.cfs_period_us", "100000");
+	ok &= file_is(1, u, "cpu.cfs_quota_us", "20000");
+	ok &= file_is(1, u, "cpu.shares", "2048");
+	ok &= file_is(2, u, "pids.max", "16");
+	return ok;
+}
+
+static void test_create(void)
+{
+	char top_rel[256], slice_rel[256];
+	bool ok = true;
+	int r;
+
+	r = m->create(parent, uid, &base_limits);
+	tap_ok(r == 0, "create %s: %s", user_rel(), r < 0 ? strerror(-r) : "ok");
+	if (!memsw_present())
+		tap_diag("memory.memsw.limit_in_bytes absent: swap is not capped on this kernel");
+	tap_ok(limits_read_back(64 * MiB),
+	       "limits read back (64M, soft 48M, memsw 64M, cfs 20000/100000, shares 2048, pids 16)");
+	snprintf(top_rel, sizeof(top_rel), "%s", top);
+	snprintf(slice_rel, sizeof(slice_rel), "%s", parent);
+	for (size_t h = 0; h < N_HIER; h++) {
+		ok &= dir_root_0755(hpath(h, top_rel, NULL));
+		ok &= dir_root_0755(hpath(h, slice_rel, NULL));
+		ok &= dir_root_0755(hpath(h, user_rel(), NULL));
+	}
+	tap_ok(ok, "parent components and user-UID are root-owned 0755 in all three hierarchies");
+
+	r = m->create(parent, uid, &base_limits);
+	tap_ok(r == 0 && limits_read_back(64 * MiB), "create again is idempotent (r=%d)", r);
+}
+
+static void test_rollback(void)
+{
+	CgroupLimits bad = base_limits;
+	char rel[256];
+	int r;
+
+	/* The kernel refuses a cfs quota above 2^44 us: fails after the mkdirs. */
+	bad.cpu_quota = 100000000000ULL;
+	snprintf(rel, sizeof(rel), "%s/rollback.slice", top);
+	r = m->create(rel, uid, &bad);
+	tap_ok(r < 0, "create with a quota the kernel refuses fails (%s)", strerror(-r));
+	tap_ok(gone_everywhere(rel) && exists(hpath(0, top, NULL)),
+	       "the failed create removed what it made (rollback.slice) and kept what existed");
+
+	bad = base_limits;
+	bad.cpu_weight = 0;
+	r = m->create(parent, uid + 1, &bad);
+	snprintf(rel, sizeof(rel), "%s/user-%u", parent, (unsigned)uid + 1);
+	tap_ok(r == -EINVAL && gone_everywhere(rel), "cpu_weight 0 is -EINVAL before any mkdir");
+	tap_ok(limits_read_back(64 * MiB), "the existing user cgroup was not touched");
+}
+
+static void test_attach(void)
+{
+	static char want[256];
+	char self[512];
+	pid_t pid;
+	int status;
+
+	snprintf(want, sizeof(want), "%s", user_rel());
+	pid = spawn(child_check_cgroup, want, NULL);
+	status = wait_status(pid);
+
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "attach_self from a child puts it in %s in memory, cpu and pids (%s)", user_rel(),
+	       describe(status));
+	tap_ok(self_cgroup("memory", self, sizeof(self)) == 0 && strcmp(self, "/") == 0,
+	       "the test process itself was not moved");
+}
+
+/* The "oom_kill N" counter of the user's memory.oom_control, or -1. */
+static long oom_kills(void)
+{
+	FILE *f = fopen(hpath(0, user_rel(), "memory.oom_control"), "re");
+	char line[128];
+	long n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "oom_kill ", 9) == 0)
+			n = strtol(line + 9, NULL, 10);
+	fclose(f);
+	return n;
+}
+
+static void test_oom(void)
+{
+	uint64_t bytes = 200 * MiB;
+	long before = oom_kills(), after;
+	pid_t pid = spawn(child_touch, &bytes, NULL);
+	int status = wait_status(pid);
+
+	after = oom_kills();
+	tap_ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && after > before,
+	       "a child touching 200M under memory_max=64M is OOM-killed by the cgroup (%s, "
+	       "oom_kill %ld -> %ld)",
+	       describe(status), before, after);
+	tap_ok(kill(getpid(), 0) == 0, "the parent survives");
+}
+
+static void test_tasks_max(void)
+{
+	int out[2], result[2] = { -1, -1 }, status;
+	pid_t pid;
+
+	if (pipe(out) < 0) {
+		tap_ok(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	pid = spawn(child_fork_loop, &out[1], NULL);
+	close(out[1]);
+	if (read(out[0], result, sizeof(result)) != sizeof(result))
+		result[0] = -1;
+	close(out[0]);
+	status = wait_status(pid);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && result[0] == 15 &&
+		       result[1] == EAGAIN,
+	       "a fork loop under tasks_max=16 stops after 15 forks with EAGAIN (forked %d, %s, %s)",
+	       result[0], result[1] > 0 ? strerror(result[1]) : "no error", describe(status));
+}
+
+static void test_cpu(void)
+{
+	CgroupUsage before = { 0 }, after = { 0 };
+	double secs = 0.6;
+	pid_t pid;
+	int r, status;
+
+	r = m->usage(parent, uid, &before);
+	pid = spawn(child_spin, &secs, NULL);
+	status = wait_status(pid);
+	if (r == 0)
+		r = m->usage(parent, uid, &after);
+	tap_ok(r == 0 && WIFEXITED(status) && after.nr_throttled != UINT64_MAX &&
+		       after.nr_throttled > before.nr_throttled,
+	       "a CPU hog under cpu_quota=20%% is throttled (nr_throttled %" PRIu64 " -> %" PRIu64 ")",
+	       before.nr_throttled, after.nr_throttled);
+	if (after.cpu_usage_usec == UINT64_MAX)
+		tap_diag("cpu usage unknown: cpuacct is not co-mounted with cpu here");
+	else
+		tap_diag("cpu usage %" PRIu64 " us", after.cpu_usage_usec);
+}
+
+static void test_set_limits_live(void)
+{
+	CgroupLimits l = base_limits;
+	uint64_t bytes = 100 * MiB;
+	int gate[2], r, status;
+	pid_t pid;
+
+	if (pipe(gate) < 0) {
+		tap_ok(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	pid = spawn(child_touch, &bytes, gate);
+	close(gate[0]);
+	l.memory_max = 128 * MiB;
+	r = m->set_limits(parent, uid, &l);
+	tap_ok(r == 0 && limits_read_back(128 * MiB),
+	       "set_limits raises memory_max to 128M while a process is inside (r=%d)", r);
+	close(gate[1]);
+	status = wait_status(pid);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "that process, already inside, now touches 100M and is not killed (%s)",
+	       describe(status));
+	r = m->set_limits(parent, uid, &base_limits);
+	tap_ok(r == 0 && limits_read_back(64 * MiB), "set_limits lowers memory_max to 64M (r=%d)",
+	       r);
+}
+
+static void test_usage_destroy(void)
+{
+	CgroupUsage u = { 0 };
+	int gate[2], r, status;
+	pid_t pid;
+
+	if (pipe(gate) < 0) {
+		tap_ok(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	pid = spawn(NULL, NULL, gate);
+	close(gate[0]);
+	/* attach_self happens in the child before it blocks: wait until it is inside. */
+	for (int i = 0; i < 200 && !file_has_pid(hpath(2, user_rel(), "cgroup.procs"), pid); i++)
+		usleep(10000);
+	r = m->usage(parent, uid, &u);
+	tap_ok(r == 0 && u.tasks_current == 1 && u.memory_current != UINT64_MAX &&
+		       u.memory_current > 0 && u.nr_throttled != UINT64_MAX,
+	       "usage: tasks %" PRIu64 ", memory %" PRIu64 ", nr_throttled %" PRIu64 " (r=%d)",
+	       u.tasks_current, u.memory_current, u.nr_throttled, r);
+	r = m->destroy(parent, uid);
+	tap_ok(r == -EBUSY, "destroy is -EBUSY while a process is inside (r=%d)", r);
+	close(gate[1]);
+	status = wait_status(pid);
+	r = m->destroy(parent, uid);
+	tap_ok(r == 0 && WIFEXITED(status), "destroy is 0 once it exited (r=%d, child %s)", r,
+	       describe(status));
+	tap_ok(gone_everywhere(user_rel()), "user-UID is gone from all three hierarchies");
+	r = m->destroy(parent, uid);
+	tap_ok(r == 0, "destroy of a cgroup that is gone is 0 (r=%d)", r);
+	/* In a child: were it to succeed, the test process must not be the one moved. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		r = m->attach_self(parent, uid);
+		_exit(r == -ENOENT ? 0 : 1);
+	}
+	status = wait_status(pid);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && gone_everywhere(user_rel()),
+	       "attach_self to a missing cgroup is -ENOENT and creates nothing (%s)",
+	       describe(status));
+}
+
+static void test_leave(void)
+{
+	char reaper[256];
+	pid_t pid;
+	int r, status;
+
+	r = m->create(parent, uid, &base_limits);
+	tap_ok(r == 0, "create again after destroy (r=%d)", r);
+	pid = spawn(child_leave_destroy, NULL, NULL);
+	status = wait_status(pid);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "the last process leaves to reaper and destroys the user cgroup itself (%s)",
+	       describe(status));
+	snprintf(reaper, sizeof(reaper), "%s/reaper", parent);
+	tap_ok(gone_everywhere(user_rel()) && dir_root_0755(hpath(0, reaper, NULL)),
+	       "user-UID gone, %s left for the caller", reaper);
+}
+
+/* Remove everything this run may have made, deepest first. */
+static void cleanup(void)
+{
+	char rel[256];
+
+	for (size_t h = 0; h < N_HIER; h++) {
+		for (unsigned u = uid; u <= uid + 1; u++) {
+			snprintf(rel, sizeof(rel), "%s/user-%u", parent, u);
+			(void)rmdir(hpath(h, rel, NULL));
+		}
+		snprintf(rel, sizeof(rel), "%s/reaper", parent);
+		(void)rmdir(hpath(h, rel, NULL));
+		snprintf(rel, sizeof(rel), "%s/rollback.slice", top);
+		(void)rmdir(hpath(h, rel, NULL));
+		(void)rmdir(hpath(h, parent, NULL));
+		(void)rmdir(hpath(h, top, NULL));
+	}
+}
+
+int main(void)
+{
+	const char *why;
+
+	if (geteuid() != 0) {
+		tap_skip("cgroup-manager needs root");
+		return tap_done();
+	}
+	why = nest_problem();
+	if (why) {
+		tap_ok(0, "refusing to run outside a nest: %s", why);
+		return tap_done();
+	}
+	snprintf(top, sizeof(top), "/paddock-test.%ld", (long)getpid());
+	snprintf(parent, sizeof(parent), "%s/paddock.slice", top);
+
+	test_pick();
+	test_create();
+	test_rollback();
+	test_attach();
+	test_oom();
+	test_tasks_max();
+	test_cpu();
+	test_set_limits_live();
+	test_usage_destroy();
+	test_leave();
+
+	cleanup();
+	tap_ok(gone_everywhere(top), "cleanup: %s is gone from every hierarchy", top);
+	return tap_done();
+}
