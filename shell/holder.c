@@ -497,8 +497,13 @@ static int loopback_up(void)
 	return 0;
 }
 
+/* Non-blocking: accept4() loops until the queue is empty. */
 static int listen_ctl(void)
 {
+	int fl = fcntl(HOLDER_FD_CTL, F_GETFL);
+
+	if (fl < 0 || fcntl(HOLDER_FD_CTL, F_SETFL, fl | O_NONBLOCK) < 0)
+		return negative_errno();
 	return listen(HOLDER_FD_CTL, SOMAXCONN) < 0 ? negative_errno() : 0;
 }
 

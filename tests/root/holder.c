@@ -59,6 +59,9 @@ static size_t n_holders;
 static pid_t children[MAX_TRACKED];
 static size_t n_children;
 static struct stat host_tmp, host_shm;
+/* The user's lock as the module holds it: from holder_start() until the
+ * first session is joined (else a linger-0 holder may end at once). */
+static int held_lock = -EBADF;
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -166,14 +169,14 @@ static void params_default(HolderParams *p, uid_t uid)
 	};
 }
 
-/* Start a holder as the module does: under the user's lock. */
+/* Start a holder as the module does: under the user's lock, which stays
+ * held (held_lock) until the next session_open() has joined. */
 static int start(const HolderParams *p, HolderStarted *hs, int64_t *ms)
 {
-	_cleanup_(closep) int lock = -EBADF;
 	int64_t t0;
 	int r;
 
-	r = state_lock_user(run_fd, p->uid, &lock);
+	r = state_lock_user(run_fd, p->uid, &held_lock);
 	if (r < 0)
 		return r;
 	t0 = now_ms();
@@ -182,6 +185,8 @@ static int start(const HolderParams *p, HolderStarted *hs, int64_t *ms)
 		*ms = now_ms() - t0;
 	if (r >= 0)
 		track_holder(hs->pid);
+	else
+		held_lock = safe_close(held_lock);
 	return r;
 }
 
@@ -209,8 +214,7 @@ typedef struct Report {
 
 typedef struct Session {
 	pid_t child;
-	int report_fd;  /* read the Report */
-	int release_fd; /* close to end the session */
+	int report_fd; /* read the Report */
 	Report rep;
 } Session;
 
@@ -329,17 +333,17 @@ static void inside(Report *r, uid_t uid)
 
 /*
  * Fork a session: the child joins uid's paddock (as the module would) and
- * keeps the session fd until release_fd is closed; its grandchild reports
+ * keeps the session fd until it is killed; its grandchild reports
  * what it sees and then exits, or with linger_bg stays behind as a user
  * process (an orphan the holder must reap or kill).
  */
 static int session_open(Session *s, uid_t uid, unsigned mask, bool linger_bg)
 {
-	int rep[2], rel[2];
+	int rep[2];
 	pid_t pid;
 
 	memset(s, 0, sizeof(*s));
-	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(rel, O_CLOEXEC) < 0)
+	if (pipe2(rep, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
 	if (pid < 0)
@@ -347,13 +351,15 @@ static int session_open(Session *s, uid_t uid, unsigned mask, bool linger_bg)
 	if (pid == 0) {
 		Report r = { 0 };
 		int sfd = -1, lock = -1;
-		char b;
 		int64_t t0;
 
 		close(rep[0]);
-		close(rel[1]);
 		t0 = now_ms();
-		r.join_rc = state_lock_user(run_fd, uid, &lock);
+		/* Take over the start's lock (an inherited fd of it) or take
+		 * it, and drop it once joined, as the module does. */
+		lock = held_lock;
+		if (lock < 0)
+			r.join_rc = state_lock_user(run_fd, uid, &lock);
 		if (r.join_rc >= 0)
 			r.join_rc = ns_join(run_fd, uid, mask, &sfd, &r.inodes);
 		r.join_ms = now_ms() - t0;
@@ -377,19 +383,18 @@ static int session_open(Session *s, uid_t uid, unsigned mask, bool linger_bg)
 			_exit(0);
 		}
 		close(rep[1]);
-		if (!linger_bg)
-			waitpid(gc, NULL, 0);
-		while (read(rel[0], &b, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
+		/* Reap like sshd does: a PID namespace ends only once every
+		 * process of it was reaped, also by parents outside it. */
+		for (;;)
+			if (wait(NULL) < 0 && errno == ECHILD)
+				pause();
 	}
 	if (n_children < MAX_TRACKED)
 		children[n_children++] = pid;
 	close(rep[1]);
-	close(rel[0]);
+	held_lock = safe_close(held_lock);
 	s->child = pid;
 	s->report_fd = rep[0];
-	s->release_fd = rel[1];
 
 	struct pollfd p = { .fd = rep[0], .events = POLLIN };
 	if (poll(&p, 1, 10000) != 1 || read(rep[0], &s->rep, sizeof(s->rep)) != sizeof(s->rep))
@@ -397,20 +402,21 @@ static int session_open(Session *s, uid_t uid, unsigned mask, bool linger_bg)
 	return s->rep.join_rc;
 }
 
+/* End the session the way a dying sshd does: the process goes, and with
+ * it the session fd. */
 static void session_close(Session *s)
 {
-	if (s->release_fd > 0)
-		close(s->release_fd);
 	if (s->report_fd > 0)
 		close(s->report_fd);
 	if (s->child > 0) {
+		kill(s->child, SIGKILL);
 		waitpid(s->child, NULL, 0);
 		for (size_t i = 0; i < n_children; i++)
 			if (children[i] == s->child)
 				children[i] = 0;
 	}
 	s->child = 0;
-	s->release_fd = s->report_fd = -1;
+	s->report_fd = -1;
 }
 
 static bool torn_down(uid_t uid)
@@ -528,6 +534,38 @@ static void test_full_cycle(void)
 	tap_ok(r == -ESTALE, "teardown: ns_join now says -ESTALE (%d)", r);
 }
 
+/* The first child of parent found in /proc (host view), or 0. */
+static pid_t child_of(pid_t parent)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[300], buf[512], *p;
+		int fd, ppid;
+		ssize_t n;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p && sscanf(p, ") %*c %d", &ppid) == 1 && ppid == parent)
+			found = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /* kill_on_logout = no: a process left behind keeps the paddock; once it is
  * gone the holder tears down by itself. */
 static void test_no_kill(void)
@@ -555,16 +593,7 @@ static void test_no_kill(void)
 	       "no-kill: no session, the holder waits for its last process ('%s')",
 	       r > 0 ? reply : "");
 	/* Kill the background process from outside, as an admin would. */
-	char path[64];
-	pid_t bg = 0;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)hs.pid, (int)hs.pid);
-	FILE *f = fopen(path, "re");
-	if (f) {
-		int v;
-		if (fscanf(f, "%d", &v) == 1)
-			bg = v;
-		fclose(f);
-	}
+	pid_t bg = child_of(hs.pid);
 	tap_ok(bg > 0 && kill(bg, SIGKILL) == 0, "no-kill: the orphan was reparented to the holder");
 	int64_t waited = wait_exit(pidfd, 4000);
 	tap_ok(waited >= 0 && torn_down(uid), "no-kill: alone now, torn down after %lld ms",

@@ -16,8 +16,8 @@ for c in memory cpu pids; do
 done
 t_ok "nest: /run/paddock is a private tmpfs, mode 0700" \
 	sh -c '[ "$(stat -f -c %T /run/paddock)" = tmpfs ] && [ "$(stat -c %a /run/paddock)" = 700 ]'
-t_ok "nest: a cgroup we create is below the runner's (memory)" mkdir /sys/fs/cgroup/memory/paddock-infra-probe
-t_ok "nest: and can be removed again" rmdir /sys/fs/cgroup/memory/paddock-infra-probe
+t_ok "nest: a cgroup we create is below the runner's (memory)" mkdir "/sys/fs/cgroup/memory/pdkt-probe-$T_TAG"
+t_ok "nest: and can be removed again" rmdir "/sys/fs/cgroup/memory/pdkt-probe-$T_TAG"
 t_ok "nest: /etc/pam.d is a private overlay" sh -c 'findmnt -n -o FSTYPE /etc/pam.d | grep -qx overlay'
 
 # --- users --------------------------------------------------------------------------------
@@ -58,6 +58,9 @@ t_is "scp: ... arrived, owned by the user" "$alice scp-payload" \
 	"$(stat -c %U "$T_HOME/scp-dst") $(cat "$T_HOME/scp-dst")"
 t_sshd_stop
 t_ok "sshd: stopped by pid file" t__gone "$T_SSHD_PID"
+t_sshd_start paddock-test-sshd auto /usr/lib/openssh/sftp-server
+t_ok "sftp (sftp-server subsystem): ls" t_sftp "$alice" <<<'ls -1 scp-dst'
+t_like "sftp: ... sees the file" 'scp-dst' "$T_OUT"
 
 # --- su, runuser and login through overlaid stacks (private mount namespace only) ------------
 t_su_stack "$(t_pam_simple_stack pam_deny.so)"
@@ -79,6 +82,8 @@ else
 fi
 t_runuser_stack "$(t_pam_simple_stack pam_deny.so)"
 t_nok "runuser -l: overlaid pam_deny refuses" runuser -l "$alice" -c 'id -un'
+t_runuser_stack "$(t_pam_simple_stack pam_permit.so)"
+t_ok "runuser -l: overlaid pam_permit runs the command" runuser -l "$alice" -c 'id -un'
 t_login_stack "$(t_pam_simple_stack pam_deny.so)"
 t_nok "login (pty): overlaid pam_deny refuses" t_login "$alice" 'echo LOGIN-RAN-$((6*7))'
 t_login_stack "$(t_pam_simple_stack pam_permit.so)"

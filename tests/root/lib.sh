@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
+# SC2015: "a && b || t_bail" is meant (t_bail if any step fails).
+# SC2034: T_* globals are set for the scripts that source this file.
+# shellcheck disable=SC2015,SC2034
 #
 # tests/root/lib.sh: shared infrastructure for the root-tier tests (tests/root/*.sh).
 #
@@ -99,15 +102,18 @@ t__result() {
 	fi
 }
 
-# t__run CMD...: run CMD with stdout and stderr captured into T_OUT and T_ERR (trailing
-# newlines stripped, as $(...) does) and its status into T_RC.  The command's output never
-# mixes with the TAP stream.  stdin is /dev/null unless the caller redirects it.
+# t__run CMD...: run CMD in a subshell with stdout and stderr captured into T_OUT and
+# T_ERR (trailing newlines stripped, as $(...) does) and its status into T_RC.  The
+# command's output never mixes with the TAP stream.  stdin is inherited: redirect the
+# t_ok call to feed it.  The subshell means a helper that bails (t_bail exits) fails
+# only this test, with its message in the diagnostics, and that CMD cannot change the
+# script's state: use t_ok & co. for checks, call setup helpers (t_user, t_bg...) directly.
 t__run() {
 	local out err
 	out=$(mktemp "${T_TMP:-/tmp}/t_out.XXXXXX") || return 1
 	err=$(mktemp "${T_TMP:-/tmp}/t_err.XXXXXX") || { rm -f "$out"; return 1; }
 	T_RC=0
-	"$@" >"$out" 2>"$err" || T_RC=$?
+	("$@") >"$out" 2>"$err" || T_RC=$?
 	T_OUT=$(cat "$out")
 	T_ERR=$(cat "$err")
 	rm -f "$out" "$err"
@@ -230,6 +236,7 @@ t__starttime() {
 	local stat
 	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	stat=${stat##*) }                 # drop "pid (comm) ", comm may contain spaces
+	# shellcheck disable=SC2086 # split into fields on purpose
 	set -- $stat                      # field 3 of the stat line is now $1
 	printf '%s\n' "${20}"
 }
@@ -348,6 +355,7 @@ t_nest() {
 		PADDOCK_T_OUTER_MNTNS=$(stat -L -c %i /proc/self/ns/mnt)
 		# The inner bash learns the nest's mount namespace inode from its own
 		# /proc/self/ns/mnt; "pending" marks "re-exec'd, setup not done yet".
+		# shellcheck disable=SC2093 # exec on purpose: the nest replaces this process
 		PADDOCK_T_NEST=pending exec unshare -C -m --propagation private -- \
 			/bin/bash "$script" "$@"
 		t_bail "cannot exec unshare"
@@ -367,6 +375,9 @@ t_nest() {
 t__nest_setup() {
 	local start
 	start=$(t__starttime $$)
+	# Everything this run starts inherits this, so a later run can find what a
+	# SIGKILLed run left behind (t__sweep_stale).
+	export PADDOCK_T_RUN=$$-$start
 	T_TAG=$(printf '%05x' $(((RANDOM << 15 | RANDOM) & 0xfffff)))
 	# The scratch dir is a tmpfs mounted in the nest only; on the host it is an empty
 	# directory named after this run, removed at exit (or by the next run if we die).
@@ -466,46 +477,53 @@ t__nest_verify() {
 	[ "$(stat -c %a /run/paddock)" = 700 ] || t_bail "nest: /run/paddock is not 0700"
 }
 
-# t__sweep_stale: delete pdkt* accounts (and their groups and home directories) whose
-# run is dead, and the empty scratch mount points of dead runs.  A run is identified by
-# "paddock-test TAG PID STARTTIME" in the GECOS field, so accounts of live parallel runs
-# are never touched.
+# t__sweep_stale: undo what runs that died without cleanup (SIGKILL, power loss) left.
+# A run is "pid-starttime" of its nested script; it is dead when that process is gone.
+# Only things that name a dead run are touched, so parallel live runs are safe:
+#   * processes whose environment has PADDOCK_T_RUN=<dead run> (t_bg jobs, clients);
+#   * sshds whose command line names a dead run's scratch directory;
+#   * accounts whose GECOS is "paddock-test TAG PID STARTTIME" of a dead run: their
+#     processes and user-UID cgroups (t__kill_user), the account and its home, and the
+#     groups named pdkt<TAG>-*;
+#   * the empty scratch mount points /tmp/paddock-test.PID-STARTTIME.* of dead runs.
 t__sweep_stale() {
-	local name gecos uid tag pid start tags="" d g
+	local name gecos uid tag pid start tags="" d g run
+	# candidates first (one grep, one pgrep), then a closer look at each
+	for d in $(grep -l -a -z '^PADDOCK_T_RUN=' /proc/[0-9]*/environ 2>/dev/null |
+		sed 's|^/proc/\([0-9]*\)/environ$|\1|') $(pgrep -f ' -f /tmp/paddock-test\.'); do
+		[ "$d" = $$ ] && continue
+		run=$({ tr '\0' '\n' <"/proc/$d/environ"; } 2>/dev/null | sed -n 's/^PADDOCK_T_RUN=//p')
+		if [ -z "$run" ] && [ "$(readlink "/proc/$d/exe" 2>/dev/null)" = /usr/sbin/sshd ]; then
+			g=$({ tr '\0' ' ' <"/proc/$d/cmdline"; } 2>/dev/null)
+			[[ $g =~ \ -f\ /tmp/paddock-test\.([0-9]+-[0-9]+)\. ]] && run=${BASH_REMATCH[1]}
+		fi
+		[ -n "$run" ] || continue
+		t__alive "${run%-*}" "${run#*-}" && continue
+		t_diag "killing stale test process $d of dead run $run"
+		kill -KILL "$d" 2>/dev/null
+	done
 	while IFS=: read -r name _ uid _ gecos _; do
 		case $name in "$T_USER_PREFIX"*) ;; *) continue ;; esac
-		read -r _ tag pid start <<<"$gecos"
 		[[ $gecos == "paddock-test "* ]] || continue
+		read -r _ tag pid start <<<"$gecos"
 		t__alive "$pid" "$start" && continue
-		t_diag "removing stale test account $name (run $pid is gone)"
-		pkill -KILL -U "$uid" 2>/dev/null
-		pkill -KILL -u "$uid" 2>/dev/null
+		t_diag "removing stale test account $name of dead run $pid-$start"
+		t__kill_user "$uid"
 		userdel -r -f "$name" >/dev/null 2>&1
 		tags="$tags $tag"
-	done </etc/passwd
+	done < <(getent passwd)
 	for tag in $tags; do
-		for g in $(awk -F: -v p="$T_USER_PREFIX$tag-" 'index($1, p) == 1 { print $1 }' /etc/group); do
+		for g in $(getent group | awk -F: -v p="$T_USER_PREFIX$tag-" 'index($1, p) == 1 { print $1 }'); do
 			groupdel "$g" 2>/dev/null
 		done
 	done
-	# sshds of dead runs (their argv names the run's scratch directory)
-	for d in /proc/[0-9]*; do
-		[ "$(readlink "$d/exe" 2>/dev/null)" = /usr/sbin/sshd ] || continue
-		g=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)
-		[[ $g =~ \ -f\ /tmp/paddock-test\.([0-9]+)-([0-9]+)\. ]] || continue
-		t__alive "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" && continue
-		t_diag "stopping stale test sshd ${d#/proc/} (run ${BASH_REMATCH[1]} is gone)"
-		kill -TERM "${d#/proc/}" 2>/dev/null
-	done
 	for d in /tmp/paddock-test.*-*.*; do
 		[ -d "$d" ] || continue
-		pid=${d#/tmp/paddock-test.}
-		start=${pid#*-}
-		start=${start%%.*}
-		pid=${pid%%-*}
+		run=${d#/tmp/paddock-test.}
+		run=${run%%.*}
 		# rmdir only: a dead run's directory is an empty mount point on the host.
 		# (Never rmdir a live run's: the kernel would detach its tmpfs.)
-		t__alive "$pid" "$start" || rmdir "$d" 2>/dev/null
+		t__alive "${run%-*}" "${run#*-}" || rmdir "$d" 2>/dev/null
 	done
 	return 0
 }
@@ -575,12 +593,14 @@ t__kill_user() {
 			while read -r d; do
 				while read -r pid; do
 					[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-				done <"$d/cgroup.procs"
+				done 2>/dev/null <"$d/cgroup.procs"
 			done < <(find /sys/fs/cgroup/*/ \( -path "*/user-$uid/*" \) -name cgroup.procs 2>/dev/null)
 		fi
 		pkill -KILL -U "$uid" 2>/dev/null
 		pkill -KILL -u "$uid" 2>/dev/null
-		pgrep -U "$uid" >/dev/null 2>&1 || pgrep -u "$uid" >/dev/null 2>&1 || break
+		# done when only zombies are left (PID 1 here reaps orphans late)
+		ps -e -o ruid=,euid=,stat= | awk -v u="$uid" '($1 == u || $2 == u) && $3 !~ /^Z/ { f = 1 }
+			END { exit !f }' || break
 		sleep 0.1
 	done
 	t_nested || return 0
@@ -828,7 +848,7 @@ t_sshd_start() {
 t_sshd_stop() {
 	local f
 	for f in "${T__SSHD_PIDFILES[@]}"; do
-		case $f in *"-${1:-$T_SSHD_PORT}.pid") t__sshd_stop "$f" ;; esac
+		case $f in *"-${1:-${T_SSHD_PORT:-}}.pid") t__sshd_stop "$f" ;; esac
 	done
 }
 
@@ -841,7 +861,7 @@ t__sshd_stop() {
 	# sshd rewrites its argv ("NAME: PATH -f CONF ... [listener] ..."), so check the
 	# executable and that our config directory is on the command line.
 	exe=$(readlink "/proc/$pid/exe" 2>/dev/null)
-	c=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
+	c=$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)
 	if [ "$exe" != /usr/sbin/sshd ] || [[ $c != *" -f $T_TMP/sshd/"* ]]; then
 		rm -f "$1"
 		return 0
@@ -863,7 +883,7 @@ t__gone() {
 	[ "${stat%% *}" = Z ]
 }
 
-# t__ssh_base: the ssh options every client call uses.
+# t__ssh_opts: the ssh options every client call uses.
 t__ssh_opts() {
 	T__SSH_OPTS=(-i "$T_KEY" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 		-o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10 -o IdentitiesOnly=yes)

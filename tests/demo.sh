@@ -1,0 +1,112 @@
+#!/bin/bash
+# make demo: a throwaway user logs in through the real pam_paddock.so with the
+# shipped default policy (conf/paddock.conf), and we show what that user sees
+# beside what the host sees.  Everything happens in a private mount and cgroup
+# namespace of this script, so the host's /etc/pam.d, /run and cgroup tree are
+# untouched; the user, its processes and its cgroups are removed on exit.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+top=$PWD
+
+if [ "$(id -u)" != 0 ]; then
+	echo "make demo: run as root (it creates a throwaway user and a paddock)" >&2
+	exit 1
+fi
+
+if [ -z "${PADDOCK_DEMO_NEST:-}" ]; then
+	# Re-run inside our own cgroup and mount namespaces.
+	PADDOCK_DEMO_NEST=1 exec unshare -C -m --propagation private -- "$top/tests/demo.sh"
+fi
+
+user=pdk-demo-$$
+work=$(mktemp -d /tmp/paddock-demo.XXXXXX)
+chmod 0700 "$work"
+
+cleanup() {
+	set +e
+	if id "$user" >/dev/null 2>&1; then
+		pkill -KILL -U "$user" 2>/dev/null
+		sleep 0.2
+		userdel -r "$user" >/dev/null 2>&1
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM HUP
+
+# Cgroups: a fresh tmpfs with the hierarchies remounted in our cgroup
+# namespace, so "/" of each is the cgroup this script started in.
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	mount -t cgroup2 cgroup2 /sys/fs/cgroup
+else
+	mount -t tmpfs -o mode=0755,size=1m paddock-demo /sys/fs/cgroup
+	for c in memory cpu pids; do
+		mkdir -p "/sys/fs/cgroup/$c"
+		mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" 2>/dev/null ||
+			mount -t cgroup -o cpu,cpuacct cgroup "/sys/fs/cgroup/$c"
+	done
+fi
+# State of this demo only; the module makes it a private mount itself.
+mkdir -p /run/paddock && mount -t tmpfs -o mode=0700,size=1m paddock-demo-state /run/paddock
+
+# The shipped policy, unchanged, and a PAM stack for su with the real module.
+install -m 0644 -o root -g root conf/paddock.conf "$work/paddock.conf"
+cat >"$work/su" <<EOF
+auth     sufficient pam_rootok.so
+account  required   pam_permit.so
+session  required   pam_permit.so
+session  required   $top/build/pam_paddock.so conf=$work/paddock.conf helper=$top/build/paddock
+EOF
+chmod 0644 "$work/su"
+mount --bind "$work/su" /etc/pam.d/su
+[ -e /etc/pam.d/su-l ] && mount --bind "$work/su" /etc/pam.d/su-l
+
+useradd -m -s /bin/bash -c "paddock demo" "$user" || exit 1
+uid=$(id -u "$user")
+
+# One view of the machine, as KEY<TAB>VALUE lines; run on the host and inside.
+view='cg() { sed -n "s/^[0-9]*:$1:\(.*\)/\1/p; s/^0::\(.*\)/\1/p" /proc/self/cgroup | head -1; }
+rd() { for f in "$@"; do [ -r "$f" ] && { tr -d "\n" <"$f"; return; }; done; printf "-"; }
+m=$(cg memory); c=$(cg cpu); p=$(cg pids)
+printf "PID 1\t%s\n" "$(tr "\0" " " </proc/1/cmdline | cut -c1-30)"
+printf "processes visible\t%s\n" "$(ls /proc | grep -c "^[0-9]")"
+printf "hostname\t%s\n" "$(hostname)"
+printf "network interfaces\t%s\n" "$(ls /sys/class/net | tr "\n" " ")"
+t=$(findmnt -n -o FSTYPE,SIZE /tmp 2>/dev/null | tr -s " ")
+printf "/tmp\t%s\n" "${t:-on / (not a mount of its own)}"
+printf "cgroup\t%s\n" "$m"
+printf "memory limit\t%s\n" "$(rd /sys/fs/cgroup/memory$m/memory.limit_in_bytes /sys/fs/cgroup$m/memory.max)"
+printf "cpu quota/period\t%s\n" "$(rd /sys/fs/cgroup/cpu$c/cpu.cfs_quota_us /sys/fs/cgroup$c/cpu.max)/$(rd /sys/fs/cgroup/cpu$c/cpu.cfs_period_us)"
+printf "tasks limit\t%s\n" "$(rd /sys/fs/cgroup/pids$p/pids.max /sys/fs/cgroup$p/pids.max)"'
+
+echo "== paddock demo: user $user (uid $uid) logs in with 'su -' through pam_paddock.so"
+echo "   policy: conf/paddock.conf as shipped; $(uname -sr); $(grep -m1 PRETTY_NAME /etc/os-release | cut -d'"' -f2)"
+echo
+bash -c "$view" >"$work/host"
+su - "$user" -c "$view" >"$work/user" 2>"$work/err" ||
+	{ cat "$work/err"; echo "make demo: the login failed; see the syslog (authpriv)"; exit 1; }
+printf '%-20s %-36s %s\n' "" "the host sees" "$user sees"
+printf '%-20s %-36s %s\n' "" "-------------" "-------------"
+paste "$work/host" "$work/user" | tr '\t' '|' | while IFS='|' read -r k hv _ uv; do
+	printf '%-20s %-36s %s\n' "$k" "$hv" "$uv"
+done
+echo
+echo "-- two sessions of $user share one paddock:"
+su - "$user" -c 'sleep 5 & echo "session 1: started sleep, pid $! inside, namespaces $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net)"; sleep 2' &
+sleep 1
+su - "$user" -c 'echo "session 2: sees $(ps -e -o pid=,comm= | tr -s " " | tr "\n" ";")"; echo "session 2: namespaces $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net)"'
+wait
+echo
+echo "-- after the last logout:"
+for i in $(seq 50); do
+	[ -e "/run/paddock/$uid" ] || break
+	sleep 0.1
+done
+if [ -e "/run/paddock/$uid" ]; then
+	echo "   the paddock of $user is still there (unexpected)"
+	exit 1
+fi
+left=$(find /sys/fs/cgroup -maxdepth 3 -name "user-$uid" 2>/dev/null)
+echo "   holder, namespace pins and state of $user: gone"
+echo "   cgroups of $user: ${left:-gone}"
+echo
+echo "make demo: done; user $user removed."
