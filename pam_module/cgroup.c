@@ -446,15 +446,16 @@ int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
 
 	switch (kind) {
 	case CGROUP_MANAGER_SYSTEMD:
-		return -EOPNOTSUPP;
-	case CGROUP_MANAGER_AUTO:
-		/*
-		 * auto means systemd when systemd is PID 1 (architecture.md):
-		 * systemd must stay the only writer of its tree, so until that
-		 * backend exists auto refuses rather than writing beside it.
-		 */
-		if (systemd_booted())
+		if (!systemd_booted())
 			return -EOPNOTSUPP;
+		*ret = &cgroup_manager_systemd;
+		return 0;
+	case CGROUP_MANAGER_AUTO:
+		/* systemd must stay the only writer of its tree (architecture.md). */
+		if (systemd_booted()) {
+			*ret = &cgroup_manager_systemd;
+			return 0;
+		}
 		break;
 	case CGROUP_MANAGER_CGROUPFS:
 		break;
@@ -477,4 +478,18 @@ int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
 		return 0;
 	}
 	return -ENOENT;
+}
+
+const CgroupManager *cg_manager_by_name(const char *name)
+{
+	static const CgroupManager *const all[] = {
+		&cgroup_manager_v2,
+		&cgroup_manager_v1,
+		&cgroup_manager_systemd,
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(all); i++)
+		if (streq(name, all[i]->name))
+			return all[i];
+	return NULL;
 }

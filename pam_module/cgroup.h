@@ -5,13 +5,16 @@
  *
  *   cgroup-v2.c      cgroupfs, unified hierarchy (memory.max, cpu.max, pids.max)
  *   cgroup-v1.c      cgroupfs, per-controller hierarchies (memory, cpu, pids)
+ *   cgroup-systemd.c systemd as PID 1: limits on user-UID.slice over D-Bus
  *   cgroup.c         picking a manager, policy conversion, and the fd-relative
  *                    walk both cgroupfs managers use (cgroup-fs.h)
  *
  * The cgroupfs managers own the subtree PolicyGlobal.cgroup_parent (default
  * /paddock.slice) below the root of each hierarchy as mounted at
  * /sys/fs/cgroup, and create "user-UID" below it.  They never write any
- * cgroup they did not create.
+ * cgroup they did not create.  The systemd manager writes no cgroup at all:
+ * it ignores parent and asks systemd to set the limits on user-UID.slice,
+ * the slice logind made for the user's sessions.
  */
 #pragma once
 
@@ -40,7 +43,7 @@ typedef struct CgroupUsage {
 } CgroupUsage;
 
 typedef struct CgroupManager {
-	const char *name; /* "cgroupfs-v2", "cgroupfs-v1" */
+	const char *name; /* "cgroupfs-v2", "cgroupfs-v1", "systemd" */
 
 	/*
 	 * Create (or reuse) the user's cgroup below parent with limits applied.
@@ -57,13 +60,16 @@ typedef struct CgroupManager {
 	 * in every hierarchy.  Returns 0 or -errno; -ENOENT when the cgroup
 	 * does not exist (nothing is created).  After a failure the process
 	 * may sit in the user's cgroup of some v1 hierarchies only: the caller
-	 * fails the session.
+	 * fails the session.  systemd: moves nothing, returns 0 when the caller
+	 * already is in user-UID.slice (pam_systemd put it into its
+	 * session-N.scope), else -EOPNOTSUPP.
 	 */
 	int (*attach_self)(const char *parent, uid_t uid);
 
 	/*
 	 * Remove the user's cgroup if it is empty.  Returns 0 when it is gone
 	 * (or was never there), -EBUSY while processes remain, other -errno.
+	 * systemd: 0, the slice is left to logind.
 	 */
 	int (*destroy)(const char *parent, uid_t uid);
 
@@ -71,6 +77,7 @@ typedef struct CgroupManager {
 	 * Move the calling process into the manager's "reaper" leaf below
 	 * parent (created on demand) so that the user's cgroup can be removed
 	 * by the process that was last in it (the holder at teardown).
+	 * systemd: 0, nothing moves.
 	 */
 	int (*leave)(const char *parent);
 
@@ -79,13 +86,15 @@ typedef struct CgroupManager {
 
 	/*
 	 * The user's cgroup path for humans and audit records, e.g.
-	 * "/paddock.slice/user-1001" (relative to the hierarchy root).
+	 * "/paddock.slice/user-1001" (relative to the hierarchy root);
+	 * systemd: "/user.slice/user-1001.slice".
 	 */
 	int (*path)(const char *parent, uid_t uid, char *buf, size_t len);
 } CgroupManager;
 
 extern const CgroupManager cgroup_manager_v2;
 extern const CgroupManager cgroup_manager_v1;
+extern const CgroupManager cgroup_manager_systemd;
 
 /* Convert the effective policy's values into CgroupLimits. */
 void cg_limits_from_policy(const UserPolicy *up, CgroupLimits *ret);
@@ -94,10 +103,18 @@ void cg_limits_from_policy(const UserPolicy *up, CgroupLimits *ret);
  * Choose the manager for kind on this machine: cgroupfs picks v2 when
  * /sys/fs/cgroup is a cgroup2 mount with the memory, cpu and pids
  * controllers available, else v1 when the memory, cpu and pids v1
- * hierarchies are mounted.  auto is cgroupfs unless systemd is PID 1
- * (/run/systemd/system exists): then it means systemd.  Returns 0 and sets
- * *ret, -EOPNOTSUPP when the kind cannot be served here (systemd, and auto
- * under systemd, until the systemd backend exists), -ENOENT when no usable
- * hierarchy exists.
+ * hierarchies are mounted.  systemd is the systemd manager when systemd is
+ * PID 1 (sd_booted(): /run/systemd/system is a directory).  auto is
+ * systemd when systemd is PID 1, else cgroupfs.  No D-Bus call is made
+ * here: an unreachable bus fails the manager's create().  Returns 0 and
+ * sets *ret, -EOPNOTSUPP for systemd when systemd is not PID 1, -ENOENT
+ * when no usable hierarchy exists.
  */
 int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret);
+
+/*
+ * The manager called name (CgroupManager.name), for the holder, which gets
+ * the name the module picked on its command line.  Returns NULL for an
+ * unknown name.
+ */
+const CgroupManager *cg_manager_by_name(const char *name);

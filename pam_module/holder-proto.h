@@ -66,9 +66,17 @@
  *   client -> "status"   holder -> "sessions N processes N"
  *   anything else        holder -> "error"
  *
- * Only the first datagram of a connection is acted on (a session fd that
- * leaks into a user process cannot later send "stop"); clients must be
- * uid 0.  "dying" is only sent once the holder holds the per-user lock and
+ * and, as a later datagram on a connection that sent "session":
+ *
+ *   client -> "close"    holder -> "ok N"    the session ended; N sessions
+ *                                            are left (0: it was the last)
+ *
+ * Only the first datagram of a connection is acted on, "close" on a live
+ * session connection excepted (a session fd that leaks into a user process
+ * cannot later send "stop"; "close" can only end the session it belongs
+ * to, as closing the fd would); clients must be uid 0.  close_session sends
+ * "close" before closing the fd: it learns there whether the paddock's last
+ * session ended, without any path (it runs inside the user's namespaces).  "dying" is only sent once the holder holds the per-user lock and
  * has committed to tear down, so a client that holds the lock never sees it.
  * processes N counts the live (non-zombie) processes of the PID namespace
  * other than the holder.

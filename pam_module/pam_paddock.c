@@ -9,20 +9,31 @@
  *   debug         extra detail in syslog
  *
  * Every decision is logged at info level (authpriv); debug only adds detail.
+ * Every decision about an isolated user, and every failure, is also an
+ * audit record (audit.h) as the policy's audit key says: auto writes when
+ * the kernel takes records, required denies when it does not, off writes
+ * none.  Records are written in the host namespaces with a socket opened
+ * before the join; close_session reuses that socket (it runs inside the
+ * user's namespaces and touches no path).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "../conf/identity.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
+#include "audit.h"
+#include "cgroup.h"
+#include "holder-proto.h"
 #include "session.h"
 
 #ifndef PADDOCK_HELPER_PATH
@@ -38,10 +49,30 @@ typedef struct Args {
 	const char *bad; /* first unknown argument */
 } Args;
 
+/* The audit side of one PAM call: the policy's mode and the kernel link,
+ * opened on first use (users the policy leaves alone cost nothing). */
+typedef struct Audit {
+	pam_handle_t *pamh;
+	AuditMode mode;
+	AuditLink link;
+	bool connected;
+	bool debug;
+	int fd;
+	const char *service, *tty, *rhost;
+} Audit;
+
 /* What close_session needs, kept as PAM data. */
 typedef struct SessionData {
 	int fd;
 	pid_t owner; /* the process that opened it: cleanup in forks does nothing */
+	bool debug;
+	AuditMode audit_mode;
+	int audit_fd; /* opened in the host namespaces; -EBADF: no records */
+	char *user;
+	uid_t uid;
+	uint64_t linger;
+	SessionInfo info;
+	CgroupLimits limits;
 } SessionData;
 
 static void parse_args(int argc, const char **argv, Args *a)
@@ -97,27 +128,220 @@ static void session_data_cleanup(pam_handle_t *pamh, void *data, int error_statu
 	SessionData *sd = data;
 
 	/* In a forked child (PAM_DATA_SILENT from pam_end) the session belongs
-	 * to the parent: only drop our copy of the descriptor. */
+	 * to the parent: only drop our copy of the descriptors. */
 	if (sd->fd >= 0)
 		close(sd->fd);
+	if (sd->audit_fd >= 0)
+		close(sd->audit_fd);
+	free(sd->user);
 	free(sd);
 }
 
-/* Fail according to on_error: deny, or let the user in unisolated (audited
- * choice of the admin). */
-static int fail(pam_handle_t *pamh, const PolicyGlobal *g, const char *user, const char *step,
-		int r)
+/* ---- audit ------------------------------------------------------------ */
+
+static const char *pam_item(pam_handle_t *pamh, int item)
 {
-	if (g && g->on_error == ON_ERROR_ALLOW) {
-		pam_syslog(pamh, LOG_WARNING,
-			   "user %s: %s failed: %s; on_error = allow: session NOT isolated", user,
-			   step, strerror(-r));
-		return PAM_SUCCESS;
+	const void *v = NULL;
+
+	return pam_get_item(pamh, item, &v) == PAM_SUCCESS ? v : NULL;
+}
+
+static void audit_init(pam_handle_t *pamh, Audit *au, bool debug)
+{
+	*au = (Audit){
+		.pamh = pamh,
+		.mode = AUDIT_MODE_AUTO, /* until a policy says otherwise */
+		.debug = debug,
+		.fd = -EBADF,
+		.service = pam_item(pamh, PAM_SERVICE),
+		.tty = pam_item(pamh, PAM_TTY),
+		.rhost = pam_item(pamh, PAM_RHOST),
+	};
+}
+
+static void audit_done(Audit *au)
+{
+	au->fd = safe_close(au->fd);
+}
+
+/* Open the kernel link once, and say in syslog when no record can be
+ * written (info: auto carries on; error: the session will be denied). */
+static void audit_ensure(Audit *au, const char *user)
+{
+	const char *why = NULL;
+	int err = 0;
+
+	if (au->connected)
+		return;
+	au->connected = true;
+	au->link = audit_connect(au->mode, &au->fd, &err, &why);
+	if (au->link == AUDIT_LINK_READY || au->link == AUDIT_LINK_OFF) {
+		if (au->debug)
+			pam_syslog(au->pamh, LOG_DEBUG, "audit = %s: %s", audit_mode_name(au->mode),
+				   au->link == AUDIT_LINK_OFF ? "no records" : "writing records");
+		return;
 	}
-	pam_syslog(pamh, LOG_ERR, "user %s: %s failed: %s; session denied", user, step,
+	pam_syslog(au->pamh, audit_permits(au->mode, au->link) ? LOG_INFO : LOG_ERR,
+		   "user %s: audit = %s: no audit record can be written: %s%s%s",
+		   user ? user : "?", audit_mode_name(au->mode), why, err ? ": " : "",
+		   err ? strerror(err) : "");
+}
+
+/*
+ * Write rec (the PAM items are filled in here).  Returns whether audit lets
+ * the session go on: false only when the record could not be written and
+ * the mode says that denies (required; auto when the link is broken).
+ */
+static bool audit_write(Audit *au, AuditRecord *rec)
+{
+	int r;
+
+	rec->service = au->service;
+	rec->tty = au->tty;
+	rec->rhost = au->rhost;
+	audit_ensure(au, rec->user);
+	if (au->link != AUDIT_LINK_READY)
+		return audit_permits(au->mode, au->link);
+	r = audit_emit(au->fd, rec);
+	if (r >= 0) {
+		if (au->debug)
+			pam_syslog(au->pamh, LOG_DEBUG, "user %s: audit record op=%s res=%s written",
+				   rec->user ? rec->user : "?", audit_op_name(rec->op),
+				   rec->success ? "success" : "failed");
+		return true;
+	}
+	au->link = audit_classify_error(r);
+	pam_syslog(au->pamh, audit_permits(au->mode, au->link) ? LOG_WARNING : LOG_ERR,
+		   "user %s: audit = %s: audit record op=%s not written: %s",
+		   rec->user ? rec->user : "?", audit_mode_name(au->mode), audit_op_name(rec->op),
 		   strerror(-r));
+	return audit_permits(au->mode, au->link);
+}
+
+/* A session refused before or without isolation: step failed with r. */
+static void audit_refusal(Audit *au, const char *user, uid_t uid, const char *step, int r,
+			  const CgroupLimits *limits)
+{
+	AuditRecord rec = {
+		.op = AUDIT_OP_REFUSE,
+		.user = user,
+		.uid = uid,
+		.decision = "deny",
+		.step = step,
+		.error = -r,
+		.limits = limits,
+	};
+
+	(void)audit_write(au, &rec);
+}
+
+/* The policy or the module line is unusable: root is exempt, others denied. */
+static void audit_policy_error(Audit *au, const Identity *id, const char *detail)
+{
+	AuditRecord rec = {
+		.op = AUDIT_OP_POLICY_ERROR,
+		.user = id->user,
+		.uid = id->uid,
+		.decision = id->uid == 0 ? "exempt" : "deny",
+		.step = "policy",
+		.error = EINVAL,
+		.detail = detail,
+	};
+
+	(void)audit_write(au, &rec);
+}
+
+/* Fail according to on_error: deny, or let the user in unisolated (audited
+ * choice of the admin; with audit = required only if that is recorded). */
+static int fail(Audit *au, const PolicyGlobal *g, const Identity *id, const char *step, int r,
+		const CgroupLimits *limits)
+{
+	bool allow = g && g->on_error == ON_ERROR_ALLOW;
+	AuditRecord rec = {
+		.op = allow ? AUDIT_OP_UNISOLATED : AUDIT_OP_REFUSE,
+		.user = id->user,
+		.uid = id->uid,
+		.decision = allow ? "allow-unisolated" : "deny",
+		.step = step,
+		.error = -r,
+		.limits = limits,
+	};
+
+	if (allow) {
+		pam_syslog(au->pamh, LOG_WARNING,
+			   "user %s: %s failed: %s; on_error = allow: session NOT isolated", id->user,
+			   step, strerror(-r));
+		if (audit_write(au, &rec))
+			return PAM_SUCCESS;
+		pam_syslog(au->pamh, LOG_ERR,
+			   "user %s: audit = %s and the unisolated session cannot be recorded; "
+			   "session denied",
+			   id->user, audit_mode_name(au->mode));
+		return PAM_SESSION_ERR;
+	}
+	pam_syslog(au->pamh, LOG_ERR, "user %s: %s failed: %s; session denied", id->user, step,
+		   strerror(-r));
+	(void)audit_write(au, &rec);
 	return r == -ENOMEM ? PAM_BUF_ERR : PAM_SESSION_ERR;
 }
+
+/* The record of a session: start or join, limits, end. */
+static AuditRecord session_record(AuditOp op, const char *user, uid_t uid,
+				  const SessionInfo *info, const CgroupLimits *limits)
+{
+	AuditRecord rec = {
+		.op = op,
+		.success = true,
+		.user = user,
+		.uid = uid,
+		.cgroup = info->cgroup,
+		.cgroup_manager = info->cgroup_manager,
+		.holder_pid = info->holder_pid,
+		.limits = limits,
+		.linger = -1,
+	};
+
+	for (unsigned i = 0; i < AUDIT_NS_COUNT && i < SESSION_NS_COUNT; i++)
+		rec.ns_ino[i] = info->ns_ino[i];
+	return rec;
+}
+
+/* ---- the holder ------------------------------------------------------- */
+
+/*
+ * End the session on its own connection (holder-proto.h "close") and learn
+ * how many sessions the paddock has left.  The fd carries the receive
+ * timeout ns_join() set.  Returns the count, -ESTALE when the holder is
+ * gone (the paddock was stopped), -ETIMEDOUT, -EPROTO, other -errno.
+ */
+static int holder_close_session(int fd)
+{
+	char reply[HOLDER_MSG_MAX], *end;
+	unsigned long v;
+	ssize_t n;
+
+	if (send(fd, "close", strlen("close"), MSG_NOSIGNAL) < 0)
+		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
+	do
+		n = recv(fd, reply, sizeof(reply) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? -ETIMEDOUT
+		       : errno == ECONNRESET ? -ESTALE
+					     : negative_errno();
+	if (n == 0)
+		return -ESTALE;
+	reply[n] = '\0';
+	if (strncmp(reply, "ok ", 3) != 0 || reply[3] < '0' || reply[3] > '9')
+		return -EPROTO;
+	errno = 0;
+	v = strtoul(reply + 3, &end, 10);
+	if (errno || *end || v > INT_MAX)
+		return -EPROTO;
+	return (int)v;
+}
+
+/* ---- entry points ----------------------------------------------------- */
 
 _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -128,34 +352,52 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	PolicyGlobal g;
 	UserPolicy up;
 	PolicyError err;
+	CgroupLimits limits;
 	Identity id = { 0 };
+	AuditRecord rec;
 	SessionData *sd;
+	Audit au;
 	Args a;
-	int r, fd = -EBADF, threads, ret;
+	int r, policy_r, fd = -EBADF, threads, ret;
+	char detail[128];
 
 	parse_args(argc, argv, &a);
+	audit_init(pamh, &au, a.debug);
 
-	/* 1. Decide, without side effects. */
+	/* 1. Decide, without side effects.  The policy is read first: its
+	 * audit key says how to record everything below (a policy that cannot
+	 * be read leaves the built-in audit = auto). */
+	policy_r = policy_load(a.conf, &policy, &err);
+	if (policy_r >= 0) {
+		policy_global(policy, &g, NULL);
+		au.mode = g.audit;
+	}
 	if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user ||
 	    !*user) {
 		pam_syslog(pamh, LOG_ERR, "no user name; session denied");
-		return PAM_SESSION_ERR;
+		audit_refusal(&au, NULL, AUDIT_NO_UID, "user", -EINVAL, NULL);
+		ret = PAM_SESSION_ERR;
+		goto out;
 	}
 	r = identity_lookup(user, &id);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s: lookup failed: %s; session denied", user,
 			   r == -ENOENT ? "no such user" : strerror(-r));
-		return errno_to_pam(r);
+		audit_refusal(&au, user, AUDIT_NO_UID, "user lookup", r, NULL);
+		ret = errno_to_pam(r);
+		goto out;
 	}
 	if (a.bad) {
 		/* A typo in the PAM line must not silently weaken isolation. */
 		pam_syslog(pamh, LOG_ERR, "unknown module argument '%s'", a.bad);
+		snprintf(detail, sizeof(detail), "unknown module argument '%s'", a.bad);
+		audit_policy_error(&au, &id, detail);
 		ret = id.uid == 0 ? PAM_IGNORE : PAM_SESSION_ERR;
 		goto out;
 	}
-	r = policy_load(a.conf, &policy, &err);
-	if (r < 0) {
+	if (policy_r < 0) {
 		pam_syslog(pamh, LOG_ERR, "policy refused: %s", err.text);
+		audit_policy_error(&au, &id, err.text);
 		if (id.uid == 0) {
 			pam_syslog(pamh, LOG_NOTICE,
 				   "user root: exempt by the built-in rule despite the broken policy");
@@ -166,10 +408,10 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		}
 		goto out;
 	}
-	policy_global(policy, &g, NULL);
 	r = policy_resolve(policy, &id.policy, &up, NULL, &err);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s: policy cannot be applied: %s", user, err.text);
+		audit_policy_error(&au, &id, err.text);
 		ret = id.uid == 0 ? PAM_IGNORE : PAM_SESSION_ERR;
 		goto out;
 	}
@@ -178,16 +420,33 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		ret = PAM_IGNORE;
 		goto out;
 	}
+	cg_limits_from_policy(&up, &limits);
+
+	/* Whether a record can be written is known before any side effect:
+	 * audit = required denies here rather than after the join (threat 17). */
+	audit_ensure(&au, user);
+	if (!audit_permits(au.mode, au.link)) {
+		pam_syslog(pamh, LOG_ERR, "user %s: audit = %s and no record can be written; "
+			   "session denied", user, audit_mode_name(au.mode));
+		ret = PAM_SESSION_ERR;
+		goto out;
+	}
 
 	/* Unusual callers: refuse before any side effect (threat 16). */
 	if (geteuid() != 0) {
-		ret = fail(pamh, &g, user, "caller check", -EPERM);
+		ret = fail(&au, &g, &id, "caller check", -EPERM, &limits);
 		goto out;
 	}
 	threads = count_threads();
 	if (threads != 1) {
-		ret = fail(pamh, &g, user, "caller check (single-threaded caller)",
-			   threads < 0 ? threads : -EBUSY);
+		ret = fail(&au, &g, &id, "caller check (single-threaded caller)",
+			   threads < 0 ? threads : -EBUSY, &limits);
+		goto out;
+	}
+	sd = calloc(1, sizeof(*sd));
+	if (!sd || !(sd->user = strdup(user))) {
+		free(sd);
+		ret = fail(&au, &g, &id, "record session", -ENOMEM, &limits);
 		goto out;
 	}
 
@@ -195,22 +454,45 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	req = (SessionRequest){ .id = &id, .up = &up, .global = &g, .helper_path = a.helper };
 	r = session_open(&req, &fd, &info, &step);
 	if (r < 0) {
-		ret = fail(pamh, &g, user, step, r);
+		free(sd->user);
+		free(sd);
+		ret = fail(&au, &g, &id, step, r, &limits);
 		goto out;
 	}
 
-	sd = calloc(1, sizeof(*sd));
-	if (!sd) {
-		close(fd);
-		ret = fail(pamh, &g, user, "record session", -ENOMEM);
+	/* The records of the session: a session the mode says must be
+	 * recorded and is not, ends here (closing fd ends it at the holder). */
+	rec = session_record(info.created ? AUDIT_OP_START : AUDIT_OP_JOIN, user, id.uid, &info,
+			     &limits);
+	if (audit_write(&au, &rec)) {
+		rec.op = AUDIT_OP_LIMITS;
+		rec.reason = info.created ? "start" : "join";
+		if (!audit_write(&au, &rec))
+			fd = safe_close(fd);
+	} else {
+		fd = safe_close(fd);
+	}
+	if (fd < 0) {
+		free(sd->user);
+		free(sd);
+		pam_syslog(pamh, LOG_ERR, "user %s: audit = %s and the session cannot be recorded; "
+			   "session denied", user, audit_mode_name(au.mode));
+		ret = PAM_SESSION_ERR;
 		goto out;
 	}
+
 	sd->fd = fd;
 	sd->owner = getpid();
+	sd->debug = a.debug;
+	sd->audit_mode = au.mode;
+	sd->audit_fd = TAKE_FD(au.fd);
+	sd->uid = id.uid;
+	sd->linger = g.linger;
+	sd->info = info;
+	sd->limits = limits;
 	if (pam_set_data(pamh, DATA_NAME, sd, session_data_cleanup) != PAM_SUCCESS) {
-		close(fd);
-		free(sd);
-		ret = fail(pamh, &g, user, "record session", -ENOMEM);
+		session_data_cleanup(pamh, sd, 0);
+		ret = fail(&au, &g, &id, "record session", -ENOMEM, &limits);
 		goto out;
 	}
 	pam_syslog(pamh, LOG_INFO,
@@ -221,6 +503,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		   info.ns_ino[2], info.ns_ino[3], info.ns_ino[4]);
 	ret = PAM_SUCCESS;
 out:
+	audit_done(&au);
 	identity_done(&id);
 	return ret;
 }
@@ -228,23 +511,65 @@ out:
 _public_ int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const void *data = NULL;
-	const char *user = NULL;
 	SessionData *sd;
+	AuditRecord rec;
+	int left, r;
 
 	/* No /proc/self, no path: the caller lives in the user's namespaces now. */
 	if (pam_get_data(pamh, DATA_NAME, &data) != PAM_SUCCESS || !data)
 		return PAM_IGNORE;
 	/* pam_get_data hands out const; the data is ours to update. */
 	memcpy(&sd, &data, sizeof(sd));
-	(void)pam_get_item(pamh, PAM_USER, (const void **)&user);
-	if (sd->owner != getpid())
+	if (sd->owner != getpid() || sd->fd < 0)
 		return PAM_IGNORE;
-	/* Closing the session socket is the end of this session; the holder
-	 * tears the paddock down when the last one is gone. */
-	if (sd->fd >= 0) {
-		close(sd->fd);
-		sd->fd = -EBADF;
+
+	/* Ending the session on its own connection tells whether it was the
+	 * paddock's last; closing the fd afterwards changes nothing more. */
+	left = holder_close_session(sd->fd);
+	sd->fd = safe_close(sd->fd);
+	if (left > 0) {
+		pam_syslog(pamh, LOG_INFO, "user %s: session closed; %d left in the paddock",
+			   sd->user, left);
+		return PAM_SUCCESS;
 	}
-	pam_syslog(pamh, LOG_INFO, "user %s: session closed", user ? user : "?");
-	return PAM_SUCCESS;
+
+	rec = session_record(AUDIT_OP_END, sd->user, sd->uid, &sd->info, &sd->limits);
+	rec.linger = (long long)sd->linger;
+	if (left == 0) {
+		rec.reason = "last-session";
+		pam_syslog(pamh, LOG_INFO,
+			   "user %s: session closed; it was the paddock's last: teardown after "
+			   "linger (%llu s)",
+			   sd->user, (unsigned long long)sd->linger);
+	} else if (left == -ESTALE) {
+		rec.reason = "holder-gone";
+		pam_syslog(pamh, LOG_INFO, "user %s: session closed; the paddock was already gone",
+			   sd->user);
+	} else {
+		rec.success = false;
+		rec.step = "close";
+		rec.error = -left;
+		pam_syslog(pamh, LOG_ERR, "user %s: session closed; the holder did not answer: %s",
+			   sd->user, strerror(-left));
+	}
+	if (sd->audit_fd < 0)
+		return PAM_SUCCESS;
+	rec.service = pam_item(pamh, PAM_SERVICE);
+	rec.tty = pam_item(pamh, PAM_TTY);
+	rec.rhost = pam_item(pamh, PAM_RHOST);
+	r = audit_emit(sd->audit_fd, &rec);
+	if (r >= 0) {
+		if (sd->debug)
+			pam_syslog(pamh, LOG_DEBUG, "user %s: audit record op=end res=%s written",
+				   sd->user, rec.success ? "success" : "failed");
+		return PAM_SUCCESS;
+	}
+	if (audit_permits(sd->audit_mode, audit_classify_error(r))) {
+		pam_syslog(pamh, LOG_WARNING, "user %s: audit = %s: audit record op=end not "
+			   "written: %s", sd->user, audit_mode_name(sd->audit_mode), strerror(-r));
+		return PAM_SUCCESS;
+	}
+	pam_syslog(pamh, LOG_ERR, "user %s: audit = %s: audit record op=end not written: %s",
+		   sd->user, audit_mode_name(sd->audit_mode), strerror(-r));
+	return PAM_SESSION_ERR;
 }

@@ -2,6 +2,7 @@
 /* paddock check and paddock explain: the policy as an admin sees it. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -37,16 +38,41 @@ static int parse_conf_option(int argc, char **argv, const char **conf)
 
 int cmd_check(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "conf", required_argument, NULL, 'c' },
+		{ "system", no_argument, NULL, 's' },
+		{ "pam-dir", required_argument, NULL, 'p' },
+		{ "sshd-config", required_argument, NULL, 'd' },
+		{},
+	};
 	_cleanup_(policy_freep) Policy *p = NULL;
-	const char *conf = NULL;
+	const char *conf = NULL, *pam_dir = "/etc/pam.d", *sshd_config = "/etc/ssh/sshd_config";
+	bool sys = false;
 	PolicyError err;
-	int i, r;
+	int c, i, r;
 
-	i = parse_conf_option(argc, argv, &conf);
-	if (i < 0 || argc - i > 1) {
-		fprintf(stderr, "usage: paddock check [--conf PATH] [FILE]\n");
-		return 2;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 's':
+			sys = true;
+			break;
+		case 'p':
+			pam_dir = optarg;
+			break;
+		case 'd':
+			sshd_config = optarg;
+			break;
+		default:
+			goto usage;
+		}
 	}
+	i = optind;
+	if (argc - i > 1)
+		goto usage;
 	if (argc - i == 1)
 		r = policy_load_file(argv[i], &p, &err);
 	else
@@ -55,11 +81,17 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "%s\n", err.text);
 		fprintf(stderr, "paddock check: policy refused; sessions of isolated users "
 				"would be denied (root stays exempt)\n");
+		if (sys)
+			(void)check_system(pam_dir, sshd_config);
 		return 1;
 	}
 	for (size_t f = 0; f < policy_file_count(p); f++)
 		printf("%s: ok\n", policy_file_path(p, f));
-	return 0;
+	return sys ? check_system(pam_dir, sshd_config) : 0;
+usage:
+	fprintf(stderr, "usage: paddock check [--conf PATH] [--system [--pam-dir DIR] "
+			"[--sshd-config FILE]] [FILE]\n");
+	return 2;
 }
 
 /* Render one effective value; a few keys get their expanded meaning. */

@@ -688,6 +688,18 @@ static uint64_t handle_message(Holder *h, int fd, const char *msg)
 	return CONN_DONE;
 }
 
+/* "close" on a session connection: the session ends now and the reply
+ * says how many are left, so the module knows whether it closed the last. */
+static uint64_t handle_close(Holder *h, int fd, uint64_t flags)
+{
+	char buf[HOLDER_MSG_MAX];
+
+	session_removed(h);
+	snprintf(buf, sizeof(buf), "ok %u", h->sessions);
+	reply(fd, buf);
+	return flags & ~CONN_SESSION;
+}
+
 static void conn_close(Holder *h, int fd, uint64_t flags)
 {
 	(void)epoll_ctl(h->ep, EPOLL_CTL_DEL, fd, NULL);
@@ -711,12 +723,17 @@ static void handle_conn(Holder *h, uint64_t data)
 			conn_close(h, fd, flags);
 			return;
 		}
-		/* Only the first datagram counts: a session fd that leaked into
-		 * a user process cannot turn into a "stop". */
-		if (flags & CONN_DONE)
-			continue;
 		buf[n] = '\0';
-		flags = handle_message(h, fd, buf);
+		/* Only the first datagram counts: a session fd that leaked into
+		 * a user process cannot turn into a "stop".  The one exception
+		 * ends the session it was sent on, no more. */
+		if (flags & CONN_DONE) {
+			if (!(flags & CONN_SESSION) || !streq(buf, "close"))
+				continue;
+			flags = handle_close(h, fd, flags);
+		} else {
+			flags = handle_message(h, fd, buf);
+		}
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
 					  .data.u64 = ev_data(fd, TAG_CONN, flags) };
 		(void)epoll_ctl(h->ep, EPOLL_CTL_MOD, fd, &ev);

@@ -22,6 +22,9 @@ user=pdk-demo-$$
 work=$(mktemp -d /tmp/paddock-demo.XXXXXX)
 chmod 0700 "$work"
 
+made_run_dir=
+made_cgroups=()
+
 cleanup() {
 	set +e
 	if id "$user" >/dev/null 2>&1; then
@@ -29,6 +32,14 @@ cleanup() {
 		sleep 0.2
 		userdel -r "$user" >/dev/null 2>&1
 	fi
+	# Directories live on the host's file systems even in our mount namespace:
+	# remove the ones this demo created, deepest first.
+	for d in "${made_cgroups[@]}"; do
+		for c in "$d"/*/; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
+		rmdir "$d" 2>/dev/null
+	done
+	umount /run/paddock 2>/dev/null
+	[ -n "$made_run_dir" ] && rmdir /run/paddock 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM HUP
@@ -45,8 +56,12 @@ else
 			mount -t cgroup -o cpu,cpuacct cgroup "/sys/fs/cgroup/$c"
 	done
 fi
+for h in /sys/fs/cgroup /sys/fs/cgroup/memory /sys/fs/cgroup/cpu /sys/fs/cgroup/pids; do
+	[ -d "$h" ] && [ ! -d "$h/paddock.slice" ] && made_cgroups+=("$h/paddock.slice")
+done
 # State of this demo only; the module makes it a private mount itself.
-mkdir -p /run/paddock && mount -t tmpfs -o mode=0700,size=1m paddock-demo-state /run/paddock
+[ -d /run/paddock ] || made_run_dir=1
+mkdir -p -m 0700 /run/paddock && mount -t tmpfs -o mode=0700,size=1m paddock-demo-state /run/paddock
 
 # The shipped policy, unchanged, and a PAM stack for su with the real module.
 install -m 0644 -o root -g root conf/paddock.conf "$work/paddock.conf"

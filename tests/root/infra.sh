@@ -104,6 +104,20 @@ t_like "t_pam_paddock_stack: absolute .so path and conf" \
 	"session +required +$T_ROOT/build/pam_paddock.so conf=$T_POLICY debug" \
 	"$(t_pam_paddock_stack "$T_POLICY" debug)"
 
+# cleanup of a paddock's cgroup: a user process in PARENT/user-UID (memory, below the
+# runner's cgroup) is killed and the cgroup removed; PARENT is left alone
+t_user bob
+bob=$T_USER bob_uid=$T_UID
+probe=/sys/fs/cgroup/memory/pdkt-probe-$T_TAG
+mkdir -p "$probe/user-$bob_uid"
+bobpid=$(su "$bob" -c 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!')
+t_ok "cgroup: a user process moved into PARENT/user-UID" \
+	sh -c "echo $bobpid >$probe/user-$bob_uid/cgroup.procs"
+T_CGROUP_PARENT="/pdkt-probe-$T_TAG" t__kill_user "$bob_uid"
+t_ok "cgroup: t__kill_user killed it" t_wait_for 2 t__gone "$bobpid"
+t_ok "cgroup: ... removed user-UID" test ! -e "$probe/user-$bob_uid"
+t_ok "cgroup: ... and left PARENT alone" rmdir "$probe"
+
 # leave a user process behind: cleanup must kill it before userdel
 su "$alice" -c 'setsid sleep 300 </dev/null >/dev/null 2>&1 &'
 t_ok "a stray user process exists before cleanup" pgrep -u "$alice" sleep

@@ -59,7 +59,9 @@ T_PAM_SO=$T_BUILD/pam_paddock.so             # absolute, as PAM service files ne
 T_HELPER=$T_BUILD/paddock
 T_SSH_HOST=127.0.0.1
 T_USER_PREFIX=pdkt                           # every throwaway account starts with this
-T_CGROUP_PARENT=${T_CGROUP_PARENT:-/paddock.slice}   # for the cleanup of leftovers
+# cgroup_parent(s) the tests' policies use (space separated); cleanup removes our users'
+# user-UID cgroups below them.  Add to it when a test sets another cgroup_parent.
+T_CGROUP_PARENT=${T_CGROUP_PARENT:-/paddock.slice}
 
 T_N=0              # TAP: tests run so far
 T_FAILED=0         # TAP: tests failed so far
@@ -483,7 +485,7 @@ t__nest_verify() {
 #   * processes whose environment has PADDOCK_T_RUN=<dead run> (t_bg jobs, clients);
 #   * sshds whose command line names a dead run's scratch directory;
 #   * accounts whose GECOS is "paddock-test TAG PID STARTTIME" of a dead run: their
-#     processes and user-UID cgroups (t__kill_user), the account and its home, and the
+#     processes and CGROUP_PARENT/user-UID cgroups (t__kill_user), the account and its home, and the
 #     groups named pdkt<TAG>-*;
 #   * the empty scratch mount points /tmp/paddock-test.PID-STARTTIME.* of dead runs.
 t__sweep_stale() {
@@ -585,16 +587,22 @@ t__cleanup() {
 }
 
 # t__kill_user UID: kill the processes of a throwaway uid and remove its leftover
-# cgroups (user-UID below any parent) in the nest's hierarchies.  Only for our uids.
+# cgroups CGROUP_PARENT/user-UID (and below) in the nest's hierarchies.  Only for our
+# uids.  Nothing else is removed: in the nest, "/" of the cpu and pids hierarchies is the
+# host's root here, so CGROUP_PARENT itself may be in use by other runs at this moment
+# (measured: other test programs use /paddock.slice concurrently).
 t__kill_user() {
-	local uid=$1 i d pid
+	local uid=$1 i d pid parent
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 		if t_nested; then
-			while read -r d; do
-				while read -r pid; do
-					[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-				done 2>/dev/null <"$d/cgroup.procs"
-			done < <(find /sys/fs/cgroup/*/ \( -path "*/user-$uid/*" \) -name cgroup.procs 2>/dev/null)
+			for parent in $T_CGROUP_PARENT; do
+				for d in /sys/fs/cgroup/*"$parent/user-$uid"; do
+					[ -d "$d" ] || continue
+					while read -r pid; do
+						[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+					done < <(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)
+				done
+			done
 		fi
 		pkill -KILL -U "$uid" 2>/dev/null
 		pkill -KILL -u "$uid" 2>/dev/null
@@ -605,12 +613,10 @@ t__kill_user() {
 	done
 	t_nested || return 0
 	# depth first: children before parents; rmdir refuses non-empty cgroups
-	find /sys/fs/cgroup/*/ -depth -type d \( -name "user-$uid" -o -path "*/user-$uid/*" \) \
-		-exec rmdir {} + 2>/dev/null
-	# the parent too, if this run left it empty (another run may be using it: rmdir
-	# fails then, which is fine)
-	for d in /sys/fs/cgroup/*"$T_CGROUP_PARENT"; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	for parent in $T_CGROUP_PARENT; do
+		for d in /sys/fs/cgroup/*"$parent/user-$uid"; do
+			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
 	done
 	return 0
 }

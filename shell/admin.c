@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "admin.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../conf/identity.h"
+#include "../conf/macro.h"
+#include "../conf/units.h"
+#include "../pam_module/audit.h"
+#include "../pam_module/holder-proto.h"
+#include "../pam_module/holder-start.h"
+
+/* Linux 6.5; older headers lack it. */
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+bool admin_require_root(const char *command)
+{
+	if (getuid() == 0 && geteuid() == 0)
+		return true;
+	fprintf(stderr, "paddock %s: permission denied: only root may run this command\n",
+		command);
+	return false;
+}
+
+int admin_parse_user(const char *command, const char *arg, uid_t *ret_uid)
+{
+	Identity id = { 0 };
+	uint64_t v;
+	int r;
+
+	r = identity_lookup(arg, &id);
+	if (r >= 0) {
+		*ret_uid = id.uid;
+		identity_done(&id);
+		return 0;
+	}
+	if (r == -ENOENT && units_parse_u64(arg, &v) == 0 && v < UINT32_MAX) {
+		*ret_uid = (uid_t)v;
+		return 0;
+	}
+	fprintf(stderr, "paddock %s: user '%s': %s\n", command, arg,
+		r == -ENOENT ? "no such user" : strerror(-r));
+	return r;
+}
+
+static int uid_cmp(const void *a, const void *b)
+{
+	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int admin_list_uids(int run_dir_fd, uid_t **ret, size_t *ret_n)
+{
+	_cleanup_(freep) uid_t *uids = NULL;
+	_cleanup_(closep) int fd = -EBADF;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	fd = fcntl(run_dir_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return negative_errno();
+	d = fdopendir(fd);
+	if (!d)
+		return negative_errno();
+	TAKE_FD(fd);
+	while ((de = readdir(d))) {
+		char ctl[32];
+		struct stat st;
+		uint64_t v;
+
+		/* Only UID/ directories holding a socket named ctl (holder-proto.h). */
+		if (de->d_type != DT_DIR || units_parse_u64(de->d_name, &v) < 0 ||
+		    v >= UINT32_MAX)
+			continue;
+		snprintf(ctl, sizeof(ctl), "%s/" HOLDER_CTL_NAME, de->d_name);
+		if (fstatat(run_dir_fd, ctl, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(st.st_mode))
+			continue;
+		if (n == cap) {
+			uid_t *m = realloc(uids, (cap = cap ? cap * 2 : 16) * sizeof(uid_t));
+
+			if (!m) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			uids = m;
+		}
+		uids[n++] = (uid_t)v;
+	}
+	closedir(d);
+	if (n)
+		qsort(uids, n, sizeof(uid_t), uid_cmp);
+	*ret = TAKE_PTR(uids);
+	*ret_n = n;
+	return 0;
+}
+
+/* Connect to STATE_DIR/UID/ctl: the same checks as the module's join. */
+static int ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid)
+{
+	_cleanup_(closep) int dir = -EBADF, fd = -EBADF;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = HOLDER_REPLY_TIMEOUT_MS / 1000 };
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	char name[16];
+	struct stat st;
+	int n;
+
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	dir = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
+	if (dir == -ENOENT)
+		return -ESTALE;
+	if (dir < 0)
+		return dir;
+	if (fstatat(dir, HOLDER_CTL_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? -ESTALE : negative_errno();
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
+		return -EPERM;
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir,
+		     HOLDER_CTL_NAME);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return negative_errno();
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return errno == ECONNREFUSED || errno == ENOENT ? -ESTALE : negative_errno();
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+		return negative_errno();
+	if (cred.uid != 0 || cred.pid <= 0)
+		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	*ret_pid = cred.pid;
+	return 0;
+}
+
+/* The socket's own pidfd (Linux 6.5), else pidfd_open() of the peer pid. */
+static int peer_pidfd(int fd, pid_t pid)
+{
+	int pidfd = -EBADF;
+	socklen_t len = sizeof(pidfd);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0)
+		return pidfd;
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? -ESTALE : negative_errno();
+	return pidfd;
+}
+
+int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len,
+	      pid_t *ret_pid, int *ret_pidfd)
+{
+	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
+	pid_t pid;
+	ssize_t n;
+	int r;
+
+	if (len == 0)
+		return -EINVAL;
+	r = ctl_connect(run_dir_fd, uid, &fd, &pid);
+	if (r < 0)
+		return r;
+	pidfd = peer_pidfd(fd, pid);
+	if (pidfd < 0)
+		return pidfd;
+	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL) < 0)
+		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
+	do
+		n = recv(fd, reply, len - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : errno == ECONNRESET ? -ESTALE : negative_errno();
+	if (n == 0)
+		return -ESTALE;
+	reply[n] = '\0';
+	if (streq(reply, "dying"))
+		return -ESTALE;
+	*ret_pid = pid;
+	*ret_pidfd = TAKE_FD(pidfd);
+	return (int)n;
+}
+
+static const CgroupManager *manager_by_name(const char *name)
+{
+	static const CgroupManager *const all[] = { &cgroup_manager_v2, &cgroup_manager_v1 };
+
+	for (size_t i = 0; i < ELEMENTSOF(all); i++)
+		if (streq(all[i]->name, name))
+			return all[i];
+	return NULL;
+}
+
+/* The holder's options (holder-proto.h) from its command line. */
+static int parse_holder_cmdline(const char *buf, size_t n, PaddockInfo *p)
+{
+	const char *arg = buf, *end = buf + n;
+	bool uid_ok = false, have_ns = false;
+	uint64_t v;
+
+	if (n == 0 || buf[n - 1] != '\0' || !streq(arg, "paddock"))
+		return -EPROTO;
+	arg += strlen(arg) + 1;
+	if (arg >= end || !streq(arg, "holder"))
+		return -EPROTO;
+	for (arg += strlen(arg) + 1; arg < end;) {
+		const char *val = arg + strlen(arg) + 1;
+
+		if (val >= end)
+			return -EPROTO;
+		if (streq(arg, "--uid"))
+			uid_ok = units_parse_u64(val, &v) == 0 && v == p->uid;
+		else if (streq(arg, "--ns") && units_parse_u64(val, &v) == 0 && v < (1u << NS_COUNT)) {
+			p->ns_mask = (unsigned)v;
+			have_ns = true;
+		} else if (streq(arg, "--cgroup-manager"))
+			snprintf(p->cgroup_manager, sizeof(p->cgroup_manager), "%s", val);
+		else if (streq(arg, "--cgroup-parent"))
+			snprintf(p->cgroup_parent, sizeof(p->cgroup_parent), "%s", val);
+		arg = val + strlen(val) + 1;
+	}
+	return uid_ok && have_ns ? 0 : -EPROTO;
+}
+
+static int read_cmdline(pid_t pid, char *buf, size_t len)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char path[48];
+	size_t have = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
+	while (have < len) {
+		ssize_t k = read(fd, buf + have, len - have);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return negative_errno();
+		if (k == 0)
+			break;
+		have += (size_t)k;
+	}
+	return have == len ? -EFBIG : (int)have;
+}
+
+int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret)
+{
+	_cleanup_(closep) int pidfd = -EBADF;
+	PaddockInfo p = { .uid = uid };
+	char reply[HOLDER_MSG_MAX], cmdline[4096];
+	struct passwd *pw;
+	int n, r;
+
+	r = admin_ctl(run_dir_fd, uid, "status", reply, sizeof(reply), &p.holder_pid, &pidfd);
+	if (r < 0)
+		return r;
+	if (sscanf(reply, "sessions %u processes %u", &p.sessions, &p.processes) != 2)
+		return -EPROTO;
+	n = read_cmdline(p.holder_pid, cmdline, sizeof(cmdline));
+	if (n < 0)
+		return n;
+	/* Threat 2: what we read was the holder's only if it is still alive. */
+	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+		return errno == ESRCH ? -ESTALE : negative_errno();
+	r = parse_holder_cmdline(cmdline, (size_t)n, &p);
+	if (r < 0)
+		return r;
+	p.cgm = manager_by_name(p.cgroup_manager);
+	if (p.cgm && p.cgm->path(p.cgroup_parent, uid, p.cgroup, sizeof(p.cgroup)) < 0)
+		p.cgroup[0] = '\0';
+	for (unsigned i = 0; i < NS_COUNT; i++) {
+		NsInodes one;
+
+		if ((p.ns_mask & (1u << i)) && ns_read_inodes(run_dir_fd, uid, 1u << i, &one) == 0)
+			p.ns.ino[i] = one.ino[i];
+	}
+	pw = getpwuid(uid);
+	if (pw)
+		snprintf(p.user, sizeof(p.user), "%s", pw->pw_name);
+	*ret = p;
+	return 0;
+}
+
+void admin_audit(const AdminEvent *e, AuditMode mode)
+{
+	const PaddockInfo *p = e->info;
+	bool reload = streq(e->op, "reload");
+	AuditRecord rec = {
+		.op = e->r < 0 && e->detail && !p ? AUDIT_OP_POLICY_ERROR
+		      : reload                    ? AUDIT_OP_LIMITS
+						  : AUDIT_OP_END,
+		.success = e->r >= 0,
+		.user = e->user,
+		.uid = e->uid,
+		.step = e->r < 0 ? e->op : NULL,
+		.error = e->r < 0 ? -e->r : 0,
+		.detail = e->detail,
+		.reason = reload ? "reload" : "admin-stop",
+		.linger = 0,
+		.service = "paddock",
+		.cgroup = p && *p->cgroup ? p->cgroup : NULL,
+		.cgroup_manager = p ? p->cgroup_manager : NULL,
+		.holder_pid = p ? (int)p->holder_pid : 0,
+		.limits = e->limits,
+	};
+	_cleanup_(closep) int fd = -EBADF;
+	const char *why = NULL;
+	int err = 0, r;
+
+	for (unsigned i = 0; p && i < AUDIT_NS_COUNT && i < NS_COUNT; i++)
+		rec.ns_ino[i] = p->ns.ino[i];
+
+	openlog("paddock", LOG_PID, LOG_AUTHPRIV);
+	syslog(e->r < 0 ? LOG_ERR : LOG_NOTICE, "%s: user %s (uid %d) by uid %u%s%s: %s", e->op,
+	       e->user ? e->user : "?", e->uid == AUDIT_NO_UID ? -1 : (int)e->uid,
+	       (unsigned)getuid(), e->detail ? ": " : "", e->detail ? e->detail : "",
+	       e->r < 0 ? strerror(-e->r) : "done");
+	closelog();
+
+	if (audit_connect(mode, &fd, &err, &why) != AUDIT_LINK_READY) {
+		if (mode == AUDIT_MODE_REQUIRED)
+			fprintf(stderr, "paddock %s: audit = required, but no record can be written: "
+					"%s%s%s\n",
+				e->op, why ? why : "?", err ? ": " : "", err ? strerror(err) : "");
+		return;
+	}
+	r = audit_emit(fd, &rec);
+	if (r < 0 && audit_classify_error(r) == AUDIT_LINK_BROKEN)
+		fprintf(stderr, "paddock %s: writing the audit record: %s\n", e->op, strerror(-r));
+}
+
+void admin_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}

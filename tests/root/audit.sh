@@ -1,0 +1,478 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tests/root/audit.sh: the audit records of real logins, read from the real kernel.
+#
+# The kernel's audit is switched on for the duration (AUDIT_SET enabled=1, the state
+# before is restored at exit, also on failure or interruption) and a listener on the
+# audit netlink multicast group (AUDIT_NLGRP_READLOG) copies every user record into a
+# log in auditd's format; no auditd runs.  Logins through pamtester and a real sshd;
+# each scenario asserts the exact sequence of paddock records it causes (start, limits,
+# join, end, refuse, unisolated, policy-error) and their fields.  Audit unavailable is
+# made real two ways: the kernel's enabled flag at 0 (user records are dropped), and a
+# PAM caller without CAP_AUDIT_WRITE (the kernel answers EPERM): required denies, auto
+# goes on and says so in syslog (captured from a /dev/log of our own), off writes
+# nothing.  The ausearch recipes of the documentation run against the captured log.
+set -u
+. "$(dirname "$0")/lib.sh"
+t_nest "$@"
+t_require_build
+t__need python3 python3
+t__need pamtester pamtester
+t__need setpriv util-linux
+
+PARENT=/paddock-test-audit-$$.slice
+T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
+SVC=paddock-test-audit-$T_TAG
+AUDIT_PY=$T_TMP/audit.py
+ALOG=$T_TMP/audit.log
+
+# ---------------------------------------------------------------------------------------
+# The kernel side: status, enable, listen (python3, raw netlink; no auditd, no auditctl)
+# ---------------------------------------------------------------------------------------
+
+cat >"$AUDIT_PY" <<'EOF'
+import ctypes, os, socket, struct, sys
+
+NETLINK_AUDIT, AUDIT_GET, AUDIT_SET, NLMSG_ERROR = 9, 1000, 1001, 2
+NLM_F_REQUEST, NLM_F_ACK, AUDIT_STATUS_ENABLED = 1, 4, 1
+
+def request(type_, payload=b""):
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT)
+    s.settimeout(5)
+    s.sendto(struct.pack("=IHHII", 16 + len(payload), type_, NLM_F_REQUEST | NLM_F_ACK, 1, 0)
+             + payload, (0, 0))
+    status, acked = None, False
+    while status is None or not acked:
+        data = s.recv(65536)
+        off = 0
+        while off + 16 <= len(data):
+            ln, ty = struct.unpack_from("=IH", data, off)
+            if ty == NLMSG_ERROR:
+                err = struct.unpack_from("=i", data, off + 16)[0]
+                if err:
+                    raise OSError(-err, os.strerror(-err))
+                acked = True
+                if type_ != AUDIT_GET:
+                    status = b""
+            elif ty == AUDIT_GET:
+                status = data[off + 16:off + ln]
+            off += (ln + 3) & ~3
+    return status
+
+def enabled():
+    return struct.unpack_from("=II", request(AUDIT_GET))[1]
+
+def set_enabled(v):
+    request(AUDIT_SET, struct.pack("=11I", AUDIT_STATUS_ENABLED, v, *([0] * 9)))
+
+def listen(out, ready):
+    # Every user record (types 1100-1199, 2100-2999), as auditd writes them.
+    names = ctypes.CDLL("libaudit.so.1").audit_msg_type_to_name
+    names.restype = ctypes.c_char_p
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind((0, 1))  # AUDIT_NLGRP_READLOG
+    open(ready, "w").close()
+    with open(out, "a") as f:
+        while True:
+            data = s.recv(65536)
+            ln, ty = struct.unpack_from("=IH", data)
+            if not (1100 <= ty <= 1199 or 2100 <= ty <= 2999):
+                continue
+            name = names(ty)
+            name = name.decode() if name else "UNKNOWN[%d]" % ty
+            text = data[16:ln].rstrip(b"\0").decode(errors="replace")
+            f.write("type=%s msg=%s\n" % (name, text))
+            f.flush()
+
+def syslog(path, out):
+    # A /dev/log of our own: one line per message.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    os.chmod(path, 0o666)
+    with open(out, "a") as f:
+        while True:
+            f.write(s.recv(65536).decode(errors="replace").rstrip("\n") + "\n")
+            f.flush()
+
+cmd = sys.argv[1]
+if cmd == "status":
+    print(enabled())
+elif cmd == "set":
+    set_enabled(int(sys.argv[2]))
+elif cmd == "listen":
+    listen(sys.argv[2], sys.argv[3])
+elif cmd == "syslog":
+    syslog(sys.argv[2], sys.argv[3])
+EOF
+
+audit_ctl() { python3 "$AUDIT_PY" "$@"; }
+
+AUDIT_WAS=$(audit_ctl status) || t_bail "cannot read the kernel's audit status (AUDIT_GET)"
+t_diag "kernel audit enabled=$AUDIT_WAS before the test"
+if [ "$AUDIT_WAS" = 0 ]; then
+	t_cleanup_add python3 "$AUDIT_PY" set 0
+	audit_ctl set 1 || t_bail "cannot enable audit (AUDIT_SET)"
+fi
+[ "$(audit_ctl status)" != 0 ] || t_bail "audit still disabled"
+
+: >"$ALOG"
+t_bg python3 "$AUDIT_PY" listen "$ALOG" "$T_TMP/listen.ready"
+t_wait_for 10 test -e "$T_TMP/listen.ready" || t_bail "the audit listener did not start"
+
+# ---------------------------------------------------------------------------------------
+# Reading the records
+# ---------------------------------------------------------------------------------------
+
+# pa_mark: remember where the log ends; pa_since prints the paddock records of this run
+# written after the mark (other runs' and other programs' records are left out).
+pa_mark() { PA_MARK=$(wc -l <"$ALOG"); }
+pa_since() {
+	tail -n "+$((PA_MARK + 1))" "$ALOG" | grep -F 'virt=paddock ' | grep -F "service=\"$SVC"
+}
+# pa_seq: "TYPE op=OP" per record since the mark, one line each.
+pa_seq() {
+	pa_since | sed -E 's/^type=([A-Z_]+) .* op=([a-z-]+) .*/\1 \2/'
+}
+# pa_wait N: wait until N records arrived since the mark, then a little more, so that
+# an unexpected extra record is seen too.
+pa_wait() {
+	t_wait_for 10 test "$(pa_since | wc -l)" -ge "$1"
+	sleep 0.5
+}
+# pa_field RECORD NAME: the value of NAME in the record's own text (msg='...'), not in
+# the kernel's header.
+pa_field() {
+	local body=${1#*msg=\'}
+	[[ " $body" =~ \ $2=([^ \']*) ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+}
+# pa_header RECORD NAME: a field of the kernel's part (pid= uid= auid= ses=).
+pa_header() {
+	local head=${1%%msg=\'*}
+	[[ $head =~ \ $2=([^ ]*) ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+}
+# pa_rec N: the N-th record since the mark.
+pa_rec() { pa_since | sed -n "${1}p"; }
+hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n' | tr a-f A-F; }
+
+# ---------------------------------------------------------------------------------------
+# Users, policies, PAM services
+# ---------------------------------------------------------------------------------------
+
+t_user alice; alice=$T_USER; alice_uid=$T_UID
+t_user bob; bob=$T_USER; bob_uid=$T_UID
+t_user carol; carol=$T_USER; carol_uid=$T_UID
+
+# policy NAME AUDIT [ON_ERROR]: our users isolated with known limits, everyone else not.
+policy() {
+	t_policy "$1.conf" "[global]
+cgroup_manager = cgroupfs
+cgroup_parent = $PARENT
+on_error = ${3:-deny}
+audit = $2
+linger = 0
+
+[default]
+isolate = no
+
+[user:$alice]
+isolate = yes
+memory_max = 512M
+memory_high = 384M
+memory_swap_max = 0
+cpu_quota = 50%
+cpu_weight = 200
+tasks_max = 256
+
+[user:$bob]
+isolate = yes
+
+[user:$carol]
+isolate = yes"
+}
+policy auto auto; P_AUTO=$T_POLICY
+policy required required; P_REQUIRED=$T_POLICY
+policy off off; P_OFF=$T_POLICY
+policy allow auto allow; P_ALLOW=$T_POLICY
+t_policy broken.conf "[global]
+audit = auto
+bogus_key = 1"
+P_BROKEN=$T_POLICY
+
+# service SUFFIX POLICY [ARGS...]: $SVC-SUFFIX with pam_paddock as its session module
+service() {
+	local s=$1 p=$2
+	shift 2
+	t_pam_service "$SVC-$s" "$(t_pam_paddock_stack "$p" "$@")"
+}
+service auto "$P_AUTO"
+service required "$P_REQUIRED"
+service off "$P_OFF"
+service allow "$P_ALLOW" helper=/nonexistent/paddock
+service nohelper "$P_AUTO" helper=/nonexistent/paddock
+service broken "$P_BROKEN"
+service badarg "$P_AUTO" bogus_argument
+service debug "$P_AUTO" debug
+
+# with_syslog LOG CMD...: run CMD in a mount namespace of its own whose /dev is a small
+# tmpfs (the device nodes bound in) with /dev/log a socket that copies messages to LOG.
+# This machine has no syslog daemon; the host's /dev is never touched.
+cat >"$T_TMP/with-syslog.sh" <<'EOF'
+set -eu
+py=$1 tmp=$2 log=$3
+shift 3
+d=$(mktemp -d "$tmp/dev.XXXXXX")
+mount -t tmpfs -o mode=0755,size=1m paddock-test-dev "$d"
+for f in null zero full random urandom tty; do
+	[ -e "/dev/$f" ] || continue
+	: >"$d/$f"
+	mount --bind "/dev/$f" "$d/$f"
+done
+mkdir "$d/pts" "$d/shm"
+mount --rbind /dev/pts "$d/pts"
+ln -s pts/ptmx "$d/ptmx"
+ln -s /proc/self/fd "$d/fd"
+python3 "$py" syslog "$d/log" "$log" &
+lp=$!
+for _ in $(seq 100); do [ -S "$d/log" ] && break; sleep 0.05; done
+mount --rbind "$d" /dev
+rc=0
+"$@" || rc=$?
+sleep 0.2
+kill "$lp"
+exit "$rc"
+EOF
+with_syslog() {
+	local log=$1
+	shift
+	: >"$log"
+	unshare -m --propagation private -- /bin/bash "$T_TMP/with-syslog.sh" "$AUDIT_PY" "$T_TMP" "$log" "$@"
+}
+
+pt() { pamtester -v "$@"; }
+
+# ---------------------------------------------------------------------------------------
+# 1. pamtester: start, limits, end, with hostile tty and remote host
+# ---------------------------------------------------------------------------------------
+
+TTY_EVIL="pts/9 id=0 'x'"
+HOST_EVIL=$'evil host\n"res=success" n\xc3\xafve=1'
+pa_mark
+t_ok "pamtester login of $alice (audit = auto)" \
+	pt -I "tty=$TTY_EVIL" -I "rhost=$HOST_EVIL" "$SVC-auto" "$alice" open_session close_session
+pa_wait 3
+t_is "records: start, limits, end" "VIRT_CONTROL start
+VIRT_RESOURCE limits
+VIRT_CONTROL end" "$(pa_seq)"
+start=$(pa_rec 1) limits=$(pa_rec 2) end=$(pa_rec 3)
+t_is "start: vm= is the user" "\"$alice\"" "$(pa_field "$start" vm)"
+t_is "start: acct=" "\"$alice\"" "$(pa_field "$start" acct)"
+t_is "start: id= is the uid" "$alice_uid" "$(pa_field "$start" id)"
+t_is "start: service=" "\"$SVC-auto\"" "$(pa_field "$start" service)"
+t_is "start: a hostile tty is hex" "$(hex "$TTY_EVIL")" "$(pa_field "$start" terminal)"
+t_is "start: a hostile remote host is hex" "$(hex "$HOST_EVIL")" "$(pa_field "$start" hostname)"
+t_is "start: nothing leaks from the hostile values (one res=, the last field)" \
+	"1 res=success'" "$(grep -o 'res=' <<<"$start" | wc -l) ${start##* }"
+t_is "start: cgroup=" "\"$PARENT/user-$alice_uid\"" "$(pa_field "$start" cgroup)"
+t_like "start: cgroup_manager=" '^cgroupfs-v[12]$' "$(pa_field "$start" cgroup_manager)"
+t_like "start: vm-pid= is the holder's pid" '^[0-9]+$' "$(pa_field "$start" vm-pid)"
+for ns in mnt pid ipc uts net; do
+	t_like "start: ${ns}_ns= is an inode, not the host's" '^[0-9]+$' "$(pa_field "$start" "${ns}_ns")"
+	host_ino=$(stat -L -c %i "/proc/self/ns/$ns")
+	[ "$(pa_field "$start" "${ns}_ns")" != "$host_ino" ] || t_diag "${ns}_ns is the host's!"
+done
+t_is "start: limits" "536870912 402653184 0 50 200 256" \
+	"$(for f in memory_max memory_high swap_max cpu_quota cpu_weight tasks_max; do
+		pa_field "$start" "$f"; done | paste -sd' ')"
+t_is "start: res=success" "success" "$(pa_field "$start" res)"
+t_like "start: the kernel adds pid= uid= auid= ses=" '^[0-9]+ 0 [0-9]+ [0-9]+$' \
+	"$(pa_header "$start" pid) $(pa_header "$start" uid) $(pa_header "$start" auid) $(pa_header "$start" ses)"
+t_is "limits: reason=start" "start" "$(pa_field "$limits" reason)"
+t_is "limits: the same paddock" "$(pa_field "$start" mnt_ns) $(pa_field "$start" cgroup)" \
+	"$(pa_field "$limits" mnt_ns) $(pa_field "$limits" cgroup)"
+t_is "end: reason=last-session linger=0" "last-session 0" \
+	"$(pa_field "$end" reason) $(pa_field "$end" linger)"
+t_is "end: the same namespaces as start" \
+	"$(for ns in mnt pid ipc uts net; do pa_field "$start" "${ns}_ns"; done)" \
+	"$(for ns in mnt pid ipc uts net; do pa_field "$end" "${ns}_ns"; done)"
+t_like "libpam's own USER_START/USER_END are there, not written by us" \
+	'USER_START.*USER_END' "$(tail -n "+$((PA_MARK + 1))" "$ALOG" | grep -F "acct=\"$alice\"" |
+		grep -v 'virt=paddock' | cut -d' ' -f1 | paste -sd' ')"
+
+# ---------------------------------------------------------------------------------------
+# 2. sshd: two sessions at once (start, join), one end; auid and ses from pam_loginuid
+# ---------------------------------------------------------------------------------------
+
+t_pam_service "$SVC-ssh" "$(printf '%s\n' \
+	"auth     required   pam_permit.so" \
+	"account  required   pam_permit.so" \
+	"password required   pam_permit.so" \
+	"session  required   pam_loginuid.so" \
+	"session  required   $T_PAM_SO conf=$P_AUTO")"
+t_sshd_start "$SVC-ssh"
+pa_mark
+t_bg t_ssh "$alice" 'readlink /proc/self/ns/mnt; sleep 4' >"$T_TMP/ssh1.out" 2>&1
+ssh1=$T_BG_PID
+t_wait_for 15 grep -q mnt "$T_TMP/ssh1.out" || t_diag "first ssh session: $(cat "$T_TMP/ssh1.out")"
+t_ok "a second ssh session while the first runs" t_ssh "$alice" 'readlink /proc/self/ns/mnt'
+ssh2_mnt=$T_OUT
+wait "$ssh1" 2>/dev/null
+pa_wait 5
+t_is "records: start, limits, join, limits, end" "VIRT_CONTROL start
+VIRT_RESOURCE limits
+VIRT_CONTROL join
+VIRT_RESOURCE limits
+VIRT_CONTROL end" "$(pa_seq)"
+start=$(pa_rec 1) join=$(pa_rec 3) jlimits=$(pa_rec 4) end=$(pa_rec 5)
+t_is "ssh: mnt_ns= of start is the session's mount namespace" \
+	"$(sed -n 's/^mnt:\[\([0-9]*\)\]$/\1/p' "$T_TMP/ssh1.out")" "$(pa_field "$start" mnt_ns)"
+t_is "ssh: join names the same namespaces" "mnt:[$(pa_field "$join" mnt_ns)]" "$ssh2_mnt"
+t_is "ssh: limits of the join: reason=join" "join" "$(pa_field "$jlimits" reason)"
+t_is "ssh: terminal=ssh hostname=127.0.0.1" "\"ssh\" \"127.0.0.1\"" \
+	"$(pa_field "$start" terminal) $(pa_field "$start" hostname)"
+t_is "ssh: auid= is the user (pam_loginuid ran first)" "$alice_uid $alice_uid $alice_uid" \
+	"$(pa_header "$start" auid) $(pa_header "$join" auid) $(pa_header "$end" auid)"
+t_like "ssh: ses= is a session id" '^[0-9]+$' "$(pa_header "$start" ses)"
+[ "$(pa_header "$start" ses)" != 4294967295 ] || t_diag "ses is unset"
+t_is "ssh: the end is the last session's, linger=0" "last-session 0 success" \
+	"$(pa_field "$end" reason) $(pa_field "$end" linger) $(pa_field "$end" res)"
+SSH_LOG_FROM=$PA_MARK
+t_sshd_stop
+
+# ---------------------------------------------------------------------------------------
+# 3. Refusals: a forced failure (the helper does not exist), on_error = allow
+# ---------------------------------------------------------------------------------------
+
+pa_mark
+t_nok "a failing step denies $bob's session" pt "$SVC-nohelper" "$bob" open_session
+pa_wait 1
+t_is "records: one refuse" "USER_ERR refuse" "$(pa_seq)"
+rec=$(pa_rec 1)
+t_is "refuse: decision, step, error, res" "deny helper ENOENT failed" \
+	"$(pa_field "$rec" decision) $(pa_field "$rec" step) $(pa_field "$rec" error) $(pa_field "$rec" res)"
+t_is "refuse: the user" "\"$bob\" $bob_uid" "$(pa_field "$rec" acct) $(pa_field "$rec" id)"
+t_is "refuse: no paddock yet (cgroup=? mnt_ns=?)" "? ?" \
+	"$(pa_field "$rec" cgroup) $(pa_field "$rec" mnt_ns)"
+t_like "refuse: the limits that would have applied" '^([0-9]+|max)$' "$(pa_field "$rec" tasks_max)"
+
+pa_mark
+t_ok "on_error = allow lets $bob in unisolated" pt "$SVC-allow" "$bob" open_session close_session
+pa_wait 1
+t_is "records: one unisolated (and no end: there was no paddock)" "USER_ERR unisolated" "$(pa_seq)"
+t_is "unisolated: decision=allow-unisolated step=helper" "allow-unisolated helper" \
+	"$(pa_field "$(pa_rec 1)" decision) $(pa_field "$(pa_rec 1)" step)"
+
+# ---------------------------------------------------------------------------------------
+# 4. Policy errors: a broken policy, an unknown module argument
+# ---------------------------------------------------------------------------------------
+
+pa_mark
+t_nok "a broken policy denies $bob" pt "$SVC-broken" "$bob" open_session
+t_ok "a broken policy: root is exempt" pt "$SVC-broken" root open_session close_session
+pa_wait 2
+t_is "records: two policy errors" "USER_ERR policy-error
+USER_ERR policy-error" "$(pa_seq)"
+rec=$(pa_rec 1)
+t_is "policy error: decision=deny step=policy error=EINVAL" "deny policy EINVAL" \
+	"$(pa_field "$rec" decision) $(pa_field "$rec" step) $(pa_field "$rec" error)"
+t_like "policy error: detail= is the parser's message, hex" '^[0-9A-F]+$' "$(pa_field "$rec" detail)"
+t_like "policy error: the detail names the key" 'bogus_key' \
+	"$(python3 -c 'import sys; print(bytes.fromhex(sys.argv[1]).decode())' "$(pa_field "$rec" detail)")"
+t_is "policy error for root: decision=exempt, acct=root id=0" "exempt \"root\" 0" \
+	"$(pa_field "$(pa_rec 2)" decision) $(pa_field "$(pa_rec 2)" acct) $(pa_field "$(pa_rec 2)" id)"
+
+pa_mark
+t_nok "an unknown module argument denies $bob" pt "$SVC-badarg" "$bob" open_session
+pa_wait 1
+t_is "records: one policy error" "USER_ERR policy-error" "$(pa_seq)"
+t_is "unknown argument: the detail" "$(hex "unknown module argument 'bogus_argument'")" \
+	"$(pa_field "$(pa_rec 1)" detail)"
+
+# ---------------------------------------------------------------------------------------
+# 5. audit = off writes nothing; required writes when it can
+# ---------------------------------------------------------------------------------------
+
+pa_mark
+t_ok "audit = off: $carol's session opens" pt "$SVC-off" "$carol" open_session close_session
+sleep 1
+t_is "audit = off: no paddock record" "" "$(pa_seq)"
+t_like "audit = off: the kernel did take libpam's records meanwhile" 'USER_START' \
+	"$(tail -n "+$((PA_MARK + 1))" "$ALOG" | grep -F "acct=\"$carol\"" | cut -d' ' -f1 | paste -sd' ')"
+
+pa_mark
+t_ok "audit = required with audit working: $carol's session opens" \
+	pt "$SVC-required" "$carol" open_session close_session
+pa_wait 3
+t_is "audit = required: start, limits, end" "VIRT_CONTROL start
+VIRT_RESOURCE limits
+VIRT_CONTROL end" "$(pa_seq)"
+
+# ---------------------------------------------------------------------------------------
+# 6. Audit unavailable: no CAP_AUDIT_WRITE, then the kernel's audit disabled
+# ---------------------------------------------------------------------------------------
+
+SYSLOG=$T_TMP/syslog
+nocap() { setpriv --bounding-set=-audit_write -- "$@"; }
+
+pa_mark
+t_nok "no CAP_AUDIT_WRITE, audit = required: denied" \
+	with_syslog "$SYSLOG" nocap pamtester "$SVC-required" "$carol" open_session
+t_like "required: syslog names the reason" \
+	"audit = required: no audit record can be written: no CAP_AUDIT_WRITE" "$(cat "$SYSLOG")"
+t_like "required: syslog says denied" \
+	"user $carol: audit = required and no record can be written; session denied" "$(cat "$SYSLOG")"
+t_ok "no CAP_AUDIT_WRITE, audit = auto: the session opens" \
+	with_syslog "$SYSLOG" nocap pamtester "$SVC-auto" "$carol" open_session close_session
+t_like "auto: syslog says why no record is written" \
+	"user $carol: audit = auto: no audit record can be written: no CAP_AUDIT_WRITE" "$(cat "$SYSLOG")"
+t_like "auto: syslog has the decision (started paddock)" "user $carol \\(uid $carol_uid\\): started paddock" \
+	"$(cat "$SYSLOG")"
+t_like "auto: syslog has the end" "user $carol: session closed; it was the paddock's last" \
+	"$(cat "$SYSLOG")"
+sleep 1
+t_is "no CAP_AUDIT_WRITE: no paddock record reached the kernel" "" "$(pa_seq)"
+
+t_ok "audit disabled in the kernel for a moment (enabled=0)" audit_ctl set 0
+t_nok "enabled=0, audit = required: denied" \
+	with_syslog "$SYSLOG" pamtester "$SVC-required" "$carol" open_session
+t_like "enabled=0, required: syslog names the reason" \
+	"audit = required: no audit record can be written: audit is disabled in the kernel \\(enabled=0\\)" \
+	"$(cat "$SYSLOG")"
+t_ok "enabled=0, audit = auto: the session opens" \
+	with_syslog "$SYSLOG" pamtester "$SVC-auto" "$carol" open_session close_session
+t_like "enabled=0, auto: syslog says why" \
+	"audit = auto: no audit record can be written: audit is disabled in the kernel" "$(cat "$SYSLOG")"
+t_ok "enabled=0, audit = off: the session opens" \
+	with_syslog "$SYSLOG" pamtester "$SVC-off" "$carol" open_session close_session
+t_is "enabled=0, off: syslog has no audit line" "" "$(grep -F 'audit' "$SYSLOG")"
+t_ok "audit enabled again" audit_ctl set 1
+
+pa_mark
+t_ok "debug: the module argument adds audit detail to syslog" \
+	with_syslog "$SYSLOG" pamtester "$SVC-debug" "$carol" open_session close_session
+t_like "debug: each record written is in syslog" \
+	"audit record op=start res=success written.*op=limits.*op=end res=success written" \
+	"$(tr '\n' ' ' <"$SYSLOG")"
+
+# ---------------------------------------------------------------------------------------
+# 7. The documented ausearch recipes, on the records captured above
+# ---------------------------------------------------------------------------------------
+
+if command -v ausearch >/dev/null 2>&1; then
+	n_alice=$(grep -F 'virt=paddock ' "$ALOG" | grep -cF "acct=\"$alice\"")
+	t_is "ausearch -m ... -w -vm USER: every record of the user's paddock" "$n_alice" \
+		"$(ausearch -if "$ALOG" -m VIRT_CONTROL,VIRT_RESOURCE,USER_ERR -w -vm "$alice" 2>/dev/null | grep -c '^type=')"
+	t_is "ausearch -m ... -ua USER: the ssh records (auid = the user)" "5" \
+		"$(tail -n "+$((SSH_LOG_FROM + 1))" "$ALOG" | ausearch -m VIRT_CONTROL,VIRT_RESOURCE,USER_ERR -ua "$alice" 2>/dev/null | grep -c '^type=')"
+	t_like "ausearch -m USER_ERR --success no -i: the refusals, decoded" \
+		"op=refuse.*acct=$bob .*op=unisolated" \
+		"$(ausearch -if "$ALOG" -m USER_ERR --success no -i 2>/dev/null | grep -F 'virt=paddock' | tr '\n' ' ')"
+	t_like "ausearch -m VIRT_RESOURCE -ts today: the limits applied today" \
+		"op=limits.*memory_max=536870912" \
+		"$(ausearch -if "$ALOG" -m VIRT_RESOURCE -ts today 2>/dev/null | tr '\n' ' ')"
+else
+	t_skip "ausearch not installed (package auditd): recipes not checked"
+fi
+
+t_done

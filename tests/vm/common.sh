@@ -1,0 +1,195 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+#
+# tests/vm/common.sh: what both guests test, sourced by tests/vm/run after lib.sh.
+# Each guest script sets CG_KIND (systemd | cgroupfs) and calls these in order.
+#
+# Users (made in the image, tests/vm/guest/customize.sh): pdk1 (uid 2001) and pdk2
+# (2002) hold two sessions each; pdk3 (2003) is the systemd-user guinea pig.
+
+# The policy of both guests: small limits the tests can hit quickly.  auto must pick
+# the systemd manager on one guest and cgroupfs v2 on the other.
+VM_POLICY='[global]
+cgroup_manager = auto
+on_error       = deny
+linger         = 0
+
+[default]
+isolate         = yes
+namespaces      = mount pid ipc uts net
+memory_max      = 128M
+memory_high     = max
+memory_swap_max = 0
+cpu_quota       = 20%
+cpu_weight      = 50
+tasks_max       = 48
+kill_on_logout  = yes
+
+[user:pdk2]
+memory_max = 160M
+
+[user:root]
+isolate = no
+'
+VM_MEMMAX_2001=134217728
+VM_MEMMAX_2002=167772160
+
+# The user's cgroup directory in the guest, per manager.
+cg_dir() {
+	case "$CG_KIND" in
+	systemd) echo "/sys/fs/cgroup/user.slice/user-$1.slice" ;;
+	*) echo "/sys/fs/cgroup/paddock.slice/user-$1" ;;
+	esac
+}
+
+vm_root_in() { # CMD, with stdin
+	local VM_SSH
+	vm_ssh_argv root
+	timeout -k 5 "$VM_CMD_TIMEOUT" "${VM_SSH[@]}" -o ControlMaster=auto \
+		-o ControlPath="$VM_RUN/mux-%r" -o ControlPersist=600 127.0.0.1 "$@"
+}
+
+# The freshly built tree (make install DESTDIR=staging on the host, same Debian 12 ABI)
+# copied over the guest's /, files only: /lib is a symlink in the guest and must stay one.
+vm_install() {
+	(cd "$VM_STAGING" && find . ! -type d -print0 | tar --null -cf - -T -) |
+		vm_root_in 'tar --keep-directory-symlink --no-overwrite-dir -xf - -C / &&
+			ldd /usr/sbin/paddock "$(find /usr/lib/x86_64-linux-gnu/security -name pam_paddock.so)" |
+			{ ! grep "not found"; } && paddock --help >/dev/null'
+}
+
+# paddock's line goes last in common-session: after pam_systemd, so that logind has
+# made session-N.scope in user-UID.slice (and the runtime dir) before paddock runs.
+vm_configure() {
+	printf '%s' "$VM_POLICY" | vm_root_in 'cat >/etc/security/paddock.conf &&
+		chmod 0644 /etc/security/paddock.conf &&
+		echo "session required pam_paddock.so" >>/etc/pam.d/common-session &&
+		paddock check'
+}
+
+t_eq() { # DESC EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then
+		t_result 0 "$1"
+	else
+		t_result 1 "$1"
+		t_diag "expected: $2"
+		t_diag "got:      $3"
+	fi
+}
+
+# The four held sessions, opened two at a time (two users' first logins at once).
+common_sessions() {
+	local ok=0 id
+	vm_session_start a1 pdk1
+	vm_session_start b1 pdk2
+	vm_session_wait a1 || ok=1
+	vm_session_wait b1 || ok=1
+	vm_session_start a2 pdk1
+	vm_session_start b2 pdk2
+	vm_session_wait a2 || ok=1
+	vm_session_wait b2 || ok=1
+	t_result $ok "two users x two ssh sessions open through the session stack"
+	[ $ok -eq 0 ] || for id in a1 a2 b1 b2; do t_diag "$id: $(tr -d '\r' <"$VM_RUN/sess-$id.out" | tail -n 5)"; done
+}
+
+ns_of() { # SESSION: its five namespace links on one line
+	local n out=
+	for n in mnt pid ipc uts net; do out="$out $(vm_session_get "$1" "ns $n")"; done
+	echo "${out# }"
+}
+
+common_namespaces() {
+	local a1 a2 b1 b2 host n shared=0
+	a1=$(ns_of a1) a2=$(ns_of a2) b1=$(ns_of b1) b2=$(ns_of b2)
+	t_eq "pdk1's two sessions share mnt pid ipc uts net" "$a1" "$a2"
+	t_eq "pdk2's two sessions share mnt pid ipc uts net" "$b1" "$b2"
+	host=$(vm_root 'for n in mnt pid ipc uts net; do readlink /proc/self/ns/$n; done | tr "\n" " "')
+	for n in $a1; do
+		case " $b1 $host " in *" $n "*) shared=1 ;; esac
+	done
+	t_result $shared "pdk1, pdk2 and the host have pairwise distinct namespaces (all five)"
+	[ $shared -eq 0 ] || t_diag "pdk1: $a1 / pdk2: $b1 / host: $host"
+}
+
+# Inside a paddock: PID 1 is the holder and only the user's processes are visible.
+common_pid_view() {
+	local pid1 users
+	pid1=$(vm_session_get a1 pid1) users=$(vm_session_get a1 users)
+	case "$pid1" in "paddock holder"*) ;; *) users="pid 1 is '$pid1'" ;; esac
+	t_eq "in pdk1's paddock PID 1 is the holder and only pdk1 (and the root holder) is seen" \
+		"pdk1 root " "$users"
+}
+
+# sshd runs at -1000 (ssh.service OOMScoreAdjust, or the minimal init); root's
+# session, exempt, inherits it; the isolated user's shell must be at 0.
+common_oom_score_adj() {
+	local sshd root_s
+	sshd=$(vm_root 'cat /proc/$(pgrep -o -x sshd)/oom_score_adj')
+	root_s=$(vm_root 'cat /proc/self/oom_score_adj')
+	t_eq "sshd and root's (exempt) session run at oom_score_adj -1000" "-1000 -1000" "$sshd $root_s"
+	t_eq "the isolated users' shells run at oom_score_adj 0" "0 0 0 0" \
+		"$(vm_session_get a1 oom) $(vm_session_get a2 oom) $(vm_session_get b1 oom) $(vm_session_get b2 oom)"
+}
+
+common_cgroup_files() {
+	local d1 d2 got
+	d1=$(cg_dir 2001) d2=$(cg_dir 2002)
+	got=$(vm_root "cd $d1 && echo \$(cat memory.max memory.high memory.swap.max cpu.max cpu.weight pids.max)")
+	t_eq "cgroup files of ${d1#/sys/fs/cgroup}" "$VM_MEMMAX_2001 max 0 20000 100000 50 48" "$got"
+	got=$(vm_root "cat $d2/memory.max")
+	t_eq "per-user policy: ${d2#/sys/fs/cgroup}/memory.max is pdk2's" "$VM_MEMMAX_2002" "$got"
+}
+
+cg_key() { # UID FILE KEY: a value of a flat-keyed cgroup file
+	vm_root "awk '\$1 == \"$3\" { print \$2 }' $(cg_dir "$1")/$2"
+}
+
+# memory_max is enforced by the kernel's OOM killer inside the user's cgroup only.
+common_oom() {
+	local out alive=0 id
+	out=$(vm_user pdk1 'perl -e "\$x = q(x) x (400 * 1048576); print qq(survived\n)"; echo "rc=$?"')
+	t_eq "400M in pdk1's paddock (memory_max 128M) is OOM-killed" "rc=137" "$(echo "$out" | tail -n 1)"
+	t_ok "memory.events of pdk1's cgroup counts the oom_kill" \
+		test "$(cg_key 2001 memory.events oom_kill)" -ge 1
+	for id in a1 a2 b1 b2; do vm_session_alive $id || alive=1; done
+	vm_root 'pgrep -x sshd >/dev/null' || alive=1
+	[ "$(cg_key 2002 memory.events oom_kill)" = 0 ] || alive=1
+	t_result $alive "the OOM kill stayed inside: all four sessions, sshd live, pdk2 has no oom_kill"
+}
+
+common_cpu() {
+	local before after
+	before=$(cg_key 2002 cpu.stat nr_throttled)
+	vm_user pdk2 'timeout 3 sh -c "while :; do :; done"; true' >/dev/null
+	after=$(cg_key 2002 cpu.stat nr_throttled)
+	# TCG makes the share loose (testing.md): the configured value and throttling, not a %.
+	t_ok "a busy loop in pdk2's paddock is throttled (nr_throttled $before -> $after)" \
+		test "${after:-0}" -gt "${before:-0}"
+}
+
+# tasks_max: forks beyond it fail (EAGAIN) instead of exhausting the machine.
+common_tasks() {
+	local n
+	n=$(vm_user pdk1 'perl -e "my @k; for (1..200) { my \$p = fork; last unless defined \$p;
+		if (!\$p) { sleep 60; exit 0 } push @k, \$p } print scalar(@k), qq(\n); kill 9, @k;
+		waitpid(\$_, 0) for @k"')
+	t_ok "tasks_max 48: pdk1 could fork only $n of 200 children" test "${n:-999}" -lt 48 -a "${n:-0}" -gt 0
+}
+
+root_and_pdk2_login() { vm_root true && vm_user pdk2 true; }
+
+# A real fork bomb: capped at tasks_max; root and other users still log in; the
+# holder's SIGTERM teardown (paddock stop) ends it.
+common_fork_bomb() {
+	local cur events
+	vm_user pdk1 'setsid bash -c ":(){ :|:& };:" </dev/null >/dev/null 2>&1 & sleep 1; echo bomb' >/dev/null
+	sleep 6
+	cur=$(vm_root "cat $(cg_dir 2001)/pids.current")
+	events=$(cg_key 2001 pids.events max)
+	t_ok "fork bomb in pdk1's paddock: pids.current $cur <= 48, pids.events max $events" \
+		test "${cur:-999}" -le 48 -a "${events:-0}" -gt 0
+	t_ok "during the bomb root and pdk2 still log in" root_and_pdk2_login
+	vm_root 'pkill -TERM -f "^paddock holder --uid 2001 "'
+	t_ok "the holder's teardown (SIGTERM) kills the bomb: no process of pdk1 left" \
+		vm_wait_for 30 vm_root '! pgrep -u pdk1 >/dev/null'
+}

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+#
+# tests/vm/guest-cgroupfs.sh: guest 2, no systemd: PID 1 is tests/vm/guest/paddock-vm-init
+# (cgroup2 at /sys/fs/cgroup, +memory +cpu +pids in the root's subtree_control, sshd),
+# as in a container or on an OpenRC host.  cgroup_manager = auto must pick cgroupfs v2.
+
+cg_leaves_ok() {
+	local id want
+	for id in a1 a2 b1 b2; do
+		case $id in a*) want=2001 ;; *) want=2002 ;; esac
+		[ "$(vm_session_get $id cgroup)" = "/paddock.slice/user-$want" ] ||
+			{ echo "$id: $(vm_session_get $id cgroup)"; return 1; }
+	done
+}
+
+# The paddock gone and its cgroup removed (only the reaper leaf may stay).
+gone_and_removed() {
+	vm_root "! pgrep -f '^paddock holder --uid $1 ' >/dev/null && [ ! -e /run/paddock/$1 ] &&
+		[ ! -e /sys/fs/cgroup/paddock.slice/user-$1 ]"
+}
+
+guest_cgroupfs() {
+	local t0=$(date +%s)
+	CG_KIND=cgroupfs
+	if ! vm_start cgroupfs "init=/sbin/paddock-vm-init"; then
+		t_result 1 "no-systemd guest boots to ssh"
+		vm_dump_logs
+		vm_stop
+		return
+	fi
+	t_result 0 "no-systemd guest boots to ssh ($VM_BOOT_SECONDS s)"
+	t_ok "no systemd (PID 1 is paddock-vm-init), pure cgroup v2 with memory cpu pids delegated" vm_root \
+		'[ ! -e /run/systemd/system ] && grep -q paddock-vm-init /proc/1/cmdline &&
+		[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
+		[ "$(cat /sys/fs/cgroup/cgroup.subtree_control)" = "cpu memory pids" ]'
+	t_ok "the make install tree is installed in the guest and paddock's libraries resolve" vm_install
+	t_ok "policy installed (paddock check), pam_paddock.so in common-session" vm_configure
+
+	common_sessions
+	common_namespaces
+	t_ok "sessions sit in /paddock.slice/user-UID (cgroupfs v2, picked by auto)" cg_leaves_ok
+	common_cgroup_files
+	common_pid_view
+	common_oom_score_adj
+	common_oom
+	common_cpu
+	common_tasks
+	common_fork_bomb
+	vm_session_close a1
+	vm_session_close a2
+	t_ok "pdk1 after the teardown: paddock gone, cgroup /paddock.slice/user-2001 removed" \
+		vm_wait_for 30 gone_and_removed 2001
+	vm_session_close b1
+	t_ok "pdk2 after one of two logouts: paddock and cgroup live on" vm_root \
+		"sleep 2; pgrep -f '^paddock holder --uid 2002 ' >/dev/null && [ -d /sys/fs/cgroup/paddock.slice/user-2002 ]"
+	vm_session_close b2
+	t_ok "pdk2 after the last logout: paddock gone, cgroup /paddock.slice/user-2002 removed" \
+		vm_wait_for 30 gone_and_removed 2002
+	vm_stop
+	VM_TIMES="$VM_TIMES no-systemd guest: boot ${VM_BOOT_SECONDS}s, total $(($(date +%s) - t0))s;"
+}
