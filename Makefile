@@ -5,7 +5,7 @@
 #   make check      deps + build + the whole test suite
 #   make demo       deps + build + a real isolated login, shown side by side
 #   make bench      benchmarks (root), writes tests/bench/RESULTS.md
-#   make install    DESTDIR PREFIX SYSCONFDIR PAMDIR
+#   make install    DESTDIR PREFIX SYSCONFDIR PAMDIR (uninstall: the same, keeps the policy)
 #   make fuzz       libFuzzer run over the policy parser (FUZZ_SECONDS)
 
 CC       ?= cc
@@ -13,6 +13,7 @@ PKGS     := pam libcap audit inih libsystemd
 PREFIX   ?= /usr
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
+PAMCONFDIR ?= $(PREFIX)/share/pam-configs
 SYSCONFDIR ?= /etc
 PAMDIR   ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)/security
 DESTDIR  ?=
@@ -28,7 +29,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security \
 HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
 	-D_FORTIFY_SOURCE=2 -fno-strict-aliasing -fno-common
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(HARDEN) -fPIC -fvisibility=hidden \
+ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DPADDOCK_HELPER_PATH='"$(SBINDIR)/paddock"' $(WARN) $(HARDEN) -fPIC -fvisibility=hidden \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDHARDEN := -Wl,-z,relro,-z,now,-z,defs -Wl,--as-needed
 LIBS_CONF := $(shell pkg-config --libs inih 2>/dev/null)
@@ -86,7 +87,7 @@ $(B)/tests/%: tests/pam/%.c tests/unit/tap.h
 DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev \
 	libsystemd-dev libpam-modules pamtester openssh-server openssh-client \
 	iproute2 util-linux procps passwd login strace python3 mandoc clang \
-	libclang-rt-14-dev clang-format cppcheck socat
+	libclang-rt-14-dev clang-format cppcheck socat auditd
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -111,25 +112,37 @@ bench: deps
 	$(MAKE) all
 	tests/bench/run
 
+# make install: the file list and modes are documented in paddock(8) (INSTALLATION)
+# and checked by tests/unit/install.sh.  The policy is never overwritten.
 install: $(B)/pam_paddock.so $(B)/paddock
 	install -d -m 0755 $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PAMCONFDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/security/paddock.d
 	install -m 0644 $(B)/pam_paddock.so $(DESTDIR)$(PAMDIR)/pam_paddock.so
 	install -m 0755 $(B)/paddock $(DESTDIR)$(SBINDIR)/paddock
+	ln -sfn paddock $(DESTDIR)$(SBINDIR)/paddock-shell
+	install -m 0644 man/paddock.8 man/pam_paddock.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/paddock.conf.5 $(DESTDIR)$(MANDIR)/man5/paddock.conf.5
-	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
+	install -m 0644 conf/pam-configs/paddock $(DESTDIR)$(PAMCONFDIR)/paddock
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf"; \
 	else \
 		install -m 0644 conf/paddock.conf $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf; \
 	fi
+	@echo "installed; to enable (Debian): paddock check --system && pam-auth-update --enable paddock"
 
+# The live PAM stacks must stop naming the module before it goes (a stack with a
+# missing "required" module denies every login).
 uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -f $(PAMCONFDIR)/paddock ] && command -v pam-auth-update >/dev/null; then \
+		echo "pam-auth-update --package --remove paddock"; \
+		pam-auth-update --package --remove paddock; \
+	fi
 	rm -f $(DESTDIR)$(PAMDIR)/pam_paddock.so $(DESTDIR)$(SBINDIR)/paddock \
+		$(DESTDIR)$(SBINDIR)/paddock-shell $(DESTDIR)$(PAMCONFDIR)/paddock \
 		$(DESTDIR)$(MANDIR)/man5/paddock.conf.5 $(DESTDIR)$(MANDIR)/man8/paddock.8 \
 		$(DESTDIR)$(MANDIR)/man8/pam_paddock.8
-	@echo "left $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf in place (your policy)"
+	@echo "left $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf and paddock.d/ in place (your policy)"
 
 $(B)/fuzz-policy: tests/fuzz/fuzz-policy.c $(CONF_SRC) $(wildcard conf/*.h)
 	@mkdir -p $(B)

@@ -44,7 +44,7 @@ static const char *const op_names[AUDIT_OP_COUNT] = {
 };
 
 static const char *const ns_fields[AUDIT_NS_COUNT] = { "mnt_ns", "pid_ns", "ipc_ns", "uts_ns",
-						      "net_ns" };
+						       "net_ns" };
 
 const char *audit_op_name(AuditOp op)
 {
@@ -121,7 +121,8 @@ static int put_untrusted(Buf *b, const char *name, const char *value, size_t max
 		/* audit_encode_nv_string() quotes all of value whatever vlen says:
 		 * hand it the cut copy. */
 		_cleanup_(freep) char *cut = strndup(value, n);
-		_cleanup_(freep) char *nv = cut ? audit_encode_nv_string(name, cut, (unsigned)n) : NULL;
+		_cleanup_(freep) char *nv =
+			cut ? audit_encode_nv_string(name, cut, (unsigned)n) : NULL;
 
 		if (!nv)
 			return -ENOMEM;
@@ -130,22 +131,29 @@ static int put_untrusted(Buf *b, const char *name, const char *value, size_t max
 	return 0;
 }
 
-/* A fixed word from our own code ("cgroup attach"): made one token. */
+/* A fixed phrase from our own code ("caller check (single-threaded
+ * caller)"): made one token, every run of other characters one '-'. */
 static void put_word(Buf *b, const char *name, const char *word)
 {
-	if (!word || !*word) {
-		put(b, " %s=?", name);
-		return;
-	}
+	bool dash = false, any = false;
+
 	put(b, " %s=", name);
-	for (const char *s = word; *s && !b->overflow; s++) {
+	for (const char *s = word ? word : ""; *s && !b->overflow; s++) {
 		char c = *s;
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			c = '-';
-		put(b, "%c", c);
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '.') {
+			if (dash && any)
+				put(b, "-");
+			put(b, "%c", c);
+			dash = false;
+			any = true;
+		} else {
+			dash = true;
+		}
 	}
+	if (!any)
+		put(b, "?");
 }
 
 static void put_u64(Buf *b, const char *name, uint64_t v, bool known)
@@ -254,8 +262,8 @@ AuditLink audit_classify_error(int r)
 {
 	switch (-r) {
 	case ECONNREFUSED: /* nobody listens: a non-initial user namespace */
-	case EPERM:        /* no CAP_AUDIT_WRITE, or a non-initial PID namespace */
-	case EINVAL:       /* audit_open(): no audit in the kernel */
+	case EPERM:	   /* no CAP_AUDIT_WRITE, or a non-initial PID namespace */
+	case EINVAL:	   /* audit_open(): no audit in the kernel */
 	case EPROTONOSUPPORT:
 	case EAFNOSUPPORT:
 		return AUDIT_LINK_UNAVAILABLE;

@@ -19,9 +19,9 @@
 
 /* What happened.  The record type follows from op and success. */
 typedef enum AuditOp {
-	AUDIT_OP_START,        /* a first session started a new paddock */
-	AUDIT_OP_JOIN,         /* a further session joined the live paddock */
-	AUDIT_OP_END,          /* the last session of the paddock closed */
+	AUDIT_OP_START,	       /* a first session started a new paddock */
+	AUDIT_OP_JOIN,	       /* a further session joined the live paddock */
+	AUDIT_OP_END,	       /* the last session of the paddock closed */
 	AUDIT_OP_LIMITS,       /* the cgroup limits applied for a session */
 	AUDIT_OP_REFUSE,       /* an isolated user's session denied */
 	AUDIT_OP_UNISOLATED,   /* isolation failed, on_error = allow let it in */
@@ -34,7 +34,7 @@ enum { AUDIT_NS_COUNT = 5 }; /* mnt pid ipc uts net, the order of SessionInfo */
 /* Longest record text, NUL included; the kernel takes up to 8560 bytes. */
 #define AUDIT_RECORD_MAX 8192
 /* Untrusted values are cut to this many bytes before encoding. */
-#define AUDIT_VALUE_MAX 256
+#define AUDIT_VALUE_MAX	 256
 #define AUDIT_DETAIL_MAX 1024
 
 /*
@@ -47,20 +47,20 @@ enum { AUDIT_NS_COUNT = 5 }; /* mnt pid ipc uts net, the order of SessionInfo */
 typedef struct AuditRecord {
 	AuditOp op;
 	bool success;
-	const char *user;           /* acct= and vm= (the paddock's name) */
-	uid_t uid;                  /* id=; AUDIT_NO_UID: unknown */
-	const char *decision;       /* failures: "deny", "exempt", "allow-unisolated" */
-	const char *step;           /* refuse/unisolated: the step that failed */
-	int error;                  /* a positive errno, written as its name */
-	const char *detail;         /* policy errors: the parser's message */
-	const char *reason;         /* limits: "start"/"join"; end: "last-session"... */
-	long long linger;           /* end: seconds the paddock lingers; < 0 unknown */
-	const char *service;        /* PAM_SERVICE */
-	const char *tty;            /* PAM_TTY */
-	const char *rhost;          /* PAM_RHOST */
-	const char *cgroup;         /* the user's cgroup path */
+	const char *user;	    /* acct= and vm= (the paddock's name) */
+	uid_t uid;		    /* id=; AUDIT_NO_UID: unknown */
+	const char *decision;	    /* failures: "deny", "exempt", "allow-unisolated" */
+	const char *step;	    /* refuse/unisolated: the step that failed */
+	int error;		    /* a positive errno, written as its name */
+	const char *detail;	    /* policy errors: the parser's message */
+	const char *reason;	    /* limits: "start"/"join"; end: "last-session"... */
+	long long linger;	    /* end: seconds the paddock lingers; < 0 unknown */
+	const char *service;	    /* PAM_SERVICE */
+	const char *tty;	    /* PAM_TTY */
+	const char *rhost;	    /* PAM_RHOST */
+	const char *cgroup;	    /* the user's cgroup path */
 	const char *cgroup_manager; /* "cgroupfs-v1", ... */
-	int holder_pid;             /* vm-pid=: the holder in the host PID namespace */
+	int holder_pid;		    /* vm-pid=: the holder in the host PID namespace */
 	unsigned long long ns_ino[AUDIT_NS_COUNT];
 	const CgroupLimits *limits;
 } AuditRecord;
@@ -101,7 +101,7 @@ int audit_emit(int fd, const AuditRecord *rec);
  * ENOBUFS ...), which Linux-PAM's own session audit treats as fatal.
  */
 typedef enum AuditLink {
-	AUDIT_LINK_OFF,         /* audit = off: nothing is opened */
+	AUDIT_LINK_OFF, /* audit = off: nothing is opened */
 	AUDIT_LINK_READY,
 	AUDIT_LINK_UNAVAILABLE,
 	AUDIT_LINK_BROKEN,

@@ -35,13 +35,13 @@
 #include "cgroup-fs.h"
 #include "cgroup.h"
 
-#define SD_DEST "org.freedesktop.systemd1"
-#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_DEST	   "org.freedesktop.systemd1"
+#define SD_PATH	   "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
-#define SD_SLICE "org.freedesktop.systemd1.Slice"
+#define SD_SLICE   "org.freedesktop.systemd1.Slice"
 #define USER_SLICE "user.slice"
 /* systemd's "no limit" for every property set here (CGROUP_LIMIT_MAX, USEC_INFINITY). */
-#define SD_INFINITY UINT64_MAX
+#define SD_INFINITY  UINT64_MAX
 #define USEC_PER_SEC UINT64_C(1000000)
 
 static int slice_name(uid_t uid, char *buf, size_t len)
@@ -97,6 +97,7 @@ static int sd_set_limits(const char *parent, uid_t uid, const CgroupLimits *l)
 	r = sd_bus_message_append(m, "sb", unit, 1);
 	if (r < 0)
 		return r;
+	/* clang-format off */
 	r = sd_bus_message_append(m, "a(sv)", 6,
 				  "MemoryMax", "t", sd_limit(l->memory_max),
 				  "MemoryHigh", "t", sd_limit(l->memory_high),
@@ -104,6 +105,7 @@ static int sd_set_limits(const char *parent, uid_t uid, const CgroupLimits *l)
 				  "CPUQuotaPerSecUSec", "t", quota,
 				  "CPUWeight", "t", l->cpu_weight,
 				  "TasksMax", "t", sd_limit(l->tasks_max));
+	/* clang-format on */
 	if (r < 0)
 		return r;
 	/* systemd applies all properties or none (it checks them all first). */
@@ -207,7 +209,8 @@ static int sd_usage_files(uid_t uid, CgroupUsage *ret)
 		return r;
 	fd = cg_walk_fd(&w);
 
-	r = cg_usage_figure(cg_read_u64(fd, "memory.current", &u.memory_current), &u.memory_current);
+	r = cg_usage_figure(cg_read_u64(fd, "memory.current", &u.memory_current),
+			    &u.memory_current);
 	if (r < 0)
 		return r;
 	r = cg_usage_figure(cg_read_key_u64(fd, "cpu.stat", "usage_usec", &u.cpu_usage_usec),
@@ -246,17 +249,17 @@ static int sd_usage_bus(uid_t uid, CgroupUsage *ret)
 	r = bus_open(&bus);
 	if (r < 0)
 		return r;
-	r = sd_bus_get_property_trivial(bus, SD_DEST, path, SD_SLICE, "MemoryCurrent", &error,
-					't', &u.memory_current);
+	r = sd_bus_get_property_trivial(bus, SD_DEST, path, SD_SLICE, "MemoryCurrent", &error, 't',
+					&u.memory_current);
 	if (r < 0)
 		return r;
-	r = sd_bus_get_property_trivial(bus, SD_DEST, path, SD_SLICE, "CPUUsageNSec", &error,
-					't', &cpu_nsec);
+	r = sd_bus_get_property_trivial(bus, SD_DEST, path, SD_SLICE, "CPUUsageNSec", &error, 't',
+					&cpu_nsec);
 	if (r < 0)
 		return r;
 	u.cpu_usage_usec = cpu_nsec == UINT64_MAX ? UINT64_MAX : cpu_nsec / 1000;
-	r = sd_bus_get_property_trivial(bus, SD_DEST, path, SD_SLICE, "TasksCurrent", &error,
-					't', &u.tasks_current);
+	r = sd_bus_get_property_trivial(bus, SD_DEST, path, SD_SLICE, "TasksCurrent", &error, 't',
+					&u.tasks_current);
 	if (r < 0)
 		return r;
 	*ret = u;

@@ -6,7 +6,15 @@
  * State layout, all root-owned, under STATE_DIR (mode 0700):
  *   STATE_DIR/UID.lock        per-user lock (flock LOCK_EX); never removed
  *   STATE_DIR/UID/            per-user directory, mode 0700
- *   STATE_DIR/UID/ns/NAME     namespace pins: nsfs bind mounts (mnt pid ipc uts net)
+ *   STATE_DIR/UID/ns/NAME     namespace pins: nsfs bind mounts (pid ipc uts net)
+ *   STATE_DIR/UID/ns/mnt      the mount namespace's inode number ("%llu\n"), a
+ *                             record, not a pin: Linux 6.18 hands out namespace
+ *                             ids from per-CPU batches, and the mount-namespace
+ *                             loop check compares them, so binding a newer mount
+ *                             namespace fails with ELOOP about half the time when
+ *                             the module runs outside the initial one.  The
+ *                             holder keeps it alive; ns_join checks it against
+ *                             /proc/PID/ns/mnt like the pins.
  *   STATE_DIR/UID/ctl         the holder's control socket (SOCK_SEQPACKET)
  *
  * STATE_DIR is a private mount of its own (holder_state_make_private): pins
@@ -34,16 +42,16 @@
 
 #define STATE_DIR "/run/paddock"
 
-#define HOLDER_FD_STATE 3   /* O_DIRECTORY fd of STATE_DIR/UID (host mount ns) */
+#define HOLDER_FD_STATE	   3 /* O_DIRECTORY fd of STATE_DIR/UID (host mount ns) */
 #define HOLDER_FD_HOST_MNT 4 /* the host mount namespace (nsfs) */
-#define HOLDER_FD_READY 5   /* pipe: holder writes one HolderReady line, closes */
-#define HOLDER_FD_CTL 6     /* listening SOCK_SEQPACKET control socket */
-#define HOLDER_FD_LOCK 7    /* STATE_DIR/UID.lock, its own open file description */
-#define HOLDER_FD_COUNT 8   /* fds 0-2 are /dev/null */
+#define HOLDER_FD_READY	   5 /* pipe: holder writes one HolderReady line, closes */
+#define HOLDER_FD_CTL	   6 /* listening SOCK_SEQPACKET control socket */
+#define HOLDER_FD_LOCK	   7 /* STATE_DIR/UID.lock, its own open file description */
+#define HOLDER_FD_COUNT	   8 /* fds 0-2 are /dev/null */
 
 #define HOLDER_ENV_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define HOLDER_CTL_NAME "ctl"
-#define HOLDER_NS_DIR "ns"
+#define HOLDER_NS_DIR	"ns"
 
 /*
  * Ready line: "ok\n" once the mounts, hostname and lo are done, or
@@ -76,8 +84,12 @@
  * cannot later send "stop"; "close" can only end the session it belongs
  * to, as closing the fd would); clients must be uid 0.  close_session sends
  * "close" before closing the fd: it learns there whether the paddock's last
- * session ended, without any path (it runs inside the user's namespaces).  "dying" is only sent once the holder holds the per-user lock and
- * has committed to tear down, so a client that holds the lock never sees it.
+ * session ended, without any path (it runs inside the user's namespaces).
+ * "dying" is only sent once the holder holds the per-user lock and has
+ * committed to tear down, so a client that holds the lock never sees it.
+ * The module must hold the lock from holder_start() until its ns_join() has
+ * been answered: a new holder starts with 0 sessions, and with linger 0 it
+ * would tear down as soon as it gets the lock.
  * processes N counts the live (non-zombie) processes of the PID namespace
  * other than the holder.
  *
@@ -93,5 +105,13 @@
  * still the directory of fd 3), leave the user's cgroup (CgroupManager.leave),
  * remove it (CgroupManager.destroy, retried for 2 s while -EBUSY), exit 0.
  * SIGTERM from root outside the paddock acts like "stop".
+ *
+ * Reaping: processes whose parent dies inside the PID namespace go to the
+ * holder, but a session's first process (its parent, sshd or su, is outside)
+ * goes to the host's reaper when that parent dies: the kernel reparents by
+ * the dying parent's namespace.  Such processes still count as processes of
+ * the paddock and are killed by kill-on-logout.  When the holder exits the
+ * kernel waits until every process of the namespace has been reaped, also
+ * by parents outside it; the teardown is complete before that.
  */
 #define HOLDER_MSG_MAX 256

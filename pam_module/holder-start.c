@@ -103,7 +103,8 @@ int holder_state_make_private(int run_dir_fd, int *ret_fd)
 	tree = open_tree(run_dir_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return negative_errno();
-	if (move_mount(tree, "", run_dir_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (move_mount(tree, "", run_dir_fd, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return negative_errno();
 	r = set_private(tree);
 	if (r < 0)
@@ -305,7 +306,7 @@ typedef struct Spawn {
 	int null_fd;
 	int helper_fd;
 	int pid_w, go_r; /* intermediate -> module (pid), module -> intermediate (go) */
-	int go_w;        /* the module's end: the intermediate must drop its copy */
+	int go_w;	 /* the module's end: the intermediate must drop its copy */
 	uint64_t clone_flags;
 	char *argv[32];
 	char *envp[2];
@@ -412,33 +413,37 @@ typedef struct ArgBuf {
 
 static int build_argv(Spawn *s, ArgBuf *b, const HolderParams *p)
 {
-	const char *v[] = {
-		"paddock", "holder",
-		"--uid", b->uid,
-		"--user", p->user,
-		"--hostname", p->hostname,
-		"--ns", b->ns,
-		"--tmp-size", b->tmp_size,
-		"--private-tmp", p->private_tmp ? "1" : "0",
-		"--private-ipc", p->private_ipc ? "1" : "0",
-		"--loopback", p->loopback ? "1" : "0",
-		"--kill-on-logout", p->kill_on_logout ? "1" : "0",
-		"--linger", b->linger,
-		"--cgroup-manager", p->cgroup_manager,
-		"--cgroup-parent", p->cgroup_parent,
+	const char *const opts[][2] = {
+		{ "--uid", b->uid },
+		{ "--user", p->user },
+		{ "--hostname", p->hostname },
+		{ "--ns", b->ns },
+		{ "--tmp-size", b->tmp_size },
+		{ "--private-tmp", p->private_tmp ? "1" : "0" },
+		{ "--private-ipc", p->private_ipc ? "1" : "0" },
+		{ "--loopback", p->loopback ? "1" : "0" },
+		{ "--kill-on-logout", p->kill_on_logout ? "1" : "0" },
+		{ "--linger", b->linger },
+		{ "--cgroup-manager", p->cgroup_manager },
+		{ "--cgroup-parent", p->cgroup_parent },
 	};
 	size_t n = 0;
+	int r;
 
 	snprintf(b->uid, sizeof(b->uid), "%u", (unsigned)p->uid);
 	snprintf(b->ns, sizeof(b->ns), "%u", p->namespaces);
 	snprintf(b->tmp_size, sizeof(b->tmp_size), "%" PRIu64, p->tmp_size);
 	snprintf(b->linger, sizeof(b->linger), "%" PRIu64, p->linger);
-	for (size_t i = 0; i < ELEMENTSOF(v); i++) {
-		int r = add_arg(s, &n, v[i]);
-
-		if (r < 0)
-			return r;
+	r = add_arg(s, &n, "paddock");
+	if (r >= 0)
+		r = add_arg(s, &n, "holder");
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(opts); i++) {
+		r = add_arg(s, &n, opts[i][0]);
+		if (r >= 0)
+			r = add_arg(s, &n, opts[i][1]);
 	}
+	if (r < 0)
+		return r;
 	s->envp[0] = (char *)(uintptr_t)HOLDER_ENV_PATH;
 	s->envp[1] = NULL;
 	return 0;
@@ -478,8 +483,20 @@ static int pidfd_alive(int pidfd)
 	return pidfd_send_signal(pidfd, 0, NULL, 0) < 0 ? negative_errno() : 0;
 }
 
+/* The mount namespace is recorded, not pinned (see holder-proto.h: the
+ * kernel's loop check refuses such binds at random on Linux 6.18). */
+static int write_mnt_record(int fd, ino_t ino)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)ino);
+
+	if (write(fd, buf, (size_t)n) != n)
+		return errno ? negative_errno() : -EIO;
+	return 0;
+}
+
 /* Pin namespace i of the holder: an empty file ns/NAME with the holder's
- * nsfs file bind-mounted on it. */
+ * nsfs file bind-mounted on it (the mount namespace: its record). */
 static int pin_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
 {
 	_cleanup_(closep) int f = -EBADF, tree = -EBADF, ours = -EBADF, theirs = -EBADF;
@@ -502,13 +519,17 @@ static int pin_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
 	 * logins join the host (clone3 silently lacking a flag). */
 	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return -EPERM;
-	tree = open_tree(theirs, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (tree < 0)
-		return negative_errno();
+	if (i != NS_MNT) {
+		tree = open_tree(theirs, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (tree < 0)
+			return negative_errno();
+	}
 	/* /proc/PID named the holder only if it is still alive now (threat 2). */
 	int r = pidfd_alive(pidfd);
 	if (r < 0)
 		return r;
+	if (i == NS_MNT)
+		return write_mnt_record(f, a.st_ino);
 	if (move_mount(tree, "", ns_fd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return negative_errno();
 	return 0;
@@ -530,7 +551,8 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 {
 	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF, ctl_fd = -EBADF, lock_fd = -EBADF,
 			      mnt_fd = -EBADF, null_fd = -EBADF, pidfd = -EBADF;
-	int ready[2] = { -EBADF, -EBADF }, pidp[2] = { -EBADF, -EBADF }, gop[2] = { -EBADF, -EBADF };
+	int ready[2] = { -EBADF, -EBADF }, pidp[2] = { -EBADF, -EBADF },
+	    gop[2] = { -EBADF, -EBADF };
 	Spawn s = { .helper_fd = helper_fd };
 	HolderStarted info = { 0 };
 	char line[HOLDER_MSG_MAX];
@@ -569,8 +591,8 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 		goto out;
 	mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (mnt_fd < 0 || null_fd < 0 || pipe2(ready, O_CLOEXEC) < 0 || pipe2(pidp, O_CLOEXEC) < 0 ||
-	    pipe2(gop, O_CLOEXEC) < 0) {
+	if (mnt_fd < 0 || null_fd < 0 || pipe2(ready, O_CLOEXEC) < 0 ||
+	    pipe2(pidp, O_CLOEXEC) < 0 || pipe2(gop, O_CLOEXEC) < 0) {
 		r = negative_errno();
 		goto out;
 	}
@@ -616,7 +638,8 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 	line[n] = '\0';
 	if (!streq(line, HOLDER_READY_OK)) {
 		line[strcspn(line, "\n")] = '\0';
-		snprintf(info.error, sizeof(info.error), "%s", *line ? line : "exited before ready");
+		snprintf(info.error, sizeof(info.error), "%s",
+			 *line ? line : "exited before ready");
 		r = -EIO;
 		goto out;
 	}

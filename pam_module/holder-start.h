@@ -16,22 +16,22 @@
 /* What the holder is told (its argv); see holder-proto.h. */
 typedef struct HolderParams {
 	uid_t uid;
-	const char *user;           /* shown in ps on the host */
-	const char *hostname;       /* already expanded (policy_expand_hostname) */
-	unsigned namespaces;        /* POLICY_NS_*: must contain MOUNT and PID */
-	uint64_t tmp_size;          /* bytes of each private tmpfs, > 0 */
+	const char *user;     /* shown in ps on the host */
+	const char *hostname; /* already expanded (policy_expand_hostname) */
+	unsigned namespaces;  /* POLICY_NS_*: must contain MOUNT and PID */
+	uint64_t tmp_size;    /* bytes of each private tmpfs, > 0 */
 	bool private_tmp;
 	bool private_ipc;
-	bool loopback;              /* bring lo up; needs POLICY_NS_NET */
+	bool loopback; /* bring lo up; needs POLICY_NS_NET */
 	bool kill_on_logout;
-	uint64_t linger;            /* seconds */
+	uint64_t linger;	    /* seconds */
 	const char *cgroup_manager; /* CgroupManager.name, or "none" */
 	const char *cgroup_parent;
 } HolderParams;
 
 typedef struct HolderStarted {
-	pid_t pid;                     /* the holder, in the host PID namespace */
-	char error[HOLDER_MSG_MAX];    /* the holder's "error STEP: MESSAGE", or "" */
+	pid_t pid;		    /* the holder, in the host PID namespace */
+	char error[HOLDER_MSG_MAX]; /* the holder's "error STEP: MESSAGE", or "" */
 } HolderStarted;
 
 /*

@@ -7,6 +7,7 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
@@ -30,16 +31,12 @@ static const struct {
 	const char *name;
 	int clone_flag;
 } ns_table[NS_COUNT] = {
-	{ "mnt", CLONE_NEWNS },
-	{ "pid", CLONE_NEWPID },
-	{ "ipc", CLONE_NEWIPC },
-	{ "uts", CLONE_NEWUTS },
-	{ "net", CLONE_NEWNET },
+	{ "mnt", CLONE_NEWNS },	 { "pid", CLONE_NEWPID }, { "ipc", CLONE_NEWIPC },
+	{ "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
 };
 
-_Static_assert(POLICY_NS_MOUNT == 1u << 0 && POLICY_NS_PID == 1u << 1 &&
-		       POLICY_NS_IPC == 1u << 2 && POLICY_NS_UTS == 1u << 3 &&
-		       POLICY_NS_NET == 1u << 4,
+_Static_assert(POLICY_NS_MOUNT == 1u << 0 && POLICY_NS_PID == 1u << 1 && POLICY_NS_IPC == 1u << 2 &&
+		       POLICY_NS_UTS == 1u << 3 && POLICY_NS_NET == 1u << 4,
 	       "ns_table follows the POLICY_NS_* bit order");
 
 const char *ns_name(unsigned i)
@@ -133,7 +130,7 @@ static int ctl_exchange(int fd, const char *msg, char *reply, size_t len)
 		n = recv(fd, reply, len - 1, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == EAGAIN ? -ETIMEDOUT
+		return errno == EAGAIN	     ? -ETIMEDOUT
 		       : errno == ECONNRESET ? -ESTALE
 					     : negative_errno();
 	if (n == 0)
@@ -153,51 +150,76 @@ int ns_ctl_request(int run_dir_fd, uid_t uid, const char *msg, char *reply, size
 	return ctl_exchange(fd, msg, reply, len);
 }
 
-/* Open pin i and check that it is an nsfs file of the right type (an
- * unmounted pin is the empty regular file underneath: -ENOENT). */
-static int open_pin(int ns_dir_fd, unsigned i, struct stat *ret_st)
+/* The mount namespace's record: the inode number written by holder_start. */
+static int read_mnt_record(int ns_dir_fd, uint64_t *ret)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char buf[32];
+	struct stat st;
+	ssize_t n;
+	char *end;
+
+	fd = holder_state_open(ns_dir_fd, ns_table[NS_MNT].name, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+		return -EPERM;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return negative_errno();
+	buf[n] = '\0';
+	errno = 0;
+	*ret = strtoull(buf, &end, 10);
+	if (errno || end == buf || *end != '\n' || *ret == 0)
+		return -ENOENT;
+	return 0;
+}
+
+/* The identity of pinned namespace i: its inode (and device, 0 for the
+ * mount namespace's record).  An unmounted pin is the empty regular file
+ * underneath, a missing one was never made: -ENOENT either way. */
+static int pin_identity(int ns_dir_fd, unsigned i, uint64_t *ret_ino, dev_t *ret_dev)
 {
 	_cleanup_(closep) int fd = -EBADF;
 	struct statfs sfs;
+	struct stat st;
 
+	if (i == NS_MNT) {
+		*ret_dev = 0;
+		return read_mnt_record(ns_dir_fd, ret_ino);
+	}
 	fd = holder_state_open(ns_dir_fd, ns_table[i].name, O_RDONLY);
 	if (fd < 0)
 		return fd;
-	if (fstatfs(fd, &sfs) < 0 || fstat(fd, ret_st) < 0)
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
 		return negative_errno();
-	if (sfs.f_type != NSFS_MAGIC)
+	if (sfs.f_type != NSFS_MAGIC || ioctl(fd, NS_GET_NSTYPE) != ns_table[i].clone_flag)
 		return -ENOENT;
-	if (ioctl(fd, NS_GET_NSTYPE) != ns_table[i].clone_flag)
-		return -ENOENT;
-	return TAKE_FD(fd);
+	*ret_ino = st.st_ino;
+	*ret_dev = st.st_dev;
+	return 0;
 }
 
 int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 {
 	_cleanup_(closep) int ns_dir = -EBADF;
 	NsInodes out = { { 0 } };
+	dev_t dev;
+	int r;
 
 	ns_dir = open_user_dir(run_dir_fd, uid, HOLDER_NS_DIR);
 	if (ns_dir < 0)
 		return ns_dir;
-	for (unsigned i = 0; i < NS_COUNT; i++) {
-		_cleanup_(closep) int fd = -EBADF;
-		struct stat st;
-
-		if (!(ns_mask & (1u << i)))
-			continue;
-		fd = open_pin(ns_dir, i, &st);
-		if (fd < 0)
-			return fd;
-		out.ino[i] = st.st_ino;
-	}
+	for (unsigned i = 0; i < NS_COUNT; i++)
+		if (ns_mask & (1u << i)) {
+			r = pin_identity(ns_dir, i, &out.ino[i], &dev);
+			if (r < 0)
+				return r;
+		}
 	*ret = out;
 	return 0;
-}
-
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
 /* Is namespace fd owned by the user namespace userns (our own)? */
@@ -211,7 +233,7 @@ static int owned_by(int fd, const struct stat *userns)
 		return errno == EPERM ? -EPERM : negative_errno();
 	if (fstat(owner, &st) < 0)
 		return negative_errno();
-	return same_file(&st, userns) ? 0 : -EPERM;
+	return st.st_dev == userns->st_dev && st.st_ino == userns->st_ino ? 0 : -EPERM;
 }
 
 /* Threat 1: every namespace we are about to enter is the live holder's and
@@ -234,27 +256,30 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 		return negative_errno();
 
 	for (unsigned i = 0; i < NS_COUNT; i++) {
-		_cleanup_(closep) int pin = -EBADF, live = -EBADF;
-		struct stat ps, ls;
+		_cleanup_(closep) int live = -EBADF;
+		struct statfs sfs;
+		struct stat ls;
+		uint64_t ino;
+		dev_t dev;
 		char path[64];
 
 		if (!(ns_mask & (1u << i)))
 			continue;
-		pin = open_pin(ns_dir, i, &ps);
-		if (pin < 0)
-			return pin;
+		r = pin_identity(ns_dir, i, &ino, &dev);
+		if (r < 0)
+			return r;
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_table[i].name);
 		live = open(path, O_RDONLY | O_CLOEXEC);
 		if (live < 0)
 			return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
-		if (fstat(live, &ls) < 0)
+		if (fstat(live, &ls) < 0 || fstatfs(live, &sfs) < 0)
 			return negative_errno();
-		if (!same_file(&ps, &ls))
+		if (sfs.f_type != NSFS_MAGIC || ls.st_ino != ino || (dev && ls.st_dev != dev))
 			return -EPERM;
-		r = owned_by(pin, &userns);
+		r = owned_by(live, &userns);
 		if (r < 0)
 			return r;
-		out.ino[i] = ps.st_ino;
+		out.ino[i] = ino;
 	}
 	/* Threat 2: /proc/PID above was the holder only if the process behind
 	 * the pidfd is still alive now; after that its pid cannot be reused. */
@@ -285,8 +310,7 @@ static int peer_pidfd(int fd, pid_t pid, int *ret)
 	return 0;
 }
 
-int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd,
-	    NsInodes *ret_inodes)
+int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, NsInodes *ret_inodes)
 {
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
 	char reply[HOLDER_MSG_MAX];

@@ -15,6 +15,14 @@
 
 #define NS_COUNT 5
 
+enum {
+	NS_MNT, /* recorded in UID/ns/mnt (an inode number), not pinned */
+	NS_PID,
+	NS_IPC,
+	NS_UTS,
+	NS_NET,
+};
+
 /* Namespace inode numbers, for audit and status.  0 = not in the mask. */
 typedef struct NsInodes {
 	uint64_t ino[NS_COUNT];
@@ -44,8 +52,7 @@ int ns_clone_flags(unsigned ns_mask);
  * namespace failed a check.  -ETIMEDOUT: the holder did not answer within
  * HOLDER_REPLY_TIMEOUT_MS.  Other -errno.  On failure nothing was joined.
  */
-int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd,
-	    NsInodes *ret_inodes);
+int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, NsInodes *ret_inodes);
 
 /*
  * Read the inode numbers of the pinned namespaces of uid for the bits of

@@ -182,9 +182,8 @@ static void audit_ensure(Audit *au, const char *user)
 		return;
 	}
 	pam_syslog(au->pamh, audit_permits(au->mode, au->link) ? LOG_INFO : LOG_ERR,
-		   "user %s: audit = %s: no audit record can be written: %s%s%s",
-		   user ? user : "?", audit_mode_name(au->mode), why, err ? ": " : "",
-		   err ? strerror(err) : "");
+		   "user %s: audit = %s: no audit record can be written: %s%s%s", user ? user : "?",
+		   audit_mode_name(au->mode), why, err ? ": " : "", err ? strerror(err) : "");
 }
 
 /*
@@ -205,7 +204,8 @@ static bool audit_write(Audit *au, AuditRecord *rec)
 	r = audit_emit(au->fd, rec);
 	if (r >= 0) {
 		if (au->debug)
-			pam_syslog(au->pamh, LOG_DEBUG, "user %s: audit record op=%s res=%s written",
+			pam_syslog(au->pamh, LOG_DEBUG,
+				   "user %s: audit record op=%s res=%s written",
 				   rec->user ? rec->user : "?", audit_op_name(rec->op),
 				   rec->success ? "success" : "failed");
 		return true;
@@ -269,8 +269,8 @@ static int fail(Audit *au, const PolicyGlobal *g, const Identity *id, const char
 
 	if (allow) {
 		pam_syslog(au->pamh, LOG_WARNING,
-			   "user %s: %s failed: %s; on_error = allow: session NOT isolated", id->user,
-			   step, strerror(-r));
+			   "user %s: %s failed: %s; on_error = allow: session NOT isolated",
+			   id->user, step, strerror(-r));
 		if (audit_write(au, &rec))
 			return PAM_SUCCESS;
 		pam_syslog(au->pamh, LOG_ERR,
@@ -282,12 +282,14 @@ static int fail(Audit *au, const PolicyGlobal *g, const Identity *id, const char
 	pam_syslog(au->pamh, LOG_ERR, "user %s: %s failed: %s; session denied", id->user, step,
 		   strerror(-r));
 	(void)audit_write(au, &rec);
-	return r == -ENOMEM ? PAM_BUF_ERR : PAM_SESSION_ERR;
+	/* Whatever the step and the errno (an ENOMEM from clone3 is a kernel
+	 * limit, not a PAM buffer): a denied session is PAM_SESSION_ERR. */
+	return PAM_SESSION_ERR;
 }
 
 /* The record of a session: start or join, limits, end. */
-static AuditRecord session_record(AuditOp op, const char *user, uid_t uid,
-				  const SessionInfo *info, const CgroupLimits *limits)
+static AuditRecord session_record(AuditOp op, const char *user, uid_t uid, const SessionInfo *info,
+				  const CgroupLimits *limits)
 {
 	AuditRecord rec = {
 		.op = op,
@@ -326,7 +328,7 @@ static int holder_close_session(int fd)
 		n = recv(fd, reply, sizeof(reply) - 1, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == EAGAIN ? -ETIMEDOUT
+		return errno == EAGAIN	     ? -ETIMEDOUT
 		       : errno == ECONNRESET ? -ESTALE
 					     : negative_errno();
 	if (n == 0)
@@ -372,8 +374,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		policy_global(policy, &g, NULL);
 		au.mode = g.audit;
 	}
-	if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user ||
-	    !*user) {
+	if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user || !*user) {
 		pam_syslog(pamh, LOG_ERR, "no user name; session denied");
 		audit_refusal(&au, NULL, AUDIT_NO_UID, "user", -EINVAL, NULL);
 		ret = PAM_SESSION_ERR;
@@ -399,8 +400,9 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		pam_syslog(pamh, LOG_ERR, "policy refused: %s", err.text);
 		audit_policy_error(&au, &id, err.text);
 		if (id.uid == 0) {
-			pam_syslog(pamh, LOG_NOTICE,
-				   "user root: exempt by the built-in rule despite the broken policy");
+			pam_syslog(
+				pamh, LOG_NOTICE,
+				"user root: exempt by the built-in rule despite the broken policy");
 			ret = PAM_IGNORE;
 		} else {
 			pam_syslog(pamh, LOG_ERR, "user %s: session denied (broken policy)", user);
@@ -426,8 +428,10 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	 * audit = required denies here rather than after the join (threat 17). */
 	audit_ensure(&au, user);
 	if (!audit_permits(au.mode, au.link)) {
-		pam_syslog(pamh, LOG_ERR, "user %s: audit = %s and no record can be written; "
-			   "session denied", user, audit_mode_name(au.mode));
+		pam_syslog(pamh, LOG_ERR,
+			   "user %s: audit = %s and no record can be written; "
+			   "session denied",
+			   user, audit_mode_name(au.mode));
 		ret = PAM_SESSION_ERR;
 		goto out;
 	}
@@ -475,8 +479,10 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	if (fd < 0) {
 		free(sd->user);
 		free(sd);
-		pam_syslog(pamh, LOG_ERR, "user %s: audit = %s and the session cannot be recorded; "
-			   "session denied", user, audit_mode_name(au.mode));
+		pam_syslog(pamh, LOG_ERR,
+			   "user %s: audit = %s and the session cannot be recorded; "
+			   "session denied",
+			   user, audit_mode_name(au.mode));
 		ret = PAM_SESSION_ERR;
 		goto out;
 	}
@@ -485,7 +491,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	sd->owner = getpid();
 	sd->debug = a.debug;
 	sd->audit_mode = au.mode;
-	sd->audit_fd = TAKE_FD(au.fd);
+	sd->audit_fd = -EBADF;
 	sd->uid = id.uid;
 	sd->linger = g.linger;
 	sd->info = info;
@@ -495,12 +501,13 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		ret = fail(&au, &g, &id, "record session", -ENOMEM, &limits);
 		goto out;
 	}
+	sd->audit_fd = TAKE_FD(au.fd);
 	pam_syslog(pamh, LOG_INFO,
 		   "user %s (uid %u): %s paddock, holder pid %d, cgroup %s (%s), "
 		   "mnt:%llu pid:%llu ipc:%llu uts:%llu net:%llu",
 		   user, (unsigned)id.uid, info.created ? "started" : "joined", info.holder_pid,
-		   info.cgroup, info.cgroup_manager, info.ns_ino[0], info.ns_ino[1],
-		   info.ns_ino[2], info.ns_ino[3], info.ns_ino[4]);
+		   info.cgroup, info.cgroup_manager, info.ns_ino[0], info.ns_ino[1], info.ns_ino[2],
+		   info.ns_ino[3], info.ns_ino[4]);
 	ret = PAM_SUCCESS;
 out:
 	audit_done(&au);
@@ -565,8 +572,10 @@ _public_ int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const
 		return PAM_SUCCESS;
 	}
 	if (audit_permits(sd->audit_mode, audit_classify_error(r))) {
-		pam_syslog(pamh, LOG_WARNING, "user %s: audit = %s: audit record op=end not "
-			   "written: %s", sd->user, audit_mode_name(sd->audit_mode), strerror(-r));
+		pam_syslog(pamh, LOG_WARNING,
+			   "user %s: audit = %s: audit record op=end not "
+			   "written: %s",
+			   sd->user, audit_mode_name(sd->audit_mode), strerror(-r));
 		return PAM_SUCCESS;
 	}
 	pam_syslog(pamh, LOG_ERR, "user %s: audit = %s: audit record op=end not written: %s",

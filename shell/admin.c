@@ -31,8 +31,7 @@ bool admin_require_root(const char *command)
 {
 	if (getuid() == 0 && geteuid() == 0)
 		return true;
-	fprintf(stderr, "paddock %s: permission denied: only root may run this command\n",
-		command);
+	fprintf(stderr, "paddock %s: permission denied: only root may run this command\n", command);
 	return false;
 }
 
@@ -85,8 +84,8 @@ int admin_list_uids(int run_dir_fd, uid_t **ret, size_t *ret_n)
 		uint64_t v;
 
 		/* Only UID/ directories holding a socket named ctl (holder-proto.h). */
-		if (de->d_type != DT_DIR || units_parse_u64(de->d_name, &v) < 0 ||
-		    v >= UINT32_MAX)
+		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		    units_parse_u64(de->d_name, &v) < 0 || v >= UINT32_MAX)
 			continue;
 		snprintf(ctl, sizeof(ctl), "%s/" HOLDER_CTL_NAME, de->d_name);
 		if (fstatat(run_dir_fd, ctl, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(st.st_mode))
@@ -132,8 +131,7 @@ static int ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid)
 		return errno == ENOENT ? -ESTALE : negative_errno();
 	if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
 		return -EPERM;
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir,
-		     HOLDER_CTL_NAME);
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir, HOLDER_CTL_NAME);
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -166,8 +164,8 @@ static int peer_pidfd(int fd, pid_t pid)
 	return pidfd;
 }
 
-int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len,
-	      pid_t *ret_pid, int *ret_pidfd)
+int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len, pid_t *ret_pid,
+	      int *ret_pidfd)
 {
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
 	pid_t pid;
@@ -188,7 +186,9 @@ int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t le
 		n = recv(fd, reply, len - 1, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : errno == ECONNRESET ? -ESTALE : negative_errno();
+		return errno == EAGAIN	     ? -ETIMEDOUT
+		       : errno == ECONNRESET ? -ESTALE
+					     : negative_errno();
 	if (n == 0)
 		return -ESTALE;
 	reply[n] = '\0';
@@ -197,16 +197,6 @@ int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t le
 	*ret_pid = pid;
 	*ret_pidfd = TAKE_FD(pidfd);
 	return (int)n;
-}
-
-static const CgroupManager *manager_by_name(const char *name)
-{
-	static const CgroupManager *const all[] = { &cgroup_manager_v2, &cgroup_manager_v1 };
-
-	for (size_t i = 0; i < ELEMENTSOF(all); i++)
-		if (streq(all[i]->name, name))
-			return all[i];
-	return NULL;
 }
 
 /* The holder's options (holder-proto.h) from its command line. */
@@ -228,7 +218,8 @@ static int parse_holder_cmdline(const char *buf, size_t n, PaddockInfo *p)
 			return -EPROTO;
 		if (streq(arg, "--uid"))
 			uid_ok = units_parse_u64(val, &v) == 0 && v == p->uid;
-		else if (streq(arg, "--ns") && units_parse_u64(val, &v) == 0 && v < (1u << NS_COUNT)) {
+		else if (streq(arg, "--ns") && units_parse_u64(val, &v) == 0 &&
+			 v < (1u << NS_COUNT)) {
 			p->ns_mask = (unsigned)v;
 			have_ns = true;
 		} else if (streq(arg, "--cgroup-manager"))
@@ -286,7 +277,7 @@ int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret)
 	r = parse_holder_cmdline(cmdline, (size_t)n, &p);
 	if (r < 0)
 		return r;
-	p.cgm = manager_by_name(p.cgroup_manager);
+	p.cgm = cg_manager_by_name(p.cgroup_manager);
 	if (p.cgm && p.cgm->path(p.cgroup_parent, uid, p.cgroup, sizeof(p.cgroup)) < 0)
 		p.cgroup[0] = '\0';
 	for (unsigned i = 0; i < NS_COUNT; i++) {
@@ -308,7 +299,7 @@ void admin_audit(const AdminEvent *e, AuditMode mode)
 	bool reload = streq(e->op, "reload");
 	AuditRecord rec = {
 		.op = e->r < 0 && e->detail && !p ? AUDIT_OP_POLICY_ERROR
-		      : reload                    ? AUDIT_OP_LIMITS
+		      : reload			  ? AUDIT_OP_LIMITS
 						  : AUDIT_OP_END,
 		.success = e->r >= 0,
 		.user = e->user,
@@ -340,8 +331,9 @@ void admin_audit(const AdminEvent *e, AuditMode mode)
 
 	if (audit_connect(mode, &fd, &err, &why) != AUDIT_LINK_READY) {
 		if (mode == AUDIT_MODE_REQUIRED)
-			fprintf(stderr, "paddock %s: audit = required, but no record can be written: "
-					"%s%s%s\n",
+			fprintf(stderr,
+				"paddock %s: audit = required, but no record can be written: "
+				"%s%s%s\n",
 				e->op, why ? why : "?", err ? ": " : "", err ? strerror(err) : "");
 		return;
 	}

@@ -19,14 +19,14 @@
 /* One live paddock as its holder describes it. */
 typedef struct PaddockInfo {
 	uid_t uid;
-	char user[POLICY_NAME_MAX];   /* from NSS now; "" when the uid has no name */
-	pid_t holder_pid;             /* in our PID namespace */
+	char user[POLICY_NAME_MAX]; /* from NSS now; "" when the uid has no name */
+	pid_t holder_pid;	    /* in our PID namespace */
 	unsigned sessions;
-	unsigned processes;           /* live processes other than the holder */
-	unsigned ns_mask;             /* POLICY_NS_*, the holder's --ns */
-	NsInodes ns;                  /* 0 where not in ns_mask */
-	const CgroupManager *cgm;     /* NULL: the holder has none, or an unknown one */
-	char cgroup_manager[32];      /* the holder's --cgroup-manager */
+	unsigned processes;	  /* live processes other than the holder */
+	unsigned ns_mask;	  /* POLICY_NS_*, the holder's --ns */
+	NsInodes ns;		  /* 0 where not in ns_mask */
+	const CgroupManager *cgm; /* NULL: the holder has none, or an unknown one */
+	char cgroup_manager[32];  /* the holder's --cgroup-manager */
 	char cgroup_parent[POLICY_PATH_MAX];
 	char cgroup[POLICY_PATH_MAX + 32]; /* "PARENT/user-UID", "" without a manager */
 } PaddockInfo;
@@ -53,8 +53,8 @@ int admin_list_uids(int run_dir_fd, uid_t **ret, size_t *ret_n);
  * caller closes it) set; -ESTALE when there is no live holder, -ETIMEDOUT,
  * -EPERM, other -errno.
  */
-int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len,
-	      pid_t *ret_pid, int *ret_pidfd);
+int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len, pid_t *ret_pid,
+	      int *ret_pidfd);
 
 /*
  * Describe uid's paddock: "status" through the control socket, the options
@@ -66,13 +66,13 @@ int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret);
 
 /* One admin action, for admin_audit(). */
 typedef struct AdminEvent {
-	const char *op;              /* "stop", "reload" */
-	const char *user;            /* may be NULL */
-	uid_t uid;                   /* AUDIT_NO_UID when unknown */
-	const PaddockInfo *info;     /* the paddock acted on, may be NULL */
-	const CgroupLimits *limits;  /* reload: the limits applied */
-	const char *detail;          /* a failure's text (policy error), may be NULL */
-	int r;                       /* the action's result: 0 or -errno */
+	const char *op;		    /* "stop", "reload" */
+	const char *user;	    /* may be NULL */
+	uid_t uid;		    /* AUDIT_NO_UID when unknown */
+	const PaddockInfo *info;    /* the paddock acted on, may be NULL */
+	const CgroupLimits *limits; /* reload: the limits applied */
+	const char *detail;	    /* a failure's text (policy error), may be NULL */
+	int r;			    /* the action's result: 0 or -errno */
 } AdminEvent;
 
 /*

@@ -183,9 +183,10 @@ static void print_table(const StatusRow *rows, size_t n)
 		snprintf(tasks, sizeof(tasks), "%s/%s",
 			 fmt_count(u->tasks_current, s->have_usage, a, sizeof(a)),
 			 fmt_count(s->limits.tasks_max, s->have_limits, b, sizeof(b)));
-		printf("%-20s %7u %8d %5u %5u %-17s %-18s %-11s %s (%s)\n", *p->user ? p->user : "?",
-		       (unsigned)p->uid, (int)p->holder_pid, p->sessions, p->processes, mem, cpu,
-		       tasks, *p->cgroup ? p->cgroup : "-", p->cgroup_manager);
+		printf("%-20s %7u %8d %5u %5u %-17s %-18s %-11s %s (%s)\n",
+		       *p->user ? p->user : "?", (unsigned)p->uid, (int)p->holder_pid, p->sessions,
+		       p->processes, mem, cpu, tasks, *p->cgroup ? p->cgroup : "-",
+		       p->cgroup_manager);
 		printf("%-20s namespaces", "");
 		for (unsigned k = 0; k < NS_COUNT; k++)
 			if (p->ns.ino[k])
@@ -360,8 +361,9 @@ int cmd_stop(int argc, char **argv)
 	/* The holder kills everything, unpins, and removes UID/ and the
 	 * cgroup before it exits: its exit is "the state is gone". */
 	if (!wait_exit(pidfd, STOP_WAIT_MS)) {
-		fprintf(stderr, "paddock stop: %s: the holder (pid %d) has not finished after %d s\n",
-			user, (int)pid, STOP_WAIT_MS / 1000);
+		fprintf(stderr,
+			"paddock stop: %s: the holder (pid %d) has not finished after %d s\n", user,
+			(int)pid, STOP_WAIT_MS / 1000);
 		ev.r = -ETIMEDOUT;
 		admin_audit(&ev, policy_audit_mode(conf));
 		return 1;
@@ -451,9 +453,10 @@ int cmd_reload(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err.text);
 		fprintf(stderr, "paddock reload: policy refused; nothing changed\n");
-		admin_audit(&(AdminEvent){ .op = "reload", .uid = AUDIT_NO_UID, .detail = err.text,
-					  .r = r },
-			    AUDIT_MODE_AUTO);
+		admin_audit(
+			&(AdminEvent){
+				.op = "reload", .uid = AUDIT_NO_UID, .detail = err.text, .r = r },
+			AUDIT_MODE_AUTO);
 		return 1;
 	}
 	policy_global(policy, &g, NULL);
@@ -485,7 +488,8 @@ int cmd_reload(int argc, char **argv)
 		}
 		k++;
 		if (!*it->info.user || identity_lookup(it->info.user, &id) < 0) {
-			printf("uid %u: no such user any more; limits unchanged\n", (unsigned)uids[i]);
+			printf("uid %u: no such user any more; limits unchanged\n",
+			       (unsigned)uids[i]);
 			continue;
 		}
 		r = policy_resolve(policy, &id.policy, &up, NULL, &err);
@@ -493,8 +497,11 @@ int cmd_reload(int argc, char **argv)
 		if (r < 0) {
 			fprintf(stderr, "%s\n", err.text);
 			fprintf(stderr, "paddock reload: policy refused; nothing changed\n");
-			admin_audit(&(AdminEvent){ .op = "reload", .user = it->info.user,
-						  .uid = uids[i], .detail = err.text, .r = r },
+			admin_audit(&(AdminEvent){ .op = "reload",
+						   .user = it->info.user,
+						   .uid = uids[i],
+						   .detail = err.text,
+						   .r = r },
 				    g.audit);
 			return 1;
 		}
@@ -530,8 +537,12 @@ int cmd_reload(int argc, char **argv)
 			printf("%s (uid %u): %s: %s\n", it->info.user, (unsigned)it->info.uid,
 			       it->info.cgroup, text);
 		}
-		admin_audit(&(AdminEvent){ .op = "reload", .user = it->info.user, .uid = it->info.uid,
-					  .info = &it->info, .limits = &it->limits, .r = r },
+		admin_audit(&(AdminEvent){ .op = "reload",
+					   .user = it->info.user,
+					   .uid = it->info.uid,
+					   .info = &it->info,
+					   .limits = &it->limits,
+					   .r = r },
 			    g.audit);
 		if (!streq(it->info.cgroup_parent, g.cgroup_parent))
 			printf("%s (uid %u): note: cgroup_parent is now %s; it applies to new "

@@ -27,8 +27,8 @@
 #include "admin.h"
 #include "commands.h"
 
-#define USER_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
-#define ROOT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define USER_PATH  "PATH=/usr/local/bin:/usr/bin:/bin"
+#define ROOT_PATH  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define GROUPS_MAX 65536
 
 /* Everything the child needs, resolved in the host namespaces (threat 6). */
@@ -38,9 +38,9 @@ typedef struct EnterPlan {
 	gid_t *groups;
 	int n_groups;
 	bool root;
-	char *shell;   /* the default command: a login shell */
-	char *argv0;   /* "-bash" */
-	char **cmd;    /* NULL: the shell */
+	char *shell; /* the default command: a login shell */
+	char *argv0; /* "-bash" */
+	char **cmd;  /* NULL: the shell */
 	char *env[8];
 } EnterPlan;
 
@@ -139,8 +139,8 @@ static int drop_privileges(const EnterPlan *p)
 	gid_t rg, eg, sg;
 	int n;
 
-	if (setgroups((size_t)p->n_groups, p->groups) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
-	    setresuid(p->uid, p->uid, p->uid) < 0)
+	if (setgroups((size_t)p->n_groups, p->groups) < 0 ||
+	    setresgid(p->gid, p->gid, p->gid) < 0 || setresuid(p->uid, p->uid, p->uid) < 0)
 		return negative_errno();
 
 	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
@@ -168,8 +168,8 @@ static int drop_privileges(const EnterPlan *p)
 		return -EPERM;
 	if (syscall(SYS_capget, &hdr, caps) < 0)
 		return negative_errno();
-	if (p->uid != 0 && (caps[0].effective | caps[1].effective | caps[0].permitted |
-			    caps[1].permitted))
+	if (p->uid != 0 &&
+	    (caps[0].effective | caps[1].effective | caps[0].permitted | caps[1].permitted))
 		return -EPERM;
 	return 0;
 }
@@ -255,7 +255,8 @@ static int wait_child(pid_t pid)
 /* sshd's -1000 must not reach the user's processes (threat 10). */
 static int reset_oom_score_adj(void)
 {
-	_cleanup_(closep) int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_(closep) int fd =
+		open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
 		return negative_errno();
@@ -308,16 +309,21 @@ int cmd_enter(int argc, char **argv)
 	if (!admin_require_root("enter"))
 		return 1;
 
-	/* The flat list of privileged steps, each closing a threat of threats.md. */
-	STEP("user", identity_lookup(user, &id));               /* 6: NSS in the host namespaces */
-	STEP("user", make_plan(&id, root, cmd, &plan));         /* 6: groups, shell, home, now */
-	STEP("state directory", state_open_run_dir(&run));      /* 3: root-only state, no symlinks */
-	STEP("lock", state_lock_user(run, id.uid, &lock));      /* 13: no teardown or start meanwhile */
-	STEP("paddock", admin_paddock_info(run, id.uid, &info)); /* 1: found through its ctl socket */
+	/* The privileged steps, in order, each closing a threat of threats.md. */
+	/* 6: NSS (user, groups, shell, home) in the host namespaces, before any join. */
+	STEP("user", identity_lookup(user, &id));
+	STEP("user", make_plan(&id, root, cmd, &plan));
+	/* 3: root-only state, no symlinks; 13: no teardown or start while we join. */
+	STEP("state directory", state_open_run_dir(&run));
+	STEP("lock", state_lock_user(run, id.uid, &lock));
+	/* 1: the paddock is found through its holder's control socket only. */
+	STEP("paddock", admin_paddock_info(run, id.uid, &info));
+	/* 9, 10: charged to the user's cgroup, killable like the user's own. */
 	if (info.cgm)
-		STEP("cgroup", info.cgm->attach_self(info.cgroup_parent, id.uid)); /* 9, 10: charged to the user */
-	STEP("oom_score_adj", reset_oom_score_adj());          /* 10: killable like the user's own */
-	STEP("join", ns_join(run, id.uid, info.ns_mask, &session, NULL)); /* 1, 2: verified, all at once */
+		STEP("cgroup", info.cgm->attach_self(info.cgroup_parent, id.uid));
+	STEP("oom_score_adj", reset_oom_score_adj());
+	/* 1, 2: the module's verified join, all namespaces at once. */
+	STEP("join", ns_join(run, id.uid, info.ns_mask, &session, NULL));
 	lock = safe_close(lock);
 	run = safe_close(run);
 

@@ -71,14 +71,14 @@
 
 /* include/linux/proc_ns.h: the fixed nsfs inodes of the initial namespaces. */
 #define PROC_USER_INIT_INO 0xEFFFFFFDU
-#define PROC_PID_INIT_INO 0xEFFFFFFCU
+#define PROC_PID_INIT_INO  0xEFFFFFFCU
 
 /* linux/pidfd.h of Linux 6.11; older headers lack it. */
 #ifndef PIDFD_GET_PID_NAMESPACE
 #define PIDFD_GET_PID_NAMESPACE _IO(0xFF, 5)
 #endif
 
-#define GUARD_NAME "paddock-shell"
+#define GUARD_NAME  "paddock-shell"
 #define SHELLS_FILE "/etc/shells"
 
 extern char **environ;
@@ -237,7 +237,8 @@ static int prove_pid1_is_holder(int proc, uid_t uid, Refusal *why)
 	end = buf + n;
 	arg = buf;
 	if (!streq(arg, "paddock") || (arg += strlen(arg) + 1) >= end || !streq(arg, "holder"))
-		return refuse_with(why, -EPERM, "PID 1 of this PID namespace is not a paddock holder");
+		return refuse_with(why, -EPERM,
+				   "PID 1 of this PID namespace is not a paddock holder");
 	snprintf(want, sizeof(want), "%u", (unsigned)uid);
 	/* Options come in pairs after "holder" (holder-proto.h). */
 	for (arg += strlen(arg) + 1; arg < end;) {
@@ -246,9 +247,9 @@ static int prove_pid1_is_holder(int proc, uid_t uid, Refusal *why)
 		if (val >= end)
 			break;
 		if (streq(arg, "--uid"))
-			return streq(val, want) ? 0
-						: refuse_with(why, -EPERM,
-							      "this is another user's paddock");
+			return streq(val, want)
+				       ? 0
+				       : refuse_with(why, -EPERM, "this is another user's paddock");
 		arg = val + strlen(val) + 1;
 	}
 	return refuse_with(why, -EPERM, "PID 1 names no uid");
@@ -346,8 +347,9 @@ static int policy_shell(uid_t uid, char *shell, size_t len, Refusal *why)
 
 	r = listed_in_shells(shell);
 	if (r <= 0) {
-		snprintf(why->text, sizeof(why->text), "the policy's shell %s is not listed in %s%s",
-			 shell, SHELLS_FILE, r < 0 ? " (unreadable or not root's)" : "");
+		snprintf(why->text, sizeof(why->text),
+			 "the policy's shell %s is not listed in %s%s", shell, SHELLS_FILE,
+			 r < 0 ? " (unreadable or not root's)" : "");
 		return -EPERM;
 	}
 	r = check_shell_file(shell);

@@ -22,9 +22,9 @@
 #include "../conf/macro.h"
 #include "commands.h"
 
-#define MODULE_NAME "pam_paddock.so"
+#define MODULE_NAME	  "pam_paddock.so"
 #define INCLUDE_DEPTH_MAX 16
-#define SSHD_PATH "/usr/sbin/sshd"
+#define SSHD_PATH	  "/usr/sbin/sshd"
 
 /* What one service's session stack contains. */
 typedef struct PamScan {
@@ -65,8 +65,7 @@ static bool is_module(const char *path)
 	return streq(base ? base + 1 : path, MODULE_NAME);
 }
 
-static int scan_pam_file(const char *dir, const char *name, int depth, const char *via,
-			 PamScan *s);
+static int scan_pam_file(const char *dir, const char *name, int depth, const char *via, PamScan *s);
 
 /* One logical line of a PAM file (comments stripped, continuations joined). */
 static int scan_pam_line(const char *dir, char *line, int depth, const char *via, PamScan *s)
@@ -92,8 +91,7 @@ static int scan_pam_line(const char *dir, char *line, int depth, const char *via
 	return 0;
 }
 
-static int scan_pam_file(const char *dir, const char *name, int depth, const char *via,
-			 PamScan *s)
+static int scan_pam_file(const char *dir, const char *name, int depth, const char *via, PamScan *s)
 {
 	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_(freep) char *path = NULL;
@@ -145,9 +143,9 @@ static int scan_pam_file(const char *dir, const char *name, int depth, const cha
 /* Not services: backups, package manager leftovers, Debian's include files. */
 static bool skip_pam_name(const char *name)
 {
-	static const char *const suffixes[] = { "~", ".bak", ".dpkg-old", ".dpkg-dist",
-						".dpkg-new", ".dpkg-tmp", ".rpmnew", ".rpmsave",
-						".orig", ".swp" };
+	static const char *const suffixes[] = { "~",	     ".bak",	  ".dpkg-old", ".dpkg-dist",
+						".dpkg-new", ".dpkg-tmp", ".rpmnew",   ".rpmsave",
+						".orig",     ".swp" };
 	size_t n = strlen(name);
 
 	if (name[0] == '.' || strncmp(name, "common-", 7) == 0 || strstr(name, ".ucf-"))
@@ -208,7 +206,8 @@ static int check_pam(const char *dir)
 		int r = scan_pam_file(dir, names[i], 0, NULL, &s);
 
 		if (r < 0)
-			printf("pam: %s: cannot be checked: %s\n", names[i], s.error ? s.error : strerror(-r));
+			printf("pam: %s: cannot be checked: %s\n", names[i],
+			       s.error ? s.error : strerror(-r));
 		else if (!s.session)
 			printf("pam: %s: no session stack (opens no session)\n", names[i]);
 		else if (s.found)

@@ -42,9 +42,9 @@
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/holder-start.h"
 
-#define LOCK_RETRY_MS 50
-#define ALONE_POLL_MS 1000
-#define KILL_WAIT_MS 2000
+#define LOCK_RETRY_MS  50
+#define ALONE_POLL_MS  1000
+#define KILL_WAIT_MS   2000
 #define CGROUP_BUSY_MS 2000
 
 typedef struct HolderOpts {
@@ -84,7 +84,7 @@ enum {
 	TAG_TIMER,
 	TAG_CONN,
 };
-#define CONN_DONE (UINT64_C(1) << 40)    /* its one datagram was acted on */
+#define CONN_DONE    (UINT64_C(1) << 40) /* its one datagram was acted on */
 #define CONN_SESSION (UINT64_C(1) << 41) /* counted as a live session */
 
 static uint64_t ev_data(int fd, unsigned tag, uint64_t flags)
@@ -149,9 +149,10 @@ static int pick_manager(const char *name, const CgroupManager **ret)
 static int parse_opts(int argc, char **argv, HolderOpts *o)
 {
 	static const char *const names[] = {
-		"--uid", "--user", "--hostname", "--ns", "--tmp-size", "--private-tmp",
-		"--private-ipc", "--loopback", "--kill-on-logout", "--linger",
-		"--cgroup-manager", "--cgroup-parent",
+		"--uid",	 "--user",	     "--hostname",
+		"--ns",		 "--tmp-size",	     "--private-tmp",
+		"--private-ipc", "--loopback",	     "--kill-on-logout",
+		"--linger",	 "--cgroup-manager", "--cgroup-parent",
 	};
 	unsigned seen = 0;
 	uint64_t v = 0;
@@ -394,8 +395,8 @@ static int mount_proc(int root)
 
 	if (r < 0)
 		return r;
-	return mount_fresh(root, "proc", "proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-			   NULL);
+	return mount_fresh(root, "proc", "proc",
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL);
 }
 
 /* Our copy of the private STATE_DIR mount holds the pins of every other
@@ -420,7 +421,8 @@ static int mount_sys(int root)
 {
 	_cleanup_(closep) int cg = -EBADF, cg_dir = -EBADF, target = -EBADF;
 	struct mount_attr ro = {
-		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    MOUNT_ATTR_NOEXEC,
 	};
 	struct statx sx;
 	int r;
@@ -428,7 +430,8 @@ static int mount_sys(int root)
 	cg_dir = holder_state_open(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
 	if (cg_dir >= 0 && statx(cg_dir, "", AT_EMPTY_PATH, STATX_TYPE, &sx) == 0 &&
 	    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
-		cg = open_tree(cg_dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+		cg = open_tree(cg_dir, "",
+			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 		if (cg < 0)
 			return negative_errno();
 		if (mount_setattr(cg, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0 &&
@@ -440,8 +443,8 @@ static int mount_sys(int root)
 	r = detach_top("/sys");
 	if (r < 0)
 		return r;
-	r = mount_fresh(root, "sys", "sysfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-			NULL);
+	r = mount_fresh(root, "sys", "sysfs",
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL);
 	if (r < 0 || cg < 0)
 		return r;
 	target = holder_state_open(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
@@ -507,45 +510,60 @@ static int listen_ctl(void)
 	return listen(HOLDER_FD_CTL, SOMAXCONN) < 0 ? negative_errno() : 0;
 }
 
-#define STEP(name, expr)                                                       \
-	do {                                                                   \
-		*step = (name);                                                \
-		r = (expr);                                                    \
-		if (r < 0)                                                     \
-			return r;                                              \
+#define STEP(name, expr)                                                                           \
+	do {                                                                                       \
+		*step = (name);                                                                    \
+		r = (expr);                                                                        \
+		if (r < 0)                                                                         \
+			return r;                                                                  \
 	} while (0)
 
 /* The privileged steps, in order, each closing a threat of threats.md. */
 static int setup(Holder *h, const char **step)
 {
 	const HolderOpts *o = h->o;
+	const unsigned tmp_attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 	char size[24];
 	int r;
 
 	snprintf(size, sizeof(size), "%" PRIu64, o->tmp_size);
-	STEP("check", check_self());                   /* 13: only as started by the module, never on the host's mounts */
-	STEP("dumpable", no_dump());                   /* 5: no ptrace, no /proc/1/mem, no core of a root process */
-	STEP("signals", signals_setup(&h->sig));       /* 5: nothing a process of the paddock sends reaches us */
-	STEP("propagation", make_rslave());            /* 7: nothing mounted below leaks to the host */
-	STEP("root", (h->root = open_root()));  /* 3: mount targets fd-relative, no symlinks */
-	STEP("proc", mount_proc(h->root));             /* 8: only the paddock's processes are visible */
-	STEP("proc", (h->proc = holder_state_open(h->root, "proc", O_RDONLY | O_DIRECTORY)));  /* 2: processes counted in our PID namespace only */
-	STEP("state", detach_state_dir(h->root));      /* 1: no pin of another paddock in this one */
+	/* 13: run only as the module starts us, never on the host's mounts */
+	STEP("check", check_self());
+	/* 5: no ptrace, no /proc/1/mem, no core file of a root process */
+	STEP("dumpable", no_dump());
+	/* 5: nothing a process of the paddock sends reaches us */
+	STEP("signals", signals_setup(&h->sig));
+	/* 7: nothing mounted from here on leaks to the host */
+	STEP("propagation", make_rslave());
+	/* 3: every mount target opened beneath our root, no symlinks */
+	STEP("root", (h->root = open_root()));
+	/* 8: only the paddock's processes are visible */
+	STEP("proc", mount_proc(h->root));
+	/* 2: processes are counted in our PID namespace only */
+	STEP("proc", (h->proc = holder_state_open(h->root, "proc", O_RDONLY | O_DIRECTORY)));
+	/* 1: no pin of another paddock lives on in this one */
+	STEP("state", detach_state_dir(h->root));
+	/* 8: only the paddock's network interfaces are visible */
 	if (o->ns & POLICY_NS_NET)
-		STEP("sys", mount_sys(h->root));       /* 8: only the paddock's network interfaces */
+		STEP("sys", mount_sys(h->root));
+	/* 11, 10: private /tmp and /var/tmp, bounded */
 	if (o->private_tmp) {
-		STEP("tmp", mount_tmpfs(h->root, "tmp", size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));      /* 11, 10: private, bounded /tmp */
-		STEP("var-tmp", mount_tmpfs(h->root, "var/tmp", size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));  /* 11, 10: private, bounded /var/tmp */
+		STEP("tmp", mount_tmpfs(h->root, "tmp", size, tmp_attrs));
+		STEP("var-tmp", mount_tmpfs(h->root, "var/tmp", size, tmp_attrs));
 	}
+	/* 11: POSIX shared memory and message queues are per paddock */
 	if (o->private_ipc) {
-		STEP("shm", mount_tmpfs(h->root, "dev/shm", size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));  /* 11: POSIX shm */
-		STEP("mqueue", mount_mqueue(h->root, o));  /* 11: POSIX message queues */
+		STEP("shm", mount_tmpfs(h->root, "dev/shm", size, tmp_attrs | MOUNT_ATTR_NOEXEC));
+		STEP("mqueue", mount_mqueue(h->root, o));
 	}
+	/* the paddock's own name, so the user sees where they are */
 	if (o->ns & POLICY_NS_UTS)
-		STEP("hostname", set_hostname(o->hostname)); /* the user's name for the paddock, not the host's */
+		STEP("hostname", set_hostname(o->hostname));
+	/* 11: lo works, and it is the only interface */
 	if (o->loopback)
-		STEP("loopback", loopback_up());       /* 11: lo usable, nothing else exists */
-	STEP("listen", listen_ctl());                  /* 1, 2: SO_PEERCRED of clients names us, not the sshd that bound it */
+		STEP("loopback", loopback_up());
+	/* 1, 2: SO_PEERCRED of clients names us, not the sshd that bound it */
+	STEP("listen", listen_ctl());
 	return 0;
 }
 
@@ -624,7 +642,8 @@ static void drain_signals(Holder *h)
 static void timer_arm(Holder *h, uint64_t ms)
 {
 	struct itimerspec its = {
-		.it_value = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 },
+		.it_value = { .tv_sec = (time_t)(ms / 1000),
+			      .tv_nsec = (long)(ms % 1000) * 1000000 },
 	};
 
 	(void)timerfd_settime(h->timer, 0, &its, NULL);
@@ -969,18 +988,25 @@ static void ready_error(const char *step, int r)
 	int n = snprintf(line, sizeof(line), "error %s: %s\n", step, strerror(-r));
 
 	if (n > 0)
-		(void)!write(HOLDER_FD_READY, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		(void)!write(HOLDER_FD_READY, line,
+			     (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 int holder_main(int argc, char **argv)
 {
 	HolderOpts o = { 0 };
-	Holder h = { .o = &o, .ep = -EBADF, .sig = -EBADF, .timer = -EBADF, .proc = -EBADF, .root = -EBADF };
+	Holder h = { .o = &o,
+		     .ep = -EBADF,
+		     .sig = -EBADF,
+		     .timer = -EBADF,
+		     .proc = -EBADF,
+		     .root = -EBADF };
 	const char *step = "arguments";
 	struct epoll_event evs[16];
 	int r;
 
-	openlog("paddock-holder", LOG_PID, LOG_AUTHPRIV);
+	/* No LOG_PID: ours is 1; the syslog daemon sees the real one. */
+	openlog("paddock-holder", 0, LOG_AUTHPRIV);
 	r = parse_opts(argc, argv, &o);
 	if (r >= 0)
 		r = setup(&h, &step);

@@ -212,10 +212,9 @@ done
 t_like "check --system: a service without a session stack is not a problem" \
 	"pam: svc-noses: no session stack" "$T_OUT"
 t_like "check --system: an include loop is reported" "pam: svc-loop: cannot be checked" "$T_OUT"
-t_ok "check --system: common-* are include files, not services" \
-	sh -c "! grep -q 'pam: common-' <<<'$T_OUT'"
 t_like "check --system: UsePAM no from an Include (first value wins) is a bypass" \
 	"sshd: BYPASS: UsePAM no at $d/ssh/sshd_config.d/10-nopam.conf:1" "$T_OUT"
+t_nok "check --system: common-* are include files, not services" grep -q 'pam: common-' <<<"$T_OUT"
 rm -f "$d/pam.d/svc-missing" "$d/pam.d/svc-plain" "$d/pam.d/svc-auth-include" "$d/pam.d/svc-loop" \
 	"$d/ssh/sshd_config.d/10-nopam.conf"
 printf 'PermitUserEnvironment yes\n' >"$d/ssh/sshd_config.d/20-env.conf"

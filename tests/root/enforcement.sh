@@ -24,22 +24,32 @@ PY=/usr/bin/python3           # the user cannot run root's pyenv shims
 # the host's root, shared with other runs.
 PARENT=/paddock-test-$$.slice
 T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
+t_diag "cgroup_parent $PARENT"
 MY_UIDS=()
 
-# remove_parent: after our users' cgroups are gone, PARENT (and the holder's reaper
-# leaf) in each hierarchy.  Registered first, so it runs last of our hooks.
+# remove_parent: everything below PARENT is this run's (the name is unique to it): kill
+# what is left there once our users are gone (a holder may still be finishing a teardown
+# in PARENT/reaper), then remove the cgroups, deepest first.
 remove_parent() {
-	local uid c
+	local uid c i left
 	for uid in "${MY_UIDS[@]}"; do
 		t__kill_user "$uid"
 	done
+	for i in $(seq 50); do
+		left=$(find /sys/fs/cgroup/{memory,cpu,pids}"$PARENT" -name cgroup.procs -exec cat {} + 2>/dev/null)
+		[ -z "$left" ] && break
+		# shellcheck disable=SC2086 # one pid per word
+		kill -KILL $left 2>/dev/null
+		sleep 0.1
+	done
 	for c in memory cpu pids; do
 		[ -d "/sys/fs/cgroup/$c$PARENT" ] || continue
-		rmdir "/sys/fs/cgroup/$c$PARENT/reaper" 2>/dev/null
-		rmdir "/sys/fs/cgroup/$c$PARENT" 2>/dev/null ||
-			echo "cleanup: cannot remove /sys/fs/cgroup/$c$PARENT" >&2
+		find "/sys/fs/cgroup/$c$PARENT" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "/sys/fs/cgroup/$c$PARENT" ] && echo "cleanup: cannot remove /sys/fs/cgroup/$c$PARENT" >&2
 	done
+	return 0
 }
+
 t_cleanup_add remove_parent
 
 t_policy enforcement.conf "[global]

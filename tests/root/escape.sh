@@ -21,19 +21,31 @@ PY=/usr/bin/python3           # the user cannot run root's pyenv shims
 
 PARENT=/paddock-test-$$.slice
 T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
+t_diag "cgroup_parent $PARENT"
 MY_UIDS=()
+# remove_parent: everything below PARENT is this run's (the name is unique to it): kill
+# what is left there once our users are gone (a holder may still be finishing a teardown
+# in PARENT/reaper), then remove the cgroups, deepest first.
 remove_parent() {
-	local uid c
+	local uid c i left
 	for uid in "${MY_UIDS[@]}"; do
 		t__kill_user "$uid"
 	done
+	for i in $(seq 50); do
+		left=$(find /sys/fs/cgroup/{memory,cpu,pids}"$PARENT" -name cgroup.procs -exec cat {} + 2>/dev/null)
+		[ -z "$left" ] && break
+		# shellcheck disable=SC2086 # one pid per word
+		kill -KILL $left 2>/dev/null
+		sleep 0.1
+	done
 	for c in memory cpu pids; do
 		[ -d "/sys/fs/cgroup/$c$PARENT" ] || continue
-		rmdir "/sys/fs/cgroup/$c$PARENT/reaper" 2>/dev/null
-		rmdir "/sys/fs/cgroup/$c$PARENT" 2>/dev/null ||
-			echo "cleanup: cannot remove /sys/fs/cgroup/$c$PARENT" >&2
+		find "/sys/fs/cgroup/$c$PARENT" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "/sys/fs/cgroup/$c$PARENT" ] && echo "cleanup: cannot remove /sys/fs/cgroup/$c$PARENT" >&2
 	done
+	return 0
 }
+
 t_cleanup_add remove_parent
 
 t_policy escape.conf "[global]
@@ -205,6 +217,50 @@ for f in "memory$mine/memory.limit_in_bytes" "pids$mine/pids.max" "cpu$mine/cpu.
 		sh -c "echo 1 >/sys/fs/cgroup/$f"
 done
 
+# CVE-2022-0492 class: in a user + cgroup + mount namespace of her own (the kernel lets
+# her create them here), alice may mount the v1 hierarchies afresh, rooted at her own
+# cgroup, with her "root" uid.  The files stay the real root's: nothing may be written,
+# no child cgroup made, and the read-only view of /sys/fs/cgroup cannot be made writable.
+script='mkdir -p /tmp/cg-m /tmp/cg-p
+exec unshare -UrmC --propagation private sh -c '\''
+try() { if ( eval "$2" ) 2>/tmp/.err; then echo "WROTE $1"; else echo "DENIED $1: $(cat /tmp/.err)"; fi; }
+if mount -t cgroup -o memory cgroup /tmp/cg-m 2>/tmp/.err; then echo "mounted memory"; else echo "no-mount memory: $(cat /tmp/.err)"; fi
+if mount -t cgroup -o pids cgroup /tmp/cg-p 2>/tmp/.err; then echo "mounted pids"; else echo "no-mount pids: $(cat /tmp/.err)"; fi
+if mountpoint -q /tmp/cg-m; then
+	try memory.limit_in_bytes "echo 4294967296 >/tmp/cg-m/memory.limit_in_bytes"
+	try memory.memsw.limit_in_bytes "echo 4294967296 >/tmp/cg-m/memory.memsw.limit_in_bytes"
+	try notify_on_release "echo 1 >/tmp/cg-m/notify_on_release"
+	try cgroup.procs "echo \$\$ >/tmp/cg-m/cgroup.procs"
+	try release_agent "echo /tmp/x >/tmp/cg-m/release_agent"
+	try mkdir "mkdir /tmp/cg-m/pdkt-sub"
+fi
+if mountpoint -q /tmp/cg-p; then
+	try pids.max "echo max >/tmp/cg-p/pids.max"
+fi
+try remount-rw "mount -o remount,rw,bind /sys/fs/cgroup/memory"
+try write-ro-view "echo 4294967296 >/sys/fs/cgroup/memory'"$mine"'/memory.limit_in_bytes"
+'\'
+user_script userns "$alice" "$script"
+lim_before=$(cat "$(cg memory "$alice_uid")/memory.limit_in_bytes")
+pids_before=$(cat "$(cg pids "$alice_uid")/pids.max")
+t_ok "cgroup (userns): alice's attempts ran" su - "$alice" -c 'bash ~/.t-userns.sh'
+out=$T_OUT
+t_diag "$(grep -E '^(mounted|no-mount)' <<<"$out")"
+t_nok "cgroup (userns): nothing was written or created" grep '^WROTE' <<<"$out"
+for what in memory.limit_in_bytes memory.memsw.limit_in_bytes notify_on_release cgroup.procs mkdir pids.max; do
+	if grep -q "^mounted ${what%%.*}" <<<"$out" || { [ "$what" != pids.max ] && grep -q '^mounted memory' <<<"$out"; }; then
+		t_like "cgroup (userns): $what refused" "^DENIED $what: .*(Permission denied|Operation not permitted|Read-only)" \
+			"$(grep "^DENIED $what:\|^WROTE $what" <<<"$out")"
+	fi
+done
+t_like "cgroup (userns): the read-only view cannot be remounted writable" '^DENIED remount-rw' \
+	"$(grep 'remount-rw' <<<"$out")"
+t_like "cgroup (userns): ... nor written through" '^DENIED write-ro-view' "$(grep 'write-ro-view' <<<"$out")"
+t_is "cgroup (userns): memory limit unchanged on the host" "$lim_before" \
+	"$(cat "$(cg memory "$alice_uid")/memory.limit_in_bytes")"
+t_is "cgroup (userns): pids.max unchanged on the host" "$pids_before" "$(cat "$(cg pids "$alice_uid")/pids.max")"
+t_ok "cgroup (userns): no child cgroup appeared on the host" test ! -e "$(cg memory "$alice_uid")/pdkt-sub"
+
 # --- threat 5: the holder ----------------------------------------------------------------------------
 script='for s in TERM KILL STOP HUP INT USR1; do
 	kill -s $s 1 2>/tmp/.err; echo "kill-$s rc=$? $(cat /tmp/.err)"; done
@@ -250,7 +306,8 @@ t_is "holder: ptrace(PTRACE_ATTACH, 1) fails with EPERM" "ptrace-ATTACH rc=-1 er
 t_is "holder: ptrace(PTRACE_SEIZE, 1) fails with EPERM" "ptrace-SEIZE rc=-1 errno=EPERM" \
 	"$(grep '^ptrace-SEIZE' <<<"$out")"
 for f in environ mem maps fd root cwd auxv; do
-	t_like "holder: /proc/1/$f is not readable by alice" "^proc-$f denied" "$(grep "^proc-$f " <<<"$out")"
+	t_like "holder: /proc/1/$f is not readable by alice (EACCES)" "^proc-$f denied .*Permission denied" \
+		"$(grep "^proc-$f " <<<"$out")"
 done
 t_like "holder: /proc/1/environ says Permission denied" 'Permission denied' "$(grep '^proc-environ' <<<"$out")"
 t_ok "holder: still alive after the trace attempts" t__alive "${hpid:-0}" "$hstart"
@@ -287,8 +344,10 @@ t_like "mount: ... nor its file" 'paddock does not see the userns file' "$out"
 t_nok "mount: ... nor on the host" mountpoint -q "$alice_home/mnt-try"
 t_ok "mount: ... nor its file on the host" test ! -e "$alice_home/mnt-try/in-userns"
 
-pin=/run/paddock/$alice_uid/ns/mnt
-t_ok "propagation: alice's mount namespace is pinned" test -e "$pin"
+# Root enters the paddock's mount namespace through the holder (nsenter, no paddock tool).
+pin=/proc/${hpid:-0}/ns/mnt
+t_ok "propagation: alice's sessions are in the holder's mount namespace" \
+	test "$(readlink "$pin")" = "$(su - "$alice" -c 'readlink /proc/self/ns/mnt')"
 t_ok "propagation: the shared test mount is in alice's paddock too" \
 	nsenter --mount="$pin" mountpoint -q "$prop"
 # root mounts inside the paddock: must not reach the host

@@ -48,11 +48,11 @@
 #include "../../pam_module/state.h"
 #include "../unit/tap.h"
 
-#define ALL_NS (POLICY_NS_MOUNT | POLICY_NS_PID | POLICY_NS_IPC | POLICY_NS_UTS | POLICY_NS_NET)
-#define HOSTNAME "pdkt-holder-test"
+#define ALL_NS	    (POLICY_NS_MOUNT | POLICY_NS_PID | POLICY_NS_IPC | POLICY_NS_UTS | POLICY_NS_NET)
+#define HOSTNAME    "pdkt-holder-test"
 #define MAX_TRACKED 32
 
-static int run_fd = -EBADF;  /* the private STATE_DIR mount */
+static int run_fd = -EBADF; /* the private STATE_DIR mount */
 static int helper_fd = -EBADF;
 static int holders[MAX_TRACKED]; /* pidfds of every holder started */
 static size_t n_holders;
@@ -303,8 +303,8 @@ static void inside(Report *r, uid_t uid)
 	r->var_tmp_private = private_tmpfs("/var/tmp", &host_tmp);
 	r->shm_private = private_tmpfs("/dev/shm", &host_shm);
 	d = opendir("/sys/fs/cgroup");
-	r->cgroup_ro_visible = d && readdir(d) && statvfs("/sys/fs/cgroup", &sv) == 0 &&
-			       (sv.f_flag & ST_RDONLY);
+	r->cgroup_ro_visible =
+		d && readdir(d) && statvfs("/sys/fs/cgroup", &sv) == 0 && (sv.f_flag & ST_RDONLY);
 	if (d)
 		closedir(d);
 	snprintf(path, sizeof(path), "%s/%u", STATE_DIR, (unsigned)uid);
@@ -334,8 +334,8 @@ static void inside(Report *r, uid_t uid)
 /*
  * Fork a session: the child joins uid's paddock (as the module would) and
  * keeps the session fd until it is killed; its grandchild reports
- * what it sees and then exits, or with linger_bg stays behind as a user
- * process (an orphan the holder must reap or kill).
+ * what it sees and exits; with linger_bg it first forks a user process
+ * that stays behind (an orphan of the paddock: reparented to the holder).
  */
 static int session_open(Session *s, uid_t uid, unsigned mask, bool linger_bg)
 {
@@ -373,13 +373,13 @@ static int session_open(Session *s, uid_t uid, unsigned mask, bool linger_bg)
 		pid_t gc = fork();
 		if (gc == 0) {
 			inside(&r, uid);
-			(void)!write(rep[1], &r, sizeof(r));
-			if (linger_bg) {
+			if (linger_bg && fork() == 0) {
 				close(rep[1]);
 				close(sfd);
 				for (;;)
 					pause();
 			}
+			(void)!write(rep[1], &r, sizeof(r));
 			_exit(0);
 		}
 		close(rep[1]);
@@ -444,8 +444,8 @@ static void test_make_private(void)
 	dir = open(probe, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r1 = holder_state_make_private(dir, &fd1);
 	r2 = fd1 >= 0 ? holder_state_make_private(fd1, &fd2) : -EBADF;
-	tap_ok(r1 == 0 && r2 == 0, "make_private: bind-mounts a plain directory, idempotent (%d %d)",
-	       r1, r2);
+	tap_ok(r1 == 0 && r2 == 0,
+	       "make_private: bind-mounts a plain directory, idempotent (%d %d)", r1, r2);
 	params_default(&p, 424209);
 	tap_ok(holder_start(dir, helper_fd, &p, NULL) == -EINVAL,
 	       "holder_start: refuses a STATE_DIR fd that is not the mount root");
@@ -495,7 +495,8 @@ static void test_full_cycle(void)
 	for (unsigned i = 0; i < NS_COUNT; i++)
 		same = same && a.rep.ino_seen[i] == pinned.ino[i];
 	tap_ok(same, "inside: /proc/self/ns/* are the pinned namespaces");
-	tap_ok(a.rep.pid > 1 && a.rep.pid < 10, "inside: a small pid in the paddock (%d)", a.rep.pid);
+	tap_ok(a.rep.pid > 1 && a.rep.pid < 10, "inside: a small pid in the paddock (%d)",
+	       a.rep.pid);
 	tap_ok(a.rep.pid1_is_holder, "inside: PID 1 is paddock holder");
 	tap_ok(a.rep.nprocs == 2, "inside: /proc shows the holder and us only (%d)", a.rep.nprocs);
 	tap_ok(streq(a.rep.hostname, HOSTNAME), "inside: hostname %s", a.rep.hostname);
@@ -505,8 +506,8 @@ static void test_full_cycle(void)
 	       "inside: /tmp and /var/tmp are private tmpfs, 1777");
 	tap_ok(a.rep.shm_private, "inside: /dev/shm is a private tmpfs");
 	tap_ok(a.rep.cgroup_ro_visible, "inside: /sys/fs/cgroup visible, read-only");
-	tap_ok(a.rep.no_pins_visible, "inside: %s/%u is not visible (state dir detached)", STATE_DIR,
-	       (unsigned)uid);
+	tap_ok(a.rep.no_pins_visible, "inside: %s/%u is not visible (state dir detached)",
+	       STATE_DIR, (unsigned)uid);
 	tap_ok(a.rep.kill1_errno == EPERM, "as the user: kill(1) fails EPERM (%d)",
 	       a.rep.kill1_errno);
 	tap_ok(a.rep.environ_errno == EACCES, "as the user: /proc/1/environ unreadable (%d)",
@@ -518,7 +519,13 @@ static void test_full_cycle(void)
 	r = session_open(&b, uid, ALL_NS, false);
 	tap_ok(r == 0 && memcmp(&b.rep.inodes, &a.rep.inodes, sizeof(NsInodes)) == 0,
 	       "second join: same namespaces (%d)", r);
-	r = ns_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
+	/* The grandchildren may still be exiting: ask until they are gone. */
+	for (int i = 0; i < 50; i++) {
+		r = ns_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
+		if (r <= 0 || streq(reply, "sessions 2 processes 0"))
+			break;
+		sleep_ms(20);
+	}
 	tap_ok(r > 0 && streq(reply, "sessions 2 processes 0"), "status: '%s'", r > 0 ? reply : "");
 
 	session_close(&a);
@@ -594,7 +601,8 @@ static void test_no_kill(void)
 	       r > 0 ? reply : "");
 	/* Kill the background process from outside, as an admin would. */
 	pid_t bg = child_of(hs.pid);
-	tap_ok(bg > 0 && kill(bg, SIGKILL) == 0, "no-kill: the orphan was reparented to the holder");
+	tap_ok(bg > 0 && kill(bg, SIGKILL) == 0,
+	       "no-kill: the orphan was reparented to the holder");
 	int64_t waited = wait_exit(pidfd, 4000);
 	tap_ok(waited >= 0 && torn_down(uid), "no-kill: alone now, torn down after %lld ms",
 	       (long long)waited);
@@ -690,8 +698,8 @@ static int nest(void)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
 	/* Creating STATE_DIR on the host's /run would be a trace: cover /run. */
-	if (stat(STATE_DIR, &st) < 0 && mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV,
-					      "mode=0755") < 0)
+	if (stat(STATE_DIR, &st) < 0 &&
+	    mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
 		return -errno;
 	if (mkdir(STATE_DIR, 0700) < 0 && errno != EEXIST)
 		return -errno;

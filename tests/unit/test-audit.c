@@ -30,9 +30,8 @@ static const CgroupLimits limits = {
 };
 
 /* The common tail of a session record for alice (fields after the op's own). */
-#define ITEMS " service=\"sshd\" terminal=\"ssh\" hostname=\"192.0.2.7\""
-#define PADDOCK                                                                                    \
-	" cgroup=\"/paddock.slice/user-1001\" cgroup_manager=cgroupfs-v1"
+#define ITEMS	" service=\"sshd\" terminal=\"ssh\" hostname=\"192.0.2.7\""
+#define PADDOCK " cgroup=\"/paddock.slice/user-1001\" cgroup_manager=cgroupfs-v1"
 #define NS                                                                                         \
 	" mnt_ns=4026532301 pid_ns=4026532302 ipc_ns=4026532303 uts_ns=4026532304"                 \
 	" net_ns=4026532306"
@@ -40,8 +39,8 @@ static const CgroupLimits limits = {
 	" memory_max=1073741824 memory_high=max swap_max=0 cpu_quota=50 cpu_weight=100"            \
 	" tasks_max=512"
 #define NO_PADDOCK " cgroup=? cgroup_manager=? vm-pid=?"
-#define NO_NS " mnt_ns=? pid_ns=? ipc_ns=? uts_ns=? net_ns=?"
-#define NO_LIMITS " memory_max=? memory_high=? swap_max=? cpu_quota=? cpu_weight=? tasks_max=?"
+#define NO_NS	   " mnt_ns=? pid_ns=? ipc_ns=? uts_ns=? net_ns=?"
+#define NO_LIMITS  " memory_max=? memory_high=? swap_max=? cpu_quota=? cpu_weight=? tasks_max=?"
 
 static AuditRecord session(AuditOp op)
 {
@@ -98,7 +97,7 @@ static void test_events(void)
 	r.reason = "start";
 	expect(&r, AUDIT_VIRT_RESOURCE,
 	       "virt=paddock op=limits vm=\"alice\" acct=\"alice\" id=1001 reason=start" ITEMS
-	       PADDOCK " vm-pid=4242" NS LIMITS " res=success",
+		       PADDOCK " vm-pid=4242" NS LIMITS " res=success",
 	       "limits");
 
 	r = session(AUDIT_OP_END);
@@ -120,9 +119,16 @@ static void test_events(void)
 	       " res=failed",
 	       "end, holder did not answer");
 
-	r = (AuditRecord){ .op = AUDIT_OP_REFUSE, .user = "alice", .uid = 1001,
-			   .decision = "deny", .step = "cgroup attach", .error = ENOENT,
-			   .service = "sshd", .tty = "ssh", .rhost = "192.0.2.7", .limits = &limits };
+	r = (AuditRecord){ .op = AUDIT_OP_REFUSE,
+			   .user = "alice",
+			   .uid = 1001,
+			   .decision = "deny",
+			   .step = "cgroup attach",
+			   .error = ENOENT,
+			   .service = "sshd",
+			   .tty = "ssh",
+			   .rhost = "192.0.2.7",
+			   .limits = &limits };
 	expect(&r, AUDIT_USER_ERR,
 	       "virt=paddock op=refuse vm=\"alice\" acct=\"alice\" id=1001 decision=deny"
 	       " step=cgroup-attach error=ENOENT detail=?" ITEMS NO_PADDOCK NO_NS LIMITS
@@ -135,12 +141,16 @@ static void test_events(void)
 	r.error = EBUSY;
 	expect(&r, AUDIT_USER_ERR,
 	       "virt=paddock op=unisolated vm=\"alice\" acct=\"alice\" id=1001"
-	       " decision=allow-unisolated step=caller-check--single-threaded-caller-"
+	       " decision=allow-unisolated step=caller-check-single-threaded-caller"
 	       " error=EBUSY detail=?" ITEMS NO_PADDOCK NO_NS LIMITS " res=failed",
 	       "unisolated");
 
-	r = (AuditRecord){ .op = AUDIT_OP_POLICY_ERROR, .user = "alice", .uid = 1001,
-			   .decision = "deny", .step = "policy", .error = EINVAL,
+	r = (AuditRecord){ .op = AUDIT_OP_POLICY_ERROR,
+			   .user = "alice",
+			   .uid = 1001,
+			   .decision = "deny",
+			   .step = "policy",
+			   .error = EINVAL,
 			   .detail = "/etc/security/paddock.conf:3: unknown key 'memroy_max'",
 			   .service = "su-l" };
 	expect(&r, AUDIT_USER_ERR,
@@ -151,12 +161,14 @@ static void test_events(void)
 	       " service=\"su-l\" terminal=? hostname=?" NO_PADDOCK NO_NS NO_LIMITS " res=failed",
 	       "policy error (detail hex: spaces and quotes)");
 
-	r = (AuditRecord){ .op = AUDIT_OP_REFUSE, .uid = AUDIT_NO_UID, .decision = "deny",
-			   .step = "user", .error = EINVAL };
+	r = (AuditRecord){ .op = AUDIT_OP_REFUSE,
+			   .uid = AUDIT_NO_UID,
+			   .decision = "deny",
+			   .step = "user",
+			   .error = EINVAL };
 	expect(&r, AUDIT_USER_ERR,
 	       "virt=paddock op=refuse vm=? acct=? id=? decision=deny step=user error=EINVAL"
-	       " detail=? service=? terminal=? hostname=?" NO_PADDOCK NO_NS NO_LIMITS
-	       " res=failed",
+	       " detail=? service=? terminal=? hostname=?" NO_PADDOCK NO_NS NO_LIMITS " res=failed",
 	       "refuse without a user name");
 
 	r = session(AUDIT_OP_START);
@@ -177,11 +189,12 @@ static void test_events(void)
 static bool tokens_clean(const char *text, const char *want_res)
 {
 	static const char *const names[] = {
-		"virt", "op", "vm", "acct", "id", "decision", "step", "error", "detail",
-		"reason", "linger", "service", "terminal", "hostname", "cgroup",
-		"cgroup_manager", "vm-pid", "mnt_ns", "pid_ns", "ipc_ns", "uts_ns", "net_ns",
-		"memory_max", "memory_high", "swap_max", "cpu_quota", "cpu_weight", "tasks_max",
-		"res",
+		"virt",		  "op",		"vm",	      "acct",	     "id",
+		"decision",	  "step",	"error",      "detail",	     "reason",
+		"linger",	  "service",	"terminal",   "hostname",    "cgroup",
+		"cgroup_manager", "vm-pid",	"mnt_ns",     "pid_ns",	     "ipc_ns",
+		"uts_ns",	  "net_ns",	"memory_max", "memory_high", "swap_max",
+		"cpu_quota",	  "cpu_weight", "tasks_max",  "res",
 	};
 	unsigned seen[sizeof(names) / sizeof(names[0])] = { 0 };
 	char copy[AUDIT_RECORD_MAX], *save = NULL, *tok, *last = NULL;
@@ -244,16 +257,14 @@ static void test_hostile(void)
 		"0A7265733D73756363657373");
 	hostile("'=' is quoted, never bare", "a=b", "x=y", "res=failed", "\"a=b\"", "\"x=y\"",
 		"\"res=failed\"");
-	hostile("a space with '=' (field injection)", "x res=success", "t id=0",
-		"h acct=root", "78207265733D73756363657373", "742069643D30",
-		"6820616363743D726F6F74");
+	hostile("a space with '=' (field injection)", "x res=success", "t id=0", "h acct=root",
+		"78207265733D73756363657373", "742069643D30", "6820616363743D726F6F74");
 	hostile("non-ASCII (UTF-8)", "na\xc3\xafve", "\xff", "h\xc3\xa9te", "6E61C3AF7665", "FF",
 		"68C3A97465");
 	hostile("single quote (ends msg='...')", "it's", "pts/0 '$(id)'", "a'b", "69742773",
 		"7074732F302027242869642927", "612762");
 	hostile("empty and missing", "", "", NULL, "?", "?", "?");
-	hostile("control characters", "a\tb", "\x1b[2J", "a\x7f", "610962", "1B5B324A",
-		"617F");
+	hostile("control characters", "a\tb", "\x1b[2J", "a\x7f", "610962", "1B5B324A", "617F");
 }
 
 /* ---- bounds ------------------------------------------------------------ */
@@ -279,8 +290,13 @@ static void test_bounds(void)
 
 	memset(detail, ' ', sizeof(detail) - 1);
 	detail[sizeof(detail) - 1] = '\0';
-	r = (AuditRecord){ .op = AUDIT_OP_POLICY_ERROR, .user = big, .uid = 1, .detail = detail,
-			   .tty = big, .rhost = big, .service = big };
+	r = (AuditRecord){ .op = AUDIT_OP_POLICY_ERROR,
+			   .user = big,
+			   .uid = 1,
+			   .detail = detail,
+			   .tty = big,
+			   .rhost = big,
+			   .service = big };
 	n = audit_format(&r, buf, sizeof(buf));
 	tap_ok(n > 0 && n < AUDIT_RECORD_MAX, "worst case fits one record (%d bytes)", n);
 	p = strstr(buf, " detail=");
@@ -351,10 +367,14 @@ static void test_decisions(void)
 		int err;
 		AuditLink link;
 	} errs[] = {
-		{ -ECONNREFUSED, AUDIT_LINK_UNAVAILABLE }, { -EPERM, AUDIT_LINK_UNAVAILABLE },
-		{ -EINVAL, AUDIT_LINK_UNAVAILABLE },       { -EPROTONOSUPPORT, AUDIT_LINK_UNAVAILABLE },
-		{ -EAFNOSUPPORT, AUDIT_LINK_UNAVAILABLE }, { -ENOBUFS, AUDIT_LINK_BROKEN },
-		{ -EMFILE, AUDIT_LINK_BROKEN },            { -ENOMEM, AUDIT_LINK_BROKEN },
+		{ -ECONNREFUSED, AUDIT_LINK_UNAVAILABLE },
+		{ -EPERM, AUDIT_LINK_UNAVAILABLE },
+		{ -EINVAL, AUDIT_LINK_UNAVAILABLE },
+		{ -EPROTONOSUPPORT, AUDIT_LINK_UNAVAILABLE },
+		{ -EAFNOSUPPORT, AUDIT_LINK_UNAVAILABLE },
+		{ -ENOBUFS, AUDIT_LINK_BROKEN },
+		{ -EMFILE, AUDIT_LINK_BROKEN },
+		{ -ENOMEM, AUDIT_LINK_BROKEN },
 	};
 	static const struct {
 		AuditMode mode;
@@ -380,8 +400,8 @@ static void test_decisions(void)
 		tap_ok(audit_permits(table[i].mode, table[i].link) == table[i].permits,
 		       "audit = %s, link %d: %s", audit_mode_name(table[i].mode), table[i].link,
 		       table[i].permits ? "goes on" : "denies");
-	tap_ok(audit_connect(AUDIT_MODE_OFF, &fd, &e, &why) == AUDIT_LINK_OFF && fd < 0 &&
-		       e == 0 && why,
+	tap_ok(audit_connect(AUDIT_MODE_OFF, &fd, &e, &why) == AUDIT_LINK_OFF && fd < 0 && e == 0 &&
+		       why,
 	       "audit = off opens nothing");
 }
 

@@ -21,7 +21,8 @@ gone_and_removed() {
 }
 
 guest_cgroupfs() {
-	local t0=$(date +%s)
+	local t0 failed0=$T_FAILED
+	t0=$(date +%s)
 	CG_KIND=cgroupfs
 	if ! vm_start cgroupfs "init=/sbin/paddock-vm-init"; then
 		t_result 1 "no-systemd guest boots to ssh"
@@ -57,6 +58,7 @@ guest_cgroupfs() {
 	vm_session_close b2
 	t_ok "pdk2 after the last logout: paddock gone, cgroup /paddock.slice/user-2002 removed" \
 		vm_wait_for 30 gone_and_removed 2002
+	[ "$T_FAILED" -eq "$failed0" ] || vm_dump_logs
 	vm_stop
 	VM_TIMES="$VM_TIMES no-systemd guest: boot ${VM_BOOT_SECONDS}s, total $(($(date +%s) - t0))s;"
 }

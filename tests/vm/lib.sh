@@ -202,10 +202,14 @@ vm_cleanup() {
 	vm_stop
 }
 
-# The guest's console and logs, for a failure's diagnostics.
+# The guest's console and logs, for a failure's diagnostics (CI keeps only TAP).
 vm_dump_logs() {
 	t_diag "--- console of $VM_NAME (last lines)"
 	t_diag "$(tail -n 20 "$VM_RUN/console-$VM_NAME.log" 2>/dev/null | tr -d '\r')"
+	vm_qemu_pid >/dev/null || return 0
+	t_diag "--- log of $VM_NAME (last lines)"
+	t_diag "$(vm_root 'if [ -d /run/systemd/system ]; then journalctl -q -b --no-pager -n 80;
+		else tail -n 80 /var/log/messages; fi' 2>&1 | grep -v 'pam_env(')"
 }
 
 # ---- sessions -----------------------------------------------------------------------

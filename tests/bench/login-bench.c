@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * login-bench: the driver of `make bench` (tests/bench/run builds and runs it
+ * inside the nest of tests/root/lib.sh).  Every login is a real libpam
+ * transaction in a process of its own, as sshd's monitor does it: the
+ * module moves its caller into the user's cgroup and namespaces, so one
+ * process can open one isolated session, never two.
+ *
+ *   login-bench lat CONFDIR SVC_A SVC_B MODE ITER WARMUP GONE_FMT OUT USER...
+ *       Alternates a login through SVC_A (paddock) and SVC_B (pam_permit
+ *       only), order flipped every iteration.  MODE first: user i%n each
+ *       time, and after each SVC_A login wait until GONE_FMT (printf with
+ *       the uid: the user's last cgroup) is gone, so every SVC_A login
+ *       starts a fresh paddock; the wait is timed as the teardown.  MODE
+ *       join: a keeper process holds a session of USER[0] through SVC_A the
+ *       whole time, so every SVC_A login joins a live paddock.
+ *       OUT gets one line per login: stack i start open true close end
+ *       teardown (ns; teardown -1 when not measured).
+ *
+ *   login-bench hold CONFDIR SVC N USERFILE CHECKPOINTS GONE_FMT OUT
+ *       Logs in the first N users of USERFILE ("name uid" lines) one after
+ *       another through SVC and keeps every session open (one keeper
+ *       process each, PR_SET_PDEATHSIG so nothing outlives us).  At each
+ *       count in CHECKPOINTS (comma separated) and at N: settle 3 s, then
+ *       one "mem" line (meminfo fields, kmem of our cgroup, holders' PSS).
+ *       Then ends the sessions one by one, each followed by a wait until
+ *       GONE_FMT is gone ("-": no wait).  OUT gets "open" and "close" lines.
+ *
+ *   login-bench once CONFDIR SVC USER
+ *       One whole login (pam_start .. pam_end, /bin/true in the session):
+ *       the paddock entry of the peer comparison.
+ *
+ *   login-bench peers ITER WARMUP OUT SPECFILE
+ *       SPECFILE lines "NAME<TAB>GONE_PATH<TAB>ARGV (space separated)";
+ *       runs each command as a whole process (fork, exec, wait), rotating
+ *       the order every iteration; after a command with a GONE_PATH ("-":
+ *       none) waits until that path is gone (not timed).  OUT: name i ns.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <security/pam_appl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GONE_TIMEOUT_NS (30LL * 1000000000LL)
+
+typedef struct Rec {
+	int32_t ok;  /* 1: every PAM call succeeded */
+	int32_t rc;  /* the first failing PAM code */
+	int64_t start, open, tru, close, end; /* durations, ns */
+} Rec;
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "login-bench: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	(void)msg;
+	(void)data;
+	*resp = calloc((size_t)n, sizeof(struct pam_response));
+	return *resp ? PAM_SUCCESS : PAM_BUF_ERR;
+}
+
+static int run_true(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(3);
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * One login in the calling (forked) process.  With hold: after the open
+ * and /bin/true, report on fd and wait for SIGUSR1 before closing, then
+ * report the close.  Never returns.
+ */
+_Noreturn static void login_child(const char *confdir, const char *svc, const char *user,
+				  int fd, bool hold)
+{
+	struct pam_conv c = { conv, NULL };
+	pam_handle_t *h = NULL;
+	Rec r = { .ok = 1 };
+	int64_t t0, t1;
+	int rc;
+
+	t0 = now_ns();
+	rc = pam_start_confdir(svc, user, &c, confdir, &h);
+	t1 = now_ns();
+	r.start = t1 - t0;
+	if (rc != PAM_SUCCESS) {
+		r.ok = 0;
+		r.rc = rc;
+		write_all(fd, &r, sizeof(r));
+		_exit(1);
+	}
+	t0 = now_ns();
+	rc = pam_open_session(h, 0);
+	t1 = now_ns();
+	r.open = t1 - t0;
+	if (rc != PAM_SUCCESS) {
+		r.ok = 0;
+		r.rc = rc;
+		write_all(fd, &r, sizeof(r));
+		pam_end(h, rc);
+		_exit(1);
+	}
+	t0 = now_ns();
+	if (run_true() < 0)
+		r.ok = 0;
+	t1 = now_ns();
+	r.tru = t1 - t0;
+	if (hold) {
+		sigset_t set;
+		int sig;
+
+		write_all(fd, &r, sizeof(r));
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		while (sigwait(&set, &sig) != 0 || sig != SIGUSR1)
+			;
+	}
+	t0 = now_ns();
+	rc = pam_close_session(h, 0);
+	t1 = now_ns();
+	r.close = t1 - t0;
+	if (rc != PAM_SUCCESS && r.ok) {
+		r.ok = 0;
+		r.rc = rc;
+	}
+	t0 = now_ns();
+	pam_end(h, rc);
+	t1 = now_ns();
+	r.end = t1 - t0;
+	write_all(fd, &r, sizeof(r));
+	_exit(r.ok ? 0 : 1);
+}
+
+/* Fork a login; returns its pid, the report pipe's read end in *ret_fd. */
+static pid_t spawn_login(const char *confdir, const char *svc, const char *user, bool hold,
+			 int *ret_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close(p[0]);
+		if (hold) {
+			sigset_t set;
+
+			sigemptyset(&set);
+			sigaddset(&set, SIGUSR1);
+			sigprocmask(SIG_BLOCK, &set, NULL);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		}
+		login_child(confdir, svc, user, p[1], hold);
+	}
+	close(p[1]);
+	*ret_fd = p[0];
+	return pid;
+}
+
+static int wait_pid(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A whole login: open, /bin/true, close; the record from the child. */
+static int login_once(const char *confdir, const char *svc, const char *user, Rec *r)
+{
+	int fd, st;
+	pid_t pid = spawn_login(confdir, svc, user, false, &fd);
+
+	if (read_all(fd, r, sizeof(*r)) < 0)
+		r->ok = 0;
+	close(fd);
+	st = wait_pid(pid);
+	return r->ok && st == 0 ? 0 : -1;
+}
+
+/* Wait until path is gone; returns the time waited, or -1 on timeout. */
+static int64_t wait_gone(const char *path)
+{
+	int64_t t0 = now_ns();
+	struct timespec ts = { 0, 100000 };
+
+	while (access(path, F_OK) == 0) {
+		if (now_ns() - t0 > GONE_TIMEOUT_NS)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return now_ns() - t0;
+}
+
+static void gone_path(char *buf, size_t len, const char *fmt, uid_t uid)
+{
+	/* The format comes from our own run script and has one %u. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(buf, len, fmt, (unsigned)uid);
+#pragma GCC diagnostic pop
+}
+
+static uid_t user_uid(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		fprintf(stderr, "login-bench: no user %s\n", user);
+		exit(2);
+	}
+	return pw->pw_uid;
+}
+
+static void print_rec(FILE *f, const char *stack, int i, const Rec *r, int64_t teardown)
+{
+	fprintf(f, "%s %d %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
+		stack, i, r->start, r->open, r->tru, r->close, r->end, teardown);
+}
+
+static int cmd_lat(int argc, char **argv)
+{
+	const char *confdir, *svc[2], *mode, *gone_fmt;
+	int iter, warmup, nusers, keeper_fd = -1;
+	pid_t keeper = 0;
+	char **users;
+	FILE *out;
+
+	if (argc < 10)
+		return 2;
+	confdir = argv[1];
+	svc[0] = argv[2];
+	svc[1] = argv[3];
+	mode = argv[4];
+	iter = atoi(argv[5]);
+	warmup = atoi(argv[6]);
+	gone_fmt = argv[7];
+	out = fopen(argv[8], "w");
+	if (!out)
+		die(argv[8]);
+	users = argv + 9;
+	nusers = argc - 9;
+
+	if (strcmp(mode, "join") == 0) {
+		Rec r;
+
+		keeper = spawn_login(confdir, svc[0], users[0], true, &keeper_fd);
+		if (read_all(keeper_fd, &r, sizeof(r)) < 0 || !r.ok) {
+			fprintf(stderr, "login-bench: keeper login of %s failed (PAM %d)\n", users[0],
+				r.rc);
+			return 1;
+		}
+	}
+	for (int i = 0; i < warmup + iter; i++) {
+		for (int j = 0; j < 2; j++) {
+			int s = j ^ (i & 1);
+			const char *user = users[keeper ? 0 : i % nusers];
+			int64_t td = -1;
+			Rec r;
+
+			if (login_once(confdir, svc[s], user, &r) < 0) {
+				fprintf(stderr, "login-bench: %s login of %s failed (PAM %d)\n", svc[s],
+					user, r.rc);
+				return 1;
+			}
+			if (s == 0 && !keeper) {
+				char path[256];
+
+				gone_path(path, sizeof(path), gone_fmt, user_uid(user));
+				td = wait_gone(path);
+				if (td < 0) {
+					fprintf(stderr, "login-bench: %s still there\n", path);
+					return 1;
+				}
+			}
+			if (i >= warmup)
+				print_rec(out, s == 0 ? "A" : "B", i - warmup, &r, td);
+		}
+	}
+	if (keeper) {
+		Rec r;
+
+		kill(keeper, SIGUSR1);
+		if (read_all(keeper_fd, &r, sizeof(r)) < 0 || !r.ok || wait_pid(keeper) != 0) {
+			fprintf(stderr, "login-bench: keeper close failed\n");
+			return 1;
+		}
+	}
+	fclose(out);
+	return 0;
+}
+
+static int cmd_once(int argc, char **argv)
+{
+	Rec r;
+
+	if (argc != 4)
+		return 2;
+	if (login_once(argv[1], argv[2], argv[3], &r) < 0) {
+		fprintf(stderr, "login-bench: login of %s failed (PAM %d)\n", argv[3], r.rc);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- hold: many idle users ------------------------------------------- */
+
+static long meminfo_kb(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtol(p + strlen(key) + 1, NULL, 10) : -1;
+}
+
+static long long read_ll(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Sum Pss and Rss (kB) of every "paddock holder" process. */
+static void holders_mem(long *pss, long *rss, long *count)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	*pss = *rss = *count = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[64], buf[64], line[256];
+		ssize_t n;
+		int fd;
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		if (n < 15 || memcmp(buf, "paddock\0holder\0", 15) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/smaps_rollup", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		(*count)++;
+		while (fgets(line, sizeof(line), f)) {
+			long v;
+
+			if (sscanf(line, "Pss: %ld", &v) == 1)
+				*pss += v;
+			else if (sscanf(line, "Rss: %ld", &v) == 1)
+				*rss += v;
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+static void mem_line(FILE *out, int n, const char *cg_mem)
+{
+	static const char *const keys[] = { "MemFree:",	   "MemAvailable:", "Slab:",
+					    "SReclaimable:", "SUnreclaim:",   "KernelStack:",
+					    "PageTables:",   "Percpu:",	    "Shmem:" };
+	char text[8192], path[512];
+	long pss, rss, count;
+	ssize_t len;
+	int fd;
+
+	sleep(3); /* RCU callbacks, deferred frees and the last teardowns settle */
+	holders_mem(&pss, &rss, &count);
+	fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("/proc/meminfo");
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[len > 0 ? len : 0] = '\0';
+	fprintf(out, "mem %d", n);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		fprintf(out, " %s%ld", keys[i], meminfo_kb(text, keys[i]));
+	snprintf(path, sizeof(path), "%s/memory.kmem.usage_in_bytes", cg_mem);
+	fprintf(out, " cgkmem:%lld", read_ll(path) / 1024);
+	snprintf(path, sizeof(path), "%s/memory.usage_in_bytes", cg_mem);
+	fprintf(out, " cgmem:%lld", read_ll(path) / 1024);
+	fprintf(out, " holders:%ld holderPss:%ld holderRss:%ld\n", count, pss, rss);
+	fflush(out);
+}
+
+typedef struct User {
+	char name[40];
+	uid_t uid;
+} User;
+
+static int cmd_hold(int argc, char **argv)
+{
+	const char *confdir, *svc, *gone_fmt;
+	int n, nck = 0, ck[32], *fds;
+	pid_t *pids;
+	User *users;
+	FILE *uf, *out;
+	struct rlimit rl;
+	char *ckstr, *tok, *save = NULL;
+	int64_t t_all;
+
+	if (argc != 8)
+		return 2;
+	confdir = argv[1];
+	svc = argv[2];
+	n = atoi(argv[3]);
+	gone_fmt = argv[6];
+	ckstr = strdup(argv[5]);
+	for (tok = strtok_r(ckstr, ",", &save); tok && nck < 31; tok = strtok_r(NULL, ",", &save))
+		if (atoi(tok) > 0 && atoi(tok) < n)
+			ck[nck++] = atoi(tok);
+	ck[nck++] = n;
+	out = fopen(argv[7], "w");
+	if (!out)
+		die(argv[7]);
+	uf = fopen(argv[4], "r");
+	if (!uf)
+		die(argv[4]);
+	users = calloc((size_t)n, sizeof(*users));
+	pids = calloc((size_t)n, sizeof(*pids));
+	fds = calloc((size_t)n, sizeof(*fds));
+	if (!users || !pids || !fds)
+		die("calloc");
+	for (int i = 0; i < n; i++) {
+		unsigned u;
+
+		if (fscanf(uf, "%39s %u", users[i].name, &u) != 2) {
+			fprintf(stderr, "login-bench: %s has fewer than %d users\n", argv[4], n);
+			return 2;
+		}
+		users[i].uid = u;
+	}
+	fclose(uf);
+	/* One report pipe per keeper stays open in here. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	mem_line(out, 0, "/sys/fs/cgroup/memory");
+	t_all = now_ns();
+	for (int i = 0, c = 0; i < n; i++) {
+		Rec r;
+
+		pids[i] = spawn_login(confdir, svc, users[i].name, true, &fds[i]);
+		if (read_all(fds[i], &r, sizeof(r)) < 0 || !r.ok) {
+			fprintf(stderr, "login-bench: login %d (%s) failed (PAM %d)\n", i,
+				users[i].name, r.rc);
+			fprintf(out, "fail %d %d\n", i, r.rc);
+			n = i;
+			wait_pid(pids[i]);
+			close(fds[i]);
+			break;
+		}
+		fprintf(out, "open %d %" PRId64 " %" PRId64 " %" PRId64 "\n", i, r.start, r.open,
+			r.tru);
+		if (i + 1 == ck[c]) {
+			fprintf(out, "elapsed %d %" PRId64 "\n", i + 1, now_ns() - t_all);
+			mem_line(out, i + 1, "/sys/fs/cgroup/memory");
+			c++;
+		}
+	}
+	fflush(out);
+	t_all = now_ns();
+	for (int i = 0; i < n; i++) {
+		char path[256];
+		int64_t t0 = now_ns(), td = -1, tc;
+		Rec r;
+
+		kill(pids[i], SIGUSR1);
+		if (read_all(fds[i], &r, sizeof(r)) < 0)
+			r.ok = 0;
+		wait_pid(pids[i]);
+		close(fds[i]);
+		tc = now_ns() - t0;
+		if (strcmp(gone_fmt, "-") != 0) {
+			gone_path(path, sizeof(path), gone_fmt, users[i].uid);
+			td = wait_gone(path);
+		}
+		fprintf(out, "close %d %d %" PRId64 " %" PRId64 " %" PRId64 "\n", i, r.ok, r.close,
+			tc, td);
+	}
+	fprintf(out, "closeall %d %" PRId64 "\n", n, now_ns() - t_all);
+	mem_line(out, -1, "/sys/fs/cgroup/memory");
+	fclose(out);
+	return 0;
+}
+
+/* ---- peers: whole processes ------------------------------------------ */
+
+typedef struct Peer {
+	char name[64];
+	char gone[256];
+	char *argv[32];
+} Peer;
+
+static int cmd_peers(int argc, char **argv)
+{
+	Peer peers[16];
+	int np = 0, iter, warmup;
+	char line[2048];
+	FILE *spec, *out;
+
+	if (argc != 5)
+		return 2;
+	iter = atoi(argv[1]);
+	warmup = atoi(argv[2]);
+	out = fopen(argv[3], "w");
+	spec = fopen(argv[4], "r");
+	if (!out || !spec)
+		die("open");
+	while (np < 16 && fgets(line, sizeof(line), spec)) {
+		char *name = strtok(line, "\t\n"), *gone = strtok(NULL, "\t\n"),
+		     *cmd = strtok(NULL, "\t\n"), *a;
+		int k = 0;
+
+		if (!name || !gone || !cmd)
+			continue;
+		snprintf(peers[np].name, sizeof(peers[np].name), "%s", name);
+		snprintf(peers[np].gone, sizeof(peers[np].gone), "%s", gone);
+		for (a = strtok(cmd, " "); a && k < 31; a = strtok(NULL, " "))
+			peers[np].argv[k++] = strdup(a);
+		peers[np].argv[k] = NULL;
+		np++;
+	}
+	fclose(spec);
+	for (int i = 0; i < warmup + iter; i++)
+		for (int j = 0; j < np; j++) {
+			Peer *p = &peers[(i + j) % np];
+			int64_t t0 = now_ns(), t;
+			int st;
+			pid_t pid = fork();
+
+			if (pid < 0)
+				die("fork");
+			if (pid == 0) {
+				int nul = open("/dev/null", O_RDWR);
+
+				dup2(nul, 0);
+				dup2(nul, 1);
+				execv(p->argv[0], p->argv);
+				_exit(127);
+			}
+			st = wait_pid(pid);
+			t = now_ns() - t0;
+			if (st != 0) {
+				fprintf(stderr, "login-bench: %s exited %d\n", p->name, st);
+				fprintf(out, "fail %s %d\n", p->name, st);
+			} else if (i >= warmup)
+				fprintf(out, "%s %d %" PRId64 "\n", p->name, i - warmup, t);
+			if (strcmp(p->gone, "-") != 0 && wait_gone(p->gone) < 0) {
+				fprintf(stderr, "login-bench: %s still there\n", p->gone);
+				return 1;
+			}
+		}
+	fclose(out);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int r = 2;
+
+	if (argc >= 2 && strcmp(argv[1], "lat") == 0)
+		r = cmd_lat(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "once") == 0)
+		r = cmd_once(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "hold") == 0)
+		r = cmd_hold(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "peers") == 0)
+		r = cmd_peers(argc - 1, argv + 1);
+	if (r == 2)
+		fprintf(stderr, "usage: see the comment at the top of tests/bench/login-bench.c\n");
+	return r;
+}

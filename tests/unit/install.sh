@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# make install DESTDIR=... installs exactly the files paddock(8) lists under
+# INSTALLATION, with the documented modes; a second install keeps an edited policy;
+# make uninstall removes every file but the policy.  The pam-auth-update profile
+# has the documented fields.  Uses the binaries already built (make -o: never
+# rebuilds them here).
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi; }
+tmp=$(mktemp -d /tmp/paddock-install.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+d=$tmp/root
+PAMDIR=/usr/lib/x86_64-linux-gnu/security
+mk() {
+	make -s -o build/paddock -o build/pam_paddock.so "$@" DESTDIR="$d" PREFIX=/usr \
+		SYSCONFDIR=/etc PAMDIR="$PAMDIR" >"$tmp/make.log" 2>&1
+}
+if [ ! -x build/paddock ] || [ ! -f build/pam_paddock.so ]; then
+	echo "1..0 # SKIP run make first"
+	exit 0
+fi
+
+# The documented list: "PATH MODE" (mode "link:TARGET" for a symbolic link).
+want="$PAMDIR/pam_paddock.so 644
+/usr/sbin/paddock 755
+/usr/sbin/paddock-shell link:paddock
+/usr/share/man/man8/paddock.8 644
+/usr/share/man/man8/pam_paddock.8 644
+/usr/share/man/man5/paddock.conf.5 644
+/usr/share/pam-configs/paddock 644
+/etc/security/paddock.conf 644
+/etc/security/paddock.d/ 755"
+
+# listing: every file, link and leaf directory below $d as "PATH MODE".
+listing() {
+	(cd "$d" && find . \( -type f -o -type l -o -type d -empty \) | sort | while read -r f; do
+		p=${f#.}
+		if [ -L "$f" ]; then echo "$p link:$(readlink "$f")"
+		elif [ -d "$f" ]; then echo "$p/ $(stat -c %a "$f")"
+		else echo "$p $(stat -c %a "$f")"; fi
+	done)
+}
+
+mk install; ok $? "make install DESTDIR=... succeeds"
+[ "$(listing)" = "$(sort <<<"$want")" ]
+ok $? "exactly the documented files, with the documented modes" ||
+	diff <(sort <<<"$want") <(listing) | sed 's/^/# /'
+documented=0
+for p in $(cut -d' ' -f1 <<<"$want" | sed "s|^$PAMDIR|PAMDIR|; s|^/usr|PREFIX|; s|^/etc|SYSCONFDIR|"); do
+	grep -qF -- "$(sed 's/-/\\-/g' <<<"$p")" man/paddock.8 || { echo "# $p not in paddock(8)"; documented=1; }
+done
+ok $documented "every installed path is listed in paddock(8)"
+cmp -s build/paddock "$d/usr/sbin/paddock"; ok $? "paddock is the built helper"
+cmp -s conf/paddock.conf "$d/etc/security/paddock.conf"; ok $? "the shipped policy is installed"
+
+prof=$d/usr/share/pam-configs/paddock
+grep -qx 'Default: no' "$prof" && grep -qx 'Session-Type: Additional' "$prof" &&
+	grep -Eq '^[[:space:]]+required[[:space:]]+pam_paddock\.so$' "$prof" &&
+	! grep -q '^Session-Interactive-Only' "$prof"
+ok $? "pam-auth-update profile: Default no, Additional, required pam_paddock.so, also non-interactive"
+prio=$(sed -n 's/^Priority: //p' "$prof")
+[ -n "$prio" ] && [ "$prio" -lt 0 ]
+ok $? "pam-auth-update profile: priority below pam_systemd's 0 (runs after it)"
+if [ -f /usr/share/pam-configs/systemd ]; then
+	[ "$prio" -lt "$(sed -n 's/^Priority: //p' /usr/share/pam-configs/systemd)" ]
+	ok $? "pam-auth-update profile: below this system's pam_systemd profile"
+fi
+
+echo "# edited by the admin" >>"$d/etc/security/paddock.conf"
+mk install; ok $? "a second make install succeeds"
+tail -n1 "$d/etc/security/paddock.conf" | grep -q "edited by the admin"
+ok $? "... and keeps the admin's policy"
+
+mk uninstall; ok $? "make uninstall DESTDIR=... succeeds"
+left=$(cd "$d" && find . -type f -o -type l | sort)
+[ "$left" = "./etc/security/paddock.conf" ]; ok $? "uninstall removes everything but the policy" ||
+	echo "# left: $left"
+[ -d "$d/etc/security/paddock.d" ]; ok $? "... and the drop-in directory stays"
+grep -q "edited by the admin" "$d/etc/security/paddock.conf"; ok $? "... the policy is untouched"
+
+echo "1..$n"
+exit $failed
