@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
@@ -75,16 +76,36 @@ static void set_timeouts(int fd)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* Connect to UID/ctl and check that the peer is root.  A missing socket or
- * nobody listening means no live holder: -ESTALE. */
-static int ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid)
+/* A pidfd for the peer: the socket's own reference (Linux 6.5) when there
+ * is one, so no pid number is ever looked up again; else pidfd_open(), made
+ * safe by the caller's liveness check after it used the pid (verify_holder(),
+ * admin_paddock_info()). */
+static int peer_pidfd(int fd, pid_t pid, int *ret)
 {
-	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF;
+	int pidfd = -EBADF;
+	socklen_t len = sizeof(pidfd);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
+		*ret = pidfd;
+		return 0;
+	}
+	if (errno != ENOPROTOOPT && errno != EINVAL)
+		return errno == ESRCH ? -ESTALE : negative_errno();
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? -ESTALE : negative_errno();
+	*ret = pidfd;
+	return 0;
+}
+
+int ns_ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
+{
+	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, pidfd = -EBADF;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 	struct stat st;
-	int n;
+	int n, r;
 
 	dir_fd = open_user_dir(run_dir_fd, uid, NULL);
 	if (dir_fd == -ENOENT)
@@ -111,14 +132,19 @@ static int ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid)
 		return negative_errno();
 	if (cred.uid != 0 || cred.pid <= 0)
 		return -EPERM;
+	if (ret_pidfd) {
+		r = peer_pidfd(fd, cred.pid, &pidfd);
+		if (r < 0)
+			return r;
+		*ret_pidfd = TAKE_FD(pidfd);
+	}
 	*ret_fd = TAKE_FD(fd);
 	if (ret_pid)
 		*ret_pid = cred.pid;
 	return 0;
 }
 
-/* One datagram out, one back.  A holder that closed on us is gone: -ESTALE. */
-static int ctl_exchange(int fd, const char *msg, char *reply, size_t len)
+int ns_ctl_exchange(int fd, const char *msg, char *reply, size_t len)
 {
 	ssize_t n;
 
@@ -144,10 +170,28 @@ int ns_ctl_request(int run_dir_fd, uid_t uid, const char *msg, char *reply, size
 	_cleanup_(closep) int fd = -EBADF;
 	int r;
 
-	r = ctl_connect(run_dir_fd, uid, &fd, NULL);
+	r = ns_ctl_connect(run_dir_fd, uid, &fd, NULL, NULL);
 	if (r < 0)
 		return r;
-	return ctl_exchange(fd, msg, reply, len);
+	return ns_ctl_exchange(fd, msg, reply, len);
+}
+
+int ns_session_close(int fd)
+{
+	char reply[HOLDER_MSG_MAX], *end;
+	unsigned long v;
+	int r;
+
+	r = ns_ctl_exchange(fd, "close", reply, sizeof(reply));
+	if (r < 0)
+		return r;
+	if (strncmp(reply, "ok ", 3) != 0 || reply[3] < '0' || reply[3] > '9')
+		return -EPROTO;
+	errno = 0;
+	v = strtoul(reply + 3, &end, 10);
+	if (errno || *end || v > INT_MAX)
+		return -EPROTO;
+	return (int)v;
 }
 
 /* The mount namespace's record: the inode number written by holder_start. */
@@ -289,27 +333,6 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 	return 0;
 }
 
-/* A pidfd for the peer: the socket's own reference (Linux 6.5) when there
- * is one, so no pid number is ever looked up again; else pidfd_open(), made
- * safe by the checks of verify_holder(). */
-static int peer_pidfd(int fd, pid_t pid, int *ret)
-{
-	int pidfd = -EBADF;
-	socklen_t len = sizeof(pidfd);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
-		*ret = pidfd;
-		return 0;
-	}
-	if (errno != ENOPROTOOPT && errno != EINVAL)
-		return errno == ESRCH ? -ESTALE : negative_errno();
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH ? -ESTALE : negative_errno();
-	*ret = pidfd;
-	return 0;
-}
-
 int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, NsInodes *ret_inodes)
 {
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
@@ -320,13 +343,10 @@ int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, Ns
 
 	if (ns_mask == 0 || ns_mask >= (1u << NS_COUNT))
 		return -EINVAL;
-	r = ctl_connect(run_dir_fd, uid, &fd, &pid);
+	r = ns_ctl_connect(run_dir_fd, uid, &fd, &pid, &pidfd);
 	if (r < 0)
 		return r;
-	r = peer_pidfd(fd, pid, &pidfd);
-	if (r < 0)
-		return r;
-	r = ctl_exchange(fd, "session", reply, sizeof(reply));
+	r = ns_ctl_exchange(fd, "session", reply, sizeof(reply));
 	if (r < 0)
 		return r;
 	if (streq(reply, "dying"))

@@ -18,13 +18,11 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -33,7 +31,7 @@
 #include "../conf/policy.h"
 #include "audit.h"
 #include "cgroup.h"
-#include "holder-proto.h"
+#include "ns.h"
 #include "session.h"
 
 #ifndef PADDOCK_HELPER_PATH
@@ -308,41 +306,6 @@ static AuditRecord session_record(AuditOp op, const char *user, uid_t uid, const
 	return rec;
 }
 
-/* ---- the holder ------------------------------------------------------- */
-
-/*
- * End the session on its own connection (holder-proto.h "close") and learn
- * how many sessions the paddock has left.  The fd carries the receive
- * timeout ns_join() set.  Returns the count, -ESTALE when the holder is
- * gone (the paddock was stopped), -ETIMEDOUT, -EPROTO, other -errno.
- */
-static int holder_close_session(int fd)
-{
-	char reply[HOLDER_MSG_MAX], *end;
-	unsigned long v;
-	ssize_t n;
-
-	if (send(fd, "close", strlen("close"), MSG_NOSIGNAL) < 0)
-		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
-	do
-		n = recv(fd, reply, sizeof(reply) - 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EAGAIN	     ? -ETIMEDOUT
-		       : errno == ECONNRESET ? -ESTALE
-					     : negative_errno();
-	if (n == 0)
-		return -ESTALE;
-	reply[n] = '\0';
-	if (strncmp(reply, "ok ", 3) != 0 || reply[3] < '0' || reply[3] > '9')
-		return -EPROTO;
-	errno = 0;
-	v = strtoul(reply + 3, &end, 10);
-	if (errno || *end || v > INT_MAX)
-		return -EPROTO;
-	return (int)v;
-}
-
 /* ---- entry points ----------------------------------------------------- */
 
 _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -532,7 +495,7 @@ _public_ int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const
 
 	/* Ending the session on its own connection tells whether it was the
 	 * paddock's last; closing the fd afterwards changes nothing more. */
-	left = holder_close_session(sd->fd);
+	left = ns_session_close(sd->fd);
 	sd->fd = safe_close(sd->fd);
 	if (left > 0) {
 		pam_syslog(pamh, LOG_INFO, "user %s: session closed; %d left in the paddock",

@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -20,12 +18,6 @@
 #include "../conf/units.h"
 #include "../pam_module/audit.h"
 #include "../pam_module/holder-proto.h"
-#include "../pam_module/holder-start.h"
-
-/* Linux 6.5; older headers lack it. */
-#ifndef SO_PEERPIDFD
-#define SO_PEERPIDFD 77
-#endif
 
 bool admin_require_root(const char *command)
 {
@@ -109,94 +101,24 @@ int admin_list_uids(int run_dir_fd, uid_t **ret, size_t *ret_n)
 	return 0;
 }
 
-/* Connect to STATE_DIR/UID/ctl: the same checks as the module's join. */
-static int ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid)
-{
-	_cleanup_(closep) int dir = -EBADF, fd = -EBADF;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = HOLDER_REPLY_TIMEOUT_MS / 1000 };
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
-	char name[16];
-	struct stat st;
-	int n;
-
-	snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	dir = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
-	if (dir == -ENOENT)
-		return -ESTALE;
-	if (dir < 0)
-		return dir;
-	if (fstatat(dir, HOLDER_CTL_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? -ESTALE : negative_errno();
-	if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
-		return -EPERM;
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir, HOLDER_CTL_NAME);
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return negative_errno();
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return errno == ECONNREFUSED || errno == ENOENT ? -ESTALE : negative_errno();
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
-		return negative_errno();
-	if (cred.uid != 0 || cred.pid <= 0)
-		return -EPERM;
-	*ret_fd = TAKE_FD(fd);
-	*ret_pid = cred.pid;
-	return 0;
-}
-
-/* The socket's own pidfd (Linux 6.5), else pidfd_open() of the peer pid. */
-static int peer_pidfd(int fd, pid_t pid)
-{
-	int pidfd = -EBADF;
-	socklen_t len = sizeof(pidfd);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0)
-		return pidfd;
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH ? -ESTALE : negative_errno();
-	return pidfd;
-}
-
 int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len, pid_t *ret_pid,
 	      int *ret_pidfd)
 {
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
 	pid_t pid;
-	ssize_t n;
-	int r;
+	int n, r;
 
-	if (len == 0)
-		return -EINVAL;
-	r = ctl_connect(run_dir_fd, uid, &fd, &pid);
+	r = ns_ctl_connect(run_dir_fd, uid, &fd, &pid, &pidfd);
 	if (r < 0)
 		return r;
-	pidfd = peer_pidfd(fd, pid);
-	if (pidfd < 0)
-		return pidfd;
-	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL) < 0)
-		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
-	do
-		n = recv(fd, reply, len - 1, 0);
-	while (n < 0 && errno == EINTR);
+	n = ns_ctl_exchange(fd, msg, reply, len);
 	if (n < 0)
-		return errno == EAGAIN	     ? -ETIMEDOUT
-		       : errno == ECONNRESET ? -ESTALE
-					     : negative_errno();
-	if (n == 0)
-		return -ESTALE;
-	reply[n] = '\0';
+		return n;
 	if (streq(reply, "dying"))
 		return -ESTALE;
 	*ret_pid = pid;
 	*ret_pidfd = TAKE_FD(pidfd);
-	return (int)n;
+	return n;
 }
 
 /* The holder's options (holder-proto.h) from its command line. */

@@ -818,6 +818,12 @@ static void drain_events(Holder *h)
 
 /* ---- teardown --------------------------------------------------------- */
 
+/* 1, 2, 4, ... 50 ms between looks at something that is about to happen. */
+static unsigned backoff(unsigned step)
+{
+	return step >= 25 ? 50 : step * 2;
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
@@ -832,11 +838,13 @@ static void sleep_ms(unsigned ms)
 static void kill_all(Holder *h)
 {
 	(void)kill(-1, SIGKILL);
-	for (unsigned waited = 0; waited < KILL_WAIT_MS; waited += 20) {
+	/* Short first waits: most logouts leave nothing or die at once. */
+	for (unsigned waited = 0, step = 1; waited < KILL_WAIT_MS;
+	     waited += step, step = backoff(step)) {
 		reap_all();
 		if (count_processes(h->proc) == 0)
 			return;
-		sleep_ms(20);
+		sleep_ms(step);
 	}
 	syslog(LOG_WARNING, "uid %u: processes left after SIGKILL", (unsigned)h->o->uid);
 }
@@ -891,12 +899,13 @@ static int remove_cgroup(const HolderOpts *o)
 	r = o->cgm->leave(o->cgroup_parent);
 	if (r < 0)
 		return r;
-	/* The sessions' callers (sshd, su) may still be exiting. */
-	for (unsigned waited = 0;; waited += 50) {
+	/* The sessions' callers (sshd, su) may still be exiting: usually for
+	 * well under a millisecond, so look again soon, then less often. */
+	for (unsigned waited = 0, step = 1;; waited += step, step = backoff(step)) {
 		r = o->cgm->destroy(o->cgroup_parent, o->uid);
 		if (r != -EBUSY || waited >= CGROUP_BUSY_MS)
 			return r;
-		sleep_ms(50);
+		sleep_ms(step);
 	}
 }
 

@@ -10,12 +10,15 @@
  *       Alternates a login through SVC_A (paddock) and SVC_B (pam_permit
  *       only), order flipped every iteration.  MODE first: user i%n each
  *       time, and after each SVC_A login wait until GONE_FMT (printf with
- *       the uid: the user's last cgroup) is gone, so every SVC_A login
- *       starts a fresh paddock; the wait is timed as the teardown.  MODE
+ *       the uid: the user's last cgroup) is gone, so every login starts
+ *       a fresh paddock; the wait is timed as the teardown.  (SVC_B may
+ *       be another paddock build: the "ab" phase of tests/bench/run.)  MODE
  *       join: a keeper process holds a session of USER[0] through SVC_A the
  *       whole time, so every SVC_A login joins a live paddock.
  *       OUT gets one line per login: stack i start open true close end
- *       teardown (ns; teardown -1 when not measured).
+ *       teardown cpu (ns; teardown -1 when not measured; cpu: user+system
+ *       time of the login process and the processes it reaped, which is
+ *       much less disturbed by a busy machine than the wall clock).
  *
  *   login-bench hold CONFDIR SVC N USERFILE CHECKPOINTS GONE_FMT OUT
  *       Logs in the first N users of USERFILE ("name uid" lines) one after
@@ -50,6 +53,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -61,6 +65,7 @@ typedef struct Rec {
 	int32_t ok;  /* 1: every PAM call succeeded */
 	int32_t rc;  /* the first failing PAM code */
 	int64_t start, open, tru, close, end; /* durations, ns */
+	int64_t cpu; /* user + system time of the login process and what it reaped */
 } Rec;
 
 static int64_t now_ns(void)
@@ -149,6 +154,9 @@ _Noreturn static void login_child(const char *confdir, const char *svc, const ch
 	int64_t t0, t1;
 	int rc;
 
+	/* Every real caller (sshd, su, login) has resolved the user before it
+	 * opens the session: NSS modules are loaded, as in them. */
+	(void)getpwnam(user);
 	t0 = now_ns();
 	rc = pam_start_confdir(svc, user, &c, confdir, &h);
 	t1 = now_ns();
@@ -230,14 +238,23 @@ static pid_t spawn_login(const char *confdir, const char *svc, const char *user,
 	return pid;
 }
 
-static int wait_pid(pid_t pid)
+static int wait_pid_cpu(pid_t pid, int64_t *cpu)
 {
+	struct rusage ru;
 	int st;
 
-	while (waitpid(pid, &st, 0) < 0)
+	while (wait4(pid, &st, 0, &ru) < 0)
 		if (errno != EINTR)
 			return -1;
+	if (cpu)
+		*cpu = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
+		       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int wait_pid(pid_t pid)
+{
+	return wait_pid_cpu(pid, NULL);
 }
 
 /* A whole login: open, /bin/true, close; the record from the child. */
@@ -249,7 +266,7 @@ static int login_once(const char *confdir, const char *svc, const char *user, Re
 	if (read_all(fd, r, sizeof(*r)) < 0)
 		r->ok = 0;
 	close(fd);
-	st = wait_pid(pid);
+	st = wait_pid_cpu(pid, &r->cpu);
 	return r->ok && st == 0 ? 0 : -1;
 }
 
@@ -289,8 +306,10 @@ static uid_t user_uid(const char *user)
 
 static void print_rec(FILE *f, const char *stack, int i, const Rec *r, int64_t teardown)
 {
-	fprintf(f, "%s %d %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
-		stack, i, r->start, r->open, r->tru, r->close, r->end, teardown);
+	fprintf(f,
+		"%s %d %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
+		" %" PRId64 "\n",
+		stack, i, r->start, r->open, r->tru, r->close, r->end, teardown, r->cpu);
 }
 
 static int cmd_lat(int argc, char **argv)
@@ -338,7 +357,9 @@ static int cmd_lat(int argc, char **argv)
 					user, r.rc);
 				return 1;
 			}
-			if (s == 0 && !keeper) {
+			/* In first mode every login is followed by the teardown
+			 * (immediate where no paddock was made). */
+			if (!keeper) {
 				char path[256];
 
 				gone_path(path, sizeof(path), gone_fmt, user_uid(user));
@@ -400,8 +421,8 @@ static long long read_ll(const char *path)
 	return v;
 }
 
-/* Sum Pss and Rss (kB) of every "paddock holder" process. */
-static void holders_mem(long *pss, long *rss, long *count)
+/* Sum Pss and Rss (kB) of the "paddock holder" processes of uids lo..hi. */
+static void holders_mem(unsigned lo, unsigned hi, long *pss, long *rss, long *count)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -411,6 +432,7 @@ static void holders_mem(long *pss, long *rss, long *count)
 		return;
 	while ((de = readdir(d))) {
 		char path[64], buf[64], line[256];
+		unsigned uid;
 		ssize_t n;
 		int fd;
 		FILE *f;
@@ -421,9 +443,13 @@ static void holders_mem(long *pss, long *rss, long *count)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		n = read(fd, buf, sizeof(buf));
+		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
-		if (n < 15 || memcmp(buf, "paddock\0holder\0", 15) != 0)
+		if (n < 22 || memcmp(buf, "paddock\0holder\0--uid\0", 21) != 0)
+			continue;
+		buf[n] = '\0';
+		uid = (unsigned)strtoul(buf + 21, NULL, 10);
+		if (uid < lo || uid > hi)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/smaps_rollup", de->d_name);
 		f = fopen(path, "r");
@@ -443,6 +469,8 @@ static void holders_mem(long *pss, long *rss, long *count)
 	closedir(d);
 }
 
+static unsigned uid_lo, uid_hi;
+
 static void mem_line(FILE *out, int n, const char *cg_mem)
 {
 	static const char *const keys[] = { "MemFree:",	   "MemAvailable:", "Slab:",
@@ -454,7 +482,7 @@ static void mem_line(FILE *out, int n, const char *cg_mem)
 	int fd;
 
 	sleep(3); /* RCU callbacks, deferred frees and the last teardowns settle */
-	holders_mem(&pss, &rss, &count);
+	holders_mem(uid_lo, uid_hi, &pss, &rss, &count);
 	fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die("/proc/meminfo");
@@ -518,6 +546,10 @@ static int cmd_hold(int argc, char **argv)
 			return 2;
 		}
 		users[i].uid = u;
+		if (i == 0 || u < uid_lo)
+			uid_lo = u;
+		if (u > uid_hi)
+			uid_hi = u;
 	}
 	fclose(uf);
 	/* One report pipe per keeper stays open in here. */

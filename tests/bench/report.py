@@ -1,2 +1,237 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""tests/bench/report.py RAWDIR RESULTS.md: turn login-bench's raw files into
+markdown tables, print them, and put them into RESULTS.md between the markers
+<!-- bench:begin --> and <!-- bench:end --> (the rest of the file, the
+analysis written by hand, is kept)."""
+import os
+import statistics
 import sys
-print("stub")
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def pct(v, p):
+    """The p-th percentile, nearest rank (p99 of 200 samples: the 198th)."""
+    v = sorted(v)
+    if not v:
+        return float("nan")
+    k = max(0, min(len(v) - 1, int(round(p / 100 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+def us(ns):
+    return f"{ns / 1000:,.0f}"
+
+
+def ms(ns):
+    return f"{ns / 1e6:,.2f}"
+
+
+def summary(v, fmt=us):
+    """One cell: median / p99 [p25-p75] in fmt's unit."""
+    return f"{fmt(statistics.median(v))} / {fmt(pct(v, 99))} [{fmt(pct(v, 25))}-{fmt(pct(v, 75))}]"
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def lat_section(raw, name, title, a_label="A: pam_permit + pam_paddock",
+                b_label="B: pam_permit alone", diff_label="added by paddock (A-B, pair by pair)"):
+    text = read(os.path.join(raw, name))
+    if not text:
+        return []
+    rows = {"A": {}, "B": {}}
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) not in (8, 9) or f[0] not in rows:
+            continue
+        start, opn, tru, cls, end, td = map(int, f[2:8])
+        rows[f[0]][int(f[1])] = dict(start=start, open=opn, login=opn + tru + cls,
+                                     txn=start + opn + tru + cls + end, close=cls, td=td,
+                                     cpu=int(f[8]) if len(f) == 9 else -1)
+    pairs = sorted(set(rows["A"]) & set(rows["B"]))
+    if not pairs:
+        return []
+    out = [f"### {title}", "",
+           f"{len(pairs)} pairs, A and B alternated (order flipped every pair). "
+           "Times in µs: median / p99 [spread p25-p75].", "",
+           f"| measure | {a_label} | {b_label} | {diff_label} | ratio A/B (median of pairs) |",
+           "|---|---|---|---|---|"]
+    labels = [("open", "pam_open_session alone"),
+              ("login", "open + fork/exec /bin/true + close"),
+              ("close", "pam_close_session alone"),
+              ("txn", "whole transaction (pam_start .. pam_end)"),
+              ("cpu", "CPU time of the login process (user+sys, with what it reaped)")]
+    for key, label in labels:
+        if key == "cpu" and any(rows[s][i]["cpu"] < 0 for s in "AB" for i in pairs):
+            continue
+        a = [rows["A"][i][key] for i in pairs]
+        b = [rows["B"][i][key] for i in pairs]
+        d = [x - y for x, y in zip(a, b)]
+        r = [x / y for x, y in zip(a, b) if y > 0]
+        out.append(f"| {label} | {summary(a)} | {summary(b)} | {summary(d)} | {statistics.median(r):.1f}x |")
+    td = [rows["A"][i]["td"] for i in pairs if rows["A"][i]["td"] >= 0]
+    if td:
+        out += ["", f"Teardown (close_session returned -> the user's last cgroup is gone): "
+                f"median {ms(statistics.median(td))} ms, p99 {ms(pct(td, 99))} ms."]
+    return out + [""]
+
+
+def peers_section(raw):
+    text = read(os.path.join(raw, "peers"))
+    if not text:
+        return []
+    runs = {}
+    order = []
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) != 3 or f[0] == "fail":
+            continue
+        if f[0] not in runs:
+            order.append(f[0])
+            runs[f[0]] = {}
+        runs[f[0]][int(f[1])] = int(f[2])
+    out = ["### Peers: one isolated /bin/true, whole process (fork, exec, wait)", "",
+           "Each round runs every command once, order rotated; ms: median / p99 [spread p25-p75]. "
+           "Ratio: the tool's time over paddock's in the same round (median of rounds).", "",
+           "| command | ms | vs paddock first login |", "|---|---|---|"]
+    pad = runs.get("paddock", {})
+    for name in order:
+        v = list(runs[name].values())
+        common = [i for i in runs[name] if i in pad]
+        ratio = statistics.median([runs[name][i] / pad[i] for i in common]) if common else float("nan")
+        out.append(f"| {name} | {summary(v, ms)} | {ratio:.2f}x |")
+    missing = read(os.path.join(raw, "peers-missing"))
+    if missing and missing.strip():
+        out += ["", "Did not run here:"]
+        for line in missing.splitlines():
+            name, _, why = line.partition("\t")
+            out.append(f"* {name}: `{why.strip()[:160]}`")
+    spec = read(os.path.join(raw, "peers.spec"))
+    if spec:
+        out += ["", "Commands:", "```"]
+        for line in spec.splitlines():
+            f = line.split("\t")
+            out.append(f"{f[0]}: {f[2]}")
+        out.append("```")
+    return out + [""]
+
+
+def parse_hold(text):
+    d = dict(open=[], close=[], mem={}, elapsed={}, fail=None, closeall=None)
+    for line in (text or "").splitlines():
+        f = line.split()
+        if f[0] == "open":
+            d["open"].append((int(f[1]), int(f[3])))
+        elif f[0] == "close":
+            d["close"].append((int(f[2]), int(f[4]), int(f[5])))
+        elif f[0] == "mem":
+            d["mem"][int(f[1])] = {k: int(v) for k, v in (x.split(":") for x in f[2:])}
+        elif f[0] == "elapsed":
+            d["elapsed"][int(f[1])] = int(f[2])
+        elif f[0] == "fail":
+            d["fail"] = (int(f[1]), int(f[2]))
+        elif f[0] == "closeall":
+            d["closeall"] = (int(f[1]), int(f[2]))
+    return d
+
+
+KERNEL = ("SUnreclaim", "KernelStack", "PageTables", "Percpu")
+
+
+def scale_section(raw):
+    pad = parse_hold(read(os.path.join(raw, "scale-paddock")))
+    per = parse_hold(read(os.path.join(raw, "scale-permit")))
+    if not pad["open"]:
+        return []
+    n = len(pad["open"])
+    out = ["### Scale: users logged in one after another and kept", ""]
+    if pad["fail"]:
+        out.append(f"**Stopped at login {pad['fail'][0]}** (PAM code {pad['fail'][1]}).")
+    lim = (read(os.path.join(raw, "limits")) or "").split()
+    if lim:
+        out.append(f"pid_max {lim[0]}, threads-max {lim[1]}; every idle user is one holder "
+                   "(PID 1 of its paddock) plus the process that keeps its session open.")
+    out += ["", "First-login latency (pam_open_session) by decile of N, ms: median / p99 [spread p25-p75]; "
+            "the pam_permit baseline (same users, same keeper processes) alongside.", "",
+            "| logins | paddock | pam_permit alone |", "|---|---|---|"]
+    popen = dict(pad["open"])
+    bopen = dict(per["open"])
+    for d in range(10):
+        lo, hi = d * n // 10, (d + 1) * n // 10
+        a = [popen[i] for i in range(lo, hi) if i in popen]
+        b = [bopen[i] for i in range(lo, hi) if i in bopen]
+        if not a:
+            continue
+        out.append(f"| {lo + 1}-{hi} | {summary(a, ms)} | {summary(b, ms) if b else '-'} |")
+    if pad["elapsed"]:
+        k = max(pad["elapsed"])
+        out += ["", f"{k} paddock logins took {pad['elapsed'][k] / 1e9:.1f} s in all."]
+    out += ["", "Kernel memory per idle isolated user: (paddock run − its start) − (pam_permit run − its start), "
+            "divided by the users held; /proc/meminfo, KiB per user.", "",
+            "| users | SUnreclaim | KernelStack | PageTables | Percpu | kernel total | holder PSS | holder RSS | memcg kmem of the nest | MemAvailable drop |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for k in sorted(x for x in pad["mem"] if x > 0):
+        if k not in per["mem"] or 0 not in pad["mem"] or 0 not in per["mem"]:
+            continue
+        a, a0, b, b0 = pad["mem"][k], pad["mem"][0], per["mem"][k], per["mem"][0]
+
+        def delta(key):
+            return ((a[key] - a0[key]) - (b[key] - b0[key])) / k
+        ks = [delta(x) for x in KERNEL]
+        avail = -delta("MemAvailable")
+        out.append(f"| {k} | " + " | ".join(f"{x:,.0f}" for x in ks) +
+                   f" | **{sum(ks):,.0f}** | {a['holderPss'] / max(1, a['holders']):,.0f} | "
+                   f"{a['holderRss'] / max(1, a['holders']):,.0f} | {delta('cgkmem'):,.0f} | {avail:,.0f} |")
+    if pad["close"]:
+        tc = [c[1] for c in pad["close"]]
+        td = [c[2] for c in pad["close"] if c[2] >= 0]
+        out += ["", f"Logout of all {len(pad['close'])} users one by one: close_session + the keeper's exit "
+                f"median {ms(statistics.median(tc))} ms; teardown (until the user's cgroup is gone) "
+                f"median {ms(statistics.median(td))} ms, p99 {ms(pct(td, 99))} ms"
+                + (f"; {pad['closeall'][1] / 1e9:.1f} s in all." if pad["closeall"] else ".")]
+        end = pad["mem"].get(-1)
+        if end and 0 in pad["mem"]:
+            left = sum(end[x] - pad["mem"][0][x] for x in KERNEL)
+            out.append(f"After the last teardown, kernel memory is {left / 1024:,.1f} MiB above the start "
+                       "of the run (memory cgroups still being freed, caches).")
+    return out + [""]
+
+
+def main():
+    raw, results = sys.argv[1], sys.argv[2]
+    lines = ["## Figures of the latest run", ""]
+    when = (read(os.path.join(raw, "date")) or "").strip()
+    lines += [f"Run {when} with:", "```", (read(os.path.join(raw, "command")) or "").strip(), "```", ""]
+    lines += (read(os.path.join(raw, "machine.md")) or "").splitlines() + [""]
+    lines += lat_section(raw, "lat-first", "Login latency through PAM, first login (a fresh paddock each time)")
+    lines += lat_section(raw, "lat-join", "Login latency through PAM, joining login (the user's paddock is live)")
+    builds = (read(os.path.join(raw, "ab-builds")) or "").split()
+    if len(builds) == 2:
+        for mode, what in (("first", "first login"), ("join", "joining login")):
+            lines += lat_section(raw, f"ab-{mode}", f"Two builds side by side, {what}",
+                                 f"A: {builds[0]}", f"B: {builds[1]}", "A-B, pair by pair")
+    lines += peers_section(raw)
+    lines += scale_section(raw)
+    text = "\n".join(lines)
+    print(text)
+    old = read(results) or ""
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        new = head + BEGIN + "\n" + text + "\n" + END + tail
+    else:
+        new = ("# paddock benchmarks\n\n`make bench` writes the section between the markers; "
+               "the rest is kept.\n\n" + BEGIN + "\n" + text + "\n" + END + "\n" + old)
+    with open(results, "w") as f:
+        f.write(new)
+
+
+if __name__ == "__main__":
+    main()

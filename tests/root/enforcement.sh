@@ -11,6 +11,11 @@
 #   * cpu_quota: a CPU hog is throttled (nr_throttled > 0, quota/period as configured);
 #   * tmp_size: filling the private /tmp (and /dev/shm) stops with ENOSPC at tmp_size,
 #     and what is stored there is charged to the user's memory cgroup.
+# SC2016: the single-quoted scripts run in the user's shell, expanded there on purpose.
+# SC2015: "a && b || t_bail" is meant (t_bail if any step fails).
+# SC1091: lib.sh is found at run time.
+# SC2317: functions run from t_cleanup_add and t_ok look unreachable to shellcheck.
+# shellcheck disable=SC2016,SC2015,SC1091,SC2317
 set -u
 . "$(dirname "$0")/lib.sh"
 t_nest "$@"
@@ -31,11 +36,11 @@ MY_UIDS=()
 # what is left there once our users are gone (a holder may still be finishing a teardown
 # in PARENT/reaper), then remove the cgroups, deepest first.
 remove_parent() {
-	local uid c i left
+	local uid c left
 	for uid in "${MY_UIDS[@]}"; do
 		t__kill_user "$uid"
 	done
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		left=$(find /sys/fs/cgroup/{memory,cpu,pids}"$PARENT" -name cgroup.procs -exec cat {} + 2>/dev/null)
 		[ -z "$left" ] && break
 		# shellcheck disable=SC2086 # one pid per word
@@ -70,7 +75,7 @@ t_user alice
 alice=$T_USER alice_uid=$T_UID alice_home=$T_HOME
 MY_UIDS+=("$alice_uid")
 t_user bob
-bob=$T_USER bob_uid=$T_UID bob_home=$T_HOME
+bob=$T_USER bob_uid=$T_UID
 MY_UIDS+=("$bob_uid")
 
 cg() { printf '/sys/fs/cgroup/%s%s/user-%s' "$1" "$PARENT" "$2"; }   # CONTROLLER UID

@@ -4,12 +4,20 @@
 # tests/root/escape.sh: escape attempts by an isolated user from inside a real "su -"
 # session through pam_paddock.so, and the admin-side checks that go with them:
 #   * threat 9:  no limit file and no cgroup.procs/tasks outside the user's cgroup can
-#                be written (inside: read-only mount; on the host: root-owned files);
+#                be written (inside: read-only mount; on the host: root-owned files),
+#                also not from a user + cgroup + mount namespace of the user's own
+#                (CVE-2022-0492 class);
+#   * threat 1:  no state (ctl socket, pins) under /run/paddock inside a paddock;
 #   * threat 5:  PID 1 (the holder) cannot be signalled, traced or read, has no core;
 #   * threat 7:  the user cannot mount; root's mount inside the paddock stays inside,
 #                an admin's later mount on the host shows up inside (rslave);
 #   * threat 4:  a fresh shell has fds 0, 1, 2 only (first and joining login);
 #   * threat 8:  the user sees neither the host's processes nor another user's paddock.
+# SC2016: the single-quoted scripts run in the user's shell, expanded there on purpose.
+# SC2015: "a && b || t_bail" is meant (t_bail if any step fails).
+# SC1091: lib.sh is found at run time.
+# SC2317: functions run from t_cleanup_add and t_ok look unreachable to shellcheck.
+# shellcheck disable=SC2016,SC2015,SC1091,SC2317
 set -u
 . "$(dirname "$0")/lib.sh"
 t_nest "$@"
@@ -27,11 +35,11 @@ MY_UIDS=()
 # what is left there once our users are gone (a holder may still be finishing a teardown
 # in PARENT/reaper), then remove the cgroups, deepest first.
 remove_parent() {
-	local uid c i left
+	local uid c left
 	for uid in "${MY_UIDS[@]}"; do
 		t__kill_user "$uid"
 	done
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		left=$(find /sys/fs/cgroup/{memory,cpu,pids}"$PARENT" -name cgroup.procs -exec cat {} + 2>/dev/null)
 		[ -z "$left" ] && break
 		# shellcheck disable=SC2086 # one pid per word
@@ -63,7 +71,7 @@ t_user alice
 alice=$T_USER alice_uid=$T_UID alice_home=$T_HOME
 MY_UIDS+=("$alice_uid")
 t_user bob
-bob=$T_USER bob_uid=$T_UID bob_home=$T_HOME
+bob=$T_USER bob_uid=$T_UID
 MY_UIDS+=("$bob_uid")
 t_user carol
 carol=$T_USER carol_uid=$T_UID
@@ -120,7 +128,7 @@ user_script() {
 # pass others; they are not the module's to close).
 clean_exec() {
 	local fd
-	for fd in /proc/$BASHPID/fd/*; do
+	for fd in "/proc/$BASHPID/fd/"*; do
 		fd=${fd##*/}
 		[ "$fd" -gt 2 ] && eval "exec $fd>&-"
 	done 2>/dev/null
@@ -247,11 +255,13 @@ t_ok "cgroup (userns): alice's attempts ran" su - "$alice" -c 'bash ~/.t-userns.
 out=$T_OUT
 t_diag "$(grep -E '^(mounted|no-mount)' <<<"$out")"
 t_nok "cgroup (userns): nothing was written or created" grep '^WROTE' <<<"$out"
-for what in memory.limit_in_bytes memory.memsw.limit_in_bytes notify_on_release cgroup.procs mkdir pids.max; do
-	if grep -q "^mounted ${what%%.*}" <<<"$out" || { [ "$what" != pids.max ] && grep -q '^mounted memory' <<<"$out"; }; then
-		t_like "cgroup (userns): $what refused" "^DENIED $what: .*(Permission denied|Operation not permitted|Read-only)" \
-			"$(grep "^DENIED $what:\|^WROTE $what" <<<"$out")"
-	fi
+tries=()
+grep -q '^mounted memory' <<<"$out" &&
+	tries+=(memory.limit_in_bytes memory.memsw.limit_in_bytes notify_on_release cgroup.procs mkdir)
+grep -q '^mounted pids' <<<"$out" && tries+=(pids.max)
+for what in "${tries[@]}"; do
+	t_like "cgroup (userns): $what refused" "^DENIED $what: .*(Permission denied|Operation not permitted|Read-only)" \
+		"$(grep -E "^(DENIED|WROTE) $what" <<<"$out")"
 done
 t_like "cgroup (userns): the read-only view cannot be remounted writable" '^DENIED remount-rw' \
 	"$(grep 'remount-rw' <<<"$out")"
@@ -350,6 +360,10 @@ t_ok "propagation: alice's sessions are in the holder's mount namespace" \
 	test "$(readlink "$pin")" = "$(su - "$alice" -c 'readlink /proc/self/ns/mnt')"
 t_ok "propagation: the shared test mount is in alice's paddock too" \
 	nsenter --mount="$pin" mountpoint -q "$prop"
+t_is "state: inside alice's paddock, even root finds no state under /run/paddock (no ctl, no pins)" "" \
+	"$(nsenter --mount="$pin" find /run/paddock -mindepth 1 2>&1)"
+t_ok "state: (on the host, alice's state exists)" test -S "/run/paddock/$alice_uid/ctl"
+t_nok "state: alice cannot list /run/paddock" su - "$alice" -c 'ls -A /run/paddock/ | grep .'
 # root mounts inside the paddock: must not reach the host
 t_ok "propagation: root mounts a tmpfs inside alice's paddock (nsenter)" \
 	nsenter --mount="$pin" sh -c "mount -t tmpfs -o size=1m pdkt-inside '$prop/from-paddock' &&
@@ -415,6 +429,24 @@ for n in mnt pid ipc uts net; do
 	t_ok "procs: alice's and bob's $n namespaces differ ($a / $b)" test -n "$a" -a "$a" != "$b"
 	t_ok "procs: ... and alice's is not the host's" test "$a" != "$(readlink "/proc/self/ns/$n")"
 done
+# the read-only cgroup tree inside lists cgroups of others; their processes must not show
+script='for f in /sys/fs/cgroup/memory/cgroup.procs /sys/fs/cgroup/pids/tasks \
+	/sys/fs/cgroup/memory'"$bobs"'/cgroup.procs /sys/fs/cgroup/pids'"$bobs"'/tasks; do
+	echo "cgprocs $f: $(tr "\n" " " <"$f")"; done
+echo "cgusage-bob $(cat /sys/fs/cgroup/memory'"$bobs"'/memory.usage_in_bytes 2>&1)"'
+user_script cgread "$alice" "$script"
+t_ok "procs: alice reads the cgroup tree's process lists" su - "$alice" -c 'bash ~/.t-cgread.sh'
+cg_out=$T_OUT
+t_like "procs: ... bob's cgroup lists none of bob's processes to her" \
+	"cgprocs /sys/fs/cgroup/memory$bobs/cgroup.procs: \$" "$(grep "memory$bobs/" <<<"$cg_out")"
+t_like "procs: ... bob's pids cgroup neither" "cgprocs /sys/fs/cgroup/pids$bobs/tasks: \$" \
+	"$(grep "pids$bobs/" <<<"$cg_out")"
+root_list=$(grep '^cgprocs /sys/fs/cgroup/memory/cgroup.procs:' <<<"$cg_out")
+t_ok "procs: (host view: the test's own sleep is in the root memory cgroup)" \
+	grep -qx "$own_pid" /sys/fs/cgroup/memory/cgroup.procs
+t_nok "procs: ... but the root memory cgroup does not list it to alice" \
+	grep -qw -e "$own_pid" -e "$$" <<<"${root_list#*:}"
+t_diag "design note (cgroupfs exposure): alice reads bob's cgroup and its usage: $(grep '^cgusage-bob' <<<"$cg_out")"
 t_is "procs: alice's hostname from the template" "host $alice-box" "$(grep '^host' <<<"$a_out")"
 t_is "procs: bob's hostname from the template" "host $bob-box" "$(grep '^host' <<<"$b_out")"
 

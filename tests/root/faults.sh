@@ -16,18 +16,25 @@ t__need pamtester pamtester
 t__need strace strace
 
 # A cgroup_parent of our own: "/" of the cpu and pids hierarchies is shared with
-# other runs here.  Removed at exit, after our users' cgroups (and holders) are gone.
-PARENT=/paddock-test-$$.slice
+# other runs here.  Removed at exit, after our users' cgroups (and holders) are gone;
+# named after the run (pid-starttime, as lib.sh's accounts), so that the empty parents
+# of runs that died without cleanup (SIGKILL) are removed by the next run.
+PARENT=/paddock-test-$PADDOCK_T_RUN.slice
 T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
+for d in /sys/fs/cgroup/*/paddock-test-[0-9]*-[0-9]*.slice; do
+	[[ $d =~ /paddock-test-([0-9]+)-([0-9]+)\.slice$ ]] || continue
+	t__alive "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" && continue
+	find "$d" -depth -type d -exec rmdir {} + 2>/dev/null   # only empty cgroups go
+done
 pt_cleanup_parent() {
-	local u uid c d i pid
+	local u uid c d pid
 	for u in "${T__USERS[@]}"; do
 		uid=$(id -u "$u" 2>/dev/null) && t__kill_user "$uid"
 	done
 	for c in memory cpu pids; do
 		d=/sys/fs/cgroup/$c$PARENT
 		[ -d "$d" ] || continue
-		for i in $(seq 30); do
+		for _ in $(seq 30); do
 			# a holder finishing its teardown sits in the reaper leaf (ours)
 			[ -f "$d/reaper/cgroup.procs" ] && while read -r pid; do
 				kill -KILL "$pid" 2>/dev/null

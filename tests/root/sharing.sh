@@ -14,18 +14,25 @@ t_require_build
 t__need pamtester pamtester
 
 # A cgroup_parent of our own: "/" of the cpu and pids hierarchies is shared with
-# other runs here.  Removed at exit, after our users' cgroups (and holders) are gone.
-PARENT=/paddock-test-$$.slice
+# other runs here.  Removed at exit, after our users' cgroups (and holders) are gone;
+# named after the run (pid-starttime, as lib.sh's accounts), so that the empty parents
+# of runs that died without cleanup (SIGKILL) are removed by the next run.
+PARENT=/paddock-test-$PADDOCK_T_RUN.slice
 T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
+for d in /sys/fs/cgroup/*/paddock-test-[0-9]*-[0-9]*.slice; do
+	[[ $d =~ /paddock-test-([0-9]+)-([0-9]+)\.slice$ ]] || continue
+	t__alive "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" && continue
+	find "$d" -depth -type d -exec rmdir {} + 2>/dev/null   # only empty cgroups go
+done
 pt_cleanup_parent() {
-	local u uid c d i pid
+	local u uid c d pid
 	for u in "${T__USERS[@]}"; do
 		uid=$(id -u "$u" 2>/dev/null) && t__kill_user "$uid"
 	done
 	for c in memory cpu pids; do
 		d=/sys/fs/cgroup/$c$PARENT
 		[ -d "$d" ] || continue
-		for i in $(seq 30); do
+		for _ in $(seq 30); do
 			# a holder finishing its teardown sits in the reaper leaf (ours)
 			[ -f "$d/reaper/cgroup.procs" ] && while read -r pid; do
 				kill -KILL "$pid" 2>/dev/null
@@ -120,13 +127,15 @@ done
 # --- pamtester lands in the same namespaces ---------------------------------------------------
 # pam_exec after pam_paddock forks a child of pamtester: it records the namespaces the
 # session put pamtester's children in (in /run, which the paddock's mount namespace
-# shares with the nest; /tmp would be the user's own).
+# shares with the nest; /tmp would be the user's own).  Only at open_session: after
+# the last session's close the caller's children still go to the paddock's PID
+# namespace, which the holder is tearing down (kill_on_logout) at that moment.
 xdir=/run/pdk-sharing-$$
-mkdir -p -m 0700 "$xdir" && t_cleanup_add rm -rf "$xdir"
+install -d -m 0700 "$xdir" && t_cleanup_add rm -rf "$xdir"
 printf '#!/bin/bash\n{ %s; } >%s/ns.$PAM_USER\n' "$NS_CMD" "$xdir" >"$xdir/ns.sh"
 chmod 0755 "$xdir/ns.sh"
 t_pam_service paddock-test-sharing "$stack
-session  optional   pam_exec.so quiet $xdir/ns.sh"
+session  optional   pam_exec.so quiet type=open_session $xdir/ns.sh"
 t_ok "pamtester open_session/close_session while alice's sessions run" \
 	t_pamtester paddock-test-sharing "$alice" open_session close_session
 pns=$(cat "$xdir/ns.$alice" 2>&1)

@@ -8,8 +8,14 @@
 #     home directory reaches the host's home, a "put" to /tmp lands in the paddock's
 #     private /tmp (seen by a concurrent session, not by the host);
 #   * "ssh -N -L" port forwarding connects from inside the user's network namespace;
-#   * a session whose setup fails is refused (ssh exits 254) and runs nothing;
+#   * a session whose setup fails is refused (ssh exits 254) and runs nothing, also for
+#     "ssh -tt", sftp (both subsystems) and "ssh -N -L" (sshd refuses the forward);
 #   * two concurrent ssh sessions of one user share one paddock.
+# SC2016: the single-quoted scripts run in the user's shell, expanded there on purpose.
+# SC2015: "a && b || t_bail" is meant (t_bail if any step fails).
+# SC1091: lib.sh is found at run time.
+# SC2317: functions run from t_cleanup_add and t_ok look unreachable to shellcheck.
+# shellcheck disable=SC2016,SC2015,SC1091,SC2317
 set -u
 . "$(dirname "$0")/lib.sh"
 t_nest "$@"
@@ -26,11 +32,11 @@ MY_UIDS=()
 # what is left there once our users are gone (a holder may still be finishing a teardown
 # in PARENT/reaper), then remove the cgroups, deepest first.
 remove_parent() {
-	local uid c i left
+	local uid c left
 	for uid in "${MY_UIDS[@]}"; do
 		t__kill_user "$uid"
 	done
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		left=$(find /sys/fs/cgroup/{memory,cpu,pids}"$PARENT" -name cgroup.procs -exec cat {} + 2>/dev/null)
 		[ -z "$left" ] && break
 		# shellcheck disable=SC2086 # one pid per word
@@ -134,6 +140,17 @@ t_nok "ssh cmd: the host's sshd port on 127.0.0.1 is unreachable from inside" \
 	t_ssh "$alice" "exec 3<>/dev/tcp/127.0.0.1/$PORT_INTERNAL && echo CONNECTED"
 t_nok "ssh cmd: ... (no connection made)" grep -q CONNECTED <<<"$T_OUT"
 t_ok "ssh cmd: the paddock ends with the session" t_wait_for 10 paddock_gone "$alice_uid"
+
+# threat 4 through sshd: the shell of "ssh host cmd" has fds 0-2 only (ls runs while the
+# shell waits, with no pipe of the shell's own open)
+t_ok "ssh cmd: fds of the remote shell listed" t_ssh "$alice" \
+	'ls -l /proc/$$/fd/ >/tmp/.fds-long; ls -1 /proc/$$/fd/ >/tmp/.fds; tail -n +2 /tmp/.fds-long; echo "fds $(sort -n /tmp/.fds | tr "\n" " ")"'
+t_is "ssh cmd: ... only 0 1 2" "fds 0 1 2 " "$(grep '^fds' <<<"$T_OUT")"
+t_diag "$(grep -v '^fds' <<<"$T_OUT")"
+t_ok "ssh -tt: fds of the interactive shell listed" t_ssh -tt "$alice" <<<'ls -1 /proc/$$/fd/ >/tmp/.fds; echo "FDS $(sort -n /tmp/.fds | tr "\n" " ")END"
+exit'
+t_like "ssh -tt: ... only 0 1 2 (and 255, interactive bash's own tty fd)" 'FDS 0 1 2 (255 )?END' "$T_OUT"
+t_diag "$(grep -o 'FDS [0-9 ]*END' <<<"$T_OUT" | tail -1)"
 
 # --- interactive ssh -tt --------------------------------------------------------------------------------
 # Typed at the remote login shell through the pty; $((6*7)) is expanded only if a shell
@@ -240,6 +257,29 @@ t_ok "failure (helper not root's): the command did not run (no marker)" test ! -
 t_rc "failure (helper not root's): ssh -tt exits 254 too" 254 t_ssh -tt "$bob" <<<'touch ~/ran-marker
 exit'
 t_ok "failure (helper not root's): ... no marker" test ! -e "$bob_home/ran-marker"
+echo payload-refused >"$T_TMP/refused"
+for port in "$PORT_INTERNAL:internal-sftp" "$PORT_SERVER:sftp-server"; do
+	T_SSHD_PORT=${port%%:*}
+	t_nok "failure (helper not root's): sftp (${port#*:}) is refused too" \
+		t_sftp "$bob" <<<"put $T_TMP/refused refused"
+	t_ok "failure (helper not root's): ... nothing uploaded" test ! -e "$bob_home/refused"
+done
+T_SSHD_PORT=$PORT_INTERNAL
+# sshd keeps a connection whose PAM session failed, but restricts it (no forwarding, and
+# commands exit 254): the client's local listener exists, nothing gets through it.
+LP2=$(t_free_port) || t_bail "no free port"
+t_bg t_ssh -N -L "127.0.0.1:$LP2:127.0.0.1:$P" "$bob" >"$T_TMP/fwd-refused.log" 2>&1
+fwd2=$T_BG_PID
+t_ok "failure (helper not root's): ssh -N -L client listens on $LP2" \
+	t_wait_for 15 sh -c "ss -Htln 'sport = :$LP2' | grep -q ."
+t_nok "failure (helper not root's): ... but nothing gets through the forward" \
+	curl -sS --max-time 10 "http://127.0.0.1:$LP2/who.txt"
+t_nok "failure (helper not root's): ... (the host's service was not reached)" grep -q HOST-SERVICE <<<"$T_OUT"
+refusal=$(grep -i -E 'refused|prohibited' "$LOG_INTERNAL" "$T_TMP/fwd-refused.log")
+t_like "failure (helper not root's): sshd refused the forward of the failed session" \
+	'[Rr]efused local port forward|administratively prohibited' "$refusal"
+t_diag "$refusal"
+t_kill "$fwd2"
 t_pam_service paddock-test-sshd "$STACK_OK"
 t_ok "failure: with the stack repaired, bob's next login works" t_ssh "$bob" 'touch ~/ran-marker; hostname'
 t_is "failure: ... inside a paddock" "paddock-$bob_uid-$bob" "$T_OUT"

@@ -44,6 +44,7 @@ t0=$(date +%s)
 # The kernel is fetched in a hook with the chroot's own fresh package lists
 # (MMDEBSTRAP_APT_CONFIG), so the host's apt state does not matter.
 export PADDOCK_VM_WORK=$work PADDOCK_VM_GUEST=$here/guest
+# shellcheck disable=SC2016 # the hooks expand in mmdebstrap's shell ($1: the tree)
 mmdebstrap --quiet --mode=root --variant=minbase --include="$pkgs" \
 	--customize-hook='"$PADDOCK_VM_GUEST/fetch-kernel.sh" "$PADDOCK_VM_WORK"' \
 	--customize-hook='"$PADDOCK_VM_GUEST/customize.sh" "$1" "$PADDOCK_VM_WORK/id_ed25519.pub"' \
@@ -76,7 +77,7 @@ install -m 0755 "$here/guest/initramfs-init" "$ird/init"
 
 # The root file system: ext4 without a loop device.  2G sparse leaves room for the tests.
 t0=$(date +%s)
-mke2fs -q -t ext4 -L paddock-vm -d "$work/rootfs" -F "$work/rootfs.img" 2G
+mke2fs -q -t ext4 -L paddock-vm -d "$work/rootfs" -F "$work/rootfs.img" 2G >/dev/null
 echo "build-image: mke2fs $(($(date +%s) - t0)) s"
 chmod 0444 "$work/rootfs.img"
 

@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
+# SC2016: commands for the guest are single-quoted on purpose: they expand there.
+# SC2034: globals are set for the scripts that source this file.
+# SC2015: "a && b || complain" is meant.
+# shellcheck disable=SC2016,SC2034,SC2015
 #
 # tests/vm/guest-systemd.sh: guest 1, Debian 12 as it ships: systemd as PID 1, pure
 # cgroup v2, logind, sshd, pam_systemd in common-session and pam_paddock after it.
@@ -93,6 +97,14 @@ su_refused() {
 		vm_root 'journalctl -q -b --no-pager -t su | grep -q "pam_paddock(su-l:session): user pdk1: cgroup attach failed"'
 }
 
+# Last on this guest (it leaves the system bus down): without D-Bus the systemd
+# manager cannot set the limits, and on_error = deny refuses the login.
+dbus_down_refused() {
+	vm_root 'systemctl stop dbus.socket dbus.service' &&
+		! vm_user pdk1 true 2>/dev/null &&
+		vm_root 'journalctl -q -b --no-pager | grep -q "pam_paddock(sshd:session): user pdk1: cgroup failed"'
+}
+
 guest_systemd() {
 	local t0 failed0=$T_FAILED
 	t0=$(date +%s)
@@ -144,6 +156,8 @@ guest_systemd() {
 	vm_root 'printf "session required pam_unix.so\n" >/etc/pam.d/paddock-vm-gap'
 	t_ok "paddock check --system names a PAM service whose session stack lacks the module" \
 		vm_root 'out=$(paddock check --system 2>&1); echo "$out"; echo "$out" | grep -q paddock-vm-gap'
+	t_ok "with the system bus down the systemd manager fails and on_error = deny refuses the login" \
+		dbus_down_refused
 	[ "$T_FAILED" -eq "$failed0" ] || vm_dump_logs
 	vm_stop
 	VM_TIMES="$VM_TIMES systemd guest: boot ${VM_BOOT_SECONDS}s, total $(($(date +%s) - t0))s;"

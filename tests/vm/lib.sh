@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
+# SC2016: commands for the guest are single-quoted on purpose: they expand there.
+# SC2034: globals are set for the scripts that source this file.
+# SC2015: "a && b || complain" is meant.
+# shellcheck disable=SC2016,SC2034,SC2015
 #
 # tests/vm/lib.sh: the VM tier's machinery, sourced by tests/vm/run.
 #
