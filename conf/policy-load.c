@@ -41,7 +41,7 @@
 
 void policy_error(PolicyError *err, const char *file, unsigned line, const char *fmt, ...)
 {
-	char msg[sizeof(err->text)];
+	char msg[sizeof(((PolicyError *)0)->text)];
 	va_list ap;
 
 	if (!err)

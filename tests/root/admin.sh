@@ -20,25 +20,10 @@ t_require_build
 t__need python3 python3
 P=$T_HELPER
 
-PARENT=/paddock-test-$$.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
-MY_UIDS=()
-remove_parent() {
-	local uid c
-	for uid in "${MY_UIDS[@]}"; do
-		t__kill_user "$uid"
-	done
-	for c in memory cpu pids; do
-		[ -d "/sys/fs/cgroup/$c$PARENT" ] || continue
-		rmdir "/sys/fs/cgroup/$c$PARENT/reaper" "/sys/fs/cgroup/$c$PARENT" 2>/dev/null
-	done
-}
-t_cleanup_add remove_parent
+t_cgroup_parent
 
 policy() {   # policy MEMORY_MAX [EXTRA_DEFAULT_LINE]
-	t_policy admin.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+	t_policy admin.conf "$(t_policy_global)
 linger = 0
 
 [default]
@@ -52,16 +37,14 @@ t_su_stack "$(t_pam_paddock_stack "$T_POLICY" helper="$T_HELPER")"
 
 t_user alice
 alice=$T_USER alice_uid=$T_UID alice_home=$T_HOME
-MY_UIDS+=("$alice_uid")
 t_user bob
 bob=$T_USER bob_uid=$T_UID
-MY_UIDS+=("$bob_uid")
 t_cleanup_add "$P" stop "$alice"
 
 # memory limit of a user's cgroup as the kernel has it (v1 or v2)
 mem_limit() {
-	local v1=/sys/fs/cgroup/memory$PARENT/user-$1/memory.limit_in_bytes
-	if [ -f "$v1" ]; then cat "$v1"; else cat "/sys/fs/cgroup$PARENT/user-$1/memory.max"; fi
+	local v1=/sys/fs/cgroup/memory$T_PARENT/user-$1/memory.limit_in_bytes
+	if [ -f "$v1" ]; then cat "$v1"; else cat "/sys/fs/cgroup$T_PARENT/user-$1/memory.max"; fi
 }
 as_bob() { setpriv --reuid="$bob_uid" --regid="$bob_uid" --clear-groups "$@"; }
 
@@ -91,7 +74,7 @@ start_session
 t_ok "status: table" "$P" status --conf "$T_POLICY"
 t_like "status: ... header" "^USER +UID +HOLDER +SESS +PROCS +MEMORY" "$T_OUT"
 t_like "status: ... alice's row: 1 session, 64M limit, tasks of 64, her cgroup" \
-	"$alice +$alice_uid +[0-9]+ +1 +[0-9]+ +[0-9.]+[BKMG]?/64\.0M +([0-9.]+s|\?),[0-9]+ +[0-9]+/64 +$PARENT/user-$alice_uid \(cgroupfs-v[12]\)" \
+	"$alice +$alice_uid +[0-9]+ +1 +[0-9]+ +[0-9.]+[BKMG]?/64\.0M +([0-9.]+s|\?),[0-9]+ +[0-9]+/64 +$T_PARENT/user-$alice_uid \(cgroupfs-v[12]\)" \
 	"$T_OUT"
 t_like "status: ... namespace inodes" "namespaces mnt:[0-9]+ pid:[0-9]+ ipc:[0-9]+ uts:[0-9]+ net:[0-9]+" "$T_OUT"
 
@@ -111,7 +94,7 @@ print(p["user"], p["sessions"], ns, p["cgroup"]["path"], p["memory"]["max"],
       isinstance(p["cpu"]["nr_throttled"], int))
 ' "$alice_uid" <<<"$json"
 t_is "status --json: user, sessions, namespaces, cgroup, limits, usage" \
-	"$alice 1 $want_ns $PARENT/user-$alice_uid 67108864 64 50 HOLDER True True True True" \
+	"$alice 1 $want_ns $T_PARENT/user-$alice_uid 67108864 64 50 HOLDER True True True True" \
 	"$(sed 's/ [0-9]* True/ HOLDER True/' <<<"$T_OUT")"
 holder=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["holder_pid"])' <<<"$json")
 t_like "status --json: holder_pid is alice's holder" "^paddock holder --uid $alice_uid " \
@@ -156,7 +139,7 @@ t_is "reload: before, the cgroup has 64M" 67108864 "$(mem_limit "$alice_uid")"
 policy 96M
 t_ok "reload: a changed memory_max" "$P" reload --conf "$T_POLICY"
 t_like "reload: ... reports what it applied to alice" \
-	"$alice \(uid $alice_uid\): $PARENT/user-$alice_uid: memory_max=96M .*tasks_max=64" "$T_OUT"
+	"$alice \(uid $alice_uid\): $T_PARENT/user-$alice_uid: memory_max=96M .*tasks_max=64" "$T_OUT"
 t_is "reload: ... 96M is live in the cgroup" 100663296 "$(mem_limit "$alice_uid")"
 policy 32M "bogus_key = 1"
 t_rc "reload: a broken policy is refused (exit 1)" 1 "$P" reload --conf "$T_POLICY"
@@ -174,7 +157,7 @@ t_ok "stop: ... the holder is gone" t__gone "$holder"
 t_nok "stop: ... no process of alice is left" pgrep -u "$alice_uid"
 t_ok "stop: ... the state is removed" test ! -e "/run/paddock/$alice_uid"
 t_ok "stop: ... the cgroup is removed" \
-	sh -c "! ls -d /sys/fs/cgroup/*$PARENT/user-$alice_uid /sys/fs/cgroup$PARENT/user-$alice_uid 2>/dev/null"
+	sh -c "! ls -d /sys/fs/cgroup/*$T_PARENT/user-$alice_uid /sys/fs/cgroup$T_PARENT/user-$alice_uid 2>/dev/null"
 t_wait_for 10 t__gone "$SESS_BG"
 t_ok "stop: the next login gets a fresh paddock" t_su "$alice" 'stat -L -c %i /proc/self/ns/pid'
 t_ok "stop: ... with a new PID namespace" test "$T_OUT" != "$old_pidns"

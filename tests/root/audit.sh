@@ -21,8 +21,7 @@ t__need python3 python3
 t__need pamtester pamtester
 t__need setpriv util-linux
 
-PARENT=/paddock-test-audit-$$.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
+t_cgroup_parent
 SVC=paddock-test-audit-$T_TAG
 AUDIT_PY=$T_TMP/audit.py
 ALOG=$T_TMP/audit.log
@@ -177,9 +176,7 @@ t_user carol; carol=$T_USER; carol_uid=$T_UID
 
 # policy NAME AUDIT [ON_ERROR]: our users isolated with known limits, everyone else not.
 policy() {
-	t_policy "$1.conf" "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+	t_policy "$1.conf" "$(t_policy_global)
 on_error = ${3:-deny}
 audit = $2
 linger = 0
@@ -286,7 +283,7 @@ t_is "start: a hostile tty is hex" "$(hex "$TTY_EVIL")" "$(pa_field "$start" ter
 t_is "start: a hostile remote host is hex" "$(hex "$HOST_EVIL")" "$(pa_field "$start" hostname)"
 t_is "start: nothing leaks from the hostile values (one res=, the last field)" \
 	"1 res=success'" "$(grep -o 'res=' <<<"$start" | wc -l) ${start##* }"
-t_is "start: cgroup=" "\"$PARENT/user-$alice_uid\"" "$(pa_field "$start" cgroup)"
+t_is "start: cgroup=" "\"$T_PARENT/user-$alice_uid\"" "$(pa_field "$start" cgroup)"
 t_like "start: cgroup_manager=" '^cgroupfs-v[12]$' "$(pa_field "$start" cgroup_manager)"
 t_like "start: vm-pid= is the holder's pid" '^[0-9]+$' "$(pa_field "$start" vm-pid)"
 for ns in mnt pid ipc uts net; do

@@ -25,41 +25,9 @@ t__need python3 python3
 PY=/usr/bin/python3           # the user cannot run root's pyenv shims
 [ -x "$PY" ] || t_bail "$PY missing (python3 from Debian)"
 
-# A cgroup_parent of this run only: in the nest, "/" of the cpu and pids hierarchies is
-# the host's root, shared with other runs.
-PARENT=/paddock-test-$$.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
-t_diag "cgroup_parent $PARENT"
-MY_UIDS=()
+t_cgroup_parent
 
-# remove_parent: everything below PARENT is this run's (the name is unique to it): kill
-# what is left there once our users are gone (a holder may still be finishing a teardown
-# in PARENT/reaper), then remove the cgroups, deepest first.
-remove_parent() {
-	local uid c left
-	for uid in "${MY_UIDS[@]}"; do
-		t__kill_user "$uid"
-	done
-	for _ in $(seq 50); do
-		left=$(find /sys/fs/cgroup/{memory,cpu,pids}"$PARENT" -name cgroup.procs -exec cat {} + 2>/dev/null)
-		[ -z "$left" ] && break
-		# shellcheck disable=SC2086 # one pid per word
-		kill -KILL $left 2>/dev/null
-		sleep 0.1
-	done
-	for c in memory cpu pids; do
-		[ -d "/sys/fs/cgroup/$c$PARENT" ] || continue
-		find "/sys/fs/cgroup/$c$PARENT" -depth -type d -exec rmdir {} + 2>/dev/null
-		[ -d "/sys/fs/cgroup/$c$PARENT" ] && echo "cleanup: cannot remove /sys/fs/cgroup/$c$PARENT" >&2
-	done
-	return 0
-}
-
-t_cleanup_add remove_parent
-
-t_policy enforcement.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+t_policy enforcement.conf "$(t_policy_global)
 linger = 0
 
 [default]
@@ -73,58 +41,12 @@ t_su_stack "$(t_pam_paddock_stack "$T_POLICY" helper="$T_HELPER")"
 
 t_user alice
 alice=$T_USER alice_uid=$T_UID alice_home=$T_HOME
-MY_UIDS+=("$alice_uid")
 t_user bob
 bob=$T_USER bob_uid=$T_UID
-MY_UIDS+=("$bob_uid")
 
-cg() { printf '/sys/fs/cgroup/%s%s/user-%s' "$1" "$PARENT" "$2"; }   # CONTROLLER UID
-
-# --- sessions that stay open until the test lets them go ---------------------------------
-# sess_start NAME USER SCRIPT: "su - USER -c SCRIPT" in the background; after SCRIPT the
-# shell prints __SCRIPT_DONE__ and blocks (without forking) on the FIFO ~/.go-NAME until
-# sess_end.  Output in $T_TMP/NAME.log.  The paddock lives while the session does.
-declare -A SESS_PID=() SESS_FIFO=()
-sess_start() {
-	local name=$1 user=$2 script=$3 home
-	home=$(getent passwd "$user" | cut -d: -f6)
-	SESS_FIFO[$name]=$home/.go-$name
-	rm -f "${SESS_FIFO[$name]}"
-	mkfifo -m 0600 "${SESS_FIFO[$name]}" && chown "$user" "${SESS_FIFO[$name]}" ||
-		t_bail "mkfifo ${SESS_FIFO[$name]}"
-	t_bg su - "$user" -c "$script
-echo __SCRIPT_DONE__
-read -r _ < ~/.go-$name
-echo __RELEASED__" >"$T_TMP/$name.log" 2>&1
-	SESS_PID[$name]=$T_BG_PID
-}
-# sess_wait NAME [TIMEOUT]: until the session printed __SCRIPT_DONE__.
-sess_wait() {
-	t_wait_for "${2:-20}" grep -q __SCRIPT_DONE__ "$T_TMP/$1.log" && return 0
-	echo "session $1 did not finish its script; its output:"
-	cat "$T_TMP/$1.log"
-	return 1
-}
-# sess_end NAME: release the session, wait for su; SESS_RC = su's status.
-sess_end() {
-	local name=$1
-	timeout 5 sh -c 'echo go >"$1"' _ "${SESS_FIFO[$name]}" 2>/dev/null
-	SESS_RC=0
-	if t_wait_for 15 t__gone "${SESS_PID[$name]}"; then
-		wait "${SESS_PID[$name]}" 2>/dev/null || SESS_RC=$?
-	else
-		SESS_RC=timeout
-		t_kill "${SESS_PID[$name]}"
-	fi
-	rm -f "${SESS_FIFO[$name]}"
-}
-# paddock_gone UID: the holder tore the paddock down (state and cgroup removed).
-paddock_gone() {
-	[ ! -e "/run/paddock/$1" ] && [ ! -e "$(cg memory "$1")" ] &&
-		[ ! -e "$(cg pids "$1")" ] && [ ! -e "$(cg cpu "$1")" ]
-}
+# wait_gone UID: until the holder tore the paddock down (state and cgroups removed).
 wait_gone() {
-	t_wait_for 10 paddock_gone "$1" || t_diag "paddock of uid $1 still there after 10 s"
+	t_wait_for 10 t_paddock_gone "$1" || t_diag "paddock of uid $1 still there after 10 s"
 }
 
 # The test's own process, which must outlive everything below.
@@ -132,11 +54,11 @@ t_bg sleep 600
 own_pid=$T_BG_PID
 
 # --- memory_max: OOM kill inside the cgroup only ------------------------------------------------
-mem=$(cg memory "$alice_uid")
-sess_start a-keep "$alice" 'echo keep-up'
-sess_start b-keep "$bob" 'echo b-up'
-t_ok "memory: alice's first session is up" sess_wait a-keep
-t_ok "memory: bob's session is up" sess_wait b-keep
+mem=$(t_cg memory "$alice_uid")
+t_sess_start a-keep "$alice" 'echo keep-up'
+t_sess_start b-keep "$bob" 'echo b-up'
+t_ok "memory: alice's first session is up" t_sess_wait a-keep
+t_ok "memory: bob's session is up" t_sess_wait b-keep
 t_is "memory: memory.limit_in_bytes of alice's cgroup is 64M" $((64 << 20)) \
 	"$(cat "$mem/memory.limit_in_bytes" 2>&1)"
 t_is "memory: memsw limit is memory_max + memory_swap_max (0)" $((64 << 20)) \
@@ -160,23 +82,23 @@ t_ok "memory: memory.max_usage_in_bytes reached the limit ($max_usage; >= 60M, <
 	test "$max_usage" -ge $((60 << 20)) -a "$max_usage" -le $((64 << 20))
 t_ok "memory: alice's holder survived the OOM kill" test -S "/run/paddock/$alice_uid/ctl"
 t_ok "memory: the test's own process is alive" kill -0 "$own_pid"
-sess_end a-keep
-t_is "memory: alice's other session was unaffected (exit 0)" 0 "$SESS_RC"
+t_sess_end a-keep
+t_is "memory: alice's other session was unaffected (exit 0)" 0 "$T_SESS_RC"
 t_ok "memory: ... and ran to its end" grep -q __RELEASED__ "$T_TMP/a-keep.log"
-sess_end b-keep
-t_is "memory: bob's concurrent session was unaffected (exit 0)" 0 "$SESS_RC"
+t_sess_end b-keep
+t_is "memory: bob's concurrent session was unaffected (exit 0)" 0 "$T_SESS_RC"
 t_ok "memory: ... and ran to its end" grep -q __RELEASED__ "$T_TMP/b-keep.log"
 wait_gone "$alice_uid"
 wait_gone "$bob_uid"
 
 # --- tasks_max: a fork bomb stops at the limit; another user still logs in -----------------
-pids=$(cg pids "$alice_uid")
+pids=$(t_cg pids "$alice_uid")
 # The bomb runs in a subshell so that the session's shell survives it; bash retries a
 # failed fork for about 15 s before it gives up with "fork: Resource temporarily
 # unavailable".  What is left afterwards waits without forking (builtins only).
-sess_start bomb "$alice" '( for i in $(seq 200); do sleep 120 & done ) 2>/tmp/bomb.err
+t_sess_start bomb "$alice" '( for i in $(seq 200); do sleep 120 & done ) 2>/tmp/bomb.err
 echo "bomb-status $?"
-read -r cur < /sys/fs/cgroup/pids'"$PARENT"'/user-'"$alice_uid"'/pids.current
+read -r cur < /sys/fs/cgroup/pids'"$T_PARENT"'/user-'"$alice_uid"'/pids.current
 echo "pids-current-inside $cur"
 while IFS= read -r l; do echo "bomb-err: $l"; done < /tmp/bomb.err'
 t0=$(t__now_ms)
@@ -190,25 +112,25 @@ t_ok "tasks: ... and the bomb really reached the limit (>= 30)" test "$cur" -ge 
 t_ok "tasks: bob logs in and runs a command during the bomb" \
 	timeout 30 su - "$bob" -c 'echo bob-ran $(id -un); cat /proc/self/cgroup'
 t_like "tasks: ... as bob, in bob's cgroup" "bob-ran $bob" "$T_OUT"
-t_like "tasks: ... pids cgroup is bob's own" ":pids:$PARENT/user-$bob_uid" "$T_OUT"
+t_like "tasks: ... pids cgroup is bob's own" ":pids:$T_PARENT/user-$bob_uid" "$T_OUT"
 t_ok "tasks: alice's cgroup is still at the limit meanwhile" \
 	test "$(cat "$pids/pids.current")" -ge 30
-t_ok "tasks: the bomb gave up (bash's fork retries, <= 40 s)" sess_wait bomb 40
+t_ok "tasks: the bomb gave up (bash's fork retries, <= 40 s)" t_sess_wait bomb 40
 t_diag "fork bomb ran $(($(t__now_ms) - t0)) ms"
 t_like "tasks: the failure was 'fork: Resource temporarily unavailable'" \
 	'bomb-err: .*fork: Resource temporarily unavailable' "$(cat "$T_TMP/bomb.log")"
 inside=$(sed -n 's/^pids-current-inside //p' "$T_TMP/bomb.log")
 t_ok "tasks: pids.current seen inside after the bomb ($inside) <= 32" test "${inside:-99}" -le 32
-sess_end bomb
-t_is "tasks: the bombing session itself ends normally" 0 "$SESS_RC"
+t_sess_end bomb
+t_is "tasks: the bombing session itself ends normally" 0 "$T_SESS_RC"
 wait_gone "$alice_uid"
 
 # --- cpu_quota: throttling -------------------------------------------------------------------------
-cpu=$(cg cpu "$alice_uid")
+cpu=$(t_cg cpu "$alice_uid")
 # A 2 s busy loop; bash's "time" reports the CPU the loop got.
-sess_start cpu "$alice" 'TIMEFORMAT="hog real %R user %U sys %S"
+t_sess_start cpu "$alice" 'TIMEFORMAT="hog real %R user %U sys %S"
 time timeout 2 sh -c "while :; do :; done"'
-t_ok "cpu: the 2 s hog ran" sess_wait cpu 20
+t_ok "cpu: the 2 s hog ran" t_sess_wait cpu 20
 t_is "cpu: cpu.cfs_quota_us is 20000" 20000 "$(cat "$cpu/cpu.cfs_quota_us")"
 t_is "cpu: cpu.cfs_period_us is 100000" 100000 "$(cat "$cpu/cpu.cfs_period_us")"
 throttled=$(awk '$1 == "nr_throttled" { print $2 }' "$cpu/cpu.stat")
@@ -219,12 +141,12 @@ t_diag "$hog"
 # Loose bound only (noisy shared machines): the loop got well under a full CPU.
 t_ok "cpu: the hog got at most 60% of one CPU ($hog)" \
 	awk -v l="$hog" 'BEGIN { split(l, f, " "); exit !(f[3] > 1.5 && (f[5] + f[7]) <= 0.6 * f[3]) }'
-sess_end cpu
+t_sess_end cpu
 wait_gone "$alice_uid"
 
 # --- tmp_size: ENOSPC, and the bytes are charged to the user's memory cgroup -------------------
 mkfifo -m 0600 "$alice_home/.go-tmp1" && chown "$alice" "$alice_home/.go-tmp1" || t_bail mkfifo
-sess_start tmp "$alice" 'findmnt -n -o FSTYPE,SIZE,OPTIONS /tmp
+t_sess_start tmp "$alice" 'findmnt -n -o FSTYPE,SIZE,OPTIONS /tmp
 echo ready
 read -r _ < ~/.go-tmp1
 dd if=/dev/zero of=/tmp/fill bs=1M count=32 2>&1; echo "dd-status $?"
@@ -233,10 +155,10 @@ dd if=/dev/zero of=/dev/shm/fill bs=1M count=32 2>&1; echo "shm-status $?"'
 t_ok "tmp: session up" t_wait_for 20 grep -q '^ready' "$T_TMP/tmp.log"
 t_like "tmp: /tmp is a tmpfs of 16M, nosuid,nodev" '^tmpfs +16M +.*nosuid,nodev' \
 	"$(head -1 "$T_TMP/tmp.log")"
-mem=$(cg memory "$alice_uid")
+mem=$(t_cg memory "$alice_uid")
 before=$(cat "$mem/memory.usage_in_bytes")
 timeout 5 sh -c 'echo go >"$1"' _ "$alice_home/.go-tmp1"
-t_ok "tmp: the fill finished" sess_wait tmp 30
+t_ok "tmp: the fill finished" t_sess_wait tmp 30
 after=$(cat "$mem/memory.usage_in_bytes")
 log=$(cat "$T_TMP/tmp.log")
 t_like "tmp: writing 32M into /tmp fails with ENOSPC" 'No space left on device' \
@@ -248,9 +170,9 @@ t_ok "tmp: memory.usage_in_bytes rose by >= 30M (/tmp + /dev/shm: $before -> $af
 	test $((after - before)) -ge $((30 << 20))
 t_ok "tmp: ... and stays below memory_max" test "$after" -le $((64 << 20))
 t_ok "tmp: the host's /tmp has no such file" test ! -e /tmp/fill
-sess_end tmp
+t_sess_end tmp
 rm -f "$alice_home/.go-tmp1"
-t_is "tmp: session ends normally" 0 "$SESS_RC"
+t_is "tmp: session ends normally" 0 "$T_SESS_RC"
 wait_gone "$alice_uid"
 t_ok "the test's own process survived everything" kill -0 "$own_pid"
 

@@ -27,38 +27,9 @@ t__need strace strace
 PY=/usr/bin/python3           # the user cannot run root's pyenv shims
 [ -x "$PY" ] || t_bail "$PY missing (python3 from Debian)"
 
-PARENT=/paddock-test-$$.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
-t_diag "cgroup_parent $PARENT"
-MY_UIDS=()
-# remove_parent: everything below PARENT is this run's (the name is unique to it): kill
-# what is left there once our users are gone (a holder may still be finishing a teardown
-# in PARENT/reaper), then remove the cgroups, deepest first.
-remove_parent() {
-	local uid c left
-	for uid in "${MY_UIDS[@]}"; do
-		t__kill_user "$uid"
-	done
-	for _ in $(seq 50); do
-		left=$(find /sys/fs/cgroup/{memory,cpu,pids}"$PARENT" -name cgroup.procs -exec cat {} + 2>/dev/null)
-		[ -z "$left" ] && break
-		# shellcheck disable=SC2086 # one pid per word
-		kill -KILL $left 2>/dev/null
-		sleep 0.1
-	done
-	for c in memory cpu pids; do
-		[ -d "/sys/fs/cgroup/$c$PARENT" ] || continue
-		find "/sys/fs/cgroup/$c$PARENT" -depth -type d -exec rmdir {} + 2>/dev/null
-		[ -d "/sys/fs/cgroup/$c$PARENT" ] && echo "cleanup: cannot remove /sys/fs/cgroup/$c$PARENT" >&2
-	done
-	return 0
-}
+t_cgroup_parent
 
-t_cleanup_add remove_parent
-
-t_policy escape.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+t_policy escape.conf "$(t_policy_global)
 
 [default]
 memory_max = 256M
@@ -69,50 +40,11 @@ t_su_stack "$(t_pam_paddock_stack "$T_POLICY" helper="$T_HELPER")"
 
 t_user alice
 alice=$T_USER alice_uid=$T_UID alice_home=$T_HOME
-MY_UIDS+=("$alice_uid")
 t_user bob
 bob=$T_USER bob_uid=$T_UID
-MY_UIDS+=("$bob_uid")
 t_user carol
-carol=$T_USER carol_uid=$T_UID
-MY_UIDS+=("$carol_uid")
+carol=$T_USER
 
-cg() { printf '/sys/fs/cgroup/%s%s/user-%s' "$1" "$PARENT" "$2"; }   # CONTROLLER UID
-
-declare -A SESS_PID=() SESS_FIFO=()
-# sess_start NAME USER SCRIPT: su - USER -c SCRIPT in the background, which then blocks
-# on the FIFO ~/.go-NAME until sess_end; output in $T_TMP/NAME.log.
-sess_start() {
-	local name=$1 user=$2 script=$3 home
-	home=$(getent passwd "$user" | cut -d: -f6)
-	SESS_FIFO[$name]=$home/.go-$name
-	rm -f "${SESS_FIFO[$name]}"
-	mkfifo -m 0600 "${SESS_FIFO[$name]}" && chown "$user" "${SESS_FIFO[$name]}" ||
-		t_bail "mkfifo ${SESS_FIFO[$name]}"
-	t_bg su - "$user" -c "$script
-echo __SCRIPT_DONE__
-read -r _ < ~/.go-$name
-echo __RELEASED__" >"$T_TMP/$name.log" 2>&1
-	SESS_PID[$name]=$T_BG_PID
-}
-sess_wait() {
-	t_wait_for "${2:-20}" grep -q __SCRIPT_DONE__ "$T_TMP/$1.log" && return 0
-	echo "session $1 did not finish its script; its output:"
-	cat "$T_TMP/$1.log"
-	return 1
-}
-sess_end() {
-	local name=$1
-	timeout 5 sh -c 'echo go >"$1"' _ "${SESS_FIFO[$name]}" 2>/dev/null
-	SESS_RC=0
-	if t_wait_for 15 t__gone "${SESS_PID[$name]}"; then
-		wait "${SESS_PID[$name]}" 2>/dev/null || SESS_RC=$?
-	else
-		SESS_RC=timeout
-		t_kill "${SESS_PID[$name]}"
-	fi
-	rm -f "${SESS_FIFO[$name]}"
-}
 # holder_pid UID: the host pid of the user's holder (read-only look-up).
 holder_pid() {
 	pgrep -f "^paddock holder --uid $1 " | head -1
@@ -148,10 +80,10 @@ t_cleanup_add rmdir "$prop"
 t_cleanup_add umount -R "$prop"
 
 # --- long-lived sessions: alice's and bob's paddocks ----------------------------------------
-sess_start a-keep "$alice" 'sleep 3456 & echo "alice-sleep $!"'
-sess_start b-keep "$bob" 'sleep 4321 & echo "bob-sleep $!"'
-t_ok "setup: alice's session is up" sess_wait a-keep
-t_ok "setup: bob's session is up" sess_wait b-keep
+t_sess_start a-keep "$alice" 'sleep 3456 & echo "alice-sleep $!"'
+t_sess_start b-keep "$bob" 'sleep 4321 & echo "bob-sleep $!"'
+t_ok "setup: alice's session is up" t_sess_wait a-keep
+t_ok "setup: bob's session is up" t_sess_wait b-keep
 t_bg sleep 5678               # a host process of the test, never visible inside
 own_pid=$T_BG_PID
 hpid=$(holder_pid "$alice_uid")
@@ -159,16 +91,16 @@ t_ok "setup: alice's holder found on the host (pid ${hpid:-none})" test -n "$hpi
 hstart=$(t__starttime "${hpid:-0}")
 
 # --- threat 9: cgroup files ---------------------------------------------------------------------------
-mine=$PARENT/user-$alice_uid
-bobs=$PARENT/user-$bob_uid
+mine=$T_PARENT/user-$alice_uid
+bobs=$T_PARENT/user-$bob_uid
 limit_files=(
 	"memory$mine/memory.limit_in_bytes" "memory$mine/memory.memsw.limit_in_bytes"
 	"pids$mine/pids.max" "cpu$mine/cpu.cfs_quota_us" "cpu$mine/cpu.cfs_period_us"
-	"memory$PARENT/memory.limit_in_bytes" "pids$PARENT/pids.max" "cpu$PARENT/cpu.cfs_quota_us"
+	"memory$T_PARENT/memory.limit_in_bytes" "pids$T_PARENT/pids.max" "cpu$T_PARENT/cpu.cfs_quota_us"
 )
 procs_files=(
 	memory/cgroup.procs memory/tasks pids/cgroup.procs cpu/tasks
-	"memory$PARENT/cgroup.procs" "pids$PARENT/tasks"
+	"memory$T_PARENT/cgroup.procs" "pids$T_PARENT/tasks"
 	"memory$bobs/cgroup.procs" "memory$bobs/tasks" "pids$bobs/cgroup.procs" "cpu$bobs/tasks"
 )
 declare -A before=()
@@ -214,8 +146,8 @@ for f in "${procs_files[@]}"; do
 done
 # Defence in depth: on the host's writable cgroupfs the files are root's, so even a user
 # who reached it (outside any read-only mount) could not write them.
-bad=$(find "$(cg memory "$alice_uid")" "$(cg cpu "$alice_uid")" "$(cg pids "$alice_uid")" \
-	/sys/fs/cgroup/{memory,cpu,pids}"$PARENT" -maxdepth 1 \
+bad=$(find "$(t_cg memory "$alice_uid")" "$(t_cg cpu "$alice_uid")" "$(t_cg pids "$alice_uid")" \
+	/sys/fs/cgroup/{memory,cpu,pids}"$T_PARENT" -maxdepth 1 \
 	\( ! -user root -o ! -group root -o \( -perm /022 ! -name cgroup.event_control \) \) 2>&1)
 t_is "cgroup: no file or directory of the user's cgroups is the user's or group/other writable" "" "$bad"
 for f in "memory$mine/memory.limit_in_bytes" "pids$mine/pids.max" "cpu$mine/cpu.cfs_quota_us" \
@@ -249,8 +181,8 @@ try remount-rw "mount -o remount,rw,bind /sys/fs/cgroup/memory"
 try write-ro-view "echo 4294967296 >/sys/fs/cgroup/memory'"$mine"'/memory.limit_in_bytes"
 '\'
 user_script userns "$alice" "$script"
-lim_before=$(cat "$(cg memory "$alice_uid")/memory.limit_in_bytes")
-pids_before=$(cat "$(cg pids "$alice_uid")/pids.max")
+lim_before=$(cat "$(t_cg memory "$alice_uid")/memory.limit_in_bytes")
+pids_before=$(cat "$(t_cg pids "$alice_uid")/pids.max")
 t_ok "cgroup (userns): alice's attempts ran" su - "$alice" -c 'bash ~/.t-userns.sh'
 out=$T_OUT
 t_diag "$(grep -E '^(mounted|no-mount)' <<<"$out")"
@@ -267,9 +199,9 @@ t_like "cgroup (userns): the read-only view cannot be remounted writable" '^DENI
 	"$(grep 'remount-rw' <<<"$out")"
 t_like "cgroup (userns): ... nor written through" '^DENIED write-ro-view' "$(grep 'write-ro-view' <<<"$out")"
 t_is "cgroup (userns): memory limit unchanged on the host" "$lim_before" \
-	"$(cat "$(cg memory "$alice_uid")/memory.limit_in_bytes")"
-t_is "cgroup (userns): pids.max unchanged on the host" "$pids_before" "$(cat "$(cg pids "$alice_uid")/pids.max")"
-t_ok "cgroup (userns): no child cgroup appeared on the host" test ! -e "$(cg memory "$alice_uid")/pdkt-sub"
+	"$(cat "$(t_cg memory "$alice_uid")/memory.limit_in_bytes")"
+t_is "cgroup (userns): pids.max unchanged on the host" "$pids_before" "$(cat "$(t_cg pids "$alice_uid")/pids.max")"
+t_ok "cgroup (userns): no child cgroup appeared on the host" test ! -e "$(t_cg memory "$alice_uid")/pdkt-sub"
 
 # --- threat 5: the holder ----------------------------------------------------------------------------
 script='for s in TERM KILL STOP HUP INT USR1; do
@@ -289,7 +221,7 @@ t_is "holder: ... and not stopped" "" \
 	"$(awk '{ sub(/^.*\) /, ""); if ($1 == "T" || $1 == "t") print "stopped" }' "/proc/${hpid:-0}/stat" 2>&1)"
 t_ok "holder: a new login still joins it" su - "$alice" -c 'tr "\0" " " </proc/1/cmdline'
 t_like "holder: ... PID 1 is still the holder" '^paddock holder --uid' "$T_OUT"
-t_ok "holder: alice's long session is still there" kill -0 "${SESS_PID[a-keep]}"
+t_ok "holder: alice's long session is still there" kill -0 "${T_SESS_PID[a-keep]}"
 
 script='strace -p 1 -e trace=none -o /dev/null & sp=$!; sleep 1; kill $sp 2>/dev/null; wait $sp; echo "strace rc=$?"
 '"$PY"' - <<EOF
@@ -452,9 +384,9 @@ t_is "procs: bob's hostname from the template" "host $bob-box" "$(grep '^host' <
 
 # --- end: the long sessions were unaffected -------------------------------------------------------------------------
 t_ok "the test's own process is alive" kill -0 "$own_pid"
-sess_end b-keep
-t_is "bob's long session ends normally" 0 "$SESS_RC"
-sess_end a-keep
-t_is "alice's long session ends normally" 0 "$SESS_RC"
+t_sess_end b-keep
+t_is "bob's long session ends normally" 0 "$T_SESS_RC"
+t_sess_end a-keep
+t_is "alice's long session ends normally" 0 "$T_SESS_RC"
 
 t_done

@@ -15,37 +15,7 @@ t_require_build
 t__need pamtester pamtester
 t__need strace strace
 
-# A cgroup_parent of our own: "/" of the cpu and pids hierarchies is shared with
-# other runs here.  Removed at exit, after our users' cgroups (and holders) are gone;
-# named after the run (pid-starttime, as lib.sh's accounts), so that the empty parents
-# of runs that died without cleanup (SIGKILL) are removed by the next run.
-PARENT=/paddock-test-$PADDOCK_T_RUN.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
-for d in /sys/fs/cgroup/*/paddock-test-[0-9]*-[0-9]*.slice; do
-	[[ $d =~ /paddock-test-([0-9]+)-([0-9]+)\.slice$ ]] || continue
-	t__alive "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" && continue
-	find "$d" -depth -type d -exec rmdir {} + 2>/dev/null   # only empty cgroups go
-done
-pt_cleanup_parent() {
-	local u uid c d pid
-	for u in "${T__USERS[@]}"; do
-		uid=$(id -u "$u" 2>/dev/null) && t__kill_user "$uid"
-	done
-	for c in memory cpu pids; do
-		d=/sys/fs/cgroup/$c$PARENT
-		[ -d "$d" ] || continue
-		for _ in $(seq 30); do
-			# a holder finishing its teardown sits in the reaper leaf (ours)
-			[ -f "$d/reaper/cgroup.procs" ] && while read -r pid; do
-				kill -KILL "$pid" 2>/dev/null
-			done <"$d/reaper/cgroup.procs"
-			find "$d" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null
-			rmdir "$d" 2>/dev/null && break
-			sleep 0.1
-		done
-	done
-}
-t_cleanup_add pt_cleanup_parent
+t_cgroup_parent
 
 NS_NAMES="mnt pid ipc uts net"
 NS_CMD='for n in mnt pid ipc uts net; do readlink /proc/self/ns/$n; done | paste -sd" "'
@@ -101,18 +71,6 @@ sys.exit("something answers on " + sys.argv[1])
 }
 pt_no_holder_pin() { [[ $(pt_state "$1") == "holder=0 pins=0 "* ]]; }
 
-# pt_pin_ino UID NAME: the inode of the namespace pinned at /run/paddock/UID/ns/NAME
-# (an nsfs bind mount), or for mnt the inode recorded in that regular file (the mount
-# namespace is recorded, not pinned: see pam_module/holder-proto.h).
-pt_pin_ino() {
-	local f=/run/paddock/$1/ns/$2
-	if [ "$2" = mnt ]; then
-		[ -f "$f" ] && [ "$(stat -f -c %T "$f")" != nsfs ] && cat "$f"
-	else
-		[ "$(stat -f -c %T "$f" 2>/dev/null)" = nsfs ] && stat -L -c %i "$f"
-	fi
-}
-
 # pt_snapshot UID: take a reference (an open fd) on every namespace that exists for
 # UID right now (the live holders' and whatever is pinned), so that their inodes stay
 # allocated, and remember the inodes in OLD_INOS.  A later login must be in none.
@@ -162,9 +120,7 @@ t_user alice; alice=$T_USER alice_uid=$T_UID alice_home=$T_HOME
 t_user bob; bob=$T_USER bob_uid=$T_UID bob_home=$T_HOME
 t_user carol; carol=$T_USER carol_uid=$T_UID
 
-t_policy faults.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+t_policy faults.conf "$(t_policy_global)
 linger = 0
 [default]
 isolate = yes"
@@ -308,8 +264,8 @@ for n in $NS_NAMES; do
 		[ "$e" = "$n:$ino" ] && reused="$reused $e"
 	done
 	t_is "... its $n pin (record for mnt) is the new holder's" \
-		"$(stat -L -c %i "/proc/$new_holder/ns/$n" 2>&1)" "$(pt_pin_ino "$alice_uid" "$n")"
-	t_is "... and the session's" "$ino" "$(pt_pin_ino "$alice_uid" "$n")"
+		"$(stat -L -c %i "/proc/$new_holder/ns/$n" 2>&1)" "$(t_pin_ino "$alice_uid" "$n")"
+	t_is "... and the session's" "$ino" "$(t_pin_ino "$alice_uid" "$n")"
 done
 t_is "... no namespace of the dead paddock was joined (the old pins)" "" "$reused"
 t_is "... exactly one holder" 1 "$(pgrep -c -f "^paddock holder --uid $alice_uid " || true)"
@@ -325,25 +281,23 @@ pt_wait_clean "... and that paddock ends with its session" "$alice_uid"
 pt_no_live_task() {
 	local c p st
 	for c in memory cpu pids; do
-		for p in $(cat "/sys/fs/cgroup/$c$PARENT/user-$alice_uid/cgroup.procs" 2>/dev/null); do
+		for p in $(cat "/sys/fs/cgroup/$c$T_PARENT/user-$alice_uid/cgroup.procs" 2>/dev/null); do
 			st=$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null) || continue
 			[ -z "$st" ] || [ "$st" = Z ] || return 1
 		done
 	done
 }
 t_ok "... no live task left in its cgroup" t_wait_for 3 pt_no_live_task
-[ -e "/sys/fs/cgroup/pids$PARENT/user-$alice_uid" ] &&
+[ -e "/sys/fs/cgroup/pids$T_PARENT/user-$alice_uid" ] &&
 	t_diag "user-$alice_uid stays (empty or only zombies): the killed holder was reaped late by PID 1"
 
 # --- a broken policy denies the users, never root ------------------------------------------------------
-t_policy broken.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+t_policy broken.conf "$(t_policy_global)
 [default]
 memory_max = lots"
 broken=$T_POLICY
 t_policy writable.conf "[global]
-cgroup_parent = $PARENT"
+cgroup_parent = $T_PARENT"
 chmod 0666 "$T_POLICY"
 writable=$T_POLICY
 for p in "$broken" "$writable"; do
@@ -360,7 +314,7 @@ session  optional   pam_permit.so"
 	t_nok "$what: pamtester open_session is denied" t_pamtester paddock-test-faults "$carol" open_session
 	t_like "$what: ... PAM_SESSION_ERR" "$SESSION_ERR" "$T_ERR"
 	t_ok "$what: ... and nothing was set up (no state dir, holder or cgroup)" \
-		test "$(pt_state "$carol_uid")" = "$CLEAN" -a ! -e "/sys/fs/cgroup/pids$PARENT/user-$carol_uid"
+		test "$(pt_state "$carol_uid")" = "$CLEAN" -a ! -e "/sys/fs/cgroup/pids$T_PARENT/user-$carol_uid"
 	t_ok "$what: su - root -c true through the same stack works" su - root -c true
 	t_ok "$what: ... root's session is not isolated" su - root -c 'readlink /proc/self/ns/pid'
 	t_is "$what: ... (the host's pid namespace)" "$(readlink /proc/self/ns/pid)" "$T_OUT"

@@ -18,45 +18,13 @@ for p in "$PY" "$IP" /usr/bin/ipcmk /usr/bin/ipcs /usr/bin/script; do
 	[ -x "$p" ] || t_bail "$p missing"
 done
 
-# A cgroup_parent of our own: "/" of the cpu and pids hierarchies is shared with
-# other runs here.  Removed at exit, after our users' cgroups (and holders) are gone;
-# named after the run (pid-starttime, as lib.sh's accounts), so that the empty parents
-# of runs that died without cleanup (SIGKILL) are removed by the next run.
-PARENT=/paddock-test-$PADDOCK_T_RUN.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
-for d in /sys/fs/cgroup/*/paddock-test-[0-9]*-[0-9]*.slice; do
-	[[ $d =~ /paddock-test-([0-9]+)-([0-9]+)\.slice$ ]] || continue
-	t__alive "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" && continue
-	find "$d" -depth -type d -exec rmdir {} + 2>/dev/null   # only empty cgroups go
-done
-pt_cleanup_parent() {
-	local u uid c d pid
-	for u in "${T__USERS[@]}"; do
-		uid=$(id -u "$u" 2>/dev/null) && t__kill_user "$uid"
-	done
-	for c in memory cpu pids; do
-		d=/sys/fs/cgroup/$c$PARENT
-		[ -d "$d" ] || continue
-		for _ in $(seq 30); do
-			# a holder finishing its teardown sits in the reaper leaf (ours)
-			[ -f "$d/reaper/cgroup.procs" ] && while read -r pid; do
-				kill -KILL "$pid" 2>/dev/null
-			done <"$d/reaper/cgroup.procs"
-			find "$d" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null
-			rmdir "$d" 2>/dev/null && break
-			sleep 0.1
-		done
-	done
-}
-t_cleanup_add pt_cleanup_parent
+t_cgroup_parent
 
 t_user alice
 alice=$T_USER alice_uid=$T_UID
 
 # memory_max 300M, tmp_size 40M, cpu_quota 50%, cpu_weight 50, tasks_max 77
-t_policy isolation.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+t_policy isolation.conf "$(t_policy_global)
 linger = 0
 [default]
 isolate = yes
@@ -182,7 +150,7 @@ t_nok "inside: connecting to @$abs fails" pt_in "$connect_abs"
 t_like "... connection refused (abstract names are per network namespace)" 'ConnectionRefused' "$T_ERR$T_OUT"
 
 # --- cgroup limits, read back on the host -------------------------------------------------------
-cg=$PARENT/user-$alice_uid
+cg=$T_PARENT/user-$alice_uid
 t_is "memory.limit_in_bytes = memory_max" $((300 * 1024 * 1024)) \
 	"$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes" 2>&1)"
 if [ -e "/sys/fs/cgroup/memory$cg/memory.memsw.limit_in_bytes" ]; then

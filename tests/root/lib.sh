@@ -12,8 +12,12 @@
 #     set -u
 #     . "$(dirname "$0")/lib.sh"
 #     t_nest "$@"                    # re-exec in a private cgroup + mount namespace
+#     t_cgroup_parent                # a cgroup_parent of this run's own: $T_PARENT
 #     t_user alice; alice=$T_USER    # throwaway user pdkt<tag>-alice, removed on exit
-#     t_pam_service paddock-test-x "$(t_pam_paddock_stack "$conf")"
+#     t_policy x.conf "$(t_policy_global)
+#     [default]
+#     memory_max = 64M"
+#     t_pam_service paddock-test-x "$(t_pam_paddock_stack "$T_POLICY")"
 #     t_ok "session opens" pamtester paddock-test-x "$alice" open_session
 #     t_done
 #
@@ -44,7 +48,7 @@
 # (the owning run's pid and start time are in the GECOS field).
 #
 # Conventions: every function returns 0 on success and non-zero on failure; helpers that
-# "produce" a name set a global (T_USER, T_GROUP, T_POLICY, T_SSHD_PORT) because a
+# "produce" a name set a global (T_USER, T_GROUP, T_POLICY, T_PARENT, T_SSHD_PORT) because a
 # $(command substitution) runs in a subshell and would lose the cleanup registration.
 # Everything the library prints goes to stdout as TAP (ok/not ok/# diag) or to stderr.
 
@@ -62,6 +66,7 @@ T_USER_PREFIX=pdkt                           # every throwaway account starts wi
 # cgroup_parent(s) the tests' policies use (space separated); cleanup removes our users'
 # user-UID cgroups below them.  Add to it when a test sets another cgroup_parent.
 T_CGROUP_PARENT=${T_CGROUP_PARENT:-/paddock.slice}
+T_PARENT=          # this run's own cgroup_parent (set by t_cgroup_parent)
 
 T_N=0              # TAP: tests run so far
 T_FAILED=0         # TAP: tests failed so far
@@ -487,6 +492,7 @@ t__nest_verify() {
 #   * accounts whose GECOS is "paddock-test TAG PID STARTTIME" of a dead run: their
 #     processes and CGROUP_PARENT/user-UID cgroups (t__kill_user), the account and its home, and the
 #     groups named pdkt<TAG>-*;
+#   * the empty cgroups /paddock-test-PID-STARTTIME.slice (t_cgroup_parent) of dead runs;
 #   * the empty scratch mount points /tmp/paddock-test.PID-STARTTIME.* of dead runs.
 t__sweep_stale() {
 	local name gecos uid tag pid start tags="" d g run
@@ -518,6 +524,12 @@ t__sweep_stale() {
 		for g in $(getent group | awk -F: -v p="$T_USER_PREFIX$tag-" 'index($1, p) == 1 { print $1 }'); do
 			groupdel "$g" 2>/dev/null
 		done
+	done
+	# cgroup parents of dead runs (t_cgroup_parent): only empty cgroups go
+	for d in /sys/fs/cgroup/*/paddock-test-[0-9]*-[0-9]*.slice; do
+		[[ $d =~ /paddock-test-([0-9]+)-([0-9]+)\.slice$ ]] || continue
+		t__alive "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" && continue
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	for d in /tmp/paddock-test.*-*.*; do
 		[ -d "$d" ] || continue
@@ -765,6 +777,141 @@ t_pamtester() {
 # login runs the account and session stacks only.  Output contains the terminal echo.
 t_login() {
 	printf '%s\nexit\n' "$2" | timeout 30 script -qec "login -f $1" /dev/null
+}
+
+# ---------------------------------------------------------------------------------------
+# Paddocks: this run's cgroup_parent, its policies, long-lived sessions
+# ---------------------------------------------------------------------------------------
+
+# t_cgroup_parent: give this run a cgroup_parent of its own for its policies.  Sets
+# T_PARENT to /paddock-test-PID-STARTTIME.slice (the run, as in $PADDOCK_T_RUN), adds it to
+# T_CGROUP_PARENT and registers t__remove_parent with t_cleanup_add.  Why: in the nest,
+# "/" of the cpu and pids hierarchies is the host's root, shared with other runs, so a
+# shared parent (/paddock.slice) could never be removed; everything below T_PARENT is
+# this run's.  The empty parents of runs that died without cleanup are removed by the
+# next run's t_nest (t__sweep_stale).  Call it once, right after t_nest: cleanup hooks
+# run last in, first out, so those added later ("$T_HELPER" stop USER) run before it.
+t_cgroup_parent() {
+	t_nested || t_bail "t_cgroup_parent only inside t_nest"
+	[ -z "$T_PARENT" ] || t_bail "t_cgroup_parent called twice"
+	T_PARENT=/paddock-test-$PADDOCK_T_RUN.slice
+	T_CGROUP_PARENT="$T_CGROUP_PARENT $T_PARENT"
+	t_cleanup_add t__remove_parent "$T_PARENT"
+	t_diag "cgroup_parent $T_PARENT"
+}
+
+# t__remove_parent PARENT: the cleanup of t_cgroup_parent.  First our users go
+# (t__kill_user: their processes and PARENT/user-UID cgroups); then, in every hierarchy,
+# what is left below PARENT is killed (a holder finishing its teardown sits in
+# PARENT/reaper; only this run's processes can be there) and the cgroups are removed
+# deepest first (PARENT/reaper, PARENT/user-UID and below, PARENT), retrying for about
+# 3 s while a holder finishes.  Says on stderr what it could not remove.
+t__remove_parent() {
+	local parent=$1 u uid d t__undone
+	for u in "${T__USERS[@]}"; do
+		uid=$(id -u "$u" 2>/dev/null) && t__kill_user "$uid"
+	done
+	for _ in $(seq 30); do
+		t__undone=()
+		for d in /sys/fs/cgroup"$parent" /sys/fs/cgroup/*"$parent"; do
+			[ -d "$d" ] || continue
+			# shellcheck disable=SC2046 # one pid per word
+			kill -KILL $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null) 2>/dev/null
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+			[ -d "$d" ] && t__undone+=("$d")
+		done
+		[ ${#t__undone[@]} -eq 0 ] && return 0
+		sleep 0.1
+	done
+	echo "cleanup: cannot remove ${t__undone[*]}" >&2
+	return 0
+}
+
+# t_cg CONTROLLER UID: print the path of UID's cgroup in the v1 hierarchy CONTROLLER
+# (memory, cpu, pids) below T_PARENT: /sys/fs/cgroup/CONTROLLER$T_PARENT/user-UID.
+t_cg() { printf '/sys/fs/cgroup/%s%s/user-%s' "$1" "${T_PARENT:?t_cgroup_parent first}" "$2"; }
+
+# t_paddock_gone UID: the paddock of UID is torn down: no /run/paddock/UID and no
+# user-UID cgroup below T_PARENT in the memory, cpu and pids hierarchies.
+t_paddock_gone() {
+	[ ! -e "/run/paddock/$1" ] && [ ! -e "$(t_cg memory "$1")" ] &&
+		[ ! -e "$(t_cg pids "$1")" ] && [ ! -e "$(t_cg cpu "$1")" ]
+}
+
+# t_policy_global: print the first lines of a policy for this run's paddocks, to start
+# t_policy's CONTENT with (more [global] keys may follow):
+#   [global] / cgroup_manager = cgroupfs / cgroup_parent = $T_PARENT
+t_policy_global() {
+	printf '%s\n' "[global]" "cgroup_manager = cgroupfs" \
+		"cgroup_parent = ${T_PARENT:?t_cgroup_parent first}"
+}
+
+# t_pin_ino UID NAME: the inode of the namespace pinned at /run/paddock/UID/ns/NAME
+# (an nsfs bind mount), or for mnt the inode recorded in that regular file (the mount
+# namespace is recorded, not pinned: see pam_module/holder-proto.h).
+t_pin_ino() {
+	local f=/run/paddock/$1/ns/$2
+	if [ "$2" = mnt ]; then
+		[ -f "$f" ] && [ "$(stat -f -c %T "$f")" != nsfs ] && cat "$f"
+	else
+		[ "$(stat -f -c %T "$f" 2>/dev/null)" = nsfs ] && stat -L -c %i "$f"
+	fi
+}
+
+declare -A T_SESS_PID=()   # t_sess_start: NAME -> pid of the client (t_bg)
+declare -A T__SESS_FIFO=() # t_sess_start: NAME -> the FIFO the session blocks on
+T_SESS_RC=                 # t_sess_end: the client's exit status, or "timeout"
+
+# t_sess_start [--ssh] NAME USER SCRIPT: a session of USER that stays open until
+# t_sess_end NAME, started with t_bg: "su - USER -c" (with --ssh: t_ssh USER, to the latest
+# t_sshd_start) runs SCRIPT in USER's shell, which then prints __SCRIPT_DONE__, blocks
+# (without forking) on the FIFO ~/.go-NAME and prints __RELEASED__.  Output in
+# $T_TMP/NAME.log; T_SESS_PID[NAME] is the pid of su (or ssh).  The user's paddock lives
+# at least as long as the session.
+t_sess_start() {
+	local ssh=0 name user home script
+	[ "$1" = --ssh ] && { ssh=1; shift; }
+	name=$1 user=$2
+	script="$3
+echo __SCRIPT_DONE__
+read -r _ < ~/.go-$name
+echo __RELEASED__"
+	home=$(getent passwd "$user" | cut -d: -f6)
+	T__SESS_FIFO[$name]=$home/.go-$name
+	rm -f "${T__SESS_FIFO[$name]}"
+	mkfifo -m 0600 "${T__SESS_FIFO[$name]}" && chown "$user" "${T__SESS_FIFO[$name]}" ||
+		t_bail "mkfifo ${T__SESS_FIFO[$name]}"
+	if [ "$ssh" = 1 ]; then
+		t_bg t_ssh "$user" "$script" >"$T_TMP/$name.log" 2>&1
+	else
+		t_bg su - "$user" -c "$script" >"$T_TMP/$name.log" 2>&1
+	fi
+	T_SESS_PID[$name]=$T_BG_PID
+}
+
+# t_sess_wait NAME [TIMEOUT]: wait (default 20 s) until session NAME has run its SCRIPT
+# (printed __SCRIPT_DONE__); on a timeout print its output and fail.  For t_ok.
+t_sess_wait() {
+	t_wait_for "${2:-20}" grep -q __SCRIPT_DONE__ "$T_TMP/$1.log" && return 0
+	echo "session $1 did not finish its script; its output:"
+	cat "$T_TMP/$1.log"
+	return 1
+}
+
+# t_sess_end NAME: release session NAME and wait up to 15 s for its client to exit
+# (killed after that); T_SESS_RC is the client's exit status, or "timeout".
+t_sess_end() {
+	local name=$1
+	# shellcheck disable=SC2016 # $1 is sh's
+	timeout 5 sh -c 'echo go >"$1"' _ "${T__SESS_FIFO[$name]}" 2>/dev/null
+	T_SESS_RC=0
+	if t_wait_for 15 t__gone "${T_SESS_PID[$name]}"; then
+		wait "${T_SESS_PID[$name]}" 2>/dev/null || T_SESS_RC=$?
+	else
+		T_SESS_RC=timeout
+		t_kill "${T_SESS_PID[$name]}"
+	fi
+	rm -f "${T__SESS_FIFO[$name]}"
 }
 
 # ---------------------------------------------------------------------------------------

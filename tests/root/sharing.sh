@@ -13,37 +13,7 @@ t_nest "$@"
 t_require_build
 t__need pamtester pamtester
 
-# A cgroup_parent of our own: "/" of the cpu and pids hierarchies is shared with
-# other runs here.  Removed at exit, after our users' cgroups (and holders) are gone;
-# named after the run (pid-starttime, as lib.sh's accounts), so that the empty parents
-# of runs that died without cleanup (SIGKILL) are removed by the next run.
-PARENT=/paddock-test-$PADDOCK_T_RUN.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
-for d in /sys/fs/cgroup/*/paddock-test-[0-9]*-[0-9]*.slice; do
-	[[ $d =~ /paddock-test-([0-9]+)-([0-9]+)\.slice$ ]] || continue
-	t__alive "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" && continue
-	find "$d" -depth -type d -exec rmdir {} + 2>/dev/null   # only empty cgroups go
-done
-pt_cleanup_parent() {
-	local u uid c d pid
-	for u in "${T__USERS[@]}"; do
-		uid=$(id -u "$u" 2>/dev/null) && t__kill_user "$uid"
-	done
-	for c in memory cpu pids; do
-		d=/sys/fs/cgroup/$c$PARENT
-		[ -d "$d" ] || continue
-		for _ in $(seq 30); do
-			# a holder finishing its teardown sits in the reaper leaf (ours)
-			[ -f "$d/reaper/cgroup.procs" ] && while read -r pid; do
-				kill -KILL "$pid" 2>/dev/null
-			done <"$d/reaper/cgroup.procs"
-			find "$d" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null
-			rmdir "$d" 2>/dev/null && break
-			sleep 0.1
-		done
-	done
-}
-t_cleanup_add pt_cleanup_parent
+t_cgroup_parent
 
 NS_NAMES="mnt pid ipc uts net"
 # prints "mnt:[N] pid:[N] ipc:[N] uts:[N] net:[N]" for the shell running it
@@ -51,18 +21,6 @@ NS_CMD='for n in mnt pid ipc uts net; do readlink /proc/self/ns/$n; done | paste
 
 # pt_ns_ino LINE NAME: the inode of namespace NAME in a line printed by NS_CMD.
 pt_ns_ino() { sed -n "s/.*\\b$2:\\[\\([0-9]*\\)\\].*/\\1/p" <<<"$1"; }
-
-# pt_pin_ino UID NAME: the inode of the namespace pinned at /run/paddock/UID/ns/NAME
-# (an nsfs bind mount), or for mnt the inode recorded in that regular file (the mount
-# namespace is recorded, not pinned: see pam_module/holder-proto.h).
-pt_pin_ino() {
-	local f=/run/paddock/$1/ns/$2
-	if [ "$2" = mnt ]; then
-		[ -f "$f" ] && [ "$(stat -f -c %T "$f")" != nsfs ] && cat "$f"
-	else
-		[ "$(stat -f -c %T "$f" 2>/dev/null)" = nsfs ] && stat -L -c %i "$f"
-	fi
-}
 
 # pt_holders UID: number of "paddock holder --uid UID" processes on the host.
 pt_holders() { pgrep -c -f "^paddock holder --uid $1 " || true; }
@@ -75,9 +33,7 @@ bob=$T_USER bob_home=$T_HOME
 t_user carol
 carol=$T_USER carol_uid=$T_UID
 
-t_policy sharing.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+t_policy sharing.conf "$(t_policy_global)
 linger = 0
 [default]
 isolate = yes
@@ -109,7 +65,7 @@ for n in $NS_NAMES; do
 	i1=$(pt_ns_ino "$ns1" "$n") i2=$(pt_ns_ino "$ns2" "$n")
 	t_like "session 1 has a $n namespace" '^[0-9]+$' "$i1"
 	t_is "... session 2 has the same $n namespace" "$i1" "$i2"
-	t_is "... it is the one /run/paddock/$alice_uid/ns/$n names" "$i1" "$(pt_pin_ino "$alice_uid" "$n")"
+	t_is "... it is the one /run/paddock/$alice_uid/ns/$n names" "$i1" "$(t_pin_ino "$alice_uid" "$n")"
 	t_ok "... and not the host's" test "$i1" != "$(pt_ns_ino "$host_ns" "$n")"
 done
 t_is "session 2 read session 1's /tmp file" from-s1 "$(cat "$alice_home/s2.saw" 2>&1)"
@@ -183,12 +139,12 @@ sleep 1.2
 t_is "32 concurrent first logins: one holder on the host" 1 "$(pt_holders "$carol_uid")"
 n=0
 for c in memory cpu pids; do
-	n=$((n + $(find "/sys/fs/cgroup/$c$PARENT" -maxdepth 1 -type d -name "user-$carol_uid*" | wc -l)))
+	n=$((n + $(find "/sys/fs/cgroup/$c$T_PARENT" -maxdepth 1 -type d -name "user-$carol_uid*" | wc -l)))
 done
 t_is "... one cgroup (user-$carol_uid in each of memory, cpu, pids)" 3 "$n"
 inside=0
 for p in "${pids[@]}"; do
-	grep -qx "[0-9]*:pids:$PARENT/user-$carol_uid" "/proc/$p/cgroup" 2>/dev/null && inside=$((inside + 1))
+	grep -qx "[0-9]*:pids:$T_PARENT/user-$carol_uid" "/proc/$p/cgroup" 2>/dev/null && inside=$((inside + 1))
 done
 t_is "... every su (the callers) is in that cgroup" 32 "$inside"
 fails=0

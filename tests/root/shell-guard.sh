@@ -16,20 +16,7 @@ set -u
 t_nest "$@"
 t_require_build
 
-PARENT=/paddock-test-$$.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
-MY_UIDS=()
-remove_parent() {
-	local uid c
-	for uid in "${MY_UIDS[@]}"; do
-		t__kill_user "$uid"
-	done
-	for c in memory cpu pids; do
-		[ -d "/sys/fs/cgroup/$c$PARENT" ] || continue
-		rmdir "/sys/fs/cgroup/$c$PARENT/reaper" "/sys/fs/cgroup/$c$PARENT" 2>/dev/null
-	done
-}
-t_cleanup_add remove_parent
+t_cgroup_parent
 
 # The guard, run as the user, reads the default policy /etc/security/paddock.conf:
 # give the nest its own /etc/security (an overlay; the host's stays untouched).
@@ -42,9 +29,7 @@ write_conf() {
 	printf '%s\n' "$1" >"$CONF" && chown root:root "$CONF" && chmod 0644 "$CONF" ||
 		t_bail "cannot write $CONF"
 }
-write_conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+write_conf "$(t_policy_global)
 linger = 0
 
 [default]
@@ -62,11 +47,9 @@ t_cleanup_add rm -rf "$BIN"
 
 t_user alice
 alice=$T_USER alice_uid=$T_UID alice_home=$T_HOME
-MY_UIDS+=("$alice_uid")
 usermod -s "$GUARD" "$alice" || t_bail "usermod -s"
 t_user bob
 bob=$T_USER bob_uid=$T_UID
-MY_UIDS+=("$bob_uid")
 usermod -s "$GUARD" "$bob" || t_bail "usermod -s"
 t_cleanup_add "$T_HELPER" stop "$alice"
 t_cleanup_add "$T_HELPER" stop "$bob"

@@ -24,38 +24,9 @@ t__need curl curl
 PY=/usr/bin/python3           # the user cannot run root's pyenv shims
 [ -x "$PY" ] || t_bail "$PY missing (python3 from Debian)"
 
-PARENT=/paddock-test-$$.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
-t_diag "cgroup_parent $PARENT"
-MY_UIDS=()
-# remove_parent: everything below PARENT is this run's (the name is unique to it): kill
-# what is left there once our users are gone (a holder may still be finishing a teardown
-# in PARENT/reaper), then remove the cgroups, deepest first.
-remove_parent() {
-	local uid c left
-	for uid in "${MY_UIDS[@]}"; do
-		t__kill_user "$uid"
-	done
-	for _ in $(seq 50); do
-		left=$(find /sys/fs/cgroup/{memory,cpu,pids}"$PARENT" -name cgroup.procs -exec cat {} + 2>/dev/null)
-		[ -z "$left" ] && break
-		# shellcheck disable=SC2086 # one pid per word
-		kill -KILL $left 2>/dev/null
-		sleep 0.1
-	done
-	for c in memory cpu pids; do
-		[ -d "/sys/fs/cgroup/$c$PARENT" ] || continue
-		find "/sys/fs/cgroup/$c$PARENT" -depth -type d -exec rmdir {} + 2>/dev/null
-		[ -d "/sys/fs/cgroup/$c$PARENT" ] && echo "cleanup: cannot remove /sys/fs/cgroup/$c$PARENT" >&2
-	done
-	return 0
-}
+t_cgroup_parent
 
-t_cleanup_add remove_parent
-
-t_policy sshd.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+t_policy sshd.conf "$(t_policy_global)
 
 [default]
 memory_max = 512M
@@ -66,10 +37,8 @@ t_pam_service paddock-test-sshd "$STACK_OK"
 
 t_user alice
 alice=$T_USER alice_uid=$T_UID alice_home=$T_HOME
-MY_UIDS+=("$alice_uid")
 t_user bob
 bob=$T_USER bob_uid=$T_UID bob_home=$T_HOME
-MY_UIDS+=("$bob_uid")
 want_host=paddock-$alice_uid-$alice
 
 t_sshd_start paddock-test-sshd auto internal-sftp
@@ -78,43 +47,6 @@ t_sshd_start paddock-test-sshd auto /usr/lib/openssh/sftp-server
 PORT_SERVER=$T_SSHD_PORT LOG_SERVER=$T_SSHD_LOG
 T_SSHD_PORT=$PORT_INTERNAL
 
-# Long ssh sessions that keep a paddock alive: the remote shell blocks on the FIFO
-# ~/.go-NAME until ssh_end.  Output in $T_TMP/NAME.log.
-declare -A SESS_PID=() SESS_FIFO=()
-ssh_start() {
-	local name=$1 user=$2 script=$3 home
-	home=$(getent passwd "$user" | cut -d: -f6)
-	SESS_FIFO[$name]=$home/.go-$name
-	rm -f "${SESS_FIFO[$name]}"
-	mkfifo -m 0600 "${SESS_FIFO[$name]}" && chown "$user" "${SESS_FIFO[$name]}" ||
-		t_bail "mkfifo ${SESS_FIFO[$name]}"
-	t_bg t_ssh "$user" "$script
-echo __SCRIPT_DONE__
-read -r _ < ~/.go-$name
-echo __RELEASED__" >"$T_TMP/$name.log" 2>&1
-	SESS_PID[$name]=$T_BG_PID
-}
-ssh_wait() {
-	t_wait_for "${2:-20}" grep -q __SCRIPT_DONE__ "$T_TMP/$1.log" && return 0
-	echo "session $1 did not finish its script; its output:"
-	cat "$T_TMP/$1.log"
-	return 1
-}
-ssh_end() {
-	local name=$1
-	timeout 5 sh -c 'echo go >"$1"' _ "${SESS_FIFO[$name]}" 2>/dev/null
-	SESS_RC=0
-	if t_wait_for 15 t__gone "${SESS_PID[$name]}"; then
-		wait "${SESS_PID[$name]}" 2>/dev/null || SESS_RC=$?
-	else
-		SESS_RC=timeout
-		t_kill "${SESS_PID[$name]}"
-	fi
-	rm -f "${SESS_FIFO[$name]}"
-}
-paddock_gone() {
-	[ ! -e "/run/paddock/$1" ] && [ ! -e "/sys/fs/cgroup/memory$PARENT/user-$1" ]
-}
 
 view='echo "host $(hostname)"
 echo "pid1 $(tr "\0" " " </proc/1/cmdline)"
@@ -132,14 +64,14 @@ t_like "ssh cmd: /proc/1/cmdline is the holder" "^pid1 paddock holder --uid $ali
 	"$(grep '^pid1' <<<"$out")"
 t_is "ssh cmd: only lo" "links lo " "$(grep '^links' <<<"$out")"
 t_like "ssh cmd: ... which is up" '^lo <.*UP' "$(grep '^lo' <<<"$out")"
-t_like "ssh cmd: in the user's memory cgroup" ":memory:$PARENT/user-$alice_uid\$" \
+t_like "ssh cmd: in the user's memory cgroup" ":memory:$T_PARENT/user-$alice_uid\$" \
 	"$(grep '^cgroup' <<<"$out")"
 t_ok "ssh cmd: sees only a handful of processes" \
 	test "$(sed -n 's/^nprocs //p' <<<"$out")" -lt 10
 t_nok "ssh cmd: the host's sshd port on 127.0.0.1 is unreachable from inside" \
 	t_ssh "$alice" "exec 3<>/dev/tcp/127.0.0.1/$PORT_INTERNAL && echo CONNECTED"
 t_nok "ssh cmd: ... (no connection made)" grep -q CONNECTED <<<"$T_OUT"
-t_ok "ssh cmd: the paddock ends with the session" t_wait_for 10 paddock_gone "$alice_uid"
+t_ok "ssh cmd: the paddock ends with the session" t_wait_for 10 t_paddock_gone "$alice_uid"
 
 # threat 4 through sshd: the shell of "ssh host cmd" has fds 0-2 only (ls runs while the
 # shell waits, with no pipe of the shell's own open)
@@ -162,9 +94,9 @@ t_like "ssh -tt: ... inside the paddock, on a pty" \
 	"MARK-42 $want_host /dev/pts/[0-9]+ paddock holder" "$T_OUT"
 
 # --- two concurrent ssh sessions share the paddock ---------------------------------------------------------
-ssh_start s1 "$alice" 'sleep 2345 >/dev/null 2>&1 & echo "s1-ns $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt) $(readlink /proc/self/ns/ipc) $(readlink /proc/self/ns/uts)"
+t_sess_start --ssh s1 "$alice" 'sleep 2345 >/dev/null 2>&1 & echo "s1-ns $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt) $(readlink /proc/self/ns/ipc) $(readlink /proc/self/ns/uts)"
 echo shared-by-s1 >/tmp/s1-file'
-t_ok "concurrent: first ssh session up" ssh_wait s1
+t_ok "concurrent: first ssh session up" t_sess_wait s1
 T_SSHD_PORT=$PORT_SERVER
 t_ok "concurrent: a second ssh session (other sshd) runs" t_ssh "$alice" \
 	'echo "s2-ns $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt) $(readlink /proc/self/ns/ipc) $(readlink /proc/self/ns/uts)"; ps -e -o args=; cat /tmp/s1-file'
@@ -201,9 +133,9 @@ ls -1 /tmp"
 	t_like "sftp ($variant): /proc/1 seen by the sftp server is the holder" '^paddock.holder' \
 		"$(tr '\0' ' ' <"$T_TMP/got-pid1" 2>&1)"
 done
-ssh_end s1
-t_is "concurrent: the first session ends normally" 0 "$SESS_RC"
-t_ok "concurrent: the paddock ends after the last session" t_wait_for 10 paddock_gone "$alice_uid"
+t_sess_end s1
+t_is "concurrent: the first session ends normally" 0 "$T_SESS_RC"
+t_ok "concurrent: the paddock ends after the last session" t_wait_for 10 t_paddock_gone "$alice_uid"
 
 # --- ssh -N -L: the forward connects from inside the user's netns --------------------------------------------------
 P=$(t_free_port) || t_bail "no free port"
@@ -225,17 +157,17 @@ t_nok "forward: ... HOST-SERVICE was not served" grep -q HOST-SERVICE <<<"$T_OUT
 # the user's own service on the same port inside the paddock (from a concurrent session)
 install -d -o "$alice" -m 0755 "$alice_home/www" && echo PADDOCK-SERVICE >"$alice_home/www/who.txt" &&
 	chmod 0644 "$alice_home/www/who.txt"
-ssh_start srv "$alice" "cd ~/www && { $PY -u -m http.server $P --bind 127.0.0.1 >/tmp/http.log 2>&1 & }
+t_sess_start --ssh srv "$alice" "cd ~/www && { $PY -u -m http.server $P --bind 127.0.0.1 >/tmp/http.log 2>&1 & }
 for i in \$(seq 100); do curl -fsS -o /dev/null http://127.0.0.1:$P/who.txt 2>/dev/null && break; sleep 0.1; done
 echo inside-service-up"
-t_ok "forward: alice's service runs inside on 127.0.0.1:$P" ssh_wait srv
+t_ok "forward: alice's service runs inside on 127.0.0.1:$P" t_sess_wait srv
 t_like "forward: through the forward, alice's own service answers" PADDOCK-SERVICE \
 	"$(curl -sS --max-time 10 "http://127.0.0.1:$LP/who.txt" 2>&1)"
 t_like "forward: ... while the host still gets its own on the same port" HOST-SERVICE \
 	"$(curl -fsS "http://127.0.0.1:$P/who.txt")"
-ssh_end srv
+t_sess_end srv
 t_kill "$fwd_pid"
-t_ok "forward: the paddock ends after the last session" t_wait_for 10 paddock_gone "$alice_uid"
+t_ok "forward: the paddock ends after the last session" t_wait_for 10 t_paddock_gone "$alice_uid"
 
 # --- a forced setup failure: ssh exits 254, nothing runs ---------------------------------------------------------------
 # (helper= is resolved first thing in session_open: a missing helper, and one that is
@@ -247,7 +179,7 @@ t_rc "failure (helper missing): ssh host cmd exits 254" 254 t_ssh "$bob" 'touch 
 t_ok "failure (helper missing): the command did not run (no marker)" test ! -e "$bob_home/ran-marker"
 t_nok "failure (helper missing): ... no output of it" grep -q RAN <<<"$T_OUT"
 t_ok "failure (helper missing): no paddock state left" test ! -e "/run/paddock/$bob_uid"
-t_ok "failure (helper missing): no cgroup left" test ! -e "/sys/fs/cgroup/memory$PARENT/user-$bob_uid"
+t_ok "failure (helper missing): no cgroup left" test ! -e "/sys/fs/cgroup/memory$T_PARENT/user-$bob_uid"
 t_ok "failure (helper missing): sshd logged the failed pam_open_session" \
 	grep -q "PAM: pam_open_session(): " "$LOG_INTERNAL"
 install -o "$bob" -m 0755 "$T_HELPER" "$T_TMP/paddock-not-root"

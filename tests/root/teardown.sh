@@ -12,37 +12,7 @@ set -u
 t_nest "$@"
 t_require_build
 
-# A cgroup_parent of our own: "/" of the cpu and pids hierarchies is shared with
-# other runs here.  Removed at exit, after our users' cgroups (and holders) are gone;
-# named after the run (pid-starttime, as lib.sh's accounts), so that the empty parents
-# of runs that died without cleanup (SIGKILL) are removed by the next run.
-PARENT=/paddock-test-$PADDOCK_T_RUN.slice
-T_CGROUP_PARENT="$T_CGROUP_PARENT $PARENT"
-for d in /sys/fs/cgroup/*/paddock-test-[0-9]*-[0-9]*.slice; do
-	[[ $d =~ /paddock-test-([0-9]+)-([0-9]+)\.slice$ ]] || continue
-	t__alive "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" && continue
-	find "$d" -depth -type d -exec rmdir {} + 2>/dev/null   # only empty cgroups go
-done
-pt_cleanup_parent() {
-	local u uid c d pid
-	for u in "${T__USERS[@]}"; do
-		uid=$(id -u "$u" 2>/dev/null) && t__kill_user "$uid"
-	done
-	for c in memory cpu pids; do
-		d=/sys/fs/cgroup/$c$PARENT
-		[ -d "$d" ] || continue
-		for _ in $(seq 30); do
-			# a holder finishing its teardown sits in the reaper leaf (ours)
-			[ -f "$d/reaper/cgroup.procs" ] && while read -r pid; do
-				kill -KILL "$pid" 2>/dev/null
-			done <"$d/reaper/cgroup.procs"
-			find "$d" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null
-			rmdir "$d" 2>/dev/null && break
-			sleep 0.1
-		done
-	done
-}
-t_cleanup_add pt_cleanup_parent
+t_cgroup_parent
 
 # pt_state UID: one line summing up what exists of UID's paddock on the host:
 #   holder=N  "paddock holder --uid UID" processes
@@ -58,7 +28,7 @@ pt_state() {
 	pins=$(awk -v p="/run/paddock/$uid/" 'index($5, p) == 1' /proc/self/mountinfo | wc -l)
 	[ -e "/run/paddock/$uid" ] && dir=1
 	for c in memory cpu pids; do
-		[ -d "/sys/fs/cgroup/$c$PARENT/user-$uid" ] && cg=$((cg + 1))
+		[ -d "$(t_cg "$c" "$uid")" ] && cg=$((cg + 1))
 	done
 	procs=$(ps -e -o ruid=,euid=,stat= | awk -v u="$uid" '($1 == u || $2 == u) && $3 !~ /^Z/' | wc -l)
 	echo "holder=$holder pins=$pins dir=$dir cg=$cg procs=$procs"
@@ -83,9 +53,7 @@ t_user bob; bob=$T_USER bob_uid=$T_UID
 t_user carol; carol=$T_USER carol_uid=$T_UID
 t_user dave; dave=$T_USER dave_uid=$T_UID
 
-t_policy linger0.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+t_policy linger0.conf "$(t_policy_global)
 linger = 0
 [default]
 isolate = yes
@@ -93,9 +61,7 @@ kill_on_logout = yes
 [user:$dave]
 kill_on_logout = no"
 stack0=$(t_pam_paddock_stack "$T_POLICY" "helper=$T_HELPER")
-t_policy linger2.conf "[global]
-cgroup_manager = cgroupfs
-cgroup_parent = $PARENT
+t_policy linger2.conf "$(t_policy_global)
 linger = 2
 [default]
 isolate = yes"
@@ -180,7 +146,7 @@ t_is "... in the paddock's pid namespace" "$dave_ns" "$(readlink "/proc/$left/ns
 dave_holder=$(pt_holder "$dave_uid")
 t_like "... the paddock stays up (holder, pins, dir, cgroups)" '^holder=1 pins=4 dir=1 cg=3 procs=1$' \
 	"$(pt_state "$dave_uid")"
-t_is "... the left process is in the user's cgroup" "$PARENT/user-$dave_uid" \
+t_is "... the left process is in the user's cgroup" "$T_PARENT/user-$dave_uid" \
 	"$(sed -n 's/^[0-9]*:pids://p' "/proc/$left/cgroup" 2>&1)"
 t_ok "a later login" su - "$dave" -c 'readlink /proc/self/ns/pid; ps -e -o args'
 t_is "... is in the same pid namespace" "$dave_ns" "$(head -n1 <<<"$T_OUT")"
