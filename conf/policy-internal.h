@@ -16,9 +16,9 @@ typedef enum SectionKind {
 /* One "key = value" line, validated, in file order. */
 typedef struct PolicyEntry {
 	SectionKind kind;
-	char *section; /* as written: "default", "group:staff" */
+	char *section;	    /* as written: "default", "group:staff" */
 	const char *target; /* points into section after ':' (or "") */
-	size_t key;         /* index into policy_keys */
+	size_t key;	    /* index into policy_keys */
 	char *value;
 	size_t file; /* index into Policy.files */
 	unsigned line;

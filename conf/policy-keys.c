@@ -253,7 +253,8 @@ static int parse_tmp_size(const char *v, void *dst, const char **why)
 	uint64_t n;
 	int r;
 
-	*why = "expected a size of at least 1M with K, M, G or T, or a percentage of memory_max from 1% to 100%";
+	*why = "expected a size of at least 1M with K, M, G or T, or a percentage of memory_max "
+	       "from 1% to 100%";
 	if (v[0] && v[strlen(v) - 1] == '%') {
 		r = units_parse_percent(v, &n);
 		if (r < 0)

@@ -62,7 +62,8 @@ static bool valid_account_name(const char *s)
 
 	if (n == 0 || n >= POLICY_NAME_MAX || s[0] == '-')
 		return false;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-$") == n;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-$") ==
+	       n;
 }
 
 int policy_section_parse(const char *name, SectionKind *ret_kind, const char **ret_target)
@@ -218,7 +219,7 @@ static int handle(void *user, const char *section, const char *name, const char 
 {
 	Reader *r = user;
 	char scratch[sizeof(UserPolicy) > sizeof(PolicyGlobal) ? sizeof(UserPolicy)
-								: sizeof(PolicyGlobal)];
+							       : sizeof(PolicyGlobal)];
 	const PolicyKey *k;
 	SectionKind kind;
 	const char *target, *why = "";

@@ -225,8 +225,9 @@ int policy_check_consistent(const Policy *p, PolicyError *err)
 			if (s && err) {
 				char msg[sizeof(err->text)];
 
-				snprintf(msg, sizeof(msg), "%s (for a user matched by [%s] at %s:%u)",
-					 err->text, s->section, p->files[s->file], s->line);
+				snprintf(msg, sizeof(msg),
+					 "%s (for a user matched by [%s] at %s:%u)", err->text,
+					 s->section, p->files[s->file], s->line);
 				memcpy(err->text, msg, sizeof(msg));
 			}
 			return r;

@@ -20,14 +20,14 @@
 #define POLICY_DROPIN_DIR "paddock.d"
 
 /* Hard limits on what a policy may contain (hostile-file defence). */
-#define POLICY_LINE_MAX 1024        /* bytes per line, newline excluded */
-#define POLICY_VALUE_MAX 160        /* bytes per value: fits inih's 200-byte line buffer */
-#define POLICY_FILE_MAX (1u << 20)  /* bytes per file */
-#define POLICY_ENTRIES_MAX 4096     /* key = value lines over all files */
-#define POLICY_DROPINS_MAX 128      /* drop-in files */
-#define POLICY_NAME_MAX 256         /* user/group names in section headers */
+#define POLICY_LINE_MAX		     1024 /* bytes per line, newline excluded */
+#define POLICY_VALUE_MAX	     160  /* bytes per value: fits inih's 200-byte line buffer */
+#define POLICY_FILE_MAX		     (1u << 20) /* bytes per file */
+#define POLICY_ENTRIES_MAX	     4096	/* key = value lines over all files */
+#define POLICY_DROPINS_MAX	     128	/* drop-in files */
+#define POLICY_NAME_MAX		     256	/* user/group names in section headers */
 #define POLICY_HOSTNAME_TEMPLATE_MAX 128
-#define POLICY_PATH_MAX 256
+#define POLICY_PATH_MAX		     256
 
 enum {
 	POLICY_NS_MOUNT = 1u << 0,
@@ -192,8 +192,8 @@ const char *policy_ns_name(unsigned bit);
  * byte outside [A-Za-z0-9.-] replaced by '-' ("paddock" if empty).  Returns
  * 0 or -ENAMETOOLONG when buf (len bytes) cannot hold the result.
  */
-int policy_expand_hostname(const char *tmpl, const char *user, uid_t uid,
-			   const char *host, char *buf, size_t len);
+int policy_expand_hostname(const char *tmpl, const char *user, uid_t uid, const char *host,
+			   char *buf, size_t len);
 
 /*
  * The size in bytes of a private tmpfs for an effective policy; ram_bytes is

@@ -51,10 +51,9 @@ int units_parse_size(const char *s, bool allow_max, uint64_t *ret)
 		const char *suffix;
 		unsigned shift;
 	} table[] = {
-		{ "", 0 },    { "b", 0 },   { "k", 10 },   { "kb", 10 },
-		{ "kib", 10 }, { "m", 20 },  { "mb", 20 },  { "mib", 20 },
-		{ "g", 30 },  { "gb", 30 }, { "gib", 30 }, { "t", 40 },
-		{ "tb", 40 }, { "tib", 40 },
+		{ "", 0 },     { "b", 0 },   { "k", 10 },   { "kb", 10 },  { "kib", 10 },
+		{ "m", 20 },   { "mb", 20 }, { "mib", 20 }, { "g", 30 },   { "gb", 30 },
+		{ "gib", 30 }, { "t", 40 },  { "tb", 40 },  { "tib", 40 },
 	};
 	const char *suffix;
 	uint64_t v;
@@ -135,8 +134,7 @@ const char *units_format_size(uint64_t v, char *buf, size_t len)
 		uint64_t unit = UINT64_C(1) << shift;
 
 		if (v >= unit && v % unit == 0) {
-			snprintf(buf, len, "%llu%c",
-				 (unsigned long long)(v >> shift), suffixes[i]);
+			snprintf(buf, len, "%llu%c", (unsigned long long)(v >> shift), suffixes[i]);
 			return buf;
 		}
 	}

@@ -298,8 +298,8 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 		return r;
 
 	r = cg_usage_figure(cg_read_u64(cg_walk_fd(&s.w[V1_MEMORY]), "memory.usage_in_bytes",
-				    &u.memory_current),
-			&u.memory_current);
+					&u.memory_current),
+			    &u.memory_current);
 	if (r < 0)
 		return r;
 	/*
@@ -312,12 +312,13 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 		return r;
 	u.cpu_usage_usec = ns == UINT64_MAX ? UINT64_MAX : ns / 1000;
 	r = cg_usage_figure(cg_read_key_u64(cg_walk_fd(&s.w[V1_CPU]), "cpu.stat", "nr_throttled",
-					&u.nr_throttled),
-			&u.nr_throttled);
+					    &u.nr_throttled),
+			    &u.nr_throttled);
 	if (r < 0)
 		return r;
-	r = cg_usage_figure(cg_read_u64(cg_walk_fd(&s.w[V1_PIDS]), "pids.current", &u.tasks_current),
-			&u.tasks_current);
+	r = cg_usage_figure(
+		cg_read_u64(cg_walk_fd(&s.w[V1_PIDS]), "pids.current", &u.tasks_current),
+		&u.tasks_current);
 	if (r < 0)
 		return r;
 	*ret = u;

@@ -217,15 +217,16 @@ static int v2_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 		return r;
 	fd = cg_walk_fd(&w);
 
-	r = cg_usage_figure(cg_read_u64(fd, "memory.current", &u.memory_current), &u.memory_current);
+	r = cg_usage_figure(cg_read_u64(fd, "memory.current", &u.memory_current),
+			    &u.memory_current);
 	if (r < 0)
 		return r;
 	r = cg_usage_figure(cg_read_key_u64(fd, "cpu.stat", "usage_usec", &u.cpu_usage_usec),
-			&u.cpu_usage_usec);
+			    &u.cpu_usage_usec);
 	if (r < 0)
 		return r;
 	r = cg_usage_figure(cg_read_key_u64(fd, "cpu.stat", "nr_throttled", &u.nr_throttled),
-			&u.nr_throttled);
+			    &u.nr_throttled);
 	if (r < 0)
 		return r;
 	r = cg_usage_figure(cg_read_u64(fd, "pids.current", &u.tasks_current), &u.tasks_current);

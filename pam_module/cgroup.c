@@ -127,8 +127,7 @@ int cg_user_path(const char *parent, uid_t uid, char *buf, size_t len)
 	if (r < 0)
 		return r;
 	/* "/" as parent puts the users directly below the hierarchy root. */
-	n = snprintf(buf, len, "%s/user-%" PRIu32, streq(parent, "/") ? "" : parent,
-		     (uint32_t)uid);
+	n = snprintf(buf, len, "%s/user-%" PRIu32, streq(parent, "/") ? "" : parent, (uint32_t)uid);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 

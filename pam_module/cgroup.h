@@ -26,12 +26,12 @@
 
 /* The limits the managers apply; a subset of UserPolicy, in kernel units. */
 typedef struct CgroupLimits {
-	uint64_t memory_max;      /* bytes, UNITS_MAX = no limit */
-	uint64_t memory_high;     /* bytes, UNITS_MAX = no limit */
+	uint64_t memory_max;	  /* bytes, UNITS_MAX = no limit */
+	uint64_t memory_high;	  /* bytes, UNITS_MAX = no limit */
 	uint64_t memory_swap_max; /* bytes, UNITS_MAX = no limit */
-	uint64_t cpu_quota;       /* percent of one CPU, UNITS_MAX = no limit */
-	uint64_t cpu_weight;      /* 1..10000 */
-	uint64_t tasks_max;       /* UNITS_MAX = no limit */
+	uint64_t cpu_quota;	  /* percent of one CPU, UNITS_MAX = no limit */
+	uint64_t cpu_weight;	  /* 1..10000 */
+	uint64_t tasks_max;	  /* UNITS_MAX = no limit */
 } CgroupLimits;
 
 /* Usage figures for paddock status. UINT64_MAX where unknown. */

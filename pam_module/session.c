@@ -88,7 +88,7 @@ static void holder_params(const SessionRequest *req, const CgroupManager *cg, ch
 
 	(void)sysinfo(&si);
 	if (uname(&u) < 0 || policy_expand_hostname(up->hostname, req->id->user, req->id->uid,
-						   u.nodename, hostname, len) < 0)
+						    u.nodename, hostname, len) < 0)
 		snprintf(hostname, len, "paddock");
 	*ret = (HolderParams){
 		.uid = req->id->uid,
@@ -142,7 +142,14 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	STEP("lock", state_lock_user(run_fd, uid, &lock_fd));
 	/* Limits first, then the caller: every later fork is charged (threats 9, 10). */
 	STEP("cgroup", cg->create(parent, uid, &limits));
-	STEP("cgroup attach", cg->attach_self(parent, uid));
+	*ret_step = "cgroup attach";
+	r = cg->attach_self(parent, uid);
+	if (r == -EOPNOTSUPP && streq(cg->name, "systemd"))
+		/* The caller is not in the user's slice: no logind session. */
+		*ret_step = "cgroup attach (the systemd manager needs pam_systemd before "
+			    "pam_paddock, in a new logind session)";
+	if (r < 0)
+		return r;
 	STEP("oom_score_adj", reset_oom_score_adj());
 	/* Join a live paddock, verified through its holder (threats 1, 2). */
 	*ret_step = "join";

@@ -22,11 +22,11 @@ enum { SESSION_NS_COUNT = 5 };
 
 /* What happened, for syslog and audit. */
 typedef struct SessionInfo {
-	bool created;                 /* a new paddock was started */
-	const char *cgroup_manager;   /* "cgroupfs-v1", ... */
-	char cgroup[256];             /* "/paddock.slice/user-1001" */
+	bool created;				     /* a new paddock was started */
+	const char *cgroup_manager;		     /* "cgroupfs-v1", ... */
+	char cgroup[256];			     /* "/paddock.slice/user-1001" */
 	unsigned long long ns_ino[SESSION_NS_COUNT]; /* mnt pid ipc uts net; 0 = not used */
-	int holder_pid;               /* in the host PID namespace */
+	int holder_pid;				     /* in the host PID namespace */
 } SessionInfo;
 
 /*

@@ -165,10 +165,11 @@ int cmd_explain(int argc, char **argv)
 	r = policy_load(conf, &p, &err);
 	if (r < 0) {
 		printf("policy    REFUSED: %s\n", err.text);
-		printf("isolated  %s\n", id.uid == 0 ? "no (root is exempt by a built-in rule; "
-						       "the broken policy does not apply)"
-						     : "DENIED: every session of this user is refused "
-						       "until the policy is fixed");
+		printf("isolated  %s\n", id.uid == 0
+						 ? "no (root is exempt by a built-in rule; "
+						   "the broken policy does not apply)"
+						 : "DENIED: every session of this user is refused "
+						   "until the policy is fixed");
 		identity_done(&id);
 		return 1;
 	}
@@ -182,7 +183,8 @@ int cmd_explain(int argc, char **argv)
 		printf("isolated  DENIED: %s\n", err.text);
 		ret = 1;
 	} else {
-		printf("isolated  %s\n", up.isolate ? "yes" : "no (PAM_IGNORE: sessions are left alone)");
+		printf("isolated  %s\n",
+		       up.isolate ? "yes" : "no (PAM_IGNORE: sessions are left alone)");
 	}
 
 	printf("\n[global]\n");

@@ -135,15 +135,8 @@ static int pick_manager(const char *name, const CgroupManager **ret)
 		*ret = NULL;
 		return 0;
 	}
-	if (streq(name, cgroup_manager_v2.name)) {
-		*ret = &cgroup_manager_v2;
-		return 0;
-	}
-	if (streq(name, cgroup_manager_v1.name)) {
-		*ret = &cgroup_manager_v1;
-		return 0;
-	}
-	return -EINVAL;
+	*ret = cg_manager_by_name(name);
+	return *ret ? 0 : -EINVAL;
 }
 
 static int parse_opts(int argc, char **argv, HolderOpts *o)

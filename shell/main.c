@@ -16,14 +16,20 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "check", cmd_check, "check [--conf PATH] [FILE]   validate the policy; --system: PAM and sshd too" },
-	{ "explain", cmd_explain, "explain [--conf PATH] USER   effective policy for USER and its sources" },
-	{ "status", cmd_status, "status [--json] [USER]       live paddocks, usage and limits (root)" },
+	{ "check", cmd_check,
+	  "check [--conf PATH] [FILE]   validate the policy; --system: PAM and sshd too" },
+	{ "explain", cmd_explain,
+	  "explain [--conf PATH] USER   effective policy for USER and its sources" },
+	{ "status", cmd_status,
+	  "status [--json] [USER]       live paddocks, usage and limits (root)" },
 	{ "enter", cmd_enter, "enter [--root] USER [-- CMD] run CMD in USER's paddock (root)" },
 	{ "stop", cmd_stop, "stop USER                    end USER's paddock now (root)" },
-	{ "reload", cmd_reload, "reload [--conf PATH]         apply the policy's limits to live paddocks (root)" },
-	{ "shell", cmd_shell, "shell [ARGS]                 the login-shell guard (also as paddock-shell)" },
-	{ "holder", holder_main, "holder ...                   PID 1 of a paddock (started by pam_paddock.so only)" },
+	{ "reload", cmd_reload,
+	  "reload [--conf PATH]         apply the policy's limits to live paddocks (root)" },
+	{ "shell", cmd_shell,
+	  "shell [ARGS]                 the login-shell guard (also as paddock-shell)" },
+	{ "holder", holder_main,
+	  "holder ...                   PID 1 of a paddock (started by pam_paddock.so only)" },
 };
 
 static int usage(FILE *f)

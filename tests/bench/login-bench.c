@@ -62,8 +62,8 @@
 #define GONE_TIMEOUT_NS (30LL * 1000000000LL)
 
 typedef struct Rec {
-	int32_t ok;  /* 1: every PAM call succeeded */
-	int32_t rc;  /* the first failing PAM code */
+	int32_t ok;			      /* 1: every PAM call succeeded */
+	int32_t rc;			      /* the first failing PAM code */
 	int64_t start, open, tru, close, end; /* durations, ns */
 	int64_t cpu; /* user + system time of the login process and what it reaped */
 } Rec;
@@ -145,8 +145,8 @@ static int read_all(int fd, void *buf, size_t len)
  * and /bin/true, report on fd and wait for SIGUSR1 before closing, then
  * report the close.  Never returns.
  */
-_Noreturn static void login_child(const char *confdir, const char *svc, const char *user,
-				  int fd, bool hold)
+_Noreturn static void login_child(const char *confdir, const char *svc, const char *user, int fd,
+				  bool hold)
 {
 	struct pam_conv c = { conv, NULL };
 	pam_handle_t *h = NULL;
@@ -340,8 +340,8 @@ static int cmd_lat(int argc, char **argv)
 
 		keeper = spawn_login(confdir, svc[0], users[0], true, &keeper_fd);
 		if (read_all(keeper_fd, &r, sizeof(r)) < 0 || !r.ok) {
-			fprintf(stderr, "login-bench: keeper login of %s failed (PAM %d)\n", users[0],
-				r.rc);
+			fprintf(stderr, "login-bench: keeper login of %s failed (PAM %d)\n",
+				users[0], r.rc);
 			return 1;
 		}
 	}
@@ -353,8 +353,8 @@ static int cmd_lat(int argc, char **argv)
 			Rec r;
 
 			if (login_once(confdir, svc[s], user, &r) < 0) {
-				fprintf(stderr, "login-bench: %s login of %s failed (PAM %d)\n", svc[s],
-					user, r.rc);
+				fprintf(stderr, "login-bench: %s login of %s failed (PAM %d)\n",
+					svc[s], user, r.rc);
 				return 1;
 			}
 			/* In first mode every login is followed by the teardown
@@ -473,9 +473,9 @@ static unsigned uid_lo, uid_hi;
 
 static void mem_line(FILE *out, int n, const char *cg_mem)
 {
-	static const char *const keys[] = { "MemFree:",	   "MemAvailable:", "Slab:",
+	static const char *const keys[] = { "MemFree:",	     "MemAvailable:", "Slab:",
 					    "SReclaimable:", "SUnreclaim:",   "KernelStack:",
-					    "PageTables:",   "Percpu:",	    "Shmem:" };
+					    "PageTables:",   "Percpu:",	      "Shmem:" };
 	char text[8192], path[512];
 	long pss, rss, count;
 	ssize_t len;

@@ -126,7 +126,8 @@ int main(void)
 		tap_ok(!dlsym(so, "pam_sm_authenticate"), "does not export pam_sm_authenticate");
 		tap_ok(!dlsym(so, "policy_load") && !dlsym(so, "session_open") &&
 			       !dlsym(so, "cgroup_manager_v1"),
-		       "internal symbols (policy_load, session_open, cgroup_manager_v1) are hidden");
+		       "internal symbols (policy_load, session_open, cgroup_manager_v1) are "
+		       "hidden");
 		dlclose(so);
 	}
 

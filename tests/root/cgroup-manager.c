@@ -39,8 +39,8 @@ static const char *const hier[] = { "memory", "cpu", "pids" };
 #define N_HIER 3
 
 static const CgroupManager *m = &cgroup_manager_v1;
-static char top[64];        /* /paddock-test.PID */
-static char parent[128];    /* /paddock-test.PID/paddock.slice */
+static char top[64];	 /* /paddock-test.PID */
+static char parent[128]; /* /paddock-test.PID/paddock.slice */
 static const uid_t uid = 4242;
 
 static const CgroupLimits base_limits = {
@@ -152,7 +152,8 @@ static const char *nest_problem(void)
 	if (stat("/proc/self/ns/cgroup", &st) < 0)
 		return "cannot stat /proc/self/ns/cgroup";
 	if ((unsigned long long)st.st_ino == INIT_CGROUP_NS_INO)
-		return "this is the initial cgroup namespace (run under unshare -C, see tests/root/nest.sh)";
+		return "this is the initial cgroup namespace (run under unshare -C, see "
+		       "tests/root/nest.sh)";
 	for (size_t h = 0; h < N_HIER; h++) {
 		char path[512];
 
@@ -161,11 +162,13 @@ static const char *nest_problem(void)
 			return why;
 		}
 		if (strcmp(path, "/") != 0) {
-			snprintf(why, sizeof(why), "/proc/self/cgroup shows %s:%s, not /", hier[h], path);
+			snprintf(why, sizeof(why), "/proc/self/cgroup shows %s:%s, not /", hier[h],
+				 path);
 			return why;
 		}
 		if (!file_has_pid(hpath(h, "", "cgroup.procs"), getpid())) {
-			snprintf(why, sizeof(why), "%s is not a hierarchy mounted at our own cgroup",
+			snprintf(why, sizeof(why),
+				 "%s is not a hierarchy mounted at our own cgroup",
 				 hpath(h, "", NULL));
 			return why;
 		}
@@ -354,7 +357,8 @@ static int child_spin(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do
 		clock_gettime(CLOCK_MONOTONIC, &now);
-	while ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 < secs);
+	while ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 <
+	       secs);
 	return 0;
 }
 
@@ -391,7 +395,13 @@ static void test_pick(void)
 	       got ? got->name : "nothing", r);
 	got = NULL;
 	r = cg_manager_pick(CGROUP_MANAGER_SYSTEMD, &got);
-	tap_ok(r == -EOPNOTSUPP && !got, "pick(systemd) is -EOPNOTSUPP for now (r=%d)", r);
+	tap_ok(r == -EOPNOTSUPP && !got,
+	       "pick(systemd) is -EOPNOTSUPP without systemd as PID 1 (r=%d)", r);
+	tap_ok(cg_manager_by_name("cgroupfs-v1") == &cgroup_manager_v1 &&
+		       cg_manager_by_name("cgroupfs-v2") == &cgroup_manager_v2 &&
+		       cg_manager_by_name("systemd") != NULL &&
+		       cg_manager_by_name("none") == NULL && cg_manager_by_name("bogus") == NULL,
+	       "cg_manager_by_name finds the three managers by name and nothing else");
 	r = m->path(parent, uid, buf, sizeof(buf));
 	tap_ok(r == 0 && strcmp(buf, user_rel()) == 0, "path() is %s", r == 0 ? buf : "error");
 }
@@ -424,8 +434,8 @@ static void test_create(void)
 	tap_ok(r == 0, "create %s: %s", user_rel(), r < 0 ? strerror(-r) : "ok");
 	if (!memsw_present())
 		tap_diag("memory.memsw.limit_in_bytes absent: swap is not capped on this kernel");
-	tap_ok(limits_read_back(64 * MiB),
-	       "limits read back (64M, soft 48M, memsw 64M, cfs 20000/100000, shares 2048, pids 16)");
+	tap_ok(limits_read_back(64 * MiB), "limits read back (64M, soft 48M, memsw 64M, cfs "
+					   "20000/100000, shares 2048, pids 16)");
 	snprintf(top_rel, sizeof(top_rel), "%s", top);
 	snprintf(slice_rel, sizeof(slice_rel), "%s", parent);
 	for (size_t h = 0; h < N_HIER; h++) {
@@ -527,7 +537,8 @@ static void test_tasks_max(void)
 	status = wait_status(pid);
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && result[0] == 15 &&
 		       result[1] == EAGAIN,
-	       "a fork loop under tasks_max=16 stops after 15 forks with EAGAIN (forked %d, %s, %s)",
+	       "a fork loop under tasks_max=16 stops after 15 forks with EAGAIN (forked %d, %s, "
+	       "%s)",
 	       result[0], result[1] > 0 ? strerror(result[1]) : "no error", describe(status));
 }
 
@@ -545,7 +556,8 @@ static void test_cpu(void)
 		r = m->usage(parent, uid, &after);
 	tap_ok(r == 0 && WIFEXITED(status) && after.nr_throttled != UINT64_MAX &&
 		       after.nr_throttled > before.nr_throttled,
-	       "a CPU hog under cpu_quota=20%% is throttled (nr_throttled %" PRIu64 " -> %" PRIu64 ")",
+	       "a CPU hog under cpu_quota=20%% is throttled (nr_throttled %" PRIu64 " -> %" PRIu64
+	       ")",
 	       before.nr_throttled, after.nr_throttled);
 	if (after.cpu_usage_usec == UINT64_MAX)
 		tap_diag("cpu usage unknown: cpuacct is not co-mounted with cpu here");

@@ -59,8 +59,8 @@ cmp -s conf/paddock.conf "$d/etc/security/paddock.conf"; ok $? "the shipped poli
 prof=$d/usr/share/pam-configs/paddock
 grep -qx 'Default: no' "$prof" && grep -qx 'Session-Type: Additional' "$prof" &&
 	grep -Eq '^[[:space:]]+required[[:space:]]+pam_paddock\.so$' "$prof" &&
-	! grep -q '^Session-Interactive-Only' "$prof"
-ok $? "pam-auth-update profile: Default no, Additional, required pam_paddock.so, also non-interactive"
+	grep -qx 'Session-Interactive-Only: yes' "$prof"
+ok $? "pam-auth-update profile: Default no, Additional, required pam_paddock.so, interactive only (as pam_systemd's)"
 prio=$(sed -n 's/^Priority: //p' "$prof")
 [ -n "$prio" ] && [ "$prio" -lt 0 ]
 ok $? "pam-auth-update profile: priority below pam_systemd's 0 (runs after it)"

@@ -182,19 +182,28 @@ common_tasks() {
 
 root_and_pdk2_login() { vm_root true && vm_user pdk2 true; }
 
+# Refused forks in the user's cgroup subtree.  A refused fork counts in the forking
+# task's own cgroup (session-N.scope under the systemd manager), not where the limit
+# sits, so the subtree is added up.
+pids_refused() {
+	vm_root "find $(cg_dir "$1") -name pids.events -exec awk '\$1 == \"max\" { print \$2 }' {} + |
+		awk '{ s += \$1 } END { print s + 0 }'"
+}
+
+bomb_refused_more_than() { [ "$(pids_refused 2001)" -gt "$1" ]; }
+
 # A real fork bomb: capped at tasks_max; root and other users still log in; the
 # holder's SIGTERM teardown (paddock stop) ends it.
 common_fork_bomb() {
-	local cur events
+	local cur before after
+	before=$(pids_refused 2001)
 	vm_user pdk1 'setsid bash -c ":(){ :|:& };:" </dev/null >/dev/null 2>&1 & sleep 1; echo bomb' >/dev/null
-	sleep 6
+	# The bomb grows at cpu_quota 20% under TCG: wait until it meets the limit.
+	vm_wait_for 120 bomb_refused_more_than "${before:-0}"
 	cur=$(vm_root "cat $(cg_dir 2001)/pids.current")
-	# A refused fork counts in the forking task's own cgroup (session-N.scope under
-	# the systemd manager), not where the limit sits: add up the user's subtree.
-	events=$(vm_root "find $(cg_dir 2001) -name pids.events -exec awk '\$1 == \"max\" { print \$2 }' {} + |
-		awk '{ s += \$1 } END { print s + 0 }'")
-	t_ok "fork bomb in pdk1's paddock: pids.current $cur <= 48, pids.events max $events" \
-		test "${cur:-999}" -le 48 -a "${events:-0}" -gt 0
+	after=$(pids_refused 2001)
+	t_ok "fork bomb in pdk1's paddock: stopped at tasks_max (pids.current $cur <= 48, refused forks $before -> $after)" \
+		test "${cur:-999}" -le 48 -a "${after:-0}" -gt "${before:-0}"
 	t_ok "during the bomb root and pdk2 still log in" root_and_pdk2_login
 	vm_root 'pkill -TERM -f "^paddock holder --uid 2001 "'
 	t_ok "the holder's teardown (SIGTERM) kills the bomb: no process of pdk1 left" \
