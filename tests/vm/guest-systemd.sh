@@ -94,7 +94,7 @@ systemd_user_tests() {
 # The systemd manager moves nobody: a caller outside user-UID.slice is refused.
 su_refused() {
 	! vm_root 'su - pdk1 -c true' 2>/dev/null &&
-		vm_root 'journalctl -q -b --no-pager -t su | grep -q "pam_paddock(su-l:session): user pdk1: cgroup attach failed"'
+		vm_root 'journalctl -q -b --no-pager -t su | grep -q "pam_paddock(su-l:session): user pdk1: cgroup attach (the systemd manager needs pam_systemd before pam_paddock, in a new logind session) failed"'
 }
 
 # Last on this guest (it leaves the system bus down): without D-Bus the systemd
