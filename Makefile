@@ -88,7 +88,7 @@ DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev
 	libsystemd-dev libpam-modules pamtester openssh-server openssh-client \
 	iproute2 util-linux procps passwd login strace python3 mandoc clang \
 	libclang-rt-14-dev clang-format cppcheck socat auditd \
-	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs
+	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
