@@ -26,6 +26,8 @@ made_run_dir=
 made_cgroups=()
 
 cleanup() {
+	# Only the demo itself cleans up, not a subshell that inherited the trap.
+	[ "$BASHPID" = "$$" ] || return 0
 	set +e
 	if id "$user" >/dev/null 2>&1; then
 		pkill -KILL -U "$user" 2>/dev/null
@@ -38,11 +40,16 @@ cleanup() {
 		for c in "$d"/*/; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
 		rmdir "$d" 2>/dev/null
 	done
+	[ -n "${audit_pid:-}" ] && kill "$audit_pid" 2>/dev/null
+	[ "${audit_was:-}" = 0 ] && python3 tests/audit-tool.py set 0
 	umount /run/paddock 2>/dev/null
 	[ -n "$made_run_dir" ] && rmdir /run/paddock 2>/dev/null
 	rm -rf "$work"
 }
-trap cleanup EXIT INT TERM HUP
+trap cleanup EXIT
+trap "exit 130" INT TERM
+# su sends SIGHUP around its sessions; the demo carries on.
+trap "" HUP
 
 # Cgroups: a fresh tmpfs with the hierarchies remounted in our cgroup
 # namespace, so "/" of each is the cgroup this script started in.
@@ -74,6 +81,18 @@ EOF
 chmod 0644 "$work/su"
 mount --bind "$work/su" /etc/pam.d/su
 [ -e /etc/pam.d/su-l ] && mount --bind "$work/su" /etc/pam.d/su-l
+
+# Audit: when the kernel has audit, listen to the records of this demo.  If
+# audit is off it is switched on for the demo only and restored afterwards.
+audit_was=$(python3 tests/audit-tool.py status 2>/dev/null)
+audit_pid=
+if [ -n "$audit_was" ]; then
+	[ "$audit_was" = 0 ] && python3 tests/audit-tool.py set 1
+	python3 tests/audit-tool.py listen "$work/audit.log" "$work/audit.ready" &
+	audit_pid=$!
+	for i in $(seq 50); do [ -e "$work/audit.ready" ] && break; sleep 0.1; done
+
+fi
 
 useradd -m -s /bin/bash -c "paddock demo" "$user" || exit 1
 uid=$(id -u "$user")
@@ -107,9 +126,10 @@ done
 echo
 echo "-- two sessions of $user share one paddock:"
 su - "$user" -c 'sleep 5 & echo "session 1: started sleep, pid $! inside, namespaces $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net)"; sleep 2' &
+session1=$!
 sleep 1
 su - "$user" -c 'echo "session 2: sees $(ps -e -o pid=,comm= | tr -s " " | tr "\n" ";")"; echo "session 2: namespaces $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net)"'
-wait
+wait "$session1"
 echo
 echo "-- after the last logout:"
 for i in $(seq 50); do
@@ -123,5 +143,14 @@ fi
 left=$(find /sys/fs/cgroup -maxdepth 3 -name "user-$uid" 2>/dev/null)
 echo "   holder, namespace pins and state of $user: gone"
 echo "   cgroups of $user: ${left:-gone}"
+echo
+if [ -n "$audit_pid" ]; then
+	sleep 0.3
+	echo "-- the audit records of these logins (kernel audit log, netlink):"
+	grep 'virt=paddock' "$work/audit.log" | grep -F "\"$user\"" |
+		sed -E 's/^type=([A-Z_]+) msg=audit\([0-9.:]+\): .*msg=.virt=paddock (op=[a-z-]+).*(cgroup="[^"]*").*(pid_ns=[0-9?]+).*(memory_max=[0-9a-z]+).*(res=[a-z]+).*/   \1 \2 \3 \4 \5 \6/'
+else
+	echo "-- this kernel has no audit: no records to show (syslog has every decision)"
+fi
 echo
 echo "make demo: done; user $user removed."
