@@ -146,7 +146,7 @@ echo "   cgroups of $user: ${left:-gone}"
 echo
 if [ -n "$audit_pid" ]; then
 	sleep 0.3
-	echo "-- the audit records of these logins (kernel audit log, netlink):"
+	echo "-- the audit records of these logins (kernel audit log; a few fields of each):"
 	grep 'virt=paddock' "$work/audit.log" | grep -F "\"$user\"" |
 		sed -E 's/^type=([A-Z_]+) msg=audit\([0-9.:]+\): .*msg=.virt=paddock (op=[a-z-]+).*(cgroup="[^"]*").*(pid_ns=[0-9?]+).*(memory_max=[0-9a-z]+).*(res=[a-z]+).*/   \1 \2 \3 \4 \5 \6/'
 else
