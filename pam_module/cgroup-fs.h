@@ -150,6 +150,37 @@ static inline int cg_usage_figure(int r, uint64_t *v)
 	return r;
 }
 
+/*
+ * A limit read back from a cgroup file: the result r of cg_read_u64 (which
+ * turns "max" into UNITS_MAX) and the value.  A file this kernel lacks
+ * gives CG_UNKNOWN; values from (1 << 62) up are v1's spelling of "no
+ * limit" (PAGE_COUNTER_MAX pages, LONG_MAX rounded) and give UNITS_MAX.
+ */
+static inline int cg_live_figure(int r, uint64_t *v)
+{
+	if (r == -ENOENT || r == -ENODATA) {
+		*v = CG_UNKNOWN;
+		return 0;
+	}
+	if (r >= 0 && *v >= (UINT64_C(1) << 62))
+		*v = UNITS_MAX;
+	return r;
+}
+
+/* A CFS quota and period in microseconds as percent of one CPU, rounded. */
+static inline uint64_t cg_quota_percent(uint64_t quota_us, uint64_t period_us)
+{
+	if (quota_us == UNITS_MAX || period_us == 0)
+		return UNITS_MAX;
+	return (quota_us * 100 + period_us / 2) / period_us;
+}
+
+/*
+ * Usage and live limits from the files of one unified-hierarchy cgroup
+ * (the cgroupfs v2 manager's user-UID, systemd's user-UID.slice).
+ */
+int cg_v2_read_usage(int fd, CgroupUsage *ret);
+
 /* Whether this machine has a usable hierarchy for each backend (0 or 1), or -errno. */
 int cg_v1_available(void);
 int cg_v2_available(void);

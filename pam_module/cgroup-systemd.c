@@ -191,9 +191,8 @@ static int sd_leave(const char *parent)
 static int sd_usage_files(uid_t uid, CgroupUsage *ret)
 {
 	_cleanup_(cg_walk_done) CgWalk w = { 0 };
-	CgroupUsage u;
 	char unit[32];
-	int fd, r;
+	int r;
 
 	r = slice_name(uid, unit, sizeof(unit));
 	if (r < 0)
@@ -207,25 +206,7 @@ static int sd_usage_files(uid_t uid, CgroupUsage *ret)
 	r = cg_walk_down(&w, unit, false);
 	if (r < 0)
 		return r;
-	fd = cg_walk_fd(&w);
-
-	r = cg_usage_figure(cg_read_u64(fd, "memory.current", &u.memory_current),
-			    &u.memory_current);
-	if (r < 0)
-		return r;
-	r = cg_usage_figure(cg_read_key_u64(fd, "cpu.stat", "usage_usec", &u.cpu_usage_usec),
-			    &u.cpu_usage_usec);
-	if (r < 0)
-		return r;
-	r = cg_usage_figure(cg_read_key_u64(fd, "cpu.stat", "nr_throttled", &u.nr_throttled),
-			    &u.nr_throttled);
-	if (r < 0)
-		return r;
-	r = cg_usage_figure(cg_read_u64(fd, "pids.current", &u.tasks_current), &u.tasks_current);
-	if (r < 0)
-		return r;
-	*ret = u;
-	return 0;
+	return cg_v2_read_usage(cg_walk_fd(&w), ret);
 }
 
 /* Usage as systemd reports it (legacy v1 hosts); UINT64_MAX is "unknown"
@@ -235,7 +216,11 @@ static int sd_usage_bus(uid_t uid, CgroupUsage *ret)
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(freep) char *path = NULL;
-	CgroupUsage u = { .nr_throttled = UINT64_MAX };
+	CgroupUsage u = {
+		.nr_throttled = UINT64_MAX,
+		/* Not read back here: status shows them as unknown. */
+		.live = { CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN },
+	};
 	uint64_t cpu_nsec;
 	char unit[32];
 	int r;

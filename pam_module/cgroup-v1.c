@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
@@ -282,10 +283,71 @@ static int v1_leave(const char *parent)
 	return r;
 }
 
+/* cpu.cfs_quota_us: microseconds, or -1 for none (UNITS_MAX). */
+static int v1_read_quota(int fd, uint64_t *ret)
+{
+	char buf[32];
+	int r;
+
+	r = cg_read(fd, "cpu.cfs_quota_us", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (streq(buf, "-1")) {
+		*ret = UNITS_MAX;
+		return 0;
+	}
+	return units_parse_u64(buf, ret) < 0 ? -EBADMSG : 0;
+}
+
+/*
+ * The limits in force, in CgroupLimits units: the inverse of v1_apply
+ * (memsw minus the memory limit is the swap limit, the soft limit stands
+ * for memory_high, shares go back to a weight rounded to the nearest).
+ */
+static int v1_read_live(V1Walks *s, CgroupLimits *ret)
+{
+	int mem = cg_walk_fd(&s->w[V1_MEMORY]), cpu = cg_walk_fd(&s->w[V1_CPU]);
+	uint64_t memsw, quota, period, shares;
+	CgroupLimits l = { 0 };
+	int r;
+
+	r = cg_live_figure(cg_read_u64(mem, "memory.limit_in_bytes", &l.memory_max), &l.memory_max);
+	if (r >= 0)
+		r = cg_live_figure(cg_read_u64(mem, "memory.soft_limit_in_bytes", &l.memory_high),
+				   &l.memory_high);
+	if (r >= 0)
+		r = cg_live_figure(cg_read_u64(mem, "memory.memsw.limit_in_bytes", &memsw), &memsw);
+	if (r < 0)
+		return r;
+	if (memsw == CG_UNKNOWN || memsw == UNITS_MAX || l.memory_max == UNITS_MAX)
+		l.memory_swap_max = memsw;
+	else
+		l.memory_swap_max = memsw > l.memory_max ? memsw - l.memory_max : 0;
+
+	r = cg_read_u64(cpu, "cpu.cfs_period_us", &period);
+	if (r >= 0)
+		r = v1_read_quota(cpu, &quota);
+	if (r < 0)
+		return r;
+	l.cpu_quota = cg_quota_percent(quota, period);
+	r = cg_read_u64(cpu, "cpu.shares", &shares);
+	if (r < 0)
+		return r;
+	l.cpu_weight = (shares * 100 + 512) / 1024;
+
+	r = cg_live_figure(cg_read_u64(cg_walk_fd(&s->w[V1_PIDS]), "pids.max", &l.tasks_max),
+			   &l.tasks_max);
+	if (r < 0)
+		return r;
+	*ret = l;
+	return 0;
+}
+
 static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 {
 	_cleanup_(v1_walks_done) V1Walks s = { 0 };
-	CgroupUsage u;
+	CgroupUsage u = { 0 };
 	uint64_t ns;
 	char leaf[32];
 	int r;
@@ -319,6 +381,9 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 	r = cg_usage_figure(
 		cg_read_u64(cg_walk_fd(&s.w[V1_PIDS]), "pids.current", &u.tasks_current),
 		&u.tasks_current);
+	if (r < 0)
+		return r;
+	r = v1_read_live(&s, &u.live);
 	if (r < 0)
 		return r;
 	*ret = u;

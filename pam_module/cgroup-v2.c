@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
@@ -202,12 +203,75 @@ static int v2_leave(const char *parent)
 	return r;
 }
 
+/* cpu.max: "QUOTA PERIOD" or "max PERIOD", as percent of one CPU. */
+static int v2_read_cpu_max(int fd, uint64_t *ret)
+{
+	char buf[64], *sep;
+	uint64_t quota, period;
+	int r;
+
+	r = cg_read(fd, "cpu.max", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	sep = strchr(buf, ' ');
+	if (!sep)
+		return -EBADMSG;
+	*sep++ = '\0';
+	if (streq(buf, "max"))
+		quota = UNITS_MAX;
+	else if (units_parse_u64(buf, &quota) < 0)
+		return -EBADMSG;
+	if (units_parse_u64(sep, &period) < 0)
+		return -EBADMSG;
+	*ret = cg_quota_percent(quota, period);
+	return 0;
+}
+
+int cg_v2_read_usage(int fd, CgroupUsage *ret)
+{
+	CgroupUsage u = { 0 };
+	CgroupLimits *l = &u.live;
+	int r;
+
+	r = cg_usage_figure(cg_read_u64(fd, "memory.current", &u.memory_current),
+			    &u.memory_current);
+	if (r >= 0)
+		r = cg_usage_figure(
+			cg_read_key_u64(fd, "cpu.stat", "usage_usec", &u.cpu_usage_usec),
+			&u.cpu_usage_usec);
+	if (r >= 0)
+		r = cg_usage_figure(
+			cg_read_key_u64(fd, "cpu.stat", "nr_throttled", &u.nr_throttled),
+			&u.nr_throttled);
+	if (r >= 0)
+		r = cg_usage_figure(cg_read_u64(fd, "pids.current", &u.tasks_current),
+				    &u.tasks_current);
+	if (r >= 0)
+		r = cg_live_figure(cg_read_u64(fd, "memory.max", &l->memory_max), &l->memory_max);
+	if (r >= 0)
+		r = cg_live_figure(cg_read_u64(fd, "memory.high", &l->memory_high),
+				   &l->memory_high);
+	if (r >= 0)
+		r = cg_live_figure(cg_read_u64(fd, "memory.swap.max", &l->memory_swap_max),
+				   &l->memory_swap_max);
+	if (r >= 0)
+		r = cg_live_figure(v2_read_cpu_max(fd, &l->cpu_quota), &l->cpu_quota);
+	if (r >= 0)
+		r = cg_live_figure(cg_read_u64(fd, "cpu.weight", &l->cpu_weight), &l->cpu_weight);
+	if (r >= 0)
+		r = cg_live_figure(cg_read_u64(fd, "pids.max", &l->tasks_max), &l->tasks_max);
+	if (r < 0)
+		return r;
+	*ret = u;
+	return 0;
+}
+
 static int v2_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 {
 	_cleanup_(cg_walk_done) CgWalk w = { 0 };
-	CgroupUsage u;
 	char leaf[32];
-	int fd, r;
+	int r;
 
 	r = cg_user_name(uid, leaf, sizeof(leaf));
 	if (r < 0)
@@ -215,25 +279,7 @@ static int v2_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 	r = v2_open(&w, parent, leaf, false);
 	if (r < 0)
 		return r;
-	fd = cg_walk_fd(&w);
-
-	r = cg_usage_figure(cg_read_u64(fd, "memory.current", &u.memory_current),
-			    &u.memory_current);
-	if (r < 0)
-		return r;
-	r = cg_usage_figure(cg_read_key_u64(fd, "cpu.stat", "usage_usec", &u.cpu_usage_usec),
-			    &u.cpu_usage_usec);
-	if (r < 0)
-		return r;
-	r = cg_usage_figure(cg_read_key_u64(fd, "cpu.stat", "nr_throttled", &u.nr_throttled),
-			    &u.nr_throttled);
-	if (r < 0)
-		return r;
-	r = cg_usage_figure(cg_read_u64(fd, "pids.current", &u.tasks_current), &u.tasks_current);
-	if (r < 0)
-		return r;
-	*ret = u;
-	return 0;
+	return cg_v2_read_usage(cg_walk_fd(&w), ret);
 }
 
 int cg_v2_available(void)

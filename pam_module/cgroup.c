@@ -430,6 +430,17 @@ void cg_limits_from_policy(const UserPolicy *up, CgroupLimits *ret)
 	};
 }
 
+bool cg_limit_is(uint64_t live, uint64_t want, bool memory)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	if (live == CG_UNKNOWN || live == want)
+		return true;
+	if (!memory || live == UNITS_MAX || want == UNITS_MAX)
+		return false;
+	return live / page == want / page;
+}
+
 /* sd_booted(): systemd is PID 1 when /run/systemd/system is a directory. */
 static bool systemd_booted(void)
 {

@@ -34,12 +34,20 @@ typedef struct CgroupLimits {
 	uint64_t tasks_max;	  /* UNITS_MAX = no limit */
 } CgroupLimits;
 
-/* Usage figures for paddock status. UINT64_MAX where unknown. */
+/* A live limit the kernel (or systemd) does not report: no such file here. */
+#define CG_UNKNOWN (UINT64_MAX - 1)
+
+/*
+ * Usage figures for paddock status, UINT64_MAX where unknown, and the
+ * limits in force as read back from the cgroup (CgroupLimits units:
+ * UNITS_MAX for none, CG_UNKNOWN where this kernel has no such file).
+ */
 typedef struct CgroupUsage {
 	uint64_t memory_current;
 	uint64_t cpu_usage_usec;
 	uint64_t nr_throttled;
 	uint64_t tasks_current;
+	CgroupLimits live;
 } CgroupUsage;
 
 typedef struct CgroupManager {
@@ -81,7 +89,11 @@ typedef struct CgroupManager {
 	 */
 	int (*leave)(const char *parent);
 
-	/* Read usage figures (paddock status).  Returns 0 or -errno. */
+	/*
+	 * Read usage figures and the limits in force (paddock status and
+	 * reload).  Returns 0 or -errno.  systemd on a host without the
+	 * unified hierarchy: the live limits are all CG_UNKNOWN.
+	 */
 	int (*usage)(const char *parent, uid_t uid, CgroupUsage *ret);
 
 	/*
@@ -98,6 +110,14 @@ extern const CgroupManager cgroup_manager_systemd;
 
 /* Convert the effective policy's values into CgroupLimits. */
 void cg_limits_from_policy(const UserPolicy *up, CgroupLimits *ret);
+
+/*
+ * Whether limit field want (a value from the policy) is what the kernel
+ * reports as live: memory sizes are compared in whole pages, as the kernel
+ * keeps them.  An unknown live value (CG_UNKNOWN) counts as equal: there
+ * is nothing to tell.
+ */
+bool cg_limit_is(uint64_t live, uint64_t want, bool memory);
 
 /*
  * Choose the manager for kind on this machine: cgroupfs picks v2 when

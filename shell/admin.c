@@ -18,6 +18,7 @@
 #include "../conf/units.h"
 #include "../pam_module/audit.h"
 #include "../pam_module/holder-proto.h"
+#include "../pam_module/state.h"
 
 bool admin_require_root(const char *command)
 {
@@ -99,6 +100,18 @@ int admin_list_uids(int run_dir_fd, uid_t **ret, size_t *ret_n)
 	*ret = TAKE_PTR(uids);
 	*ret_n = n;
 	return 0;
+}
+
+int admin_list_paddocks(const char *command, int *ret_run_dir_fd, uid_t **ret, size_t *ret_n)
+{
+	int r;
+
+	r = state_open_run_dir(ret_run_dir_fd);
+	if (r >= 0)
+		r = admin_list_uids(*ret_run_dir_fd, ret, ret_n);
+	if (r < 0)
+		fprintf(stderr, "paddock %s: %s: %s\n", command, STATE_DIR, strerror(-r));
+	return r;
 }
 
 int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len, pid_t *ret_pid,

@@ -47,6 +47,12 @@ int admin_parse_user(const char *command, const char *arg, uid_t *ret_uid);
 int admin_list_uids(int run_dir_fd, uid_t **ret, size_t *ret_n);
 
 /*
+ * Open STATE_DIR into *ret_run_dir_fd and list its uids (admin_list_uids);
+ * on failure prints "paddock COMMAND: STATE_DIR: reason".  Returns 0 or -errno.
+ */
+int admin_list_paddocks(const char *command, int *ret_run_dir_fd, uid_t **ret, size_t *ret_n);
+
+/*
  * Connect to uid's holder and exchange one message (holder-proto.h).  The
  * socket must be root's, in STATE_DIR/UID/ (no symlink), and its peer root.
  * Returns the reply length with *ret_pid and *ret_pidfd (O_CLOEXEC; the

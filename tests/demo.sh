@@ -125,10 +125,13 @@ paste "$work/host" "$work/user" | tr '\t' '|' | while IFS='|' read -r k hv _ uv;
 done
 echo
 echo "-- two sessions of $user share one paddock:"
-su - "$user" -c 'sleep 5 & echo "session 1: started sleep, pid $! inside, namespaces $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net)"; sleep 2' &
+su - "$user" -c 'sleep 5 & echo "session 1: started sleep, pid $! inside, namespaces $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net)"; sleep 3' &
 session1=$!
 sleep 1
 su - "$user" -c 'echo "session 2: sees $(ps -e -o pid=,comm= | tr -s " " | tr "\n" ";")"; echo "session 2: namespaces $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/net)"'
+echo
+echo "-- what the admin sees meanwhile: paddock status"
+"$top/build/paddock" status --conf "$work/paddock.conf" | sed 's/^/   /'
 wait "$session1"
 echo
 echo "-- after the last logout:"

@@ -5,12 +5,14 @@
 # real "su -" logins through pam_paddock.so:
 #   * non-root callers are refused (exit 1) by status, enter, stop and reload;
 #   * status: the table, and --json parsed by python3 (user, uid, holder, sessions,
-#     namespace inodes, cgroup, usage against the policy's limits);
+#     namespace inodes, cgroup, usage against the limits read back from the cgroup, and
+#     those against the policy: a limit changed in the kernel or the policy shows);
 #   * enter: a command sees the same namespace inodes and cgroups as the user's session,
 #     runs as the user with privileges dropped (or as root with --root), with no fd of
 #     ours, and its exit status comes back;
-#   * reload: a changed memory_max is live in the cgroup; a broken policy changes
-#     nothing and names file:line;
+#   * reload: a changed memory_max is live in the cgroup and reported as before -> after;
+#     a second reload reports it unchanged; a broken policy changes nothing and names
+#     file:line;
 #   * stop: every process gone, the state and cgroup removed, the next login fresh;
 #   * check --system: PAM services without the module (includes followed), UsePAM no.
 set -u
@@ -74,7 +76,7 @@ start_session
 t_ok "status: table" "$P" status --conf "$T_POLICY"
 t_like "status: ... header" "^USER +UID +HOLDER +SESS +PROCS +MEMORY" "$T_OUT"
 t_like "status: ... alice's row: 1 session, 64M limit, tasks of 64, her cgroup" \
-	"$alice +$alice_uid +[0-9]+ +1 +[0-9]+ +[0-9.]+[BKMG]?/64\.0M +([0-9.]+s|\?),[0-9]+ +[0-9]+/64 +$T_PARENT/user-$alice_uid \(cgroupfs-v[12]\)" \
+	"$alice +$alice_uid +[0-9]+ +1 +[0-9]+ +[0-9.]+[BKMG]?/64M +([0-9.]+s|\?),[0-9]+ +[0-9]+/64 +$T_PARENT/user-$alice_uid \(cgroupfs-v[12]\)" \
 	"$T_OUT"
 t_like "status: ... namespace inodes" "namespaces mnt:[0-9]+ pid:[0-9]+ ipc:[0-9]+ uts:[0-9]+ net:[0-9]+" "$T_OUT"
 
@@ -91,10 +93,12 @@ print(p["user"], p["sessions"], ns, p["cgroup"]["path"], p["memory"]["max"],
       p["tasks"]["max"], p["cpu"]["quota_percent"], p["holder_pid"],
       p["memory"]["current"] > 0, p["tasks"]["current"] >= 1,
       isinstance(p["cpu"]["usage_usec"], (int, type(None))),  # v1 without cpuacct in cpu: null
-      isinstance(p["cpu"]["nr_throttled"], int))
+      isinstance(p["cpu"]["nr_throttled"], int),
+      p["memory"]["high"], p["cpu"]["weight"], p["policy"]["memory_max"],
+      p["policy"]["cpu_quota"], p["matches_policy"])
 ' "$alice_uid" <<<"$json"
-t_is "status --json: user, sessions, namespaces, cgroup, limits, usage" \
-	"$alice 1 $want_ns $T_PARENT/user-$alice_uid 67108864 64 50 HOLDER True True True True" \
+t_is "status --json: user, sessions, namespaces, cgroup, live limits, usage, policy" \
+	"$alice 1 $want_ns $T_PARENT/user-$alice_uid 67108864 64 50 HOLDER True True True True max 100 67108864 50 True" \
 	"$(sed 's/ [0-9]* True/ HOLDER True/' <<<"$T_OUT")"
 holder=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["holder_pid"])' <<<"$json")
 t_like "status --json: holder_pid is alice's holder" "^paddock holder --uid $alice_uid " \
@@ -137,10 +141,37 @@ t_rc "enter: an unknown user: exit 1" 1 "$P" enter pdkt-no-such-user -- true
 # --- reload ---------------------------------------------------------------------------------
 t_is "reload: before, the cgroup has 64M" 67108864 "$(mem_limit "$alice_uid")"
 policy 96M
+t_ok "status: a policy changed since the login" "$P" status --conf "$T_POLICY" "$alice"
+t_like "status: ... still shows the live 64M" "$alice +$alice_uid .*/64M " "$T_OUT"
+t_like "status: ... and what differs from the policy" \
+	"differs from the policy \(live -> policy\): memory_max 64M -> 96M; paddock reload applies it" \
+	"$T_OUT"
+t_ok "status --json: a policy changed since the login" "$P" status --json --conf "$T_POLICY" "$alice"
+t_is "status --json: ... live max, policy's max, matches_policy false" "67108864 100663296 False" \
+	"$(python3 -c 'import json,sys; p=json.load(sys.stdin)[0]
+print(p["memory"]["max"], p["policy"]["memory_max"], p["matches_policy"])' <<<"$T_OUT")"
 t_ok "reload: a changed memory_max" "$P" reload --conf "$T_POLICY"
-t_like "reload: ... reports what it applied to alice" \
-	"$alice \(uid $alice_uid\): $T_PARENT/user-$alice_uid: memory_max=96M .*tasks_max=64" "$T_OUT"
+t_is "reload: ... reports the change for alice, before -> after" \
+	"$alice (uid $alice_uid): $T_PARENT/user-$alice_uid: memory_max 64M -> 96M" "$T_OUT"
 t_is "reload: ... 96M is live in the cgroup" 100663296 "$(mem_limit "$alice_uid")"
+t_ok "reload: again, with nothing changed" "$P" reload --conf "$T_POLICY"
+t_like "reload: ... says unchanged" \
+	"^$alice \(uid $alice_uid\): $T_PARENT/user-$alice_uid: unchanged \(memory_max=96M .*cpu_quota=50% .*tasks_max=64\)$" \
+	"$T_OUT"
+t_ok "status: after the reload" "$P" status --conf "$T_POLICY" "$alice"
+t_is "status: ... nothing differs from the policy" "" "$(grep differs <<<"$T_OUT")"
+# A limit changed behind paddock's back (as an admin might with echo > memory.max;
+# lowered, since v1 refuses a limit above memory.memsw.limit_in_bytes).
+v1=/sys/fs/cgroup/memory$T_PARENT/user-$alice_uid/memory.limit_in_bytes
+if [ -f "$v1" ]; then echo 80M >"$v1"; else echo 80M >"/sys/fs/cgroup$T_PARENT/user-$alice_uid/memory.max"; fi
+t_ok "status: a limit written into the cgroup by hand" "$P" status --conf "$T_POLICY" "$alice"
+t_like "status: ... is what status shows, and it differs" \
+	"memory_max 80M -> 96M" "$T_OUT"
+t_ok "reload: puts the policy's limit back" "$P" reload --conf "$T_POLICY"
+# On v1 the hand-lowered memory limit left room for swap under memsw (96M - 80M).
+t_like "reload: ... reports it" \
+	"^$alice \\(uid $alice_uid\\): $T_PARENT/user-$alice_uid: memory_max 80M -> 96M(, memory_swap_max 16M -> 0)?$" \
+	"$T_OUT"
 policy 32M "bogus_key = 1"
 t_rc "reload: a broken policy is refused (exit 1)" 1 "$P" reload --conf "$T_POLICY"
 t_like "reload: ... names file:line" "$T_POLICY:[0-9]+: unknown key 'bogus_key'" "$T_ERR"

@@ -592,6 +592,37 @@ static void test_set_limits_live(void)
 	       r);
 }
 
+/* Every weight survives the v1 shares conversion; "none" reads back as UNITS_MAX. */
+static void test_live_limits(void)
+{
+	static const uint64_t weights[] = { 1, 33, 99, 101, 777, 10000 };
+	CgroupLimits l = base_limits;
+	CgroupUsage u = { 0 };
+	bool all = true;
+	int r = 0;
+
+	l.memory_max = l.memory_high = l.memory_swap_max = UNITS_MAX;
+	l.cpu_quota = l.tasks_max = UNITS_MAX;
+	for (size_t i = 0; i < sizeof(weights) / sizeof(weights[0]); i++) {
+		l.cpu_weight = weights[i];
+		r = m->set_limits(parent, uid, &l);
+		if (r >= 0)
+			r = m->usage(parent, uid, &u);
+		if (r < 0 || u.live.cpu_weight != weights[i]) {
+			tap_diag("weight %" PRIu64 " read back as %" PRIu64 " (r=%d)", weights[i],
+				 u.live.cpu_weight, r);
+			all = false;
+		}
+	}
+	tap_ok(all && u.live.memory_max == UNITS_MAX && u.live.memory_high == UNITS_MAX &&
+		       (u.live.memory_swap_max == UNITS_MAX ||
+			u.live.memory_swap_max == CG_UNKNOWN) &&
+		       u.live.cpu_quota == UNITS_MAX && u.live.tasks_max == UNITS_MAX,
+	       "usage reads back weights 1..10000 exactly and no limit as max");
+	r = m->set_limits(parent, uid, &base_limits);
+	tap_ok(r == 0, "set_limits back to the base limits (r=%d)", r);
+}
+
 static void test_usage_destroy(void)
 {
 	CgroupUsage u = { 0 };
@@ -612,6 +643,16 @@ static void test_usage_destroy(void)
 		       u.memory_current > 0 && u.nr_throttled != UINT64_MAX,
 	       "usage: tasks %" PRIu64 ", memory %" PRIu64 ", nr_throttled %" PRIu64 " (r=%d)",
 	       u.tasks_current, u.memory_current, u.nr_throttled, r);
+	tap_ok(r == 0 && u.live.memory_max == base_limits.memory_max &&
+		       u.live.memory_high == base_limits.memory_high &&
+		       (u.live.memory_swap_max == 0 || u.live.memory_swap_max == CG_UNKNOWN) &&
+		       u.live.cpu_quota == 20 && u.live.cpu_weight == 200 && u.live.tasks_max == 16,
+	       "usage reads back the limits in force: memory_max %" PRIu64 ", memory_high %" PRIu64
+	       ", memory_swap_max %" PRIu64 ", cpu_quota %" PRIu64 "%%, cpu_weight %" PRIu64
+	       ", tasks_max %" PRIu64,
+	       u.live.memory_max, u.live.memory_high, u.live.memory_swap_max, u.live.cpu_quota,
+	       u.live.cpu_weight, u.live.tasks_max);
+	test_live_limits();
 	r = m->destroy(parent, uid);
 	tap_ok(r == -EBUSY, "destroy is -EBUSY while a process is inside (r=%d)", r);
 	close(gate[1]);

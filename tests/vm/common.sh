@@ -209,3 +209,37 @@ common_fork_bomb() {
 	t_ok "the holder's teardown (SIGTERM) kills the bomb: no process of pdk1 left" \
 		vm_wait_for 30 vm_root '! pgrep -u pdk1 >/dev/null'
 }
+
+# paddock status and reload on this guest's manager (pdk2's paddock is live): status
+# reads the limits back from the kernel, reload changes memory_max through the same
+# path the login used (the systemd manager: D-Bus) and reports before -> after.
+status_fields() { # USER: "user memory.max cpu.quota tasks.max weight matches_policy"
+	vm_root "paddock status --json $1" | python3 -c 'import json, sys
+p = json.load(sys.stdin)[0]
+print(p["user"], p["memory"]["max"], p["cpu"]["quota_percent"], p["tasks"]["max"],
+      p["cpu"]["weight"], p["matches_policy"])'
+}
+
+common_status_reload() {
+	local path out
+	case "$CG_KIND" in
+	systemd) path=/user.slice/user-2002.slice ;;
+	*) path=/paddock.slice/user-2002 ;;
+	esac
+	t_eq "paddock status --json pdk2: the limits in force, read back, match the policy" \
+		"pdk2 $VM_MEMMAX_2002 20 48 50 True" "$(status_fields pdk2)"
+	out=$(vm_root "sed -i 's/^memory_max = 160M/memory_max = 192M/' /etc/security/paddock.conf &&
+		paddock reload" | grep '^pdk2 ')
+	t_eq "paddock reload after memory_max 160M -> 192M for pdk2: reports the change" \
+		"pdk2 (uid 2002): $path: memory_max 160M -> 192M" "$out"
+	t_eq "... 192M is live in $(cg_dir 2002)/memory.max" 201326592 \
+		"$(vm_root "cat $(cg_dir 2002)/memory.max")"
+	[ "$CG_KIND" = systemd ] &&
+		t_eq "... and systemd has it on user-2002.slice (MemoryMax)" "MemoryMax=201326592" \
+			"$(vm_root 'systemctl show -p MemoryMax user-2002.slice')"
+	t_eq "... status says so and matches the policy" "pdk2 201326592 20 48 50 True" \
+		"$(status_fields pdk2)"
+	out=$(vm_root "sed -i 's/^memory_max = 192M/memory_max = 160M/' /etc/security/paddock.conf &&
+		paddock reload" | grep '^pdk2 ')
+	t_eq "paddock reload back to 160M" "pdk2 (uid 2002): $path: memory_max 192M -> 160M" "$out"
+}

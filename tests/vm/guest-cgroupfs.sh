@@ -62,6 +62,7 @@ guest_cgroupfs() {
 	common_cpu
 	common_tasks
 	common_fork_bomb
+	common_status_reload
 	vm_session_close a1
 	vm_session_close a2
 	t_ok "pdk1 after the teardown: paddock gone, cgroup /paddock.slice/user-2001 empty" \

@@ -140,6 +140,7 @@ guest_systemd() {
 	common_cpu
 	common_tasks
 	common_fork_bomb
+	common_status_reload
 	vm_wait_for 30 sh -c "! kill -0 ${VM_SESS_PID[a1]} 2>/dev/null && ! kill -0 ${VM_SESS_PID[a2]} 2>/dev/null"
 	vm_session_close a1
 	vm_session_close a2

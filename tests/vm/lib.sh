@@ -101,7 +101,7 @@ vm_free_port() {
 vm_qemu_pid() {
 	local pid
 	[ -s "$VM_RUN/qemu.pid" ] || return 1
-	pid=$(tr -dc 0-9 <"$VM_RUN/qemu.pid")
+	pid=$(tr -dc 0-9 <"$VM_RUN/qemu.pid" 2>/dev/null)  # qemu may remove it meanwhile
 	[ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(command -v qemu-system-x86_64)" ] ||
 		return 1
 	echo "$pid"
