@@ -324,6 +324,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	Audit au;
 	Args a;
 	int r, policy_r, fd = -EBADF, threads, ret;
+	const char *service;
 	char detail[128];
 
 	parse_args(argc, argv, &a);
@@ -408,6 +409,22 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	if (threads != 1) {
 		ret = fail(&au, &g, &id, "caller check (single-threaded caller)",
 			   threads < 0 ? threads : -EBUSY, &limits);
+		goto out;
+	}
+	/*
+	 * systemd's user manager opens its session in the process that then
+	 * execs systemd --user: that process can join the paddock's mount
+	 * namespace but never its PID namespace (setns makes only children
+	 * members), so it would run with a /proc in which it does not exist,
+	 * and systemd fails to start.  Refused with the reason instead.
+	 */
+	service = pam_item(pamh, PAM_SERVICE);
+	if (service && streq(service, "systemd-user")) {
+		ret = fail(&au, &g, &id,
+			   "caller check (systemd-user: the user manager cannot enter the "
+			   "paddock's PID namespace; leave pam_paddock out of "
+			   "/etc/pam.d/systemd-user)",
+			   -EOPNOTSUPP, &limits);
 		goto out;
 	}
 	sd = calloc(1, sizeof(*sd));

@@ -50,8 +50,8 @@ static void write_file(const char *name, const char *text, mode_t mode)
 	chmod(path, mode);
 }
 
-/* A service "svc" whose session stack is pam_permit + pam_paddock ARGS. */
-static void service(const char *args)
+/* A service name whose session stack is pam_permit + pam_paddock ARGS. */
+static void service_named(const char *name, const char *args)
 {
 	char text[2 * PATH_MAX + 512];
 
@@ -61,17 +61,22 @@ static void service(const char *args)
 		 "session required pam_permit.so\n"
 		 "session required %s helper=%s %s\n",
 		 module, helper, args);
-	write_file("svc", text, 0644);
+	write_file(name, text, 0644);
 }
 
-/* Open (and close) a session for user; returns pam_open_session's code. */
-static int open_session(const char *user)
+static void service(const char *args)
+{
+	service_named("svc", args);
+}
+
+/* Open (and close) a session of service for user; returns pam_open_session's code. */
+static int open_session_of(const char *name, const char *user)
 {
 	struct pam_conv c = { conv, NULL };
 	pam_handle_t *h = NULL;
 	int r;
 
-	r = pam_start_confdir("svc", user, &c, dir, &h);
+	r = pam_start_confdir(name, user, &c, dir, &h);
 	if (r != PAM_SUCCESS)
 		return -1000 - r;
 	r = pam_open_session(h, 0);
@@ -79,6 +84,11 @@ static int open_session(const char *user)
 		pam_close_session(h, 0);
 	pam_end(h, r);
 	return r;
+}
+
+static int open_session(const char *user)
+{
+	return open_session_of("svc", user);
 }
 
 static int count_run_entries(void)
@@ -205,6 +215,20 @@ int main(void)
 		tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		       "multi-threaded caller: session denied with PAM_SESSION_ERR");
 	}
+
+	/* systemd's user manager cannot enter a PID namespace: refused, or let
+	 * through unisolated when on_error = allow (audited). */
+	snprintf(conf, sizeof(conf), "conf=%s/on.conf", dir);
+	service_named("systemd-user", conf);
+	tap_ok(open_session_of("systemd-user", "nobody") == PAM_SESSION_ERR,
+	       "service systemd-user, isolated user: denied with PAM_SESSION_ERR");
+	tap_ok(open_session_of("systemd-user", "root") == PAM_SUCCESS,
+	       "service systemd-user: root exempt");
+	write_file("allow.conf", "[global]\non_error = allow\n[default]\nisolate = yes\n", 0644);
+	snprintf(conf, sizeof(conf), "conf=%s/allow.conf", dir);
+	service_named("systemd-user", conf);
+	tap_ok(open_session_of("systemd-user", "nobody") == PAM_SUCCESS,
+	       "service systemd-user with on_error = allow: opens unisolated");
 
 	tap_ok(count_run_entries() == before,
 	       "no state left under /run/paddock by the refused sessions");

@@ -184,9 +184,9 @@ root_and_pdk2_login() { vm_root true && vm_user pdk2 true; }
 
 # Refused forks in the user's cgroup subtree.  A refused fork counts in the forking
 # task's own cgroup (session-N.scope under the systemd manager), not where the limit
-# sits, so the subtree is added up.
+# sits, so the subtree is added up (a scope that goes away meanwhile is skipped).
 pids_refused() {
-	vm_root "find $(cg_dir "$1") -name pids.events -exec awk '\$1 == \"max\" { print \$2 }' {} + |
+	vm_root "find $(cg_dir "$1") -name pids.events -exec awk '\$1 == \"max\" { print \$2 }' {} + 2>/dev/null |
 		awk '{ s += \$1 } END { print s + 0 }'"
 }
 

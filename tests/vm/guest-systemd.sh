@@ -79,15 +79,17 @@ systemd_user_tests() {
 	vm_session_close c1
 	vm_wait_for 40 gone_and_clean pdk3 2003 || t_diag "pdk3 not clean before the systemd-user change"
 
-	# With the module in systemd-user, the user manager runs pam_paddock in the process
-	# that then execs systemd --user: it joins the paddock's mount namespace (whose
-	# /proc is the paddock's PID namespace) without being in that PID namespace, and
-	# systemd 252's exec path fails on /proc/self/fd.  Documented: do not add it.
+	# With the module in systemd-user, the user manager would run pam_paddock in the
+	# process that then execs systemd --user: it could join the paddock's mount
+	# namespace (whose /proc is the paddock's PID namespace) but not the PID namespace
+	# itself, and systemd fails on /proc/self.  The module refuses it with the reason.
 	vm_root '{ cat /usr/lib/pam.d/systemd-user; echo "session required pam_paddock.so"; } >/etc/pam.d/systemd-user'
 	vm_user pdk3 true >/dev/null
 	status=$(vm_root 'systemctl show -p Result,ExecMainStatus user@2003.service | sort | tr "\n" " "')
-	t_eq "with pam_paddock in systemd-user, systemd 252's user manager cannot start (so do not add it there)" \
-		"ExecMainStatus=203 Result=exit-code " "$status"
+	t_eq "with pam_paddock in systemd-user, the user manager's session is refused (PAM failure, 224)" \
+		"ExecMainStatus=224 Result=exit-code " "$status"
+	t_ok "... and the journal says why" vm_root \
+		'journalctl -q -b --no-pager | grep -q "pam_paddock(systemd-user:session): user pdk3: caller check (systemd-user: the user manager cannot enter the paddock.s PID namespace; leave pam_paddock out of /etc/pam.d/systemd-user) failed"'
 	vm_root 'rm -f /etc/pam.d/systemd-user; systemctl reset-failed'
 }
 
