@@ -61,21 +61,30 @@ static int reset_oom_score_adj(void)
 	return 0;
 }
 
-/* The private mount of STATE_DIR is made once per boot; the global lock on
- * the directory keeps two first logins from stacking two bind mounts. */
+/*
+ * The private mount of STATE_DIR is made once per boot; the global lock on
+ * the directory keeps two first logins from stacking two bind mounts.  The
+ * directory is looked up again under the lock: an fd opened before another
+ * login's bind mount still names the directory underneath, which is not a
+ * mount root, and would stack a second mount over the first, hiding the
+ * pins placed in it (every later join of those users: -ENOENT).  The lock
+ * holds either way: both mounts show the same inode.
+ */
 static int open_state(int *ret_fd)
 {
-	_cleanup_(closep) int run_fd = -EBADF;
+	_cleanup_(closep) int lock_fd = -EBADF, run_fd = -EBADF;
 	int r;
 
-	r = state_open_run_dir(&run_fd);
+	r = state_open_run_dir(&lock_fd);
 	if (r < 0)
 		return r;
-	while (flock(run_fd, LOCK_EX) < 0)
+	while (flock(lock_fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return negative_errno();
-	r = holder_state_make_private(run_fd, ret_fd);
-	(void)flock(run_fd, LOCK_UN);
+	r = state_open_run_dir(&run_fd);
+	if (r >= 0)
+		r = holder_state_make_private(run_fd, ret_fd);
+	(void)flock(lock_fd, LOCK_UN);
 	return r;
 }
 
