@@ -33,7 +33,8 @@ ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DPADDOCK_HELPER_PATH='"$(SBINDIR)/paddoc
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDHARDEN := -Wl,-z,relro,-z,now,-z,defs -Wl,--as-needed
 LIBS_CONF := $(shell pkg-config --libs inih 2>/dev/null)
-LIBS_ALL  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libsystemd is not linked: pam_module/sd-bus-dl.c loads it on the first D-Bus call.
+LIBS_ALL  := $(shell pkg-config --libs $(filter-out libsystemd,$(PKGS)) 2>/dev/null)
 
 CONF_SRC   := $(wildcard conf/*.c)
 ENGINE_SRC := $(filter-out pam_module/pam_paddock.c,$(wildcard pam_module/*.c))

@@ -27,13 +27,13 @@
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
-#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "cgroup-fs.h"
 #include "cgroup.h"
+#include "sd-bus-dl.h"
 
 #define SD_DEST	   "org.freedesktop.systemd1"
 #define SD_PATH	   "/org/freedesktop/systemd1"
@@ -51,11 +51,40 @@ static int slice_name(uid_t uid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* The caller's connection to the system bus.  sd-bus opens its socket
- * O_CLOEXEC, and every caller here closes it before returning (threat 4). */
+/* libsystemd's sd-bus, once bus_open() has loaded it (sd-bus-dl.h). */
+static const SdBus *sdb;
+
+/*
+ * The caller's connection to the system bus, loading libsystemd first.
+ * sd-bus opens its socket O_CLOEXEC, and every caller here closes it before
+ * returning (threat 4).
+ */
 static int bus_open(sd_bus **ret)
 {
-	return sd_bus_open_system(ret);
+	int r;
+
+	r = sd_bus_dl(&sdb);
+	if (r < 0)
+		return r;
+	return sdb->open_system(ret);
+}
+
+static void bus_closep(sd_bus **bus)
+{
+	if (*bus)
+		sdb->flush_close_unref(*bus);
+}
+
+static void message_unrefp(sd_bus_message **m)
+{
+	if (*m)
+		sdb->message_unref(*m);
+}
+
+static void bus_error_freep(sd_bus_error *e)
+{
+	if (sdb)
+		sdb->error_free(e);
 }
 
 /* A limit as a property value: UNITS_MAX is systemd's infinity (the same
@@ -67,10 +96,10 @@ static uint64_t sd_limit(uint64_t v)
 
 static int sd_set_limits(const char *parent, uid_t uid, const CgroupLimits *l)
 {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(bus_closep) sd_bus *bus = NULL;
+	_cleanup_(message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
 	uint64_t quota = SD_INFINITY;
 	char unit[32];
 	int r;
@@ -89,16 +118,16 @@ static int sd_set_limits(const char *parent, uid_t uid, const CgroupLimits *l)
 	r = bus_open(&bus);
 	if (r < 0)
 		return r;
-	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
-					   "SetUnitProperties");
+	r = sdb->message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
+					 "SetUnitProperties");
 	if (r < 0)
 		return r;
 	/* runtime = true: nothing is written below /etc; a reboot forgets it. */
-	r = sd_bus_message_append(m, "sb", unit, 1);
+	r = sdb->message_append(m, "sb", unit, 1);
 	if (r < 0)
 		return r;
 	/* clang-format off */
-	r = sd_bus_message_append(m, "a(sv)", 6,
+	r = sdb->message_append(m, "a(sv)", 6,
 				  "MemoryMax", "t", sd_limit(l->memory_max),
 				  "MemoryHigh", "t", sd_limit(l->memory_high),
 				  "MemorySwapMax", "t", sd_limit(l->memory_swap_max),
@@ -109,7 +138,7 @@ static int sd_set_limits(const char *parent, uid_t uid, const CgroupLimits *l)
 	if (r < 0)
 		return r;
 	/* systemd applies all properties or none (it checks them all first). */
-	return sd_bus_call(bus, m, 0, &error, &reply);
+	return sdb->call(bus, m, 0, &error, &reply);
 }
 
 static int sd_create(const char *parent, uid_t uid, const CgroupLimits *limits)
@@ -213,8 +242,8 @@ static int sd_usage_files(uid_t uid, CgroupUsage *ret)
  * for systemd as for CgroupUsage.  Throttling is not among its properties. */
 static int sd_usage_bus(uid_t uid, CgroupUsage *ret)
 {
-	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(bus_closep) sd_bus *bus = NULL;
+	_cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(freep) char *path = NULL;
 	CgroupUsage u = {
 		.nr_throttled = UINT64_MAX,
@@ -228,23 +257,23 @@ static int sd_usage_bus(uid_t uid, CgroupUsage *ret)
 	r = slice_name(uid, unit, sizeof(unit));
 	if (r < 0)
 		return r;
-	r = sd_bus_path_encode(SD_PATH "/unit", unit, &path);
-	if (r < 0)
-		return r;
 	r = bus_open(&bus);
 	if (r < 0)
 		return r;
-	r = sd_bus_get_property_trivial(bus, SD_DEST, path, SD_SLICE, "MemoryCurrent", &error, 't',
-					&u.memory_current);
+	r = sdb->path_encode(SD_PATH "/unit", unit, &path);
 	if (r < 0)
 		return r;
-	r = sd_bus_get_property_trivial(bus, SD_DEST, path, SD_SLICE, "CPUUsageNSec", &error, 't',
-					&cpu_nsec);
+	r = sdb->get_property_trivial(bus, SD_DEST, path, SD_SLICE, "MemoryCurrent", &error, 't',
+				      &u.memory_current);
+	if (r < 0)
+		return r;
+	r = sdb->get_property_trivial(bus, SD_DEST, path, SD_SLICE, "CPUUsageNSec", &error, 't',
+				      &cpu_nsec);
 	if (r < 0)
 		return r;
 	u.cpu_usage_usec = cpu_nsec == UINT64_MAX ? UINT64_MAX : cpu_nsec / 1000;
-	r = sd_bus_get_property_trivial(bus, SD_DEST, path, SD_SLICE, "TasksCurrent", &error, 't',
-					&u.tasks_current);
+	r = sdb->get_property_trivial(bus, SD_DEST, path, SD_SLICE, "TasksCurrent", &error, 't',
+				      &u.tasks_current);
 	if (r < 0)
 		return r;
 	*ret = u;

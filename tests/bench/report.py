@@ -5,10 +5,20 @@ markdown tables, print them, and put them into RESULTS.md between the markers
 <!-- bench:begin --> and <!-- bench:end --> (the rest of the file, the
 analysis written by hand, is kept)."""
 import os
+import pathlib
+import re
 import statistics
 import sys
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+ROOT = str(pathlib.Path(__file__).resolve().parents[2]) + "/"
+
+
+def portable(cmd):
+    """A command line without this machine's paths: the repository's own files
+    relative to its root, the test run's scratch directory as $T_TMP."""
+    cmd = cmd.replace(ROOT, "")
+    return re.sub(r"/tmp/paddock-test\.[^/ ]+", "$T_TMP", cmd)
 
 
 def pct(v, p):
@@ -118,7 +128,7 @@ def peers_section(raw):
         out += ["", "Commands:", "```"]
         for line in spec.splitlines():
             f = line.split("\t")
-            out.append(f"{f[0]}: {f[2]}")
+            out.append(f"{f[0]}: {portable(f[2])}")
         out.append("```")
     return out + [""]
 
