@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +18,6 @@
 #include "../conf/identity.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
-#include "../conf/units.h"
 #include "../pam_module/audit.h"
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/state.h"
