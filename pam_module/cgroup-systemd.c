@@ -248,7 +248,7 @@ static int sd_usage_bus(uid_t uid, CgroupUsage *ret)
 	CgroupUsage u = {
 		.nr_throttled = UINT64_MAX,
 		/* Not read back here: status shows them as unknown. */
-		.live = { CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN },
+		.live = CG_LIMITS_UNKNOWN,
 	};
 	uint64_t cpu_nsec;
 	char unit[32];

@@ -50,6 +50,10 @@ typedef struct CgroupUsage {
 	CgroupLimits live;
 } CgroupUsage;
 
+/* Live limits of which nothing is known (none could be read back). */
+#define CG_LIMITS_UNKNOWN                                                                          \
+	((CgroupLimits){ CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN })
+
 typedef struct CgroupManager {
 	const char *name; /* "cgroupfs-v2", "cgroupfs-v1", "systemd" */
 

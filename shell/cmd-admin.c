@@ -256,8 +256,7 @@ int cmd_reload(int argc, char **argv)
 			continue;
 		/* What is in force now, to report the change; unknown if unreadable. */
 		if (cgm->usage(it->info.cgroup_parent, it->info.uid, &before) < 0)
-			before.live = (CgroupLimits){ CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN,
-						      CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN };
+			before.live = CG_LIMITS_UNKNOWN;
 		r = cgm->set_limits(it->info.cgroup_parent, it->info.uid, &it->limits);
 		if (r < 0) {
 			fprintf(stderr, "paddock reload: %s (uid %u): %s: %s\n", it->info.user,
