@@ -6,6 +6,7 @@
 #   make demo       deps + build + a real isolated login, shown side by side
 #   make bench      benchmarks (root), writes tests/bench/RESULTS.md
 #   make install    DESTDIR PREFIX SYSCONFDIR PAMDIR (uninstall: the same, keeps the policy)
+#   STATIC_DEPS=0   link libcap, libaudit and inih dynamically (default 1: static)
 #   make fuzz       libFuzzer run over the policy parser (FUZZ_SECONDS)
 
 CC       ?= cc
@@ -34,7 +35,19 @@ ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DPADDOCK_HELPER_PATH='"$(SBINDIR)/paddoc
 LDHARDEN := -Wl,-z,relro,-z,now,-z,defs -Wl,--as-needed
 LIBS_CONF := $(shell pkg-config --libs inih 2>/dev/null)
 # libsystemd is not linked: pam_module/sd-bus-dl.c loads it on the first D-Bus call.
-LIBS_ALL  := $(shell pkg-config --libs $(filter-out libsystemd,$(PKGS)) 2>/dev/null)
+# STATIC_DEPS=1 (default): libcap, libaudit (with libcap-ng) and inih are linked in from
+# their static archives, so the holder's exec and the module's dlopen map libc (and
+# libpam) only: -0.4 ms per first login (tests/bench/RESULTS.md).  A distribution that
+# wants security updates of those libraries to reach paddock without a rebuild sets
+# STATIC_DEPS=0.
+STATIC_DEPS ?= 1
+DEP_PKGS  := libcap audit inih
+ifeq ($(STATIC_DEPS),1)
+LIBS_ALL  := $(shell pkg-config --libs pam 2>/dev/null) \
+	-Wl,-Bstatic $(shell pkg-config --static --libs $(DEP_PKGS) 2>/dev/null) -Wl,-Bdynamic
+else
+LIBS_ALL  := $(shell pkg-config --libs pam $(DEP_PKGS) 2>/dev/null)
+endif
 
 CONF_SRC   := $(wildcard conf/*.c)
 ENGINE_SRC := $(filter-out pam_module/pam_paddock.c,$(wildcard pam_module/*.c))
@@ -86,7 +99,7 @@ $(B)/tests/%: tests/pam/%.c tests/unit/tap.h
 # Every package the build, the tests, the demo and lint use.  Installed only
 # when one is missing, so a prepared machine makes no network call.
 DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev \
-	libsystemd-dev libpam-modules pamtester openssh-server openssh-client \
+	libcap-ng-dev libsystemd-dev libpam-modules pamtester openssh-server openssh-client \
 	iproute2 util-linux procps passwd login strace python3 mandoc clang \
 	libclang-rt-14-dev clang-format cppcheck socat auditd \
 	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils

@@ -6,20 +6,22 @@
  * State layout, all root-owned, under STATE_DIR (mode 0700):
  *   STATE_DIR/UID.lock        per-user lock (flock LOCK_EX); never removed
  *   STATE_DIR/UID/            per-user directory, mode 0700
- *   STATE_DIR/UID/ns/NAME     namespace pins: nsfs bind mounts (pid ipc uts net)
- *   STATE_DIR/UID/ns/mnt      the mount namespace's inode number ("%llu\n"), a
- *                             record, not a pin: Linux 6.18 hands out namespace
- *                             ids from per-CPU batches, and the mount-namespace
- *                             loop check compares them, so binding a newer mount
- *                             namespace fails with ELOOP about half the time when
- *                             the module runs outside the initial one.  The
- *                             holder keeps it alive; ns_join checks it against
- *                             /proc/PID/ns/mnt like the pins.
+ *   STATE_DIR/UID/ns/NAME     namespace records (mnt pid ipc uts net): the
+ *                             inode number of the holder's namespace ("%llu\n"),
+ *                             written once it is ready; ns_join checks the live
+ *                             holder's namespaces against them before setns.
+ *                             Records, not nsfs bind mounts ("pins"): the holder
+ *                             keeps its namespaces alive, and a mount per user
+ *                             in the host's mount namespace would be copied by
+ *                             every later clone of a mount namespace (first
+ *                             logins 3.2 us slower per pin alive; fs.mount-max
+ *                             caps them), and binding a mount namespace fails
+ *                             at random on Linux 6.18 (ELOOP from the loop
+ *                             check, which compares per-CPU batched ids).
  *   STATE_DIR/UID/ctl         the holder's control socket (SOCK_SEQPACKET)
  *
- * STATE_DIR is a private mount of its own (holder_state_make_private): pins
- * made there never propagate into any paddock's mount namespace, and each
- * holder detaches its copy of it so no paddock keeps another's pins.
+ * STATE_DIR is a private mount of its own (holder_state_make_private), and
+ * each holder detaches its copy of it: no paddock sees any state.
  *
  * Start: the module, in the host namespaces, creates UID/ and UID/ns/ and
  * binds UID/ctl (the holder calls listen(), so SO_PEERCRED of every client
@@ -55,8 +57,8 @@
 
 /*
  * Ready line: "ok\n" once the mounts, hostname and lo are done, or
- * "error STEP: MESSAGE\n" (then the holder exits 1).  The module pins the
- * namespaces from /proc/PID/ns/ after "ok".
+ * "error STEP: MESSAGE\n" (then the holder exits 1).  The module records the
+ * namespaces (from the pidfd, else /proc/PID/ns/) after "ok".
  */
 #define HOLDER_READY_OK "ok\n"
 /* How long the module waits for the ready line, and for any ctl reply. */
@@ -101,7 +103,7 @@
  * serving clients), then acts on what clients sent meanwhile (a "session"
  * cancels the teardown).  Teardown, under the lock: unlink ctl, answer
  * pending clients "dying", kill the rest of the PID namespace (bounded wait),
- * setns(HOST_MNT) and unmount + unlink the pins, remove UID/ (only if it is
+ * setns(HOST_MNT) and unlink the records, remove UID/ (only if it is
  * still the directory of fd 3), leave the user's cgroup (CgroupManager.leave),
  * remove it (CgroupManager.destroy, retried for 2 s while -EBUSY), exit 0.
  * SIGTERM from root outside the paddock acts like "stop".

@@ -116,7 +116,8 @@ int holder_state_make_private(int run_dir_fd, int *ret_fd)
 	return 0;
 }
 
-/* Detach whatever is mounted on ns/NAME (a pin, possibly stacked twice). */
+/* Detach whatever is mounted on ns/NAME: the nsfs pin of a paddock started
+ * by an older pam_paddock (which bind-mounted them), possibly stacked. */
 static int unpin(int ns_fd, const char *name)
 {
 	char path[64];
@@ -483,55 +484,41 @@ static int pidfd_alive(int pidfd)
 	return pidfd_send_signal(pidfd, 0, NULL, 0) < 0 ? negative_errno() : 0;
 }
 
-/* The mount namespace is recorded, not pinned (see holder-proto.h: the
- * kernel's loop check refuses such binds at random on Linux 6.18). */
-static int write_mnt_record(int fd, ino_t ino)
+/* Record namespace i of the holder: its inode number in the new root-only
+ * file ns/NAME, checked by ns_join() against the live holder before every
+ * join.  Nothing is bind-mounted (see ns.h). */
+static int record_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)ino);
-
-	if (write(fd, buf, (size_t)n) != n)
-		return errno ? negative_errno() : -EIO;
-	return 0;
-}
-
-/* Pin namespace i of the holder: an empty file ns/NAME with the holder's
- * nsfs file bind-mounted on it (the mount namespace: its record). */
-static int pin_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
-{
-	_cleanup_(closep) int f = -EBADF, tree = -EBADF, ours = -EBADF, theirs = -EBADF;
+	_cleanup_(closep) int f = -EBADF, ours = -EBADF, theirs = -EBADF;
 	const char *name = ns_name(i);
-	char path[64], self[64];
+	char self[64], buf[32];
 	struct stat a, b;
+	int n, r;
 
 	f = openat(ns_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (f < 0)
 		return negative_errno();
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
 	snprintf(self, sizeof(self), "/proc/self/ns/%s", name);
-	theirs = open(path, O_RDONLY | O_CLOEXEC);
+	theirs = ns_open_of(pidfd, pid, i);
+	if (theirs < 0)
+		return theirs;
 	ours = open(self, O_RDONLY | O_CLOEXEC);
-	if (theirs < 0 || ours < 0)
+	if (ours < 0)
 		return negative_errno();
 	if (fstat(theirs, &a) < 0 || fstat(ours, &b) < 0)
 		return negative_errno();
-	/* Pinning one of our own namespaces would let the user's later
+	/* Recording one of our own namespaces would let the user's later
 	 * logins join the host (clone3 silently lacking a flag). */
 	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return -EPERM;
-	if (i != NS_MNT) {
-		tree = open_tree(theirs, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-		if (tree < 0)
-			return negative_errno();
-	}
-	/* /proc/PID named the holder only if it is still alive now (threat 2). */
-	int r = pidfd_alive(pidfd);
+	/* A /proc/PID fallback named the holder only if it is still alive now
+	 * (threat 2). */
+	r = pidfd_alive(pidfd);
 	if (r < 0)
 		return r;
-	if (i == NS_MNT)
-		return write_mnt_record(f, a.st_ino);
-	if (move_mount(tree, "", ns_fd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return negative_errno();
+	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)a.st_ino);
+	if (write(f, buf, (size_t)n) != n)
+		return errno ? negative_errno() : -EIO;
 	return 0;
 }
 
@@ -569,7 +556,7 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 		goto out;
 	r = is_mount_root(run_dir_fd);
 	if (r == 0)
-		r = -EINVAL; /* not the private STATE_DIR mount: pins would land elsewhere */
+		r = -EINVAL; /* not the private STATE_DIR mount */
 	if (r < 0)
 		goto out;
 	r = set_private(run_dir_fd);
@@ -646,7 +633,7 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 
 	for (unsigned i = 0; i < NS_COUNT; i++)
 		if (p->namespaces & (1u << i)) {
-			r = pin_one(ns_fd, info.pid, pidfd, i);
+			r = record_one(ns_fd, info.pid, pidfd, i);
 			if (r < 0)
 				goto out;
 		}

@@ -2,7 +2,7 @@
 /*
  * Starting a user's holder (the module side of holder-proto.h) and the
  * per-user state it lives in: STATE_DIR made a private mount, UID/ built and
- * removed, the namespaces pinned.  Runs in the caller's root process, in the
+ * removed, the namespaces recorded.  Runs in the caller's root process, in the
  * host namespaces, with the per-user lock held.
  */
 #pragma once
@@ -43,9 +43,9 @@ int holder_state_open(int dirfd, const char *path, int flags);
 
 /*
  * Make the STATE_DIR directory behind run_dir_fd a private mount of its own
- * (like ip-netns does for /run/netns, but private), so namespace pins made
- * below it never propagate into any mount namespace (mnt-ns loops, pins
- * leaking into paddocks).  Idempotent.  If the directory was not yet a
+ * (like ip-netns does for /run/netns, but private), so that each holder can
+ * detach its copy (no paddock sees STATE_DIR, not even as root) and nothing
+ * mounted below it propagates anywhere.  Idempotent.  If the directory was not yet a
  * mount root it is bind-mounted onto itself: run_dir_fd then still names the
  * directory *under* the new mount, so the caller must use *ret_fd (a new
  * O_DIRECTORY|O_CLOEXEC fd on the mount root) from now on.  Returns 0 or
@@ -54,8 +54,9 @@ int holder_state_open(int dirfd, const char *path, int flags);
 int holder_state_make_private(int run_dir_fd, int *ret_fd);
 
 /*
- * Remove the state of uid's paddock: unlink ctl, unmount (MNT_DETACH) and
- * unlink every pin, remove ns/ and UID/.  Only for a paddock known dead
+ * Remove the state of uid's paddock: unlink ctl and every namespace record
+ * (detaching first the nsfs pin an older version may have mounted there),
+ * remove ns/ and UID/.  Only for a paddock known dead
  * (ns_join said -ESTALE, under the lock) or by its own holder at teardown.
  * Never removes anything it does not know (-ENOTEMPTY then).  Returns 0
  * (also when there was nothing), or the first -errno.
@@ -66,8 +67,8 @@ int holder_state_remove(int run_dir_fd, uid_t uid);
  * Start uid's holder: remove the stale state of a dead paddock if any,
  * create UID/ (0700), UID/ns/ and bind UID/ctl, start the holder in new
  * namespaces through an intermediate process (so it is not the caller's
- * child), wait up to HOLDER_START_TIMEOUT_MS for its ready line, and pin
- * its namespaces in UID/ns/.  helper_fd: the paddock binary, opened
+ * child), wait up to HOLDER_START_TIMEOUT_MS for its ready line, and record
+ * the inode of each of its namespaces in UID/ns/NAME.  helper_fd: the paddock binary, opened
  * O_PATH|O_CLOEXEC in the host namespaces.  run_dir_fd: the private STATE_DIR
  * mount root (-EINVAL otherwise).
  *

@@ -28,12 +28,21 @@
 #define SO_PEERPIDFD 77
 #endif
 
+/* Linux 6.11: a pidfd hands out its process's namespaces, no /proc path
+ * and no pid involved; Debian 12's headers lack them. */
+#ifndef PIDFS_IOCTL_MAGIC
+#define PIDFS_IOCTL_MAGIC 0xFF
+#endif
+#define PIDFD_NS_IOCTL(n) _IO(PIDFS_IOCTL_MAGIC, (n))
+
 static const struct {
 	const char *name;
 	int clone_flag;
+	unsigned pidfd_ioctl; /* PIDFD_GET_*_NAMESPACE */
 } ns_table[NS_COUNT] = {
-	{ "mnt", CLONE_NEWNS },	 { "pid", CLONE_NEWPID }, { "ipc", CLONE_NEWIPC },
-	{ "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+	{ "mnt", CLONE_NEWNS, PIDFD_NS_IOCTL(3) },  { "pid", CLONE_NEWPID, PIDFD_NS_IOCTL(5) },
+	{ "ipc", CLONE_NEWIPC, PIDFD_NS_IOCTL(2) }, { "uts", CLONE_NEWUTS, PIDFD_NS_IOCTL(10) },
+	{ "net", CLONE_NEWNET, PIDFD_NS_IOCTL(4) },
 };
 
 _Static_assert(POLICY_NS_MOUNT == 1u << 0 && POLICY_NS_PID == 1u << 1 && POLICY_NS_IPC == 1u << 2 &&
@@ -53,6 +62,28 @@ int ns_clone_flags(unsigned ns_mask)
 		if (ns_mask & (1u << i))
 			flags |= ns_table[i].clone_flag;
 	return flags;
+}
+
+int ns_open_of(int pidfd, pid_t pid, unsigned i)
+{
+	char path[64];
+	int fd;
+
+	if (i >= NS_COUNT)
+		return -EINVAL;
+	fd = ioctl(pidfd, ns_table[i].pidfd_ioctl, 0);
+	if (fd >= 0)
+		return fd;
+	if (errno == ESRCH)
+		return -ESTALE;
+	/* Older kernels: ENOTTY (no such ioctl) or EINVAL. */
+	if (errno != ENOTTY && errno != EINVAL && errno != EOPNOTSUPP)
+		return negative_errno();
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_table[i].name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
+	return fd;
 }
 
 static int open_user_dir(int run_dir_fd, uid_t uid, const char *sub)
@@ -194,8 +225,10 @@ int ns_session_close(int fd)
 	return (int)v;
 }
 
-/* The mount namespace's record: the inode number written by holder_start. */
-static int read_mnt_record(int ns_dir_fd, uint64_t *ret)
+/* The record of namespace i: the inode number holder_start wrote to the
+ * root-owned regular file ns/NAME.  -ENOENT when it is missing or holds no
+ * number (a paddock started under another policy, or half-removed). */
+static int read_record(int ns_dir_fd, unsigned i, uint64_t *ret)
 {
 	_cleanup_(closep) int fd = -EBADF;
 	char buf[32];
@@ -203,7 +236,7 @@ static int read_mnt_record(int ns_dir_fd, uint64_t *ret)
 	ssize_t n;
 	char *end;
 
-	fd = holder_state_open(ns_dir_fd, ns_table[NS_MNT].name, O_RDONLY);
+	fd = holder_state_open(ns_dir_fd, ns_table[i].name, O_RDONLY);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0)
@@ -221,36 +254,10 @@ static int read_mnt_record(int ns_dir_fd, uint64_t *ret)
 	return 0;
 }
 
-/* The identity of pinned namespace i: its inode (and device, 0 for the
- * mount namespace's record).  An unmounted pin is the empty regular file
- * underneath, a missing one was never made: -ENOENT either way. */
-static int pin_identity(int ns_dir_fd, unsigned i, uint64_t *ret_ino, dev_t *ret_dev)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	struct statfs sfs;
-	struct stat st;
-
-	if (i == NS_MNT) {
-		*ret_dev = 0;
-		return read_mnt_record(ns_dir_fd, ret_ino);
-	}
-	fd = holder_state_open(ns_dir_fd, ns_table[i].name, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
-		return negative_errno();
-	if (sfs.f_type != NSFS_MAGIC || ioctl(fd, NS_GET_NSTYPE) != ns_table[i].clone_flag)
-		return -ENOENT;
-	*ret_ino = st.st_ino;
-	*ret_dev = st.st_dev;
-	return 0;
-}
-
 int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 {
 	_cleanup_(closep) int ns_dir = -EBADF;
 	NsInodes out = { { 0 } };
-	dev_t dev;
 	int r;
 
 	ns_dir = open_user_dir(run_dir_fd, uid, HOLDER_NS_DIR);
@@ -258,7 +265,7 @@ int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 		return ns_dir;
 	for (unsigned i = 0; i < NS_COUNT; i++)
 		if (ns_mask & (1u << i)) {
-			r = pin_identity(ns_dir, i, &out.ino[i], &dev);
+			r = read_record(ns_dir, i, &out.ino[i]);
 			if (r < 0)
 				return r;
 		}
@@ -280,8 +287,9 @@ static int owned_by(int fd, const struct stat *userns)
 	return st.st_dev == userns->st_dev && st.st_ino == userns->st_ino ? 0 : -EPERM;
 }
 
-/* Threat 1: every namespace we are about to enter is the live holder's and
- * was made by root of our user namespace, not by a user. */
+/* Threat 1: every namespace we are about to enter is the live holder's (the
+ * one recorded when it started) and was made by root of our user namespace,
+ * not by a user. */
 static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid, int pidfd,
 			 NsInodes *ret)
 {
@@ -304,29 +312,26 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 		struct statfs sfs;
 		struct stat ls;
 		uint64_t ino;
-		dev_t dev;
-		char path[64];
 
 		if (!(ns_mask & (1u << i)))
 			continue;
-		r = pin_identity(ns_dir, i, &ino, &dev);
+		r = read_record(ns_dir, i, &ino);
 		if (r < 0)
 			return r;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_table[i].name);
-		live = open(path, O_RDONLY | O_CLOEXEC);
+		live = ns_open_of(pidfd, pid, i);
 		if (live < 0)
-			return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
+			return live;
 		if (fstat(live, &ls) < 0 || fstatfs(live, &sfs) < 0)
 			return negative_errno();
-		if (sfs.f_type != NSFS_MAGIC || ls.st_ino != ino || (dev && ls.st_dev != dev))
+		if (sfs.f_type != NSFS_MAGIC || ls.st_ino != ino)
 			return -EPERM;
 		r = owned_by(live, &userns);
 		if (r < 0)
 			return r;
 		out.ino[i] = ino;
 	}
-	/* Threat 2: /proc/PID above was the holder only if the process behind
-	 * the pidfd is still alive now; after that its pid cannot be reused. */
+	/* Threat 2: where ns_open_of() fell back to /proc/PID, that was the
+	 * holder only if the process behind the pidfd is still alive now. */
 	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
 		return errno == ESRCH ? -ESTALE : negative_errno();
 	*ret = out;

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Joining a user's paddock: finding the live holder through its control
- * socket, proving that the pinned namespaces are the holder's (and were made
- * by us, not by a user namespace), and entering them with one setns().
+ * socket, proving that its namespaces are the ones recorded when it started
+ * (and were made by us, not by a user namespace), and entering them with one
+ * setns() on its pidfd.  Nothing is pinned: the holder, PID 1 of the
+ * paddock, keeps the namespaces alive, and no mount per user exists in the
+ * host's mount namespace (each one would be copied by every later clone of a
+ * mount namespace: first logins would grow slower with the users alive).
  *
  * The namespaces are indexed 0..NS_COUNT-1 in the order of the POLICY_NS_*
  * bits (mnt pid ipc uts net): index i is the bit 1u << i.
@@ -16,7 +20,7 @@
 #define NS_COUNT 5
 
 enum {
-	NS_MNT, /* recorded in UID/ns/mnt (an inode number), not pinned */
+	NS_MNT, /* each recorded in UID/ns/NAME (an inode number) */
 	NS_PID,
 	NS_IPC,
 	NS_UTS,
@@ -35,9 +39,18 @@ const char *ns_name(unsigned i);
 int ns_clone_flags(unsigned ns_mask);
 
 /*
+ * Open namespace i of the process behind pidfd: through the pidfd itself
+ * (PIDFD_GET_*_NAMESPACE, Linux 6.11), else /proc/PID/ns/NAME, which names
+ * that process only if the caller checks afterwards that pidfd is still
+ * alive.  Returns an O_CLOEXEC nsfs fd, -ESTALE when the process is gone,
+ * -EINVAL for i out of range, other -errno.
+ */
+int ns_open_of(int pidfd, pid_t pid, unsigned i);
+
+/*
  * Join the live paddock of uid: connect to STATE_DIR/UID/ctl, send
  * "session", check that the peer is root and is the holder whose namespaces
- * are pinned in STATE_DIR/UID/ns/ for every bit of ns_mask, that each is
+ * are recorded in STATE_DIR/UID/ns/ for every bit of ns_mask, that each is
  * owned by our own user namespace, then setns() into all of them at once
  * (the PID namespace applies to the children forked afterwards).
  *
@@ -47,17 +60,18 @@ int ns_clone_flags(unsigned ns_mask);
  * Returns 0 with *ret_session_fd (connected, O_CLOEXEC: closing it ends the
  * session) and *ret_inodes (may be NULL).  -ESTALE: no live paddock (no
  * ctl, nobody listening, the holder closed or said "dying"): collect the
- * state with holder_start().  -ENOENT: a namespace of the mask is not pinned
- * (the paddock was started under another policy).  -EPERM: the peer or a
+ * state with holder_start().  -ENOENT: a namespace of the mask is not
+ * recorded (the paddock was started under another policy).  -EPERM: the peer or a
  * namespace failed a check.  -ETIMEDOUT: the holder did not answer within
  * HOLDER_REPLY_TIMEOUT_MS.  Other -errno.  On failure nothing was joined.
  */
 int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, NsInodes *ret_inodes);
 
 /*
- * Read the inode numbers of the pinned namespaces of uid for the bits of
+ * Read the recorded inode numbers of uid's namespaces for the bits of
  * ns_mask, without joining.  Returns 0, -ENOENT when uid has no paddock or
- * a pin is missing or not an nsfs file, other -errno.
+ * a record is missing or holds no number, -EPERM when a record is not a
+ * root-owned regular file, other -errno.
  */
 int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret);
 

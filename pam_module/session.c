@@ -66,9 +66,9 @@ static int reset_oom_score_adj(void)
  * the directory keeps two first logins from stacking two bind mounts.  The
  * directory is looked up again under the lock: an fd opened before another
  * login's bind mount still names the directory underneath, which is not a
- * mount root, and would stack a second mount over the first, hiding the
- * pins placed in it (every later join of those users: -ENOENT).  The lock
- * holds either way: both mounts show the same inode.
+ * mount root, and would stack a second mount over the first (which hid the
+ * nsfs pins of earlier versions: every later join of those users failed).
+ * The lock holds either way: both mounts show the same inode.
  */
 static int open_state(int *ret_fd)
 {

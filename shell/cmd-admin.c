@@ -25,7 +25,7 @@
 #include "commands.h"
 #include "limits.h"
 
-/* paddock stop: how long the holder may take to kill, unpin and remove. */
+/* paddock stop: how long the holder may take to kill and remove its state. */
 #define STOP_WAIT_MS 20000
 
 /* Wait until the holder behind pidfd has exited; false on timeout. */
@@ -106,7 +106,7 @@ int cmd_stop(int argc, char **argv)
 		admin_audit(&ev, policy_audit_mode(conf));
 		return 1;
 	}
-	/* The holder kills everything, unpins, and removes UID/ and the
+	/* The holder kills everything and removes UID/ and the
 	 * cgroup before it exits: its exit is "the state is gone". */
 	if (!wait_exit(pidfd, STOP_WAIT_MS)) {
 		fprintf(stderr,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * paddock enter USER [--root] [-- CMD...]: run a command inside a user's
- * live paddock, like nsenter, but from the pinned namespaces through the
+ * live paddock, like nsenter, but into the recorded namespaces through the
  * module's own verified join (ns_join), never from a pid found in /proc,
  * and in the user's cgroup.  By default the command runs as the user with
  * privileges dropped and verified (OpenSSH style); --root keeps root.

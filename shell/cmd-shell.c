@@ -13,7 +13,7 @@
  * The proof.  The user controls the environment, every file the user can
  * write, the arguments, and (with unprivileged user namespaces) namespaces
  * and mounts of their own; none of it may count.  The guard cannot read the
- * root-only pins under /run/paddock, and /proc/1/ns/ of the holder is not
+ * root-only records under /run/paddock, and /proc/1/ns/ of the holder is not
  * readable either (root, not dumpable).  What it checks instead, in order:
  *
  *   1. Our PID namespace is owned by the *initial* user namespace, and so

@@ -392,8 +392,9 @@ static int mount_proc(int root)
 			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL);
 }
 
-/* Our copy of the private STATE_DIR mount holds the pins of every other
- * paddock: detaching it keeps their namespaces from living on in ours. */
+/* Our copy of the private STATE_DIR mount shows every paddock's control
+ * socket and records: detaching it leaves no state visible in ours, not
+ * even to root (threat 1). */
 static int detach_state_dir(int root)
 {
 	_cleanup_(closep) int fd = -EBADF;
@@ -534,7 +535,7 @@ static int setup(Holder *h, const char **step)
 	STEP("proc", mount_proc(h->root));
 	/* 2: processes are counted in our PID namespace only */
 	STEP("proc", (h->proc = holder_state_open(h->root, "proc", O_RDONLY | O_DIRECTORY)));
-	/* 1: no pin of another paddock lives on in this one */
+	/* 1: no state of any paddock is visible in this one */
 	STEP("state", detach_state_dir(h->root));
 	/* 8: only the paddock's network interfaces are visible */
 	if (o->ns & POLICY_NS_NET)

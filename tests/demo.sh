@@ -144,7 +144,7 @@ if [ -e "/run/paddock/$uid" ]; then
 	exit 1
 fi
 left=$(find /sys/fs/cgroup -maxdepth 3 -name "user-$uid" 2>/dev/null)
-echo "   holder, namespace pins and state of $user: gone"
+echo "   holder, namespace records and state of $user: gone"
 echo "   cgroups of $user: ${left:-gone}"
 echo
 if [ -n "$audit_pid" ]; then

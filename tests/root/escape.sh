@@ -7,7 +7,7 @@
 #                be written (inside: read-only mount; on the host: root-owned files),
 #                also not from a user + cgroup + mount namespace of the user's own
 #                (CVE-2022-0492 class);
-#   * threat 1:  no state (ctl socket, pins) under /run/paddock inside a paddock;
+#   * threat 1:  no state (ctl socket, records) under /run/paddock inside a paddock;
 #   * threat 5:  PID 1 (the holder) cannot be signalled, traced or read, has no core;
 #   * threat 7:  the user cannot mount; root's mount inside the paddock stays inside,
 #                an admin's later mount on the host shows up inside (rslave);
@@ -292,7 +292,7 @@ t_ok "propagation: alice's sessions are in the holder's mount namespace" \
 	test "$(readlink "$pin")" = "$(su - "$alice" -c 'readlink /proc/self/ns/mnt')"
 t_ok "propagation: the shared test mount is in alice's paddock too" \
 	nsenter --mount="$pin" mountpoint -q "$prop"
-t_is "state: inside alice's paddock, even root finds no state under /run/paddock (no ctl, no pins)" "" \
+t_is "state: inside alice's paddock, even root finds no state under /run/paddock (no ctl, no records)" "" \
 	"$(nsenter --mount="$pin" find /run/paddock -mindepth 1 2>&1)"
 t_ok "state: (on the host, alice's state exists)" test -S "/run/paddock/$alice_uid/ctl"
 t_nok "state: alice cannot list /run/paddock" su - "$alice" -c 'ls -A /run/paddock/ | grep .'

@@ -206,7 +206,7 @@ typedef struct Report {
 	bool lo_up;
 	bool tmp_tmpfs, tmp_private, var_tmp_private, shm_private;
 	bool cgroup_ro_visible;
-	bool no_pins_visible;
+	bool no_state_visible;
 	uint64_t ino_seen[NS_COUNT];
 	/* as the user */
 	int kill1_errno, environ_errno, ptrace_errno, tmp_write_errno;
@@ -308,7 +308,7 @@ static void inside(Report *r, uid_t uid)
 	if (d)
 		closedir(d);
 	snprintf(path, sizeof(path), "%s/%u", STATE_DIR, (unsigned)uid);
-	r->no_pins_visible = stat(path, &st) < 0 && errno == ENOENT;
+	r->no_state_visible = stat(path, &st) < 0 && errno == ENOENT;
 	for (unsigned i = 0; i < NS_COUNT; i++) {
 		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_name(i));
 		r->ino_seen[i] = stat(path, &st) == 0 ? st.st_ino : 0;
@@ -467,7 +467,7 @@ static void test_full_cycle(void)
 	HolderParams p;
 	HolderStarted hs = { 0 };
 	Session a, b;
-	NsInodes pinned;
+	NsInodes rec;
 	char reply[HOLDER_MSG_MAX];
 	int64_t ms;
 	int r, pidfd;
@@ -479,8 +479,10 @@ static void test_full_cycle(void)
 	if (r < 0)
 		return;
 	pidfd = track_holder(hs.pid);
-	tap_ok(ns_read_inodes(run_fd, uid, ALL_NS, &pinned) == 0 && pinned.ino[0] && pinned.ino[4],
-	       "start: all five namespaces pinned");
+	tap_ok(ns_read_inodes(run_fd, uid, ALL_NS, &rec) == 0 && rec.ino[0] && rec.ino[4],
+	       "start: all five namespaces recorded");
+	tap_ok(!mountinfo_has(STATE_DIR "/424201"),
+	       "start: nothing mounted below %s/%u (records, not pins)", STATE_DIR, (unsigned)uid);
 
 	r = session_open(&a, uid, ALL_NS, false);
 	tap_ok(r == 0, "join: ns_join = %d in %lld ms", r, (long long)a.rep.join_ms);
@@ -489,12 +491,11 @@ static void test_full_cycle(void)
 		return;
 	}
 	tap_ok(a.rep.session_cloexec, "join: the session fd is O_CLOEXEC (threat 4)");
-	tap_ok(memcmp(&a.rep.inodes, &pinned, sizeof(pinned)) == 0,
-	       "join: reports the pinned inodes");
+	tap_ok(memcmp(&a.rep.inodes, &rec, sizeof(rec)) == 0, "join: reports the recorded inodes");
 	bool same = true;
 	for (unsigned i = 0; i < NS_COUNT; i++)
-		same = same && a.rep.ino_seen[i] == pinned.ino[i];
-	tap_ok(same, "inside: /proc/self/ns/* are the pinned namespaces");
+		same = same && a.rep.ino_seen[i] == rec.ino[i];
+	tap_ok(same, "inside: /proc/self/ns/* are the recorded namespaces");
 	tap_ok(a.rep.pid > 1 && a.rep.pid < 10, "inside: a small pid in the paddock (%d)",
 	       a.rep.pid);
 	tap_ok(a.rep.pid1_is_holder, "inside: PID 1 is paddock holder");
@@ -506,7 +507,7 @@ static void test_full_cycle(void)
 	       "inside: /tmp and /var/tmp are private tmpfs, 1777");
 	tap_ok(a.rep.shm_private, "inside: /dev/shm is a private tmpfs");
 	tap_ok(a.rep.cgroup_ro_visible, "inside: /sys/fs/cgroup visible, read-only");
-	tap_ok(a.rep.no_pins_visible, "inside: %s/%u is not visible (state dir detached)",
+	tap_ok(a.rep.no_state_visible, "inside: %s/%u is not visible (state dir detached)",
 	       STATE_DIR, (unsigned)uid);
 	tap_ok(a.rep.kill1_errno == EPERM, "as the user: kill(1) fails EPERM (%d)",
 	       a.rep.kill1_errno);
@@ -536,7 +537,7 @@ static void test_full_cycle(void)
 	int64_t waited = wait_exit(pidfd, 5000);
 	tap_ok(waited >= 0, "last session closed (linger 0): holder exited after %lld ms",
 	       (long long)(now_ms() - t0));
-	tap_ok(torn_down(uid), "teardown: no pin mounted, no %s/%u", STATE_DIR, (unsigned)uid);
+	tap_ok(torn_down(uid), "teardown: nothing mounted, no %s/%u", STATE_DIR, (unsigned)uid);
 	r = ns_join(run_fd, uid, ALL_NS, &(int){ -1 }, NULL);
 	tap_ok(r == -ESTALE, "teardown: ns_join now says -ESTALE (%d)", r);
 }
@@ -666,8 +667,38 @@ static void test_failures(void)
 		return;
 	pidfd = track_holder(hs.pid);
 	r = session_open(&s, uid, ALL_NS, false);
-	tap_ok(r == -ENOENT, "join: a namespace that is not pinned is refused (%d)", r);
+	tap_ok(r == -ENOENT, "join: a namespace that is not recorded is refused (%d)", r);
 	session_close(&s);
+
+	/* Threat 1: a record that names another namespace (here our own net
+	 * namespace) is never joined, however the record came to say it. */
+	{
+		char buf[32];
+		struct stat self_net;
+		int fd = openat(run_fd, "424204/ns/net", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf), 0) : -1;
+
+		if (fd >= 0 && n > 0 && stat("/proc/self/ns/net", &self_net) == 0) {
+			int k = snprintf(buf + 16, 16, "%llu\n",
+					 (unsigned long long)self_net.st_ino);
+
+			(void)!ftruncate(fd, 0);
+			(void)!pwrite(fd, buf + 16, (size_t)k, 0);
+			r = session_open(&s, uid, p.namespaces, false);
+			tap_ok(r == -EPERM,
+			       "join: a record naming another namespace is refused (%d)", r);
+			session_close(&s);
+			(void)!ftruncate(fd, 0);
+			(void)!pwrite(fd, buf, (size_t)n, 0);
+			r = session_open(&s, uid, p.namespaces, false);
+			tap_ok(r == 0, "join: with the record restored it works again (%d)", r);
+			session_close(&s);
+		} else
+			tap_ok(false, "join: the net record of %u could be read (%d)",
+			       (unsigned)uid, errno);
+		if (fd >= 0)
+			close(fd);
+	}
 
 	/* A holder that died without teardown leaves stale state behind. */
 	pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
@@ -760,6 +791,6 @@ int main(void)
 	test_failures();
 
 	cleanup();
-	tap_ok(!mountinfo_has(STATE_DIR "/4242"), "cleanup: no pin left mounted");
+	tap_ok(!mountinfo_has(STATE_DIR "/4242"), "cleanup: nothing left mounted");
 	return tap_done();
 }

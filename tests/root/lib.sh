@@ -846,16 +846,11 @@ t_policy_global() {
 		"cgroup_parent = ${T_PARENT:?t_cgroup_parent first}"
 }
 
-# t_pin_ino UID NAME: the inode of the namespace pinned at /run/paddock/UID/ns/NAME
-# (an nsfs bind mount), or for mnt the inode recorded in that regular file (the mount
-# namespace is recorded, not pinned: see pam_module/holder-proto.h).
-t_pin_ino() {
+# t_ns_record UID NAME: the inode of UID's namespace NAME as recorded in the regular
+# file /run/paddock/UID/ns/NAME (records, not nsfs pins: see pam_module/holder-proto.h).
+t_ns_record() {
 	local f=/run/paddock/$1/ns/$2
-	if [ "$2" = mnt ]; then
-		[ -f "$f" ] && [ "$(stat -f -c %T "$f")" != nsfs ] && cat "$f"
-	else
-		[ "$(stat -f -c %T "$f" 2>/dev/null)" = nsfs ] && stat -L -c %i "$f"
-	fi
+	[ -f "$f" ] && [ "$(stat -f -c %T "$f")" != nsfs ] && cat "$f"
 }
 
 declare -A T_SESS_PID=()   # t_sess_start: NAME -> pid of the client (t_bg)

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # tests/root/state-dir.sh: /run/paddock as it is after a boot, a plain directory.  The
-# first login makes it a private mount of its own (a bind onto itself) before it places
-# any pin there.  Several users logging in for the first time at once must make exactly
-# one such mount: a second one stacked over the first would hide the pins placed in the
-# first, and every later login of those users would be refused (join: ENOENT).  So:
+# first login makes it a private mount of its own (a bind onto itself), which each
+# holder detaches from its copy.  Several users logging in for the first time at once
+# must make exactly one such mount: a second one stacked over the first hid the nsfs
+# pins that earlier versions placed in the first, and every later login of those users
+# was refused (join: ENOENT); stacked mounts are still wrong (one per login).  So:
 # four first logins at once, then one mount on /run/paddock, every user's second login
-# joins the first one's namespaces, and every paddock is torn down (holder, state, pins).
+# joins the first one's namespaces, and every paddock is torn down (holder, state).
 set -u
 . "$(dirname "$0")/lib.sh"
 t_nest "$@"
@@ -67,7 +68,7 @@ all_gone() {
 		[ ! -e "/run/paddock/$u" ] && ! pgrep -f "^paddock holder --uid $u " >/dev/null || return 1
 	done
 }
-t_ok "after the last logouts every paddock is torn down (holder, state, pins)" \
+t_ok "after the last logouts every paddock is torn down (holder, state)" \
 	t_wait_for 20 all_gone
 t_is "nothing is mounted below /run/paddock any more" 0 \
 	"$(awk '$5 ~ "^/run/paddock/"' /proc/self/mountinfo | wc -l)"

@@ -16,24 +16,26 @@ t_cgroup_parent
 
 # pt_state UID: one line summing up what exists of UID's paddock on the host:
 #   holder=N  "paddock holder --uid UID" processes
-#   pins=N    mounts below /run/paddock/UID/ (in our mount namespace): the nsfs pins
-#             of pid, ipc, uts, net (the mount namespace is only recorded in ns/mnt,
-#             see pam_module/holder-proto.h), so 4 while a paddock lives
+#   mnts=N    mounts below /run/paddock/UID/ (in our mount namespace): always 0,
+#             namespaces are recorded, never pinned (pam_module/holder-proto.h)
+#   rec=N     namespace records (regular files) in /run/paddock/UID/ns/: 5 while a
+#             paddock of the shipped namespace list lives
 #   dir=0|1   /run/paddock/UID exists
 #   cg=N      user-UID directories in the memory, cpu and pids hierarchies
 #   procs=N   live (non-zombie) processes whose real or effective uid is UID
 pt_state() {
-	local uid=$1 holder pins dir=0 cg=0 c procs
+	local uid=$1 holder mnts rec dir=0 cg=0 c procs
 	holder=$(pgrep -c -f "^paddock holder --uid $uid " || true)
-	pins=$(awk -v p="/run/paddock/$uid/" 'index($5, p) == 1' /proc/self/mountinfo | wc -l)
+	mnts=$(awk -v p="/run/paddock/$uid/" 'index($5, p) == 1' /proc/self/mountinfo | wc -l)
+	rec=$(find "/run/paddock/$uid/ns" -maxdepth 1 -type f 2>/dev/null | wc -l)
 	[ -e "/run/paddock/$uid" ] && dir=1
 	for c in memory cpu pids; do
 		[ -d "$(t_cg "$c" "$uid")" ] && cg=$((cg + 1))
 	done
 	procs=$(ps -e -o ruid=,euid=,stat= | awk -v u="$uid" '($1 == u || $2 == u) && $3 !~ /^Z/' | wc -l)
-	echo "holder=$holder pins=$pins dir=$dir cg=$cg procs=$procs"
+	echo "holder=$holder mnts=$mnts rec=$rec dir=$dir cg=$cg procs=$procs"
 }
-GONE="holder=0 pins=0 dir=0 cg=0 procs=0"
+GONE="holder=0 mnts=0 rec=0 dir=0 cg=0 procs=0"
 pt_gone() { [ "$(pt_state "$1")" = "$GONE" ]; }
 pt_holder() { pgrep -f "^paddock holder --uid $1 "; }
 
@@ -73,8 +75,8 @@ t_is "before any login: nothing of alice's" "$GONE" "$(pt_state "$alice_uid")"
 t_bg su - "$alice" -c 'echo up >~/up; exec sleep 3' >"$T_TMP/alice.log" 2>&1
 sess=$T_BG_PID
 t_wait_for 10 test -s "$alice_home/up" || t_bail "alice's session did not start: $(cat "$T_TMP/alice.log")"
-t_like "during the session: holder, 4 pins, state dir, 3 cgroups, the user's process" \
-	'^holder=1 pins=4 dir=1 cg=3 procs=[1-9][0-9]*$' "$(pt_state "$alice_uid")"
+t_like "during the session: holder, 5 records and no mount, state dir, 3 cgroups, the user's process" \
+	'^holder=1 mnts=0 rec=5 dir=1 cg=3 procs=[1-9][0-9]*$' "$(pt_state "$alice_uid")"
 old_holder=$(pt_holder "$alice_uid")
 # keep the old pid namespace referenced, so its inode cannot be reused by the next one
 exec {oldns}<"/proc/$old_holder/ns/pid"
@@ -106,7 +108,7 @@ bob_holder=$(pt_holder "$bob_uid")
 t_like "... leaves its holder running after the logout" '^[0-9]+$' "$bob_holder"
 exec {oldns}<"/proc/$bob_holder/ns/pid"
 sleep 1
-t_like "1 s after the logout the paddock is still complete" '^holder=1 pins=4 dir=1 cg=3 procs=0$' \
+t_like "1 s after the logout the paddock is still complete" '^holder=1 mnts=0 rec=5 dir=1 cg=3 procs=0$' \
 	"$(pt_state "$bob_uid")"
 t_ok "a login within linger" su - "$bob" -c 'readlink /proc/self/ns/pid; cat /tmp/marker'
 t_is "... joins the same pid namespace and sees the /tmp of the first session" "$bob_ns"$'\n'kept "$T_OUT"
@@ -144,7 +146,7 @@ sleep 1.5
 t_ok "1.5 s after the logout it still runs" kill -0 "$left"
 t_is "... in the paddock's pid namespace" "$dave_ns" "$(readlink "/proc/$left/ns/pid" 2>&1)"
 dave_holder=$(pt_holder "$dave_uid")
-t_like "... the paddock stays up (holder, pins, dir, cgroups)" '^holder=1 pins=4 dir=1 cg=3 procs=1$' \
+t_like "... the paddock stays up (holder, records, dir, cgroups)" '^holder=1 mnts=0 rec=5 dir=1 cg=3 procs=1$' \
 	"$(pt_state "$dave_uid")"
 t_is "... the left process is in the user's cgroup" "$T_PARENT/user-$dave_uid" \
 	"$(sed -n 's/^[0-9]*:pids://p' "/proc/$left/cgroup" 2>&1)"
