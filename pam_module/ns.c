@@ -227,11 +227,15 @@ int ns_session_close(int fd)
 
 /* The record of namespace i: the inode number holder_start wrote to the
  * root-owned regular file ns/NAME.  -ENOENT when it is missing or holds no
- * number (a paddock started under another policy, or half-removed). */
+ * number (a paddock started under another policy, or half-removed).  A
+ * paddock started before an upgrade has an nsfs pin there instead (bind
+ * mounted by earlier versions, in this private STATE_DIR mount only): its
+ * inode is the record, so live paddocks stay joinable across the upgrade. */
 static int read_record(int ns_dir_fd, unsigned i, uint64_t *ret)
 {
 	_cleanup_(closep) int fd = -EBADF;
 	char buf[32];
+	struct statfs sfs;
 	struct stat st;
 	ssize_t n;
 	char *end;
@@ -239,8 +243,14 @@ static int read_record(int ns_dir_fd, unsigned i, uint64_t *ret)
 	fd = holder_state_open(ns_dir_fd, ns_table[i].name, O_RDONLY);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
 		return negative_errno();
+	if (sfs.f_type == NSFS_MAGIC) {
+		if (ioctl(fd, NS_GET_NSTYPE) != ns_table[i].clone_flag)
+			return -ENOENT;
+		*ret = st.st_ino;
+		return 0;
+	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
 		return -EPERM;
 	n = read(fd, buf, sizeof(buf) - 1);
