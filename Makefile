@@ -5,6 +5,7 @@
 #   make check      deps + build + the whole test suite
 #   make demo       deps + build + a real isolated login, shown side by side
 #   make bench      benchmarks (root), writes tests/bench/RESULTS.md
+#   make profile    one first and one joining login under strace -f -T (root)
 #   make install    DESTDIR PREFIX SYSCONFDIR PAMDIR (uninstall: the same, keeps the policy)
 #   STATIC_DEPS=0   link libcap, libaudit and inih dynamically (default 1: static)
 #   make fuzz       libFuzzer run over the policy parser (FUZZ_SECONDS)
@@ -62,7 +63,7 @@ PAMTEST_BIN := $(PAMTEST_SRC:tests/pam/%.c=$(B)/tests/%)
 ROOTTEST_SRC := $(wildcard tests/root/*.c)
 ROOTTEST_BIN := $(ROOTTEST_SRC:tests/root/%.c=$(B)/tests/root/%)
 
-.PHONY: all deps check demo bench install uninstall fuzz format lint clean man-lint
+.PHONY: all deps check demo bench profile install uninstall fuzz format lint clean man-lint
 
 all: $(B)/pam_paddock.so $(B)/paddock $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN)
 
@@ -126,6 +127,11 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	tests/bench/run
+
+# One first and one joining login under strace -f -T (where the time goes).
+profile: deps
+	$(MAKE) all
+	tests/bench/profile
 
 # make install: the file list and modes are documented in paddock(8) (INSTALLATION)
 # and checked by tests/unit/install.sh.  The policy is never overwritten.
