@@ -199,6 +199,20 @@ def scale_section(raw):
         out.append(f"| {k} | " + " | ".join(f"{x:,.0f}" for x in ks) +
                    f" | **{sum(ks):,.0f}** | {a['holderPss'] / max(1, a['holders']):,.0f} | "
                    f"{a['holderRss'] / max(1, a['holders']):,.0f} | {delta('cgkmem'):,.0f} | {avail:,.0f} |")
+    # Between two checkpoints the offsets of each run (caches, memory cgroups of
+    # earlier runs still being freed) cancel out: the marginal cost of one more user.
+    ks = sorted(x for x in pad["mem"] if x > 0 and x in per["mem"])
+    if len(ks) > 1:
+        out += ["", "Marginal kernel memory: the same sum (SUnreclaim + KernelStack + PageTables + Percpu) "
+                "between two checkpoints, paddock minus pam_permit, per user added; KiB.", "",
+                "| users | kernel per added user | SUnreclaim per added user |", "|---|---|---|"]
+        for k1, k2 in zip(ks, ks[1:]):
+            a1, a2, b1, b2 = pad["mem"][k1], pad["mem"][k2], per["mem"][k1], per["mem"][k2]
+
+            def marg(key):
+                return ((a2[key] - a1[key]) - (b2[key] - b1[key])) / (k2 - k1)
+            out.append(f"| {k1 + 1}-{k2} | **{sum(marg(x) for x in KERNEL):,.0f}** | "
+                       f"{marg('SUnreclaim'):,.0f} |")
     if pad["close"]:
         tc = [c[1] for c in pad["close"]]
         td = [c[2] for c in pad["close"] if c[2] >= 0]
