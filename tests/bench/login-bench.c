@@ -222,7 +222,13 @@ static pid_t spawn_login(const char *confdir, const char *svc, const char *user,
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
-		close(p[0]);
+		/* Like a real caller (an sshd monitor holds a handful of fds), not
+		 * the report pipes of every keeper before us: each one would be
+		 * copied by the module's fork and closed again before the holder's
+		 * exec, a cost that grows with the users held. */
+		if ((p[1] != 3 && dup3(p[1], 3, O_CLOEXEC) < 0) || close_range(4, ~0U, 0) < 0)
+			_exit(126);
+		p[1] = 3;
 		if (hold) {
 			sigset_t set;
 
