@@ -7,9 +7,11 @@
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
@@ -26,6 +28,8 @@
 
 /* The holder's fds before they are moved to 3..7: above every target. */
 #define CHILD_FD_MIN 16
+/* The intermediate's stack: clone3() and, in the holder, child_exec(). */
+#define INTERMEDIATE_STACK (64 * 1024)
 
 int holder_state_open(int dirfd, const char *path, int flags)
 {
@@ -306,11 +310,13 @@ typedef struct Spawn {
 	int src[HOLDER_FD_COUNT]; /* src[3..7]: the holder's fds */
 	int null_fd;
 	int helper_fd;
-	int pid_w, go_r; /* intermediate -> module (pid), module -> intermediate (go) */
-	int go_w;	 /* the module's end: the intermediate must drop its copy */
 	uint64_t clone_flags;
 	char *argv[32];
 	char *envp[2];
+	/* Written by the intermediate (it shares our memory and fd table). */
+	int pidfd;
+	pid_t pid;
+	int error;
 } Spawn;
 
 /* Write an int in decimal without stdio (async-signal-safe). */
@@ -374,28 +380,31 @@ fail:
 	_exit(127);
 }
 
-/* The intermediate process: start the holder, report its pid, and stay
- * alive until the module has a pidfd for it (so the pid cannot be reused
- * before: the unreaped holder's pid stays ours). */
-_Noreturn static void intermediate(const Spawn *s)
+/*
+ * The intermediate: it shares the module's memory and fd table, and the
+ * module waits (CLONE_VFORK) until it exits.  It starts the holder with a
+ * pidfd (CLONE_PIDFD: no pid is ever looked up, none can be reused) that
+ * lands in the shared fd table, and exits, so the holder is nobody's child
+ * in the caller (sshd's SIGCHLD handlers never see it).  Only the holder's
+ * clone copies the caller's address space: one copy, not two.
+ */
+static int intermediate(void *arg)
 {
+	Spawn *s = arg;
 	struct clone_args ca = {
-		.flags = s->clone_flags,
+		.flags = s->clone_flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&s->pidfd,
 		.exit_signal = SIGCHLD,
 	};
-	int32_t msg;
-	char b;
 	long pid;
 
-	/* Our copy of the module's end would keep the "go" pipe from EOF. */
-	close(s->go_w);
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0)
 		child_exec(s);
-	msg = pid < 0 ? (int32_t)negative_errno() : (int32_t)pid;
-	(void)!write(s->pid_w, &msg, sizeof(msg));
-	while (read(s->go_r, &b, 1) < 0 && errno == EINTR)
-		;
+	if (pid < 0)
+		s->error = errno;
+	else
+		s->pid = (pid_t)pid;
 	_exit(0);
 }
 
@@ -450,21 +459,31 @@ static int build_argv(Spawn *s, ArgBuf *b, const HolderParams *p)
 	return 0;
 }
 
-/* Fork the intermediate with every signal blocked (no handler of the
- * caller may run in it) and return its pid. */
-static int fork_intermediate(const Spawn *s, pid_t *ret_pid)
+/* Run the intermediate with every signal blocked (no handler of the
+ * caller may run in it, on its stack, in our memory); returns once it has
+ * exited, with its pid. */
+static int run_intermediate(Spawn *s, pid_t *ret_pid)
 {
 	sigset_t all, old;
+	void *stack;
 	pid_t pid;
+	int e;
 
-	sigfillset(&all);
-	if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
+	stack = mmap(NULL, INTERMEDIATE_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
 		return negative_errno();
-	pid = fork();
-	if (pid == 0)
-		intermediate(s);
-	int e = errno;
+	sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, &old) < 0) {
+		e = errno;
+		(void)munmap(stack, INTERMEDIATE_STACK);
+		return -e;
+	}
+	pid = clone(intermediate, (char *)stack + INTERMEDIATE_STACK,
+		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, s);
+	e = errno;
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	(void)munmap(stack, INTERMEDIATE_STACK);
 	if (pid < 0)
 		return -e;
 	*ret_pid = pid;
@@ -538,15 +557,13 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 {
 	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF, ctl_fd = -EBADF, lock_fd = -EBADF,
 			      mnt_fd = -EBADF, null_fd = -EBADF, pidfd = -EBADF;
-	int ready[2] = { -EBADF, -EBADF }, pidp[2] = { -EBADF, -EBADF },
-	    gop[2] = { -EBADF, -EBADF };
-	Spawn s = { .helper_fd = helper_fd };
+	int ready[2] = { -EBADF, -EBADF };
+	Spawn s = { .helper_fd = helper_fd, .pidfd = -EBADF };
 	HolderStarted info = { 0 };
 	char line[HOLDER_MSG_MAX];
 	bool created = false;
 	int64_t deadline;
 	pid_t mid = 0;
-	int32_t msg;
 	ssize_t n;
 	ArgBuf ab;
 	int r;
@@ -578,8 +595,7 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 		goto out;
 	mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (mnt_fd < 0 || null_fd < 0 || pipe2(ready, O_CLOEXEC) < 0 ||
-	    pipe2(pidp, O_CLOEXEC) < 0 || pipe2(gop, O_CLOEXEC) < 0) {
+	if (mnt_fd < 0 || null_fd < 0 || pipe2(ready, O_CLOEXEC) < 0) {
 		r = negative_errno();
 		goto out;
 	}
@@ -590,32 +606,22 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 	s.src[HOLDER_FD_CTL] = ctl_fd;
 	s.src[HOLDER_FD_LOCK] = lock_fd;
 	s.null_fd = null_fd;
-	s.pid_w = pidp[1];
-	s.go_r = gop[0];
-	s.go_w = gop[1];
 	s.clone_flags = (uint64_t)ns_clone_flags(p->namespaces);
 
-	r = fork_intermediate(&s, &mid);
+	r = run_intermediate(&s, &mid);
 	if (r < 0)
 		goto out;
-	/* Our copies of the write ends go, so a dead peer reads as EOF. */
+	reap(mid);
+	/* Our copy of the write end goes, so a dead holder reads as EOF. */
 	ready[1] = safe_close(ready[1]);
-	pidp[1] = safe_close(pidp[1]);
-	gop[0] = safe_close(gop[0]);
+	if (s.pid <= 0 || s.pidfd < 0) {
+		r = s.error > 0 ? -s.error : -EIO;
+		goto out;
+	}
+	info.pid = s.pid;
+	pidfd = s.pidfd;
 
 	deadline = now_ms() + HOLDER_START_TIMEOUT_MS;
-	n = read_until(pidp[0], &msg, sizeof(msg), false, deadline);
-	if (n == (ssize_t)sizeof(msg) && msg > 0) {
-		info.pid = msg;
-		pidfd = pidfd_open(msg, 0);
-		if (pidfd < 0)
-			r = negative_errno();
-	} else
-		r = n < 0 ? (int)n : n == (ssize_t)sizeof(msg) && msg < 0 ? msg : -EIO;
-	gop[1] = safe_close(gop[1]);
-	reap(mid);
-	if (r < 0)
-		goto out;
 
 	n = read_until(ready[0], line, sizeof(line) - 1, true, deadline);
 	if (n < 0) {
@@ -646,11 +652,8 @@ out:
 			(void)holder_state_remove(run_dir_fd, p->uid);
 		info.pid = 0;
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2; i++)
 		ready[i] = safe_close(ready[i]);
-		pidp[i] = safe_close(pidp[i]);
-		gop[i] = safe_close(gop[i]);
-	}
 	if (ret)
 		*ret = info;
 	return r;

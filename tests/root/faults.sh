@@ -135,7 +135,7 @@ t_ok "strace -f -c: a clean open_session/close_session" \
 	strace -f -c -o "$T_TMP/count" pamtester -v paddock-test-faults "$alice" open_session close_session
 counted=$(awk '$NF ~ /^[a-z_0-9]+$/ && $1 ~ /^[0-9.]+$/ { print $NF }' "$T_TMP/count" | sort | paste -sd' ')
 t_diag "syscalls: $counted"
-for s in flock mkdirat bind clone clone3 pidfd_open wait4 poll fsopen sethostname openat sendto recvfrom setns; do
+for s in flock mkdirat bind clone clone3 wait4 poll fsopen sethostname openat sendto recvfrom setns; do
 	t_like "... issues $s" "(^| )$s( |\$)" "$counted"
 done
 pt_wait_clean "... and leaves nothing" "$alice_uid"
@@ -144,7 +144,7 @@ pt_wait_clean "... and leaves nothing" "$alice_uid"
 # strace without -f: only pamtester (the caller) is hit.  Which call of a syscall is
 # which step is read from a clean traced login in the same state (pt_trace, pt_nth),
 # so the injection points follow the module when it changes.
-TRACED="flock,mkdirat,bind,clone,wait4,poll,openat,sendto,recvfrom,setns,pidfd_open"
+TRACED="flock,mkdirat,bind,clone,wait4,poll,openat,sendto,recvfrom,setns"
 
 # pt_trace USER: trace the syscalls above of one open_session/close_session of USER.
 pt_trace() {
@@ -224,11 +224,11 @@ pt_wait_clean "bob's paddock ends with its session" "$bob_uid"
 # --- the helper chain killed or failing during the holder's start -----------------------------------
 # strace -f: the intermediate process issues clone3; the holder issues fsopen (one per
 # fresh mount) and sethostname during its setup.  Then errors injected into the caller
-# alone (no -f: the holder's own setns and move_mount must keep working; the caller's
-# openat of the last namespace record fails).
+# alone (no -f: the holder's own setns and move_mount must keep working): its setns,
+# its openat of the last namespace record, its clone of the intermediate, its bind.
 for spec in "-f clone3:signal=SIGKILL" "-f fsopen:signal=SIGKILL:when=2" "-f sethostname:signal=SIGKILL" \
 	"-f clone3:error=ENOMEM" "-f fsopen:error=EMFILE:when=3" "-f sethostname:error=EPERM" \
-	"setns:error=EPERM" "openat:error=EIO:$record_net" "pidfd_open:error=EMFILE" "bind:error=EADDRINUSE"; do
+	"setns:error=EPERM" "openat:error=EIO:$record_net" "clone:error=EAGAIN" "bind:error=EADDRINUSE"; do
 	name="inject $spec"
 	follow=() inj=$spec
 	case $spec in "-f "*) follow=(-f) inj=${spec#-f } ;; esac
