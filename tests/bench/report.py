@@ -134,7 +134,7 @@ def peers_section(raw):
 
 
 def parse_hold(text):
-    d = dict(open=[], close=[], mem={}, elapsed={}, fail=None, closeall=None)
+    d = dict(open=[], close=[], mem={}, slab={}, elapsed={}, fail=None, closeall=None)
     for line in (text or "").splitlines():
         f = line.split()
         if f[0] == "open":
@@ -143,6 +143,8 @@ def parse_hold(text):
             d["close"].append((int(f[2]), int(f[4]), int(f[5])))
         elif f[0] == "mem":
             d["mem"][int(f[1])] = {k: int(v) for k, v in (x.split(":") for x in f[2:])}
+        elif f[0] == "slab":
+            d["slab"][int(f[1])] = {k: int(v) for k, v in (x.rsplit(":", 1) for x in f[2:])}
         elif f[0] == "elapsed":
             d["elapsed"][int(f[1])] = int(f[2])
         elif f[0] == "fail":
@@ -213,6 +215,18 @@ def scale_section(raw):
                 return ((a2[key] - a1[key]) - (b2[key] - b1[key])) / (k2 - k1)
             out.append(f"| {k1 + 1}-{k2} | **{sum(marg(x) for x in KERNEL):,.0f}** | "
                        f"{marg('SUnreclaim'):,.0f} |")
+    # Which slab caches grow, between the last two checkpoints (SLUB merges
+    # caches of one size: a kmalloc-N or a merged name stands for several).
+    ks = sorted(x for x in pad["slab"] if x > 0 and x in per["slab"])
+    if len(ks) > 1:
+        k1, k2 = ks[-2], ks[-1]
+        a1, a2, b1, b2 = pad["slab"][k1], pad["slab"][k2], per["slab"][k1], per["slab"][k2]
+        grow = {c: ((a2.get(c, 0) - a1.get(c, 0)) - (b2.get(c, 0) - b1.get(c, 0))) / (k2 - k1)
+                for c in set(a1) | set(a2)}
+        top = sorted(grow.items(), key=lambda kv: -kv[1])[:12]
+        out += ["", f"Slab caches that grow with the users ({k1 + 1}-{k2}, paddock minus pam_permit, "
+                "KiB per added user; /proc/slabinfo, num_objs x objsize): "
+                + ", ".join(f"{c} {v:,.1f}" for c, v in top if v > 0) + "."]
     if pad["close"]:
         tc = [c[1] for c in pad["close"]]
         td = [c[2] for c in pad["close"] if c[2] >= 0]
