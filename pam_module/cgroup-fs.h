@@ -54,6 +54,14 @@ typedef struct CgWalk {
  */
 int cg_walk_open_root(CgWalk *w, const char *const *names, unsigned long magic);
 
+/* /sys/fs/cgroup opened as cg_walk_open_root() does it (every component
+ * root's alone, no symlinks): an fd (O_CLOEXEC) or -errno. */
+int cg_open_base(void);
+
+/* cg_walk_open_root() below base, an fd from cg_open_base(), so that one
+ * open of /sys/fs/cgroup serves several hierarchies. */
+int cg_walk_open_root_at(CgWalk *w, int base, const char *const *names, unsigned long magic);
+
 /*
  * Descend into (create == true: first mkdirat() with mode 0755) the
  * directory name below the current one.  Returns 0 or -errno; on failure the
@@ -184,3 +192,6 @@ int cg_v2_read_usage(int fd, CgroupUsage *ret);
 /* Whether this machine has a usable hierarchy for each backend (0 or 1), or -errno. */
 int cg_v1_available(void);
 int cg_v2_available(void);
+/* The same, below base (an fd from cg_open_base()). */
+int cg_v1_available_at(int base);
+int cg_v2_available_at(int base);

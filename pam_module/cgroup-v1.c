@@ -51,10 +51,13 @@ static void v1_walks_rollback(V1Walks *s)
 /* Open (or create) parent, and leaf below it when leaf is set, in every hierarchy. */
 static int v1_open(V1Walks *s, const char *parent, const char *leaf, bool create)
 {
+	_cleanup_(closep) int base = cg_open_base();
 	int r;
 
+	if (base < 0)
+		return base;
 	for (size_t i = 0; i < V1_N; i++) {
-		r = cg_walk_open_root(&s->w[i], v1_names[i], CGROUP_SUPER_MAGIC);
+		r = cg_walk_open_root_at(&s->w[i], base, v1_names[i], CGROUP_SUPER_MAGIC);
 		if (r < 0)
 			return r;
 		r = cg_walk_path(&s->w[i], parent, create);
@@ -245,6 +248,32 @@ static int v1_attach_self(const char *parent, uid_t uid)
 	return v1_move_self(&s);
 }
 
+/* create() and attach_self() on one set of walks: half the opens of a login. */
+static int v1_enter(const char *parent, uid_t uid, const CgroupLimits *limits, bool *ret_attach)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	char leaf[32];
+	int r;
+
+	*ret_attach = false;
+	r = cg_limits_check(limits);
+	if (r < 0)
+		return r;
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v1_open(&s, parent, leaf, true);
+	if (r >= 0)
+		r = v1_apply(&s, limits);
+	if (r < 0) {
+		/* A half-made cgroup would be joined by the next login (threats.md 13). */
+		v1_walks_rollback(&s);
+		return r;
+	}
+	*ret_attach = true;
+	return v1_move_self(&s);
+}
+
 static int v1_destroy(const char *parent, uid_t uid)
 {
 	char leaf[32];
@@ -392,9 +421,20 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 
 int cg_v1_available(void)
 {
+	_cleanup_(closep) int base = cg_open_base();
+
+	if (base == -ENOENT)
+		return 0;
+	if (base < 0)
+		return base;
+	return cg_v1_available_at(base);
+}
+
+int cg_v1_available_at(int base)
+{
 	for (size_t i = 0; i < V1_N; i++) {
 		_cleanup_(cg_walk_done) CgWalk w = { 0 };
-		int r = cg_walk_open_root(&w, v1_names[i], CGROUP_SUPER_MAGIC);
+		int r = cg_walk_open_root_at(&w, base, v1_names[i], CGROUP_SUPER_MAGIC);
 
 		if (r == -ENOENT)
 			return 0;
@@ -409,6 +449,7 @@ const CgroupManager cgroup_manager_v1 = {
 	.create = v1_create,
 	.set_limits = v1_set_limits,
 	.attach_self = v1_attach_self,
+	.enter = v1_enter,
 	.destroy = v1_destroy,
 	.leave = v1_leave,
 	.usage = v1_usage,

@@ -79,6 +79,15 @@ typedef struct CgroupManager {
 	int (*attach_self)(const char *parent, uid_t uid);
 
 	/*
+	 * What a login does, create() then attach_self(), with one walk of
+	 * the hierarchies where the manager can.  Returns 0 or -errno;
+	 * *ret_attach says which half failed: false, the cgroup or its
+	 * limits (as create(): nothing new stays created); true, the move
+	 * (as attach_self(); the cgroup stays).
+	 */
+	int (*enter)(const char *parent, uid_t uid, const CgroupLimits *limits, bool *ret_attach);
+
+	/*
 	 * Remove the user's cgroup if it is empty.  Returns 0 when it is gone
 	 * (or was never there), -EBUSY while processes remain, other -errno.
 	 * systemd: 0, the slice is left to logind.

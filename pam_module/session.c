@@ -136,6 +136,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	CgroupLimits limits;
 	HolderParams hp;
 	NsInodes ino = { 0 };
+	bool attaching = false;
 	int r, fd = -EBADF;
 
 	memset(info, 0, sizeof(*info));
@@ -150,10 +151,11 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	/* One paddock per user even for concurrent first logins (threat 13). */
 	STEP("lock", state_lock_user(run_fd, uid, &lock_fd));
 	/* Limits first, then the caller: every later fork is charged (threats 9, 10). */
-	STEP("cgroup", cg->create(parent, uid, &limits));
-	*ret_step = "cgroup attach";
-	r = cg->attach_self(parent, uid);
-	if (r == -EOPNOTSUPP && streq(cg->name, "systemd"))
+	*ret_step = "cgroup";
+	r = cg->enter(parent, uid, &limits, &attaching);
+	if (attaching)
+		*ret_step = "cgroup attach";
+	if (r == -EOPNOTSUPP && attaching && streq(cg->name, "systemd"))
 		/* The caller is not in the user's slice: no logind session. */
 		*ret_step = "cgroup attach (the systemd manager needs pam_systemd before "
 			    "pam_paddock, in a new logind session)";

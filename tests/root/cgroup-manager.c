@@ -489,6 +489,51 @@ static void test_attach(void)
 	       "the test process itself was not moved");
 }
 
+/* enter() in a child: limits applied (a changed one rewritten), then the move. */
+static int child_enter(void *arg)
+{
+	CgroupLimits l = base_limits;
+	bool attaching = false;
+	int r;
+
+	l.memory_max = 80 * MiB;
+	r = m->enter(parent, uid, &l, &attaching);
+	if (r < 0)
+		return attaching ? 20 : 21;
+	return child_check_cgroup(arg);
+}
+
+static void test_enter(void)
+{
+	static char want[256];
+	CgroupLimits bad = base_limits;
+	bool attaching = true;
+	char rel[256];
+	pid_t pid;
+	int status, r;
+
+	snprintf(want, sizeof(want), "%s", user_rel());
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		alarm(60);
+		_exit(child_enter(want));
+	}
+	status = wait_status(pid);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "enter from a child puts it in %s in memory, cpu and pids (%s)", user_rel(),
+	       describe(status));
+	tap_ok(limits_read_back(80 * MiB), "enter: ... a changed memory_max (80M) is rewritten");
+
+	bad.cpu_weight = 0;
+	r = m->enter(parent, uid + 2, &bad, &attaching);
+	snprintf(rel, sizeof(rel), "%s/user-%u", parent, (unsigned)uid + 2);
+	tap_ok(r == -EINVAL && !attaching && gone_everywhere(rel),
+	       "enter: cpu_weight 0 is -EINVAL, not an attach failure, before any mkdir");
+	r = m->create(parent, uid, &base_limits);
+	tap_ok(r == 0 && limits_read_back(64 * MiB), "create puts 64M back (r=%d)", r);
+}
+
 /* The "oom_kill N" counter of the user's memory.oom_control, or -1. */
 static long oom_kills(void)
 {
@@ -733,6 +778,7 @@ int main(void)
 	test_create();
 	test_rollback();
 	test_attach();
+	test_enter();
 	test_oom();
 	test_tasks_max();
 	test_cpu();
