@@ -38,6 +38,7 @@ typedef struct CgWalk {
 	size_t depth;
 	dev_t dev;
 	int fd[CG_DEPTH_MAX + 1];
+	ino_t ino[CG_DEPTH_MAX + 1];	   /* the inode of fd[i] (a CgroupStamp's key) */
 	bool created[CG_DEPTH_MAX + 1];	   /* made by this walk's mkdirat() */
 	size_t name_off[CG_DEPTH_MAX + 1]; /* name of fd[i], i >= 1, in buf */
 	char buf[POLICY_PATH_MAX + CG_DEPTH_MAX + 64];

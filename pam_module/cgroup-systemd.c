@@ -297,12 +297,14 @@ static int sd_path(const char *parent, uid_t uid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* create() then attach_self(): the two share no walk. */
-static int sd_enter(const char *parent, uid_t uid, const CgroupLimits *limits, bool *ret_attach)
+/* create() then attach_self(), the limits always written (no stamp kept). */
+static int sd_enter(const char *parent, uid_t uid, const CgroupLimits *limits, CgroupStamp *stamp,
+		    bool *ret_attach)
 {
 	int r;
 
 	*ret_attach = false;
+	*stamp = (CgroupStamp){ 0 };
 	r = sd_create(parent, uid, limits);
 	if (r < 0)
 		return r;

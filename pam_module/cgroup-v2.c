@@ -310,12 +310,14 @@ int cg_v2_available_at(int base)
 	return cg_words_contain(buf, v2_controllers);
 }
 
-/* create() then attach_self(): the two share no walk. */
-static int v2_enter(const char *parent, uid_t uid, const CgroupLimits *limits, bool *ret_attach)
+/* create() then attach_self(), the limits always written (no stamp kept). */
+static int v2_enter(const char *parent, uid_t uid, const CgroupLimits *limits, CgroupStamp *stamp,
+		    bool *ret_attach)
 {
 	int r;
 
 	*ret_attach = false;
+	*stamp = (CgroupStamp){ 0 };
 	r = v2_create(parent, uid, limits);
 	if (r < 0)
 		return r;

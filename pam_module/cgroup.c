@@ -172,6 +172,7 @@ int cg_walk_open_root_at(CgWalk *w, int base, const char *const *names, unsigned
 	if (r < 0)
 		return r;
 	w->fd[0] = TAKE_FD(fd);
+	w->ino[0] = st.st_ino;
 	w->dev = st.st_dev;
 	w->open = true;
 	return 0;
@@ -232,6 +233,7 @@ int cg_walk_down(CgWalk *w, const char *name, bool create)
 
 	w->depth++;
 	w->fd[w->depth] = TAKE_FD(fd);
+	w->ino[w->depth] = st.st_ino;
 	w->created[w->depth] = made;
 	w->name_off[w->depth] = w->used;
 	memcpy(w->buf + w->used, name, n + 1);
