@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,14 +48,13 @@ static int group_name(gid_t gid, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-int identity_lookup(const char *user, Identity *ret)
+/* The passwd entry of user into id (the fields but groups and policy). */
+static int lookup_passwd(const char *user, Identity *id)
 {
 	_cleanup_(freep) char *buf = NULL;
-	_cleanup_(freep) gid_t *gids = NULL;
 	struct passwd pw, *res = NULL;
-	Identity id = { 0 };
 	size_t len = 0;
-	int ngroups = 64, r;
+	int r;
 
 	for (;;) {
 		r = grow(&buf, &len);
@@ -69,50 +69,63 @@ int identity_lookup(const char *user, Identity *ret)
 	if (!res)
 		return -ENOENT;
 
-	id.user = strdup(pw.pw_name);
-	id.home = strdup(pw.pw_dir ? pw.pw_dir : "/");
-	id.login_shell = strdup(pw.pw_shell ? pw.pw_shell : "");
-	id.uid = pw.pw_uid;
-	id.gid = pw.pw_gid;
-	if (!id.user || !id.home || !id.login_shell) {
-		identity_done(&id);
+	id->user = strdup(pw.pw_name);
+	id->home = strdup(pw.pw_dir ? pw.pw_dir : "/");
+	id->login_shell = strdup(pw.pw_shell ? pw.pw_shell : "");
+	id->uid = pw.pw_uid;
+	id->gid = pw.pw_gid;
+	if (!id->user || !id->home || !id->login_shell)
 		return -ENOMEM;
-	}
+	return 0;
+}
+
+/* The names of every group of id->user (getgrouplist) into id->groups. */
+static int lookup_groups(Identity *id)
+{
+	_cleanup_(freep) gid_t *gids = NULL;
+	int ngroups = 64, r;
 
 	for (;;) {
 		int n = ngroups;
 		gid_t *g = realloc(gids, sizeof(gid_t) * (size_t)n);
 
-		if (!g) {
-			identity_done(&id);
+		if (!g)
 			return -ENOMEM;
-		}
 		gids = g;
-		if (getgrouplist(id.user, id.gid, gids, &n) >= 0) {
+		if (getgrouplist(id->user, id->gid, gids, &n) >= 0) {
 			ngroups = n;
 			break;
 		}
-		if (n <= ngroups || n > 65536) {
-			identity_done(&id);
+		if (n <= ngroups || n > 65536)
 			return -E2BIG;
-		}
 		ngroups = n;
 	}
 
-	id.groups = calloc((size_t)ngroups + 1, sizeof(char *));
-	if (!id.groups) {
-		identity_done(&id);
+	id->groups = calloc((size_t)ngroups + 1, sizeof(char *));
+	if (!id->groups)
 		return -ENOMEM;
-	}
 	for (int i = 0; i < ngroups; i++) {
-		r = group_name(gids[i], &id.groups[id.n_groups]);
+		r = group_name(gids[i], &id->groups[id->n_groups]);
 		if (r == -ENOENT)
 			continue;
-		if (r < 0) {
-			identity_done(&id);
+		if (r < 0)
 			return r;
-		}
-		id.n_groups++;
+		id->n_groups++;
+	}
+	return 0;
+}
+
+static int lookup(const char *user, bool groups, Identity *ret)
+{
+	Identity id = { 0 };
+	int r;
+
+	r = lookup_passwd(user, &id);
+	if (r >= 0 && groups)
+		r = lookup_groups(&id);
+	if (r < 0) {
+		identity_done(&id);
+		return r;
 	}
 	*ret = id;
 	ret->policy = (PolicyIdentity){
@@ -120,8 +133,19 @@ int identity_lookup(const char *user, Identity *ret)
 		.uid = ret->uid,
 		.groups = (const char *const *)ret->groups,
 		.n_groups = ret->n_groups,
+		.groups_unknown = !groups,
 	};
 	return 0;
+}
+
+int identity_lookup(const char *user, Identity *ret)
+{
+	return lookup(user, true, ret);
+}
+
+int identity_lookup_no_groups(const char *user, Identity *ret)
+{
+	return lookup(user, false, ret);
 }
 
 void identity_done(Identity *id)

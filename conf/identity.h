@@ -28,5 +28,14 @@ typedef struct Identity {
  */
 int identity_lookup(const char *user, Identity *ret);
 
+/*
+ * identity_lookup() without the groups: no getgrouplist(), which goes
+ * through every NSS group source (and loads their modules) and is the
+ * dearest part of a lookup.  For callers whose policy has no [group:NAME]
+ * setting (policy_uses_groups()); n_groups is 0 and policy.groups_unknown
+ * is set, so policy_resolve() refuses a policy that needs them.
+ */
+int identity_lookup_no_groups(const char *user, Identity *ret);
+
 /* Free what identity_lookup() allocated. */
 void identity_done(Identity *id);

@@ -506,7 +506,7 @@ static int read_trusted(int dirfd, const char *path, const char *shown, char **r
 	_cleanup_(closep) int fd = -EBADF;
 	_cleanup_(freep) char *buf = NULL;
 	struct stat st;
-	size_t len = 0;
+	size_t len = 0, cap;
 
 	/* O_NONBLOCK: opening a FIFO must not hang; it is refused below. */
 	fd = open_nofollow(dirfd, path, O_RDONLY | O_NONBLOCK);
@@ -530,13 +530,33 @@ static int read_trusted(int dirfd, const char *path, const char *shown, char **r
 		policy_error(err, shown, 0, "too large (more than %u bytes)", POLICY_FILE_MAX);
 		return -EFBIG;
 	}
-	buf = malloc(POLICY_FILE_MAX + 1);
+	/*
+	 * Sized by fstat (room for the EOF read), grown if the file grows: a
+	 * buffer of POLICY_FILE_MAX is a fresh mmap and munmap on every login.
+	 */
+	cap = (size_t)st.st_size + 1;
+	if (cap < 4096)
+		cap = 4096;
+	buf = malloc(cap);
 	if (!buf) {
 		policy_error(err, shown, 0, "out of memory");
 		return -ENOMEM;
 	}
 	for (;;) {
-		ssize_t n = read(fd, buf + len, POLICY_FILE_MAX + 1 - len);
+		ssize_t n;
+
+		if (len == cap) {
+			size_t want = cap * 2 > POLICY_FILE_MAX + 1 ? POLICY_FILE_MAX + 1 : cap * 2;
+			char *m = want > cap ? realloc(buf, want) : NULL;
+
+			if (!m) {
+				policy_error(err, shown, 0, "out of memory");
+				return -ENOMEM;
+			}
+			buf = m;
+			cap = want;
+		}
+		n = read(fd, buf + len, cap - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;

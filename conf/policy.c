@@ -172,6 +172,14 @@ static int check_combination(const Policy *p, const UserPolicy *up, const Policy
 	return 0;
 }
 
+bool policy_uses_groups(const Policy *p)
+{
+	for (size_t i = 0; i < p->n_entries; i++)
+		if (p->entries[i].kind == SECTION_GROUP)
+			return true;
+	return false;
+}
+
 int policy_resolve(const Policy *p, const PolicyIdentity *who, UserPolicy *ret,
 		   PolicySource *sources, PolicyError *err)
 {
@@ -180,6 +188,14 @@ int policy_resolve(const Policy *p, const PolicyIdentity *who, UserPolicy *ret,
 
 	_Static_assert(ELEMENTSOF(local) >= 20, "source array too small");
 	memset(ret, 0, sizeof(*ret));
+	/* A [group:NAME] section silently skipped would be a weaker policy. */
+	if (who->groups_unknown && policy_uses_groups(p)) {
+		policy_error(err, p->n_files ? p->files[0] : "policy", 0,
+			     "the groups of user %s were not looked up, but the policy has "
+			     "[group:NAME] settings",
+			     who->user ? who->user : "?");
+		return -EINVAL;
+	}
 	for (size_t k = 0; k < policy_n_keys; k++) {
 		const char *builtin = policy_keys[k].info.builtin;
 		const PolicyEntry *e;

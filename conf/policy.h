@@ -111,12 +111,18 @@ typedef struct PolicyError {
 
 typedef struct Policy Policy;
 
-/* Who a policy is resolved for.  groups: names of every group of the user. */
+/*
+ * Who a policy is resolved for.  groups: names of every group of the user.
+ * groups_unknown: the groups were not looked up (policy_uses_groups() said
+ * no [group:NAME] section matters); resolving a policy that has one then
+ * fails instead of silently skipping the section.
+ */
 typedef struct PolicyIdentity {
 	const char *user;
 	uid_t uid;
 	const char *const *groups;
 	size_t n_groups;
+	bool groups_unknown;
 } PolicyIdentity;
 
 /* The key table, for explain and documentation checks. */
@@ -165,12 +171,20 @@ const char *policy_file_path(const Policy *p, size_t i);
 void policy_global(const Policy *p, PolicyGlobal *ret, PolicySource *sources);
 
 /*
+ * Whether any setting of p comes from a [group:NAME] section, i.e. whether
+ * resolving it needs the user's groups (an NSS lookup the PAM module skips
+ * when it does not).
+ */
+bool policy_uses_groups(const Policy *p);
+
+/*
  * The effective policy for one user: [user:NAME], then the matching
  * [group:NAME] sections (the last one in file order wins, key by key), then
  * [default], then the built-in default.  Root (uid 0) is isolated only when a
  * [user:root] section says isolate = yes.  sources may be NULL or an array of
  * policy_key_count() entries.  Returns 0, or -EINVAL with err filled when the
- * resolved combination is inconsistent (see policy_check_consistent()).
+ * resolved combination is inconsistent (see policy_check_consistent()) or
+ * when who's groups are unknown and the policy has [group:NAME] settings.
  */
 int policy_resolve(const Policy *p, const PolicyIdentity *who, UserPolicy *ret,
 		   PolicySource *sources, PolicyError *err);

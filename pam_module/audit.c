@@ -330,7 +330,15 @@ AuditLink audit_connect(AuditMode mode, int *ret_fd, int *ret_error, const char 
 		*ret_why = "fcntl(FD_CLOEXEC) on the audit socket failed";
 		return AUDIT_LINK_BROKEN;
 	}
-	if (kernel_enabled() == 0) {
+	/*
+	 * Only required asks the kernel whether audit is enabled: AUDIT_GET
+	 * costs a kernel thread per reply (about 0.2 ms a login).  auto sends
+	 * regardless, as Linux-PAM's pam_loginuid and libaudit's
+	 * audit_log_acct_message() do: a disabled audit acknowledges user
+	 * records and drops them, and a kernel that refuses them says so on the
+	 * send (audit_classify_error()).
+	 */
+	if (mode == AUDIT_MODE_REQUIRED && kernel_enabled() == 0) {
 		audit_close(fd);
 		*ret_why = "audit is disabled in the kernel (enabled=0)";
 		return AUDIT_LINK_UNAVAILABLE;

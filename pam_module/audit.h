@@ -109,9 +109,12 @@ typedef enum AuditLink {
 
 /*
  * Open the audit socket for mode (AUDIT_MODE_OFF: none) and find out
- * whether records can be written, without writing one: audit_open(), the
- * kernel's enabled flag (AUDIT_GET on a second, short-lived socket; EPERM
- * there means "cannot tell" and is not held against us) and CAP_AUDIT_WRITE.
+ * whether records can be written, without writing one: audit_open(),
+ * CAP_AUDIT_WRITE and, for AUDIT_MODE_REQUIRED only, the kernel's enabled
+ * flag (AUDIT_GET on a second, short-lived socket; EPERM there means
+ * "cannot tell" and is not held against us).  auto does not ask: a
+ * disabled audit drops user records without an error, and a kernel that
+ * refuses them answers the send.
  * Returns the link state; READY sets *ret_fd (O_CLOEXEC, the caller closes
  * it), any other state sets *ret_fd to -EBADF, *ret_error (positive errno,
  * 0 if none) and *ret_why (static text for syslog).  Call it in the host

@@ -38,6 +38,7 @@ typedef struct CgWalk {
 	size_t depth;
 	dev_t dev;
 	int fd[CG_DEPTH_MAX + 1];
+	ino_t ino[CG_DEPTH_MAX + 1];	   /* the inode of fd[i] (a CgroupStamp's key) */
 	bool created[CG_DEPTH_MAX + 1];	   /* made by this walk's mkdirat() */
 	size_t name_off[CG_DEPTH_MAX + 1]; /* name of fd[i], i >= 1, in buf */
 	char buf[POLICY_PATH_MAX + CG_DEPTH_MAX + 64];
@@ -53,6 +54,14 @@ typedef struct CgWalk {
  * directory is not root's alone, other -errno.
  */
 int cg_walk_open_root(CgWalk *w, const char *const *names, unsigned long magic);
+
+/* /sys/fs/cgroup opened as cg_walk_open_root() does it (every component
+ * root's alone, no symlinks): an fd (O_CLOEXEC) or -errno. */
+int cg_open_base(void);
+
+/* cg_walk_open_root() below base, an fd from cg_open_base(), so that one
+ * open of /sys/fs/cgroup serves several hierarchies. */
+int cg_walk_open_root_at(CgWalk *w, int base, const char *const *names, unsigned long magic);
 
 /*
  * Descend into (create == true: first mkdirat() with mode 0755) the
@@ -184,3 +193,6 @@ int cg_v2_read_usage(int fd, CgroupUsage *ret);
 /* Whether this machine has a usable hierarchy for each backend (0 or 1), or -errno. */
 int cg_v1_available(void);
 int cg_v2_available(void);
+/* The same, below base (an fd from cg_open_base()). */
+int cg_v1_available_at(int base);
+int cg_v2_available_at(int base);

@@ -51,10 +51,13 @@ static void v1_walks_rollback(V1Walks *s)
 /* Open (or create) parent, and leaf below it when leaf is set, in every hierarchy. */
 static int v1_open(V1Walks *s, const char *parent, const char *leaf, bool create)
 {
+	_cleanup_(closep) int base = cg_open_base();
 	int r;
 
+	if (base < 0)
+		return base;
 	for (size_t i = 0; i < V1_N; i++) {
-		r = cg_walk_open_root(&s->w[i], v1_names[i], CGROUP_SUPER_MAGIC);
+		r = cg_walk_open_root_at(&s->w[i], base, v1_names[i], CGROUP_SUPER_MAGIC);
 		if (r < 0)
 			return r;
 		r = cg_walk_path(&s->w[i], parent, create);
@@ -245,6 +248,76 @@ static int v1_attach_self(const char *parent, uid_t uid)
 	return v1_move_self(&s);
 }
 
+/* "PDv1": a stamp of this manager. */
+#define V1_STAMP_MAGIC 0x31764450u
+
+/* The stamp of the user's cgroup as walked now, with limits. */
+static CgroupStamp v1_stamp(const V1Walks *s, const CgroupLimits *limits)
+{
+	CgroupStamp st = { .magic = V1_STAMP_MAGIC, .n_dirs = V1_N, .limits = *limits };
+
+	_Static_assert(V1_N <= CG_STAMP_DIRS, "CgroupStamp too small for v1");
+	for (size_t i = 0; i < V1_N; i++) {
+		st.dev[i] = s->w[i].dev;
+		st.ino[i] = s->w[i].ino[s->w[i].depth];
+	}
+	return st;
+}
+
+/* Whether a leaf was made by this walk: its limits are the kernel's defaults. */
+static bool v1_leaf_made(const V1Walks *s)
+{
+	for (size_t i = 0; i < V1_N; i++)
+		if (s->w[i].created[s->w[i].depth])
+			return true;
+	return false;
+}
+
+/*
+ * create() and attach_self() on one set of walks: half the opens of a
+ * login.  A live paddock's cgroup already has the limits when the stamp
+ * kept from the login that wrote them names these very directories (same
+ * device and inode: not made anew since) and the same limits: the eight
+ * writes are skipped.  A limit changed by hand in the cgroup is not seen
+ * here: paddock status shows it, paddock reload puts the policy back (and
+ * drops the stamp).
+ */
+static int v1_enter(const char *parent, uid_t uid, const CgroupLimits *limits, CgroupStamp *stamp,
+		    bool *ret_attach)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	CgroupStamp now;
+	char leaf[32];
+	int r;
+
+	*ret_attach = false;
+	r = cg_limits_check(limits);
+	if (r < 0)
+		goto fail;
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		goto fail;
+	r = v1_open(&s, parent, leaf, true);
+	if (r < 0)
+		goto rollback;
+	now = v1_stamp(&s, limits);
+	if (v1_leaf_made(&s) || memcmp(&now, stamp, sizeof(now)) != 0) {
+		r = v1_apply(&s, limits);
+		if (r < 0)
+			goto rollback;
+	}
+	*stamp = now;
+	*ret_attach = true;
+	return v1_move_self(&s);
+
+rollback:
+	/* A half-made cgroup would be joined by the next login (threats.md 13). */
+	v1_walks_rollback(&s);
+fail:
+	*stamp = (CgroupStamp){ 0 };
+	return r;
+}
+
 static int v1_destroy(const char *parent, uid_t uid)
 {
 	char leaf[32];
@@ -392,9 +465,20 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 
 int cg_v1_available(void)
 {
+	_cleanup_(closep) int base = cg_open_base();
+
+	if (base == -ENOENT)
+		return 0;
+	if (base < 0)
+		return base;
+	return cg_v1_available_at(base);
+}
+
+int cg_v1_available_at(int base)
+{
 	for (size_t i = 0; i < V1_N; i++) {
 		_cleanup_(cg_walk_done) CgWalk w = { 0 };
-		int r = cg_walk_open_root(&w, v1_names[i], CGROUP_SUPER_MAGIC);
+		int r = cg_walk_open_root_at(&w, base, v1_names[i], CGROUP_SUPER_MAGIC);
 
 		if (r == -ENOENT)
 			return 0;
@@ -409,6 +493,7 @@ const CgroupManager cgroup_manager_v1 = {
 	.create = v1_create,
 	.set_limits = v1_set_limits,
 	.attach_self = v1_attach_self,
+	.enter = v1_enter,
 	.destroy = v1_destroy,
 	.leave = v1_leave,
 	.usage = v1_usage,

@@ -284,11 +284,22 @@ static int v2_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 
 int cg_v2_available(void)
 {
+	_cleanup_(closep) int base = cg_open_base();
+
+	if (base == -ENOENT)
+		return 0;
+	if (base < 0)
+		return base;
+	return cg_v2_available_at(base);
+}
+
+int cg_v2_available_at(int base)
+{
 	_cleanup_(cg_walk_done) CgWalk w = { 0 };
 	char buf[512];
 	int r;
 
-	r = cg_walk_open_root(&w, NULL, CGROUP2_SUPER_MAGIC);
+	r = cg_walk_open_root_at(&w, base, NULL, CGROUP2_SUPER_MAGIC);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -299,11 +310,27 @@ int cg_v2_available(void)
 	return cg_words_contain(buf, v2_controllers);
 }
 
+/* create() then attach_self(), the limits always written (no stamp kept). */
+static int v2_enter(const char *parent, uid_t uid, const CgroupLimits *limits, CgroupStamp *stamp,
+		    bool *ret_attach)
+{
+	int r;
+
+	*ret_attach = false;
+	*stamp = (CgroupStamp){ 0 };
+	r = v2_create(parent, uid, limits);
+	if (r < 0)
+		return r;
+	*ret_attach = true;
+	return v2_attach_self(parent, uid);
+}
+
 const CgroupManager cgroup_manager_v2 = {
 	.name = "cgroupfs-v2",
 	.create = v2_create,
 	.set_limits = v2_set_limits,
 	.attach_self = v2_attach_self,
+	.enter = v2_enter,
 	.destroy = v2_destroy,
 	.leave = v2_leave,
 	.usage = v2_usage,

@@ -131,22 +131,26 @@ int cg_user_path(const char *parent, uid_t uid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int cg_walk_open_root(CgWalk *w, const char *const *names, unsigned long magic)
+int cg_open_base(void)
 {
 	static const char *const sys_fs_cgroup[] = { "sys", "fs", "cgroup", NULL };
-	_cleanup_(closep) int base = -EBADF;
+
+	return open_fixed_path(sys_fs_cgroup);
+}
+
+int cg_walk_open_root_at(CgWalk *w, int base, const char *const *names, unsigned long magic)
+{
 	_cleanup_(closep) int fd = -EBADF;
 	struct stat st;
 	int r;
 
 	cg_walk_done(w);
-	base = open_fixed_path(sys_fs_cgroup);
-	if (base < 0)
-		return base;
 	if (!names) {
 		if (!fs_is(base, magic))
 			return -ENOENT;
-		fd = TAKE_FD(base);
+		fd = fcntl(base, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return negative_errno();
 	} else {
 		for (; *names; names++) {
 			fd = openat(base, *names, OPEN_DIR_FLAGS);
@@ -168,9 +172,20 @@ int cg_walk_open_root(CgWalk *w, const char *const *names, unsigned long magic)
 	if (r < 0)
 		return r;
 	w->fd[0] = TAKE_FD(fd);
+	w->ino[0] = st.st_ino;
 	w->dev = st.st_dev;
 	w->open = true;
 	return 0;
+}
+
+int cg_walk_open_root(CgWalk *w, const char *const *names, unsigned long magic)
+{
+	_cleanup_(closep) int base = cg_open_base();
+
+	cg_walk_done(w);
+	if (base < 0)
+		return base;
+	return cg_walk_open_root_at(w, base, names, magic);
 }
 
 int cg_walk_down(CgWalk *w, const char *name, bool create)
@@ -189,13 +204,15 @@ int cg_walk_down(CgWalk *w, const char *name, bool create)
 		return -ENAMETOOLONG;
 	parent = w->fd[w->depth];
 
-	if (create) {
+	/* Open first: on a login the directories nearly always exist already. */
+	fd = openat(parent, name, OPEN_DIR_FLAGS);
+	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(parent, name, 0755) >= 0)
 			made = true;
-		else if (errno != EEXIST)
+		else if (errno != EEXIST) /* EEXIST: a concurrent login made it */
 			return negative_errno();
+		fd = openat(parent, name, OPEN_DIR_FLAGS);
 	}
-	fd = openat(parent, name, OPEN_DIR_FLAGS);
 	if (fd < 0) {
 		r = negative_errno();
 		goto undo;
@@ -216,6 +233,7 @@ int cg_walk_down(CgWalk *w, const char *name, bool create)
 
 	w->depth++;
 	w->fd[w->depth] = TAKE_FD(fd);
+	w->ino[w->depth] = st.st_ino;
 	w->created[w->depth] = made;
 	w->name_off[w->depth] = w->used;
 	memcpy(w->buf + w->used, name, n + 1);
@@ -452,6 +470,7 @@ static bool systemd_booted(void)
 
 int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
 {
+	_cleanup_(closep) int base = -EBADF;
 	int r;
 
 	switch (kind) {
@@ -473,14 +492,18 @@ int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
 		return -EINVAL;
 	}
 
-	r = cg_v2_available();
+	/* One open of /sys/fs/cgroup for both checks. */
+	base = cg_open_base();
+	if (base < 0)
+		return base;
+	r = cg_v2_available_at(base);
 	if (r < 0)
 		return r;
 	if (r > 0) {
 		*ret = &cgroup_manager_v2;
 		return 0;
 	}
-	r = cg_v1_available();
+	r = cg_v1_available_at(base);
 	if (r < 0)
 		return r;
 	if (r > 0) {

@@ -54,6 +54,22 @@ typedef struct CgroupUsage {
 #define CG_LIMITS_UNKNOWN                                                                          \
 	((CgroupLimits){ CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN, CG_UNKNOWN })
 
+/*
+ * What enter() left in a user's cgroup: which directories (a cgroup made
+ * anew never matches: its inodes are new) and the limits written into
+ * them.  The caller keeps it in root-only state between logins and hands
+ * it back, so that a joining login rewrites no limit the cgroup already
+ * has from the same policy.  Opaque to the caller; all zero: nothing known.
+ */
+#define CG_STAMP_DIRS 3
+typedef struct CgroupStamp {
+	uint32_t magic; /* the manager's own; 0: no stamp */
+	uint32_t n_dirs;
+	uint64_t dev[CG_STAMP_DIRS];
+	uint64_t ino[CG_STAMP_DIRS];
+	CgroupLimits limits;
+} CgroupStamp;
+
 typedef struct CgroupManager {
 	const char *name; /* "cgroupfs-v2", "cgroupfs-v1", "systemd" */
 
@@ -77,6 +93,21 @@ typedef struct CgroupManager {
 	 * session-N.scope), else -EOPNOTSUPP.
 	 */
 	int (*attach_self)(const char *parent, uid_t uid);
+
+	/*
+	 * What a login does, create() then attach_self(), with one walk of
+	 * the hierarchies where the manager can.  stamp: on entry the stamp
+	 * kept from an earlier login (zero: none); when it names this very
+	 * cgroup with these limits, the limits are not written again.  On
+	 * return (also on failure) the stamp to keep: the cgroup and the
+	 * limits now in force, or zero when the manager keeps none (v2,
+	 * systemd) or the limits may be half-written.  Returns 0 or -errno;
+	 * *ret_attach says which half failed: false, the cgroup or its
+	 * limits (as create(): nothing new stays created); true, the move
+	 * (as attach_self(); the cgroup stays).
+	 */
+	int (*enter)(const char *parent, uid_t uid, const CgroupLimits *limits, CgroupStamp *stamp,
+		     bool *ret_attach);
 
 	/*
 	 * Remove the user's cgroup if it is empty.  Returns 0 when it is gone

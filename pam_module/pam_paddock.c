@@ -344,7 +344,12 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		ret = PAM_SESSION_ERR;
 		goto out;
 	}
-	r = identity_lookup(user, &id);
+	/* getgrouplist() walks every NSS group source: only when a
+	 * [group:NAME] section needs it (a broken policy needs just the uid). */
+	if (policy_r >= 0 && policy_uses_groups(policy))
+		r = identity_lookup(user, &id);
+	else
+		r = identity_lookup_no_groups(user, &id);
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user %s: lookup failed: %s; session denied", user,
 			   r == -ENOENT ? "no such user" : strerror(-r));

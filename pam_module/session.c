@@ -115,6 +115,32 @@ static void holder_params(const SessionRequest *req, const CgroupManager *cg, ch
 	};
 }
 
+/*
+ * The manager's enter() with the stamp kept under the user's lock: a join
+ * into a cgroup that already has the policy's limits writes none of them.
+ * A stamp that cannot be read is no stamp (the limits are written); one
+ * that cannot be written is dropped, never left stale; with half-written
+ * limits enter() returns none.
+ */
+static int cgroup_enter(const CgroupManager *cg, const char *parent, uid_t uid, int lock_fd,
+			const CgroupLimits *limits, bool *ret_attaching)
+{
+	CgroupStamp kept = { 0 }, stamp;
+	int r;
+
+	if (state_user_record_get(lock_fd, &kept, sizeof(kept)) < 0)
+		kept = (CgroupStamp){ 0 };
+	stamp = kept;
+	r = cg->enter(parent, uid, limits, &stamp, ret_attaching);
+	if (memcmp(&stamp, &kept, sizeof(stamp)) != 0) {
+		if (stamp.magic == 0)
+			(void)state_user_record_drop(lock_fd);
+		else
+			(void)state_user_record_set(lock_fd, &stamp, sizeof(stamp));
+	}
+	return r;
+}
+
 #define STEP(name, expr)                                                                           \
 	do {                                                                                       \
 		*ret_step = (name);                                                                \
@@ -136,6 +162,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	CgroupLimits limits;
 	HolderParams hp;
 	NsInodes ino = { 0 };
+	bool attaching = false;
 	int r, fd = -EBADF;
 
 	memset(info, 0, sizeof(*info));
@@ -150,10 +177,11 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	/* One paddock per user even for concurrent first logins (threat 13). */
 	STEP("lock", state_lock_user(run_fd, uid, &lock_fd));
 	/* Limits first, then the caller: every later fork is charged (threats 9, 10). */
-	STEP("cgroup", cg->create(parent, uid, &limits));
-	*ret_step = "cgroup attach";
-	r = cg->attach_self(parent, uid);
-	if (r == -EOPNOTSUPP && streq(cg->name, "systemd"))
+	*ret_step = "cgroup";
+	r = cgroup_enter(cg, parent, uid, lock_fd, &limits, &attaching);
+	if (attaching)
+		*ret_step = "cgroup attach";
+	if (r == -EOPNOTSUPP && attaching && streq(cg->name, "systemd"))
 		/* The caller is not in the user's slice: no logind session. */
 		*ret_step = "cgroup attach (the systemd manager needs pam_systemd before "
 			    "pam_paddock, in a new logind session)";

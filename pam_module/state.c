@@ -6,9 +6,11 @@
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
@@ -67,4 +69,63 @@ int state_lock_user(int run_dir_fd, uid_t uid, int *ret_fd)
 			return negative_errno();
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+#define USER_RECORD_XATTR "trusted.paddock.cgroup"
+
+int state_user_record_get(int lock_fd, void *buf, size_t len)
+{
+	char tmp[256];
+	ssize_t n;
+
+	if (len > sizeof(tmp))
+		return -EINVAL;
+	/* Read into tmp: a record of another size (another build) is not ours. */
+	n = fgetxattr(lock_fd, USER_RECORD_XATTR, tmp, sizeof(tmp));
+	if (n < 0)
+		return errno == ERANGE ? -EBADMSG : negative_errno();
+	if ((size_t)n != len)
+		return -EBADMSG;
+	memcpy(buf, tmp, len);
+	return 0;
+}
+
+int state_user_record_drop(int lock_fd)
+{
+	if (fremovexattr(lock_fd, USER_RECORD_XATTR) < 0 && errno != ENODATA && errno != EOPNOTSUPP)
+		return negative_errno();
+	return 0;
+}
+
+int state_user_record_set(int lock_fd, const void *buf, size_t len)
+{
+	int r;
+
+	if (fsetxattr(lock_fd, USER_RECORD_XATTR, buf, len, 0) >= 0)
+		return 0;
+	r = negative_errno();
+	(void)state_user_record_drop(lock_fd);
+	return r;
+}
+
+int state_user_record_forget(int run_dir_fd, uid_t uid)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char name[32];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%u.lock", (unsigned)uid);
+	fd = open_beneath(run_dir_fd, name, O_RDWR | O_NOCTTY, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+		return -EPERM;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	return state_user_record_drop(fd);
 }

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /*
@@ -21,3 +22,31 @@ int state_open_run_dir(int *ret_fd);
  * Returns 0 and the locked fd (closing it unlocks), or -errno.
  */
 int state_lock_user(int run_dir_fd, uid_t uid, int *ret_fd);
+
+/*
+ * A small record kept for one user between logins (the cgroup manager's
+ * CgroupStamp, opaque here): the xattr trusted.paddock.cgroup of the
+ * user's lock file, so it needs no file of its own (no tmpfs page per
+ * user), only CAP_SYS_ADMIN reads or writes it, and it lasts as long as
+ * STATE_DIR (the boot).  lock_fd: from state_lock_user(); the lock
+ * serialises the logins that read and write it.
+ *
+ * state_user_record_get: fills buf only when the record is exactly len
+ * bytes; returns 0, -ENODATA when there is none, -EBADMSG for one of
+ * another size, -EOPNOTSUPP when STATE_DIR has no xattrs, other -errno.
+ * state_user_record_set: returns 0 or -errno; on failure the old record is
+ * removed (a stale record must not outlive a failed update).
+ * state_user_record_drop: remove it; returns 0 (also when there is none) or
+ * -errno.
+ */
+int state_user_record_get(int lock_fd, void *buf, size_t len);
+int state_user_record_set(int lock_fd, const void *buf, size_t len);
+int state_user_record_drop(int lock_fd);
+
+/*
+ * Drop the record of uid (paddock reload, after writing limits behind the
+ * logins' backs): under the per-user lock, so that no login in progress
+ * writes an older record afterwards.  Returns 0 (also when there is none,
+ * or no lock file) or -errno.
+ */
+int state_user_record_forget(int run_dir_fd, uid_t uid);

@@ -258,6 +258,14 @@ int cmd_reload(int argc, char **argv)
 		if (cgm->usage(it->info.cgroup_parent, it->info.uid, &before) < 0)
 			before.live = CG_LIMITS_UNKNOWN;
 		r = cgm->set_limits(it->info.cgroup_parent, it->info.uid, &it->limits);
+		/* The stamp of the last login no longer says what the cgroup
+		 * has (even after a failure: limits may be half-written); the
+		 * next login writes them all again. */
+		if (state_user_record_forget(run, it->info.uid) < 0 && r >= 0)
+			fprintf(stderr,
+				"paddock reload: %s (uid %u): cannot drop the login's cgroup "
+				"stamp; the next login may not rewrite the limits\n",
+				it->info.user, (unsigned)it->info.uid);
 		if (r < 0) {
 			fprintf(stderr, "paddock reload: %s (uid %u): %s: %s\n", it->info.user,
 				(unsigned)it->info.uid, it->info.cgroup, strerror(-r));

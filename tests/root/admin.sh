@@ -13,6 +13,8 @@
 #   * reload: a changed memory_max is live in the cgroup and reported as before -> after;
 #     a second reload reports it unchanged; a broken policy changes nothing and names
 #     file:line;
+#   * joining logins write the limits when the policy changed since the last login or
+#     after a reload, not otherwise (a limit written by hand stays until reload);
 #   * stop: every process gone, the state and cgroup removed, the next login fresh;
 #   * check --system: PAM services without the module (includes followed), UsePAM no.
 set -u
@@ -178,6 +180,26 @@ t_like "reload: ... names file:line" "$T_POLICY:[0-9]+: unknown key 'bogus_key'"
 t_like "reload: ... and says nothing changed" "nothing changed" "$T_ERR"
 t_is "reload: ... the limits are as they were (96M)" 100663296 "$(mem_limit "$alice_uid")"
 policy 64M
+
+# --- joining logins and the limits ----------------------------------------------------------
+# A joining login writes the limits only when they are not the ones the last login wrote
+# into this very cgroup (a stamp kept in root-only state); reload drops that stamp.
+set_mem_by_hand() {
+	local v1=/sys/fs/cgroup/memory$T_PARENT/user-$alice_uid/memory.limit_in_bytes
+	if [ -f "$v1" ]; then echo "$1" >"$v1"; else echo "$1" >"/sys/fs/cgroup$T_PARENT/user-$alice_uid/memory.max"; fi
+}
+t_ok "join: a joining login after the reloads" t_su "$alice" true
+t_is "join: ... reload dropped the stamp: the policy's 64M is written" 67108864 "$(mem_limit "$alice_uid")"
+set_mem_by_hand 48M
+t_ok "join: a joining login, the policy unchanged" t_su "$alice" true
+t_is "join: ... a limit written by hand stays (paddock reload is the tool)" 50331648 \
+	"$(mem_limit "$alice_uid")"
+policy 72M
+t_ok "join: a joining login, the policy changed" t_su "$alice" true
+t_is "join: ... the new policy's 72M is written" 75497472 "$(mem_limit "$alice_uid")"
+policy 64M
+t_ok "join: a joining login, the policy back" t_su "$alice" true
+t_is "join: ... 64M again" 67108864 "$(mem_limit "$alice_uid")"
 
 # --- stop -----------------------------------------------------------------------------------
 old_pidns=$(stat -L -c %i "/proc/$SLEEP/ns/pid")

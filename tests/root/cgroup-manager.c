@@ -489,6 +489,155 @@ static void test_attach(void)
 	       "the test process itself was not moved");
 }
 
+/* enter() in a child: limits applied (a changed one rewritten), then the move. */
+static int child_enter(void *arg)
+{
+	CgroupLimits l = base_limits;
+	CgroupStamp stamp = { 0 };
+	bool attaching = false;
+	int r;
+
+	l.memory_max = 80 * MiB;
+	r = m->enter(parent, uid, &l, &stamp, &attaching);
+	if (r < 0)
+		return attaching ? 20 : 21;
+	return child_check_cgroup(arg);
+}
+
+static void test_enter(void)
+{
+	static char want[256];
+	CgroupLimits bad = base_limits;
+	CgroupStamp stamp = { .magic = 1 };
+	bool attaching = true;
+	char rel[256];
+	pid_t pid;
+	int status, r;
+
+	snprintf(want, sizeof(want), "%s", user_rel());
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		alarm(60);
+		_exit(child_enter(want));
+	}
+	status = wait_status(pid);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "enter from a child puts it in %s in memory, cpu and pids (%s)", user_rel(),
+	       describe(status));
+	tap_ok(limits_read_back(80 * MiB), "enter: ... a changed memory_max (80M) is rewritten");
+
+	bad.cpu_weight = 0;
+	r = m->enter(parent, uid + 2, &bad, &stamp, &attaching);
+	snprintf(rel, sizeof(rel), "%s/user-%u", parent, (unsigned)uid + 2);
+	tap_ok(r == -EINVAL && !attaching && gone_everywhere(rel) && stamp.magic == 0,
+	       "enter: cpu_weight 0 is -EINVAL, not an attach failure, before any mkdir, "
+	       "no stamp");
+	r = m->create(parent, uid, &base_limits);
+	tap_ok(r == 0 && limits_read_back(64 * MiB), "create puts 64M back (r=%d)", r);
+}
+
+/* enter() with *stamp in a child (the test process is never moved); *stamp
+ * becomes what it returned.  Returns enter()'s result, or -ECHILD. */
+static int enter_in_child(const CgroupLimits *l, CgroupStamp *stamp)
+{
+	CgroupStamp *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status, r = -ECHILD;
+	pid_t pid;
+
+	if (shared == MAP_FAILED)
+		return -errno;
+	*shared = *stamp;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		bool attaching;
+
+		alarm(60);
+		r = m->enter(parent, uid, l, shared, &attaching);
+		_exit(r < 0 ? 1 : 0);
+	}
+	status = wait_status(pid);
+	if (WIFEXITED(status))
+		r = WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	*stamp = *shared;
+	munmap(shared, sizeof(*shared));
+	return r;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(text, f) < 0)
+		r = -EIO;
+	if (fclose(f) != 0)
+		r = -errno;
+	return r;
+}
+
+/* base_limits with tasks_max 17 in the cgroup: memory 64M and pids 17. */
+static bool other_read_back(void)
+{
+	return file_is(0, user_rel(), "memory.limit_in_bytes", "67108864") &&
+	       file_is(2, user_rel(), "pids.max", "17");
+}
+
+/*
+ * The stamp enter() returns lets a later enter() skip the writes: seen with a
+ * limit changed by hand, which stays under the same stamp and limits, and is
+ * put back as soon as the limits differ, the stamp is missing, or the cgroup
+ * is a new one (same path, new directories).
+ */
+static void test_stamp(void)
+{
+	CgroupLimits other = base_limits;
+	CgroupStamp st = { 0 }, first;
+	char mem[512], buf[64];
+	int r;
+
+	/* hpath() hands out one of a few static buffers: keep a copy. */
+	snprintf(mem, sizeof(mem), "%s", hpath(0, user_rel(), "memory.limit_in_bytes"));
+
+	r = enter_in_child(&base_limits, &st);
+	tap_ok(r == 0 && st.magic != 0 && limits_read_back(64 * MiB),
+	       "stamp: enter without a stamp writes the limits and returns one (r=%d)", r);
+	first = st;
+	(void)write_file(mem, "33554432");
+	r = enter_in_child(&base_limits, &st);
+	tap_ok(r == 0 && read_text(mem, buf, sizeof(buf)) == 0 && strcmp(buf, "33554432") == 0 &&
+		       memcmp(&st, &first, sizeof(st)) == 0,
+	       "stamp: the same stamp and limits: nothing rewritten (a hand-written 32M stays: %s)",
+	       buf);
+	other.tasks_max = 17;
+	r = enter_in_child(&other, &st);
+	tap_ok(r == 0 && other_read_back() && st.limits.tasks_max == 17,
+	       "stamp: other limits: all written again (64M back, pids 17), new stamp");
+	(void)write_file(mem, "33554432");
+	st = (CgroupStamp){ 0 };
+	r = enter_in_child(&other, &st);
+	tap_ok(r == 0 && other_read_back(), "stamp: none: all written again");
+	r = m->destroy(parent, uid);
+	if (r >= 0)
+		r = m->create(parent, uid,
+			      &(CgroupLimits){ .memory_max = 32 * MiB,
+					       .memory_high = UNITS_MAX,
+					       .memory_swap_max = UNITS_MAX,
+					       .cpu_quota = UNITS_MAX,
+					       .cpu_weight = 100,
+					       .tasks_max = 17 });
+	r = r < 0 ? r : enter_in_child(&other, &st);
+	tap_ok(r == 0 && other_read_back() && st.ino[0] != first.ino[0],
+	       "stamp: the cgroup made anew (new inodes) under an old stamp: all written (r=%d)",
+	       r);
+	r = m->create(parent, uid, &base_limits);
+	tap_ok(r == 0 && limits_read_back(64 * MiB), "stamp: create puts the base limits back");
+}
+
 /* The "oom_kill N" counter of the user's memory.oom_control, or -1. */
 static long oom_kills(void)
 {
@@ -733,6 +882,8 @@ int main(void)
 	test_create();
 	test_rollback();
 	test_attach();
+	test_enter();
+	test_stamp();
 	test_oom();
 	test_tasks_max();
 	test_cpu();

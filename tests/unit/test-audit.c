@@ -405,6 +405,49 @@ static void test_decisions(void)
 	       "audit = off opens nothing");
 }
 
+/*
+ * libaudit's audit_is_enabled() (the AUDIT_GET behind audit_connect), replaced:
+ * counts the questions and answers "disabled".  Only audit = required may ask
+ * (a kernel thread per reply): auto sends without asking.
+ */
+static int enabled_asked;
+
+int audit_is_enabled(int fd)
+{
+	(void)fd;
+	enabled_asked++;
+	return 0;
+}
+
+static void test_connect(void)
+{
+	int fd = -EBADF, e = 0, probe = audit_open();
+	const char *why = NULL;
+	AuditLink link;
+
+	if (probe < 0) {
+		tap_skip("audit_connect: this kernel has no audit (%s)", strerror(errno));
+		tap_skip("audit_connect: required (no audit)");
+		return;
+	}
+	audit_close(probe);
+	enabled_asked = 0;
+	link = audit_connect(AUDIT_MODE_AUTO, &fd, &e, &why);
+	/* READY as root; without CAP_AUDIT_WRITE UNAVAILABLE, never "disabled". */
+	tap_ok(enabled_asked == 0 && (link == AUDIT_LINK_READY || link == AUDIT_LINK_UNAVAILABLE) &&
+		       !(why && strstr(why, "disabled")),
+	       "audit_connect: auto does not ask the kernel whether audit is enabled (asked %d)",
+	       enabled_asked);
+	if (fd >= 0)
+		audit_close(fd);
+	fd = -EBADF;
+	link = audit_connect(AUDIT_MODE_REQUIRED, &fd, &e, &why);
+	tap_ok(enabled_asked == 1 && link == AUDIT_LINK_UNAVAILABLE && fd < 0 && why &&
+		       strstr(why, "disabled"),
+	       "audit_connect: required asks, and enabled=0 makes records unavailable (%s)",
+	       why ? why : "?");
+}
+
 int main(void)
 {
 	test_events();
@@ -412,5 +455,6 @@ int main(void)
 	test_bounds();
 	test_emit();
 	test_decisions();
+	test_connect();
 	return tap_done();
 }

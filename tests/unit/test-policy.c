@@ -1024,6 +1024,43 @@ static void good(const GoodCase *c)
 	policy_free(p);
 }
 
+/*
+ * The PAM module looks groups up only when policy_uses_groups() says a
+ * [group:NAME] setting exists; a policy that has one and an identity
+ * without groups must be refused, never resolved as if no group matched.
+ */
+static void groups_tests(void)
+{
+	static const char empty_group[] = "[default]\nmemory_max = 2G\n[group:a]\n";
+	static const char shipped_like[] = "[global]\nlinger = 0\n[default]\nmemory_max = 2G\n"
+					   "[user:root]\nisolate = no\n";
+	PolicyIdentity who = { .user = "gen", .uid = 2000, .groups_unknown = true };
+	PolicyError e;
+	UserPolicy up;
+	Policy *p;
+	int r;
+
+	r = load_text(shipped_like, strlen(shipped_like), &p, &e);
+	tap_ok(r == 0 && !policy_uses_groups(p), "groups: no [group:] section: groups not needed");
+	tap_ok(r == 0 && policy_resolve(p, &who, &up, NULL, &e) == 0 &&
+		       up.memory_max == (UINT64_C(2) << 30),
+	       "groups: ... resolved without them");
+	policy_free(p);
+
+	r = load_text(GROUPS, strlen(GROUPS), &p, &e);
+	tap_ok(r == 0 && policy_uses_groups(p), "groups: [group:a] settings: groups needed");
+	memset(&e, 0, sizeof(e));
+	r = r == 0 ? policy_resolve(p, &who, &up, NULL, &e) : 0;
+	tap_ok(r == -EINVAL && strstr(e.text, "groups of user gen were not looked up"),
+	       "groups: ... an identity without groups is refused (%s)", e.text);
+	policy_free(p);
+
+	r = load_text(empty_group, strlen(empty_group), &p, &e);
+	tap_ok(r == 0 && !policy_uses_groups(p),
+	       "groups: an empty [group:a] section sets nothing: groups not needed");
+	policy_free(p);
+}
+
 /* Good inputs at the limits, generated: "{}" in expect stands for the run of c. */
 static void good_generated(void)
 {
@@ -1858,6 +1895,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++)
 		good(&good_cases[i]);
 	good_generated();
+	groups_tests();
 	trust_tests();
 	units_tests();
 	host_tests();
