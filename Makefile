@@ -43,11 +43,13 @@ LIBS_CONF := $(shell pkg-config --libs inih 2>/dev/null)
 # STATIC_DEPS=0.
 STATIC_DEPS ?= 1
 DEP_PKGS  := libcap audit inih
+# The test programs link dynamically: the unit tests interpose libaudit's functions.
+LIBS_TEST := $(shell pkg-config --libs pam $(DEP_PKGS) 2>/dev/null)
 ifeq ($(STATIC_DEPS),1)
 LIBS_ALL  := $(shell pkg-config --libs pam 2>/dev/null) \
 	-Wl,-Bstatic $(shell pkg-config --static --libs $(DEP_PKGS) 2>/dev/null) -Wl,-Bdynamic
 else
-LIBS_ALL  := $(shell pkg-config --libs pam $(DEP_PKGS) 2>/dev/null)
+LIBS_ALL  := $(LIBS_TEST)
 endif
 
 CONF_SRC   := $(wildcard conf/*.c)
@@ -87,11 +89,11 @@ $(B)/paddock: $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
 
 $(B)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_TEST)
 
 $(B)/tests/root/%: tests/root/%.c tests/unit/tap.h $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_TEST)
 
 $(B)/tests/%: tests/pam/%.c tests/unit/tap.h
 	@mkdir -p $(dir $@)
