@@ -59,7 +59,7 @@ typedef enum NetworkMode {
 	NETWORK_HOST,
 } NetworkMode;
 
-/* The size of a private tmpfs: bytes, or a percentage of memory_max. */
+/* The size of the private tmpfs: bytes, or a percentage of memory_max. */
 typedef struct TmpSize {
 	bool percent;
 	uint64_t value;
@@ -210,7 +210,8 @@ int policy_expand_hostname(const char *tmpl, const char *user, uid_t uid, const 
 			   char *buf, size_t len);
 
 /*
- * The size in bytes of a private tmpfs for an effective policy; ram_bytes is
+ * The size in bytes of the private tmpfs (/tmp, /var/tmp and /dev/shm
+ * together) for an effective policy; ram_bytes is
  * used for percentages when memory_max is "max".
  */
 uint64_t policy_tmp_bytes(const UserPolicy *up, uint64_t ram_bytes);

@@ -19,7 +19,7 @@ typedef struct HolderParams {
 	const char *user;     /* shown in ps on the host */
 	const char *hostname; /* already expanded (policy_expand_hostname) */
 	unsigned namespaces;  /* POLICY_NS_*: must contain MOUNT and PID */
-	uint64_t tmp_size;    /* bytes of each private tmpfs, > 0 */
+	uint64_t tmp_size;    /* bytes of the private tmpfs, > 0 */
 	bool private_tmp;
 	bool private_ipc;
 	bool loopback; /* bring lo up; needs POLICY_NS_NET */

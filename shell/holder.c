@@ -349,8 +349,7 @@ static int make_rslave(void)
 }
 
 /* A new superblock of fstype, mounted on root/path (no symlinks followed). */
-static int mount_fresh(int root, const char *path, const char *fstype, unsigned attrs,
-		       const char *const *kv)
+static int mount_fresh(int root, const char *path, const char *fstype, unsigned attrs)
 {
 	_cleanup_(closep) int fs = -EBADF, mnt = -EBADF, target = -EBADF;
 
@@ -360,9 +359,6 @@ static int mount_fresh(int root, const char *path, const char *fstype, unsigned 
 	fs = fsopen(fstype, FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return negative_errno();
-	for (; kv && kv[0]; kv += 2)
-		if (fsconfig(fs, FSCONFIG_SET_STRING, kv[0], kv[1], 0) < 0)
-			return negative_errno();
 	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return negative_errno();
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
@@ -389,7 +385,7 @@ static int mount_proc(int root)
 	if (r < 0)
 		return r;
 	return mount_fresh(root, "proc", "proc",
-			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL);
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }
 
 /* Our copy of the private STATE_DIR mount shows every paddock's control
@@ -438,7 +434,7 @@ static int mount_sys(int root)
 	if (r < 0)
 		return r;
 	r = mount_fresh(root, "sys", "sysfs",
-			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL);
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (r < 0 || cg < 0)
 		return r;
 	target = holder_state_open(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
@@ -449,11 +445,140 @@ static int mount_sys(int root)
 	return 0;
 }
 
-static int mount_tmpfs(int root, const char *path, const char *size, unsigned attrs)
-{
-	const char *const kv[] = { "mode", "1777", "size", size, NULL };
+/* One directory of the shared tmpfs and the mount point it is bound on. */
+typedef struct TmpBind {
+	const char *dir, *target;
+	bool noexec, wanted;
+	int target_fd, clone_fd;
+} TmpBind;
 
-	return mount_fresh(root, path, "tmpfs", attrs, kv);
+#define TMP_BINDS 3
+
+static void tmp_binds_close(TmpBind (*b)[TMP_BINDS])
+{
+	for (size_t i = 0; i < TMP_BINDS; i++) {
+		(*b)[i].target_fd = safe_close((*b)[i].target_fd);
+		(*b)[i].clone_fd = safe_close((*b)[i].clone_fd);
+	}
+}
+
+/* Clone dir of the backing tmpfs into a detached mount of its own. */
+static int tmp_clone(int backing, const char *dir)
+{
+	int fd = open_tree(backing, dir,
+			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+				   AT_NO_AUTOMOUNT);
+
+	return fd < 0 ? negative_errno() : fd;
+}
+
+/* Before Linux 6.15 open_tree() cannot clone a detached mount (EINVAL):
+ * attach the backing tmpfs on target for as long as the clones take.  No
+ * process of the user exists yet (the namespaces are pinned only once we
+ * are ready), so nobody can see its root meanwhile. */
+static int tmp_attach_backing(int backing, int target)
+{
+	if (move_mount(backing, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+	    0)
+		return negative_errno();
+	return 0;
+}
+
+static int tmp_detach_backing(int backing)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", backing);
+	return umount2(path, MNT_DETACH) < 0 ? negative_errno() : 0;
+}
+
+/*
+ * The private /tmp, /var/tmp and /dev/shm: directories of ONE tmpfs of
+ * tmp_size, each bound on its mount point, instead of a tmpfs each.  Every
+ * superblock has a memcg-aware shrinker, and every memory cgroup keeps
+ * state for every shrinker id up to the most ever alive (about 1 KiB per
+ * 64 ids, per cgroup and NUMA node): each superblock of a user makes every
+ * user's cgroup bigger (issue 7).  The tmpfs root (0700, the three
+ * directories side by side) is never attached where a user could reach
+ * it: only the binds of its subdirectories are, and rename or link across
+ * them fails with EXDEV (different mounts).
+ */
+static int mount_private_tmp(int root, const HolderOpts *o)
+{
+	_cleanup_(tmp_binds_close) TmpBind binds[TMP_BINDS] = {
+		{ "tmp", "tmp", false, o->private_tmp, -EBADF, -EBADF },
+		{ "var-tmp", "var/tmp", false, o->private_tmp, -EBADF, -EBADF },
+		{ "shm", "dev/shm", true, o->private_ipc, -EBADF, -EBADF },
+	};
+	_cleanup_(closep) int fs = -EBADF, backing = -EBADF;
+	struct mount_attr noexec = { .attr_set = MOUNT_ATTR_NOEXEC };
+	bool attached = false;
+	char size[24];
+	int r;
+
+	snprintf(size, sizeof(size), "%" PRIu64, o->tmp_size);
+	/* Every mount point first: nothing is created if one is missing. */
+	for (size_t i = 0; i < TMP_BINDS; i++) {
+		TmpBind *b = &binds[i];
+
+		if (!b->wanted)
+			continue;
+		b->target_fd = holder_state_open(root, b->target, O_PATH | O_DIRECTORY);
+		if (b->target_fd < 0)
+			return b->target_fd;
+	}
+
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return negative_errno();
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return negative_errno();
+	backing = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (backing < 0)
+		return negative_errno();
+
+	for (size_t i = 0; i < TMP_BINDS; i++) {
+		_cleanup_(closep) int dir = -EBADF;
+		TmpBind *b = &binds[i];
+
+		if (!b->wanted)
+			continue;
+		if (mkdirat(backing, b->dir, 0700) < 0)
+			return negative_errno();
+		dir = openat(backing, b->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* Explicitly: mkdir's mode passes through the umask. */
+		if (dir < 0 || fchmod(dir, 01777) < 0)
+			return negative_errno();
+		b->clone_fd = tmp_clone(backing, b->dir);
+		if (b->clone_fd == -EINVAL && !attached) {
+			r = tmp_attach_backing(backing, b->target_fd);
+			if (r < 0)
+				return r;
+			attached = true;
+			b->clone_fd = tmp_clone(backing, b->dir);
+		}
+		if (b->clone_fd < 0)
+			return b->clone_fd;
+		if (b->noexec &&
+		    mount_setattr(b->clone_fd, "", AT_EMPTY_PATH, &noexec, sizeof(noexec)) < 0)
+			return negative_errno();
+	}
+	if (attached) {
+		r = tmp_detach_backing(backing);
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < TMP_BINDS; i++) {
+		TmpBind *b = &binds[i];
+
+		if (b->wanted && move_mount(b->clone_fd, "", b->target_fd, "",
+					    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return negative_errno();
+	}
+	return 0;
 }
 
 /* A fresh mqueue of our IPC namespace, where the host has one. */
@@ -469,7 +594,7 @@ static int mount_mqueue(int root, const HolderOpts *o)
 	if (dir < 0)
 		return dir;
 	return mount_fresh(root, "dev/mqueue", "mqueue",
-			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL);
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }
 
 static int set_hostname(const char *name)
@@ -516,11 +641,8 @@ static int listen_ctl(void)
 static int setup(Holder *h, const char **step)
 {
 	const HolderOpts *o = h->o;
-	const unsigned tmp_attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-	char size[24];
 	int r;
 
-	snprintf(size, sizeof(size), "%" PRIu64, o->tmp_size);
 	/* 13: run only as the module starts us, never on the host's mounts */
 	STEP("check", check_self());
 	/* 5: no ptrace, no /proc/1/mem, no core file of a root process */
@@ -540,16 +662,13 @@ static int setup(Holder *h, const char **step)
 	/* 8: only the paddock's network interfaces are visible */
 	if (o->ns & POLICY_NS_NET)
 		STEP("sys", mount_sys(h->root));
-	/* 11, 10: private /tmp and /var/tmp, bounded */
-	if (o->private_tmp) {
-		STEP("tmp", mount_tmpfs(h->root, "tmp", size, tmp_attrs));
-		STEP("var-tmp", mount_tmpfs(h->root, "var/tmp", size, tmp_attrs));
-	}
-	/* 11: POSIX shared memory and message queues are per paddock */
-	if (o->private_ipc) {
-		STEP("shm", mount_tmpfs(h->root, "dev/shm", size, tmp_attrs | MOUNT_ATTR_NOEXEC));
+	/* 11, 10: private /tmp, /var/tmp (private_tmp) and POSIX shared
+	 * memory in /dev/shm (private_ipc), sharing one bounded tmpfs */
+	if (o->private_tmp || o->private_ipc)
+		STEP("tmp", mount_private_tmp(h->root, o));
+	/* 11: POSIX message queues are per paddock */
+	if (o->private_ipc)
 		STEP("mqueue", mount_mqueue(h->root, o));
-	}
 	/* the paddock's own name, so the user sees where they are */
 	if (o->ns & POLICY_NS_UTS)
 		STEP("hostname", set_hostname(o->hostname));

@@ -227,6 +227,18 @@ def scale_section(raw):
         out += ["", f"Slab caches that grow with the users ({k1 + 1}-{k2}, paddock minus pam_permit, "
                 "KiB per added user; /proc/slabinfo, num_objs x objsize): "
                 + ", ".join(f"{c} {v:,.1f}" for c, v in top if v > 0) + "."]
+    probes = []
+    for when in ("before", "after"):
+        f = (read(os.path.join(raw, f"memcg-{when}")) or "").split()
+        if len(f) == 6 and int(f[1]) > 0:
+            m = int(f[1])
+            probes.append(f"{when} the run {int(f[3]) / m:,.0f} KiB of SUnreclaim and "
+                          f"{int(f[5]) / m:,.0f} kmalloc-1k objects (shrinker ids up to about "
+                          f"{int(f[5]) // m * 64:,})")
+    if probes:
+        out += ["", "One more empty memory cgroup cost " + "; ".join(probes) + ". Each keeps "
+                "shrinker state for every id up to the most superblocks ever alive since boot "
+                "(1 KiB per 64): earlier runs on the same boot raise the figures above."]
     if pad["close"]:
         tc = [c[1] for c in pad["close"]]
         td = [c[2] for c in pad["close"] if c[2] >= 0]

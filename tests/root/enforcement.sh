@@ -9,7 +9,8 @@
 #   * tasks_max: a fork bomb stops at the limit while another user logs in and runs
 #     a command;
 #   * cpu_quota: a CPU hog is throttled (nr_throttled > 0, quota/period as configured);
-#   * tmp_size: filling the private /tmp (and /dev/shm) stops with ENOSPC at tmp_size,
+#   * tmp_size: /tmp, /var/tmp and /dev/shm share one tmpfs of tmp_size: filling /tmp
+#     stops with ENOSPC at tmp_size and leaves no room in /dev/shm until it is freed,
 #     and what is stored there is charged to the user's memory cgroup.
 # SC2016: the single-quoted scripts run in the user's shell, expanded there on purpose.
 # SC2015: "a && b || t_bail" is meant (t_bail if any step fails).
@@ -144,13 +145,15 @@ t_ok "cpu: the hog got at most 60% of one CPU ($hog)" \
 t_sess_end cpu
 wait_gone "$alice_uid"
 
-# --- tmp_size: ENOSPC, and the bytes are charged to the user's memory cgroup -------------------
+# --- tmp_size: ENOSPC, one budget for /tmp and /dev/shm, charged to the user's memory cgroup ---
 mkfifo -m 0600 "$alice_home/.go-tmp1" && chown "$alice" "$alice_home/.go-tmp1" || t_bail mkfifo
 t_sess_start tmp "$alice" 'findmnt -n -o FSTYPE,SIZE,OPTIONS /tmp
 echo ready
 read -r _ < ~/.go-tmp1
 dd if=/dev/zero of=/tmp/fill bs=1M count=32 2>&1; echo "dd-status $?"
 df -k /tmp | tail -1
+dd if=/dev/zero of=/dev/shm/full bs=1M count=8 2>&1; echo "shm-full-status $?"
+rm -f /tmp/fill /dev/shm/full
 dd if=/dev/zero of=/dev/shm/fill bs=1M count=32 2>&1; echo "shm-status $?"'
 t_ok "tmp: session up" t_wait_for 20 grep -q '^ready' "$T_TMP/tmp.log"
 t_like "tmp: /tmp is a tmpfs of 16M, nosuid,nodev" '^tmpfs +16M +.*nosuid,nodev' \
@@ -165,9 +168,14 @@ t_like "tmp: writing 32M into /tmp fails with ENOSPC" 'No space left on device' 
 	"$(sed -n '/^ready/,/^dd-status/p' <<<"$log")"
 t_like "tmp: ... dd exits non-zero" 'dd-status [1-9]' "$log"
 t_like "tmp: ... after 16M (dd copied 16M)" '16777216 bytes' "$log"
-t_like "tmp: writing 32M into /dev/shm fails with ENOSPC too" 'shm-status [1-9]' "$log"
-t_ok "tmp: memory.usage_in_bytes rose by >= 30M (/tmp + /dev/shm: $before -> $after)" \
-	test $((after - before)) -ge $((30 << 20))
+t_like "tmp: with /tmp full, /dev/shm (the same tmpfs) has no room at all" \
+	'^0 bytes .*copied.*shm-full-status [1-9]' \
+	"$(sed -n '/^dd-status/,/^shm-full-status/p' <<<"$log" | grep -E '^0 bytes|shm-full-status' | tr '\n' ' ')"
+t_like "tmp: once /tmp is emptied, /dev/shm stops with ENOSPC at 16M too" \
+	'16777216 bytes.*shm-status [1-9]' \
+	"$(sed -n '/^shm-full-status/,/^shm-status/p' <<<"$log" | tr '\n' ' ')"
+t_ok "tmp: memory.usage_in_bytes rose by >= 15M (the 16M in /dev/shm: $before -> $after)" \
+	test $((after - before)) -ge $((15 << 20))
 t_ok "tmp: ... and stays below memory_max" test "$after" -le $((64 << 20))
 t_ok "tmp: the host's /tmp has no such file" test ! -e /tmp/fill
 t_sess_end tmp

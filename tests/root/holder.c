@@ -205,6 +205,7 @@ typedef struct Report {
 	int n_ifaces;
 	bool lo_up;
 	bool tmp_tmpfs, tmp_private, var_tmp_private, shm_private;
+	bool tmp_shared, tmp_bounded, tmp_root_hidden, tmp_flags_ok, shm_host, tmp_host;
 	bool cgroup_ro_visible;
 	bool no_state_visible;
 	uint64_t ino_seen[NS_COUNT];
@@ -283,6 +284,71 @@ static bool private_tmpfs(const char *path, const struct stat *host)
 	       st.st_dev != host->st_dev && (st.st_mode & 07777) == 01777;
 }
 
+/* "MAJ:MIN" and root of the mount on mount point path, from our mountinfo. */
+static bool mount_of(const char *path, char dev[static 32], char root[static 256])
+{
+	char line[4096], d[32], r[256], mp[256];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	/* The last one wins: it is the one on top. */
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %31s %255s %255s", d, r, mp) == 3 && streq(mp, path)) {
+			snprintf(dev, 32, "%s", d);
+			snprintf(root, 256, "%s", r);
+			found = true;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Is the root directory of the file system dev mounted anywhere we see? */
+static bool fs_root_mounted(const char *dev)
+{
+	char line[4096], d[32], r[256];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return true; /* fail safe */
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %31s %255s", d, r) == 2 && streq(d, dev) &&
+			streq(r, "/");
+	fclose(f);
+	return found;
+}
+
+/* /tmp, /var/tmp and /dev/shm: directories of one tmpfs of tmp_size (16M),
+ * whose root is mounted nowhere, with the mount flags of each. */
+static void tmp_view(Report *r)
+{
+	const char *const paths[] = { "/tmp", "/var/tmp", "/dev/shm" };
+	char dev[3][32], root[3][256];
+	struct statvfs sv[3];
+	struct stat st;
+	bool all = true;
+
+	for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+		all = all && mount_of(paths[i], dev[i], root[i]) && statvfs(paths[i], &sv[i]) == 0;
+	r->tmp_shared = all && streq(dev[0], dev[1]) && streq(dev[0], dev[2]) &&
+			!streq(root[0], root[1]) && !streq(root[0], root[2]) &&
+			!streq(root[1], root[2]);
+	r->tmp_bounded = all && (uint64_t)sv[0].f_blocks * sv[0].f_frsize == 16 << 20;
+	r->tmp_root_hidden = all && !streq(root[0], "/") && !fs_root_mounted(dev[0]);
+	r->tmp_flags_ok = all;
+	for (size_t i = 0; all && i < ELEMENTSOF(paths); i++) {
+		unsigned long want = ST_NOSUID | ST_NODEV | (i == 2 ? ST_NOEXEC : 0);
+
+		r->tmp_flags_ok = r->tmp_flags_ok &&
+				  (sv[i].f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)) == want;
+	}
+	r->tmp_host = stat("/tmp", &st) == 0 && st.st_dev == host_tmp.st_dev &&
+		      st.st_ino == host_tmp.st_ino;
+	r->shm_host = stat("/dev/shm", &st) == 0 && st.st_dev == host_shm.st_dev &&
+		      st.st_ino == host_shm.st_ino;
+}
+
 /* The grandchild: the first process in the paddock's PID namespace. */
 static void inside(Report *r, uid_t uid)
 {
@@ -302,6 +368,7 @@ static void inside(Report *r, uid_t uid)
 	r->tmp_private = r->tmp_tmpfs && stat("/tmp", &st) == 0;
 	r->var_tmp_private = private_tmpfs("/var/tmp", &host_tmp);
 	r->shm_private = private_tmpfs("/dev/shm", &host_shm);
+	tmp_view(r);
 	d = opendir("/sys/fs/cgroup");
 	r->cgroup_ro_visible =
 		d && readdir(d) && statvfs("/sys/fs/cgroup", &sv) == 0 && (sv.f_flag & ST_RDONLY);
@@ -506,6 +573,11 @@ static void test_full_cycle(void)
 	tap_ok(a.rep.tmp_private && a.rep.var_tmp_private,
 	       "inside: /tmp and /var/tmp are private tmpfs, 1777");
 	tap_ok(a.rep.shm_private, "inside: /dev/shm is a private tmpfs");
+	tap_ok(a.rep.tmp_shared,
+	       "inside: /tmp, /var/tmp and /dev/shm are three directories of one tmpfs");
+	tap_ok(a.rep.tmp_bounded, "inside: ... of tmp_size (16M) in all");
+	tap_ok(a.rep.tmp_root_hidden, "inside: ... whose root is mounted nowhere");
+	tap_ok(a.rep.tmp_flags_ok, "inside: ... nosuid,nodev, and /dev/shm noexec");
 	tap_ok(a.rep.cgroup_ro_visible, "inside: /sys/fs/cgroup visible, read-only");
 	tap_ok(a.rep.no_state_visible, "inside: %s/%u is not visible (state dir detached)",
 	       STATE_DIR, (unsigned)uid);
@@ -640,6 +712,40 @@ static void test_stop_and_linger(void)
 	tap_ok(waited >= 0 && torn_down(uid), "stop: torn down with a session open, %lld ms",
 	       (long long)waited);
 	session_close(&s);
+}
+
+/* private_tmp and private_ipc are separate keys: each alone gets its own
+ * mount points of the tmpfs, the others stay the host's. */
+static void test_tmp_ipc_apart(void)
+{
+	const uid_t uid = 424205;
+	HolderParams p;
+	HolderStarted hs = { 0 };
+	Session s;
+	int r, pidfd;
+
+	for (int ipc_only = 0; ipc_only <= 1; ipc_only++) {
+		const char *what = ipc_only ? "private_ipc only" : "private_tmp only";
+
+		params_default(&p, uid);
+		p.private_tmp = !ipc_only;
+		p.private_ipc = ipc_only;
+		r = start(&p, &hs, NULL);
+		tap_ok(r == 0, "%s: started (%d, '%s')", what, r, hs.error);
+		if (r < 0)
+			return;
+		pidfd = track_holder(hs.pid);
+		r = session_open(&s, uid, ALL_NS, false);
+		tap_ok(r == 0, "%s: joined (%d)", what, r);
+		if (ipc_only)
+			tap_ok(s.rep.shm_private && s.rep.tmp_host && !s.rep.var_tmp_private,
+			       "%s: /dev/shm private, /tmp and /var/tmp the host's", what);
+		else
+			tap_ok(s.rep.tmp_private && s.rep.var_tmp_private && s.rep.shm_host,
+			       "%s: /tmp and /var/tmp private, /dev/shm the host's", what);
+		session_close(&s);
+		tap_ok(wait_exit(pidfd, 5000) >= 0 && torn_down(uid), "%s: torn down", what);
+	}
 }
 
 /* Threat 13: a failing holder leaves nothing; a dead one is collected. */
@@ -788,6 +894,7 @@ int main(void)
 	test_full_cycle();
 	test_no_kill();
 	test_stop_and_linger();
+	test_tmp_ipc_apart();
 	test_failures();
 
 	cleanup();

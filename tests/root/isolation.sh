@@ -5,7 +5,7 @@
 # logins (su - USER -c, interactive su - under a pty, login -f under a pty):
 # PID namespace with the holder as PID 1, hostname from the template, only lo,
 # the host's 127.0.0.1 services and abstract sockets out of reach, private /tmp,
-# /var/tmp and /dev/shm of tmp_size, own SysV IPC, the cgroup limits as
+# /var/tmp and /dev/shm sharing one tmpfs of tmp_size, own SysV IPC, the cgroup limits as
 # configured (read back on the host), oom_score_adj reset to 0.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -117,6 +117,32 @@ for d in /tmp /var/tmp /dev/shm; do
 	t_ok "... is absent on the host" test ! -e "$inf"
 	t_ok "... and still there for the user's next session" pt_in "grep -qx inside $inf"
 done
+
+# --- one tmpfs behind /tmp, /var/tmp and /dev/shm (issue 7) -----------------------------------
+# Every superblock on the machine enlarges the kernel's state in every memory cgroup, so
+# the paddock mounts one tmpfs for all three, and its root is reachable nowhere.
+t_ok "inside: /proc/self/mountinfo" pt_in 'cat /proc/self/mountinfo'
+mi_in=$T_OUT
+# "DEV ROOT" of the mount on top of each mount point (the last line wins)
+tmp_mounts=$(awk '{ m[$5] = $3 " " $4 } END { print m["/tmp"]; print m["/var/tmp"]; print m["/dev/shm"] }' \
+	<<<"$mi_in")
+t_is "/tmp, /var/tmp and /dev/shm are on one file system" 1 \
+	"$(cut -d' ' -f1 <<<"$tmp_mounts" | sort -u | grep -c .)"
+t_is "... bound from three different directories of it, none of them its root" 3 \
+	"$(cut -d' ' -f2 <<<"$tmp_mounts" | grep -v '^/$' | sort -u | grep -c .)"
+tmp_dev=$(head -n1 <<<"$tmp_mounts" | cut -d' ' -f1)
+t_is "the root of that tmpfs is mounted nowhere in the paddock" 0 \
+	"$(awk -v d="$tmp_dev" '$3 == d && $4 == "/"' <<<"$mi_in" | grep -c .)"
+# file systems the paddock has and the host has not: proc, sysfs, one tmpfs (and mqueue,
+# whose superblock the IPC namespace has anyway, where the host has /dev/mqueue)
+new_fs=$(awk 'NR == FNR { host[$3] = 1; next } !($3 in host) && !seen[$3]++ { sub(/.* - /, ""); print $1 }' \
+	/proc/self/mountinfo - <<<"$mi_in" | sort | uniq -c | awk '{ printf "%s%s ", $2, ($1 > 1 ? "x" $1 : "") }')
+t_like "the paddock's own file systems: proc, sysfs, one tmpfs [mqueue]" \
+	'^(mqueue )?proc sysfs tmpfs $' "$new_fs"
+t_nok "a hard link from /tmp to /dev/shm fails (one tmpfs, separate mounts)" \
+	pt_in "echo x >/tmp/pdk-link-$$ && ln /tmp/pdk-link-$$ /dev/shm/pdk-link-$$"
+t_like "... EXDEV" 'cross-device' "$T_ERR$T_OUT"
+pt_in "rm -f /tmp/pdk-link-$$ /dev/shm/pdk-link-$$"
 
 # --- SysV IPC ---------------------------------------------------------------------------------
 out=$(ipcmk -M 4096) || t_bail "ipcmk failed"

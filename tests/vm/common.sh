@@ -124,6 +124,21 @@ common_pid_view() {
 		"pdk1 root " "$users"
 }
 
+# /tmp, /var/tmp and /dev/shm: three directories of one tmpfs, its root mounted
+# nowhere.  The guest's kernel (Debian 12: 6.1) cannot clone a detached mount, so this
+# is the holder's path for kernels before 6.15.
+common_tmp() {
+	local tmp devs roots
+	tmp=$(vm_session_get a1 tmp)
+	# shellcheck disable=SC2086 # "DEV ROOT DEV ROOT DEV ROOT", split on purpose
+	set -- $tmp
+	devs=$(printf '%s\n' "$1" "$3" "$5" | sort -u | grep -c .)
+	roots=$(printf '%s\n' "$2" "$4" "$6" | grep -v '^/$' | sort -u | grep -c .)
+	t_eq "pdk1's /tmp, /var/tmp and /dev/shm: three directories of one file system ($tmp)" \
+		"1 3" "$devs $roots"
+	t_eq "... and its root is mounted nowhere in the paddock" 0 "$(vm_session_get a1 tmproot)"
+}
+
 # sshd runs at -1000 (ssh.service OOMScoreAdjust, or the minimal init); root's
 # session, exempt, inherits it; the isolated user's shell must be at 0.
 common_oom_score_adj() {

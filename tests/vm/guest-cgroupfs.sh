@@ -57,6 +57,7 @@ guest_cgroupfs() {
 	t_ok "sessions sit in /paddock.slice/user-UID (cgroupfs v2, picked by auto)" cg_leaves_ok
 	common_cgroup_files
 	common_pid_view
+	common_tmp
 	common_oom_score_adj
 	common_oom
 	common_cpu

@@ -137,6 +137,7 @@ guest_systemd() {
 		! test -e /etc/systemd/system.control/user-2001.slice.d'
 	common_cgroup_files
 	common_pid_view
+	common_tmp
 	common_oom_score_adj
 	common_oom
 	common_cpu

@@ -228,6 +228,8 @@ echo "xdg ${XDG_RUNTIME_DIR:-unset}"
 if [ -n "${XDG_RUNTIME_DIR:-}" ] && touch "$XDG_RUNTIME_DIR/paddock-probe-$$"; then echo "xdgprobe $$"; fi
 echo "pid1 $(tr "\0" " " </proc/1/cmdline | cut -c1-40)"
 echo "users $(ps -eo user= | sort -u | tr "\n" " ")"
+echo "tmp $(for d in /tmp /var/tmp /dev/shm; do findmnt -n -o MAJ:MIN,FSROOT --mountpoint $d | tail -n 1; done | tr "\n" " ")"
+echo "tmproot $(findmnt -n -r -o MAJ:MIN,FSROOT | grep -c "^$(findmnt -n -o MAJ:MIN --mountpoint /tmp | tail -n 1) /\$")"
 echo READY
 exec sleep 3000'
 
