@@ -89,11 +89,10 @@ int holder_state_make_private(int run_dir_fd, int *ret_fd)
 	if (r < 0)
 		return r;
 	if (r > 0) {
-		/* Already a mount of its own: making it private again is cheap
-		 * and repairs an admin's "mount --make-shared". */
-		r = set_private(run_dir_fd);
-		if (r < 0)
-			return r;
+		/* Already a mount of its own.  holder_start() makes it private
+		 * again (repairing an admin's "mount --make-shared") before it
+		 * builds anything there; a joining login mounts nothing, and
+		 * takes no global mount lock for it. */
 		fd = fcntl(run_dir_fd, F_DUPFD_CLOEXEC, 3);
 		if (fd < 0)
 			return negative_errno();
@@ -103,7 +102,7 @@ int holder_state_make_private(int run_dir_fd, int *ret_fd)
 
 	/* A detached clone of the directory, attached onto itself: the new
 	 * mount may briefly be shared with the parent's peers, then it is
-	 * made private before any pin is placed under it. */
+	 * made private before any state is placed under it. */
 	tree = open_tree(run_dir_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return negative_errno();
