@@ -297,27 +297,11 @@ static int sd_path(const char *parent, uid_t uid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* create() then attach_self(), the limits always written (no stamp kept). */
-static int sd_enter(const char *parent, uid_t uid, const CgroupLimits *limits, CgroupStamp *stamp,
-		    bool *ret_attach)
-{
-	int r;
-
-	*ret_attach = false;
-	*stamp = (CgroupStamp){ 0 };
-	r = sd_create(parent, uid, limits);
-	if (r < 0)
-		return r;
-	*ret_attach = true;
-	return sd_attach_self(parent, uid);
-}
-
 const CgroupManager cgroup_manager_systemd = {
 	.name = "systemd",
 	.create = sd_create,
 	.set_limits = sd_set_limits,
 	.attach_self = sd_attach_self,
-	.enter = sd_enter,
 	.destroy = sd_destroy,
 	.leave = sd_leave,
 	.usage = sd_usage,

@@ -310,27 +310,11 @@ int cg_v2_available_at(int base)
 	return cg_words_contain(buf, v2_controllers);
 }
 
-/* create() then attach_self(), the limits always written (no stamp kept). */
-static int v2_enter(const char *parent, uid_t uid, const CgroupLimits *limits, CgroupStamp *stamp,
-		    bool *ret_attach)
-{
-	int r;
-
-	*ret_attach = false;
-	*stamp = (CgroupStamp){ 0 };
-	r = v2_create(parent, uid, limits);
-	if (r < 0)
-		return r;
-	*ret_attach = true;
-	return v2_attach_self(parent, uid);
-}
-
 const CgroupManager cgroup_manager_v2 = {
 	.name = "cgroupfs-v2",
 	.create = v2_create,
 	.set_limits = v2_set_limits,
 	.attach_self = v2_attach_self,
-	.enter = v2_enter,
 	.destroy = v2_destroy,
 	.leave = v2_leave,
 	.usage = v2_usage,

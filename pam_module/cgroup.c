@@ -468,6 +468,22 @@ static bool systemd_booted(void)
 	return fd >= 0;
 }
 
+int cg_enter(const CgroupManager *m, const char *parent, uid_t uid, const CgroupLimits *limits,
+	     CgroupStamp *stamp, bool *ret_attach)
+{
+	int r;
+
+	if (m->enter)
+		return m->enter(parent, uid, limits, stamp, ret_attach);
+	*ret_attach = false;
+	*stamp = (CgroupStamp){ 0 };
+	r = m->create(parent, uid, limits);
+	if (r < 0)
+		return r;
+	*ret_attach = true;
+	return m->attach_self(parent, uid);
+}
+
 int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
 {
 	_cleanup_(closep) int base = -EBADF;

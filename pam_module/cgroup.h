@@ -104,7 +104,9 @@ typedef struct CgroupManager {
 	 * systemd) or the limits may be half-written.  Returns 0 or -errno;
 	 * *ret_attach says which half failed: false, the cgroup or its
 	 * limits (as create(): nothing new stays created); true, the move
-	 * (as attach_self(); the cgroup stays).
+	 * (as attach_self(); the cgroup stays).  NULL: the manager has no
+	 * shared walk and keeps no stamp; cg_enter() calls create() then
+	 * attach_self().  Call it through cg_enter().
 	 */
 	int (*enter)(const char *parent, uid_t uid, const CgroupLimits *limits, CgroupStamp *stamp,
 		     bool *ret_attach);
@@ -166,6 +168,14 @@ bool cg_limit_is(uint64_t live, uint64_t want, bool memory);
  * when no usable hierarchy exists.
  */
 int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret);
+
+/*
+ * m->enter(), or for a manager without one create() then attach_self()
+ * with a zero stamp (the limits always written).  Same contract as
+ * CgroupManager.enter.
+ */
+int cg_enter(const CgroupManager *m, const char *parent, uid_t uid, const CgroupLimits *limits,
+	     CgroupStamp *stamp, bool *ret_attach);
 
 /*
  * The manager called name (CgroupManager.name), for the holder, which gets

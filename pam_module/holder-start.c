@@ -25,6 +25,7 @@
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "ns.h"
+#include "state.h"
 
 /* The holder's fds before they are moved to 3..7: above every target. */
 #define CHILD_FD_MIN 16
@@ -237,26 +238,6 @@ static int ctl_bind(int uid_fd, int *ret_fd)
 		return negative_errno();
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return negative_errno();
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
-/* A separate open file description of UID.lock, so that the holder's flock
- * conflicts with the module's instead of sharing it. */
-static int lock_open(int run_dir_fd, uid_t uid, int *ret_fd)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	char name[32];
-	struct stat st;
-
-	snprintf(name, sizeof(name), "%u.lock", (unsigned)uid);
-	fd = holder_state_open(run_dir_fd, name, O_RDWR | O_NOCTTY);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
-		return -EPERM;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -589,7 +570,8 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 	r = ctl_bind(uid_fd, &ctl_fd);
 	if (r < 0)
 		goto out;
-	r = lock_open(run_dir_fd, p->uid, &lock_fd);
+	/* Its own open file description: the holder's flock conflicts with ours. */
+	r = state_open_user_lock(run_dir_fd, p->uid, false, &lock_fd);
 	if (r < 0)
 		goto out;
 	mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);

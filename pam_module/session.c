@@ -131,7 +131,7 @@ static int cgroup_enter(const CgroupManager *cg, const char *parent, uid_t uid, 
 	if (state_user_record_get(lock_fd, &kept, sizeof(kept)) < 0)
 		kept = (CgroupStamp){ 0 };
 	stamp = kept;
-	r = cg->enter(parent, uid, limits, &stamp, ret_attaching);
+	r = cg_enter(cg, parent, uid, limits, &stamp, ret_attaching);
 	if (memcmp(&stamp, &kept, sizeof(stamp)) != 0) {
 		if (stamp.magic == 0)
 			(void)state_user_record_drop(lock_fd);

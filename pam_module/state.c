@@ -50,23 +50,43 @@ int state_open_run_dir(int *ret_fd)
 	return 0;
 }
 
-int state_lock_user(int run_dir_fd, uid_t uid, int *ret_fd)
+int state_open_user_lock(int run_dir_fd, uid_t uid, bool create, int *ret_fd)
 {
 	_cleanup_(closep) int fd = -EBADF;
 	char name[32];
 	struct stat st;
 
 	snprintf(name, sizeof(name), "%u.lock", (unsigned)uid);
-	fd = open_beneath(run_dir_fd, name, O_RDWR | O_CREAT | O_NOCTTY, 0600);
+	fd = open_beneath(run_dir_fd, name, O_RDWR | O_NOCTTY | (create ? O_CREAT : 0), 0600);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
 		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int lock_ex(int fd)
+{
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return negative_errno();
+	return 0;
+}
+
+int state_lock_user(int run_dir_fd, uid_t uid, int *ret_fd)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	int r;
+
+	r = state_open_user_lock(run_dir_fd, uid, true, &fd);
+	if (r < 0)
+		return r;
+	r = lock_ex(fd);
+	if (r < 0)
+		return r;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -111,21 +131,14 @@ int state_user_record_set(int lock_fd, const void *buf, size_t len)
 int state_user_record_forget(int run_dir_fd, uid_t uid)
 {
 	_cleanup_(closep) int fd = -EBADF;
-	char name[32];
-	struct stat st;
+	int r;
 
-	snprintf(name, sizeof(name), "%u.lock", (unsigned)uid);
-	fd = open_beneath(run_dir_fd, name, O_RDWR | O_NOCTTY, 0);
-	if (fd == -ENOENT)
+	r = state_open_user_lock(run_dir_fd, uid, false, &fd);
+	if (r == -ENOENT)
 		return 0;
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
-		return -EPERM;
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return negative_errno();
+	if (r >= 0)
+		r = lock_ex(fd);
+	if (r < 0)
+		return r;
 	return state_user_record_drop(fd);
 }

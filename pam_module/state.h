@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /*
@@ -15,6 +16,15 @@
  * permission, and (-ELOOP) a symlink anywhere in the path.
  */
 int state_open_run_dir(int *ret_fd);
+
+/*
+ * Open STATE_DIR/UID.lock (O_RDWR, O_CLOEXEC, no symlinks; created 0600 when
+ * create is set) without locking it: every open is its own open file
+ * description, so the holder's flock conflicts with the module's.  Refuses
+ * (-EPERM) anything but a root-owned regular file.  Returns 0 and the fd,
+ * -ENOENT when it is missing and !create, other -errno.
+ */
+int state_open_user_lock(int run_dir_fd, uid_t uid, bool create, int *ret_fd);
 
 /*
  * Take the per-user lock STATE_DIR/UID.lock (flock LOCK_EX, blocking), the

@@ -498,7 +498,7 @@ static int child_enter(void *arg)
 	int r;
 
 	l.memory_max = 80 * MiB;
-	r = m->enter(parent, uid, &l, &stamp, &attaching);
+	r = cg_enter(m, parent, uid, &l, &stamp, &attaching);
 	if (r < 0)
 		return attaching ? 20 : 21;
 	return child_check_cgroup(arg);
@@ -528,7 +528,7 @@ static void test_enter(void)
 	tap_ok(limits_read_back(80 * MiB), "enter: ... a changed memory_max (80M) is rewritten");
 
 	bad.cpu_weight = 0;
-	r = m->enter(parent, uid + 2, &bad, &stamp, &attaching);
+	r = cg_enter(m, parent, uid + 2, &bad, &stamp, &attaching);
 	snprintf(rel, sizeof(rel), "%s/user-%u", parent, (unsigned)uid + 2);
 	tap_ok(r == -EINVAL && !attaching && gone_everywhere(rel) && stamp.magic == 0,
 	       "enter: cpu_weight 0 is -EINVAL, not an attach failure, before any mkdir, "
@@ -555,7 +555,7 @@ static int enter_in_child(const CgroupLimits *l, CgroupStamp *stamp)
 		bool attaching;
 
 		alarm(60);
-		r = m->enter(parent, uid, l, shared, &attaching);
+		r = cg_enter(m, parent, uid, l, shared, &attaching);
 		_exit(r < 0 ? 1 : 0);
 	}
 	status = wait_status(pid);
