@@ -120,6 +120,21 @@ static int parse_linger(const char *v, void *dst, const char **why)
 	return 0;
 }
 
+static int parse_prestart(const char *v, void *dst, const char **why)
+{
+	uint64_t n;
+	int r;
+
+	*why = "expected a number of spare paddocks from 0 to 64";
+	r = units_parse_u64(v, &n);
+	if (r < 0)
+		return r;
+	if (n > POLICY_PRESTART_MAX)
+		return -ERANGE;
+	*(unsigned *)dst = (unsigned)n;
+	return 0;
+}
+
 static int parse_namespaces(const char *v, void *dst, const char **why)
 {
 	unsigned mask = 0;
@@ -290,6 +305,7 @@ const PolicyKey policy_keys[] = {
 	{ { "on_error", true, "deny" }, parse_on_error, G(on_error) },
 	{ { "audit", true, "auto" }, parse_audit, G(audit) },
 	{ { "linger", true, "0" }, parse_linger, G(linger) },
+	{ { "prestart", true, "0" }, parse_prestart, G(prestart) },
 	{ { "isolate", false, "yes" }, parse_bool, U(isolate) },
 	{ { "namespaces", false, "mount pid ipc uts net" }, parse_namespaces, U(namespaces) },
 	{ { "memory_max", false, "2G" }, parse_memory, U(memory_max) },

@@ -71,8 +71,11 @@ typedef struct PolicyGlobal {
 	char cgroup_parent[POLICY_PATH_MAX];
 	OnError on_error;
 	AuditMode audit;
-	uint64_t linger; /* seconds */
+	uint64_t linger;   /* seconds */
+	unsigned prestart; /* spare paddocks kept ready, 0..POLICY_PRESTART_MAX */
 } PolicyGlobal;
+
+#define POLICY_PRESTART_MAX 64 /* the parser's message says 64 */
 
 /*
  * The effective per-user policy.  Sizes and counts use UNITS_MAX for "max".

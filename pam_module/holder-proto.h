@@ -117,3 +117,34 @@
  * by parents outside it; the teardown is complete before that.
  */
 #define HOLDER_MSG_MAX 256
+
+/*
+ * Spare holders (PolicyGlobal.prestart; pam_module/spare.h): a holder
+ * started ahead of demand for no user yet, as
+ *
+ *   paddock holder --spare NAME --ns MASK --tmp-size BYTES --private-tmp 0|1
+ *                  --private-ipc 0|1 --loopback 0|1 --cgroup-manager NAME
+ *                  --cgroup-parent PATH --pad SPACES
+ *
+ * with fd 3 its directory STATE_DIR/spare/NAME, fd 7 /dev/null, and every
+ * setup step done but the hostname.  It lives in the manager's reaper leaf
+ * and never tears down by itself.  A first login claims it: renames its
+ * directory to UID/, then, as the first datagram of a connection, sends
+ *
+ *   "claim\0UID\0USER\0HOSTNAME\0TMP_SIZE\0KILL_ON_LOGOUT\0LINGER\0MASK\0
+ *    PRIVATE_TMP\0PRIVATE_IPC\0LOOPBACK\0CGROUP_MANAGER\0CGROUP_PARENT"
+ *
+ * (at most HOLDER_CLAIM_MAX bytes) with the user's lock file (its own open
+ * file description) as SCM_RIGHTS.  The holder checks that the shape is its
+ * own and that its PID namespace is empty, moves itself into the user's
+ * cgroup (attach_self: the single-threaded holder writes "0"), sets the
+ * hostname, resizes its tmpfs, rewrites its command line (in the room of
+ * --pad) to the one holder_cmdline() gives for the user, and answers "ok":
+ * from then on it is the user's holder, as if started for them.  Any
+ * other answer ("error STEP: MESSAGE") and the holder exits; the claimer
+ * kills it and removes UID/.
+ */
+#define HOLDER_SPARE_DIR   "spare"
+#define HOLDER_SPARE_PAD   512
+#define HOLDER_CLAIM_MAX   1024
+#define HOLDER_CMDLINE_MAX 2048

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/file.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -120,6 +121,15 @@ int holder_state_make_private(int run_dir_fd, int *ret_fd)
 	return 0;
 }
 
+int holder_state_repair(int run_dir_fd)
+{
+	int r = is_mount_root(run_dir_fd);
+
+	if (r == 0)
+		return -EINVAL; /* not the private STATE_DIR mount */
+	return r < 0 ? r : set_private(run_dir_fd);
+}
+
 /* Detach whatever is mounted on ns/NAME: the nsfs pin of a paddock started
  * by an older pam_paddock (which bind-mounted them), possibly stacked. */
 static int unpin(int ns_fd, const char *name)
@@ -143,11 +153,17 @@ static void keep_first(int *r, int e)
 
 int holder_state_remove(int run_dir_fd, uid_t uid)
 {
-	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF;
 	char name[16];
-	int r = 0;
 
 	uid_dir_name(uid, name);
+	return holder_state_remove_at(run_dir_fd, name);
+}
+
+int holder_state_remove_at(int run_dir_fd, const char *name)
+{
+	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF;
+	int r = 0;
+
 	uid_fd = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
 	if (uid_fd == -ENOENT)
 		return 0;
@@ -287,11 +303,12 @@ static ssize_t read_until(int fd, void *buf, size_t len, bool line, int64_t dead
 /* Everything the forked processes need, prepared before fork (no malloc,
  * no formatting after it). */
 typedef struct Spawn {
-	int src[HOLDER_FD_COUNT]; /* src[3..7]: the holder's fds */
+	int src[HOLDER_FD_COUNT]; /* src[3..nfds-1]: the child's fds 3.. */
+	int nfds;		  /* HOLDER_FD_COUNT for a holder */
 	int null_fd;
 	int helper_fd;
 	uint64_t clone_flags;
-	char *argv[32];
+	char *argv[40];
 	char *envp[2];
 	/* Written by the intermediate (it shares our memory and fd table). */
 	int pidfd;
@@ -321,12 +338,13 @@ static void write_error(int fd, const char *what, int err)
 /* The holder, between clone3 and exec: only async-signal-safe calls. */
 _Noreturn static void child_exec(const Spawn *s)
 {
-	int tmp[HOLDER_FD_COUNT], null_fd, helper, ready_fd = s->src[HOLDER_FD_READY];
+	int tmp[HOLDER_FD_COUNT], null_fd, helper,
+		ready_fd = s->nfds > HOLDER_FD_READY ? s->src[HOLDER_FD_READY] : -1;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
 
 	/* Move every fd above the targets first so no dup3 clobbers a source. */
-	for (int i = 3; i < HOLDER_FD_COUNT; i++) {
+	for (int i = 3; i < s->nfds; i++) {
 		tmp[i] = fcntl(s->src[i], F_DUPFD_CLOEXEC, CHILD_FD_MIN);
 		if (tmp[i] < 0)
 			goto fail;
@@ -338,15 +356,16 @@ _Noreturn static void child_exec(const Spawn *s)
 	for (int i = 0; i < 3; i++)
 		if (dup3(null_fd, i, 0) < 0)
 			goto fail;
-	for (int i = 3; i < HOLDER_FD_COUNT; i++)
+	for (int i = 3; i < s->nfds; i++)
 		if (dup3(tmp[i], i, 0) < 0)
 			goto fail;
-	ready_fd = HOLDER_FD_READY;
-	if (dup3(helper, HOLDER_FD_COUNT, O_CLOEXEC) < 0)
+	if (s->nfds > HOLDER_FD_READY)
+		ready_fd = HOLDER_FD_READY;
+	if (dup3(helper, s->nfds, O_CLOEXEC) < 0)
 		goto fail;
 	/* Nothing of the caller (sshd's sockets, PAM's files) reaches the
 	 * holder (threat 4); the helper fd is closed by the exec itself. */
-	if (close_range(HOLDER_FD_COUNT + 1, ~0U, 0) < 0)
+	if (close_range((unsigned)s->nfds + 1, ~0U, 0) < 0)
 		goto fail;
 
 	for (int sig = 1; sig < NSIG; sig++)
@@ -354,9 +373,10 @@ _Noreturn static void child_exec(const Spawn *s)
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
-	execveat(HOLDER_FD_COUNT, "", s->argv, s->envp, AT_EMPTY_PATH);
+	execveat(s->nfds, "", s->argv, s->envp, AT_EMPTY_PATH);
 fail:
-	write_error(ready_fd, "error exec: errno ", errno);
+	if (ready_fd >= 0)
+		write_error(ready_fd, "error exec: errno ", errno);
 	_exit(127);
 }
 
@@ -388,52 +408,115 @@ static int intermediate(void *arg)
 	_exit(0);
 }
 
-static int add_arg(Spawn *s, size_t *n, const char *a)
+/* Append one NUL-terminated word to a command line being built. */
+static int put_word(char *buf, size_t len, size_t *n, const char *w)
 {
-	if (*n + 1 >= ELEMENTSOF(s->argv))
+	size_t k = strlen(w) + 1;
+
+	if (*n + k > len)
 		return -E2BIG;
-	s->argv[(*n)++] = (char *)(uintptr_t)a;
-	s->argv[*n] = NULL;
+	memcpy(buf + *n, w, k);
+	*n += k;
 	return 0;
 }
 
-typedef struct ArgBuf {
-	char uid[16], ns[16], tmp_size[24], linger[24];
-} ArgBuf;
-
-static int build_argv(Spawn *s, ArgBuf *b, const HolderParams *p)
+static int put_opt(char *buf, size_t len, size_t *n, const char *opt, const char *val)
 {
-	const char *const opts[][2] = {
-		{ "--uid", b->uid },
-		{ "--user", p->user },
-		{ "--hostname", p->hostname },
-		{ "--ns", b->ns },
-		{ "--tmp-size", b->tmp_size },
-		{ "--private-tmp", p->private_tmp ? "1" : "0" },
-		{ "--private-ipc", p->private_ipc ? "1" : "0" },
-		{ "--loopback", p->loopback ? "1" : "0" },
-		{ "--kill-on-logout", p->kill_on_logout ? "1" : "0" },
-		{ "--linger", b->linger },
-		{ "--cgroup-manager", p->cgroup_manager },
-		{ "--cgroup-parent", p->cgroup_parent },
-	};
+	int r = put_word(buf, len, n, opt);
+
+	return r < 0 ? r : put_word(buf, len, n, val);
+}
+
+/* The options every holder has, spare or not (holder-proto.h). */
+static int put_shape(char *buf, size_t len, size_t *n, const HolderParams *p, bool with_tmp)
+{
+	char ns[16], tmp[24];
+	int r = 0;
+
+	snprintf(ns, sizeof(ns), "%u", p->namespaces);
+	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
+	r = put_opt(buf, len, n, "--ns", ns);
+	if (r >= 0 && with_tmp)
+		r = put_opt(buf, len, n, "--tmp-size", tmp);
+	if (r >= 0)
+		r = put_opt(buf, len, n, "--private-tmp", p->private_tmp ? "1" : "0");
+	if (r >= 0)
+		r = put_opt(buf, len, n, "--private-ipc", p->private_ipc ? "1" : "0");
+	if (r >= 0)
+		r = put_opt(buf, len, n, "--loopback", p->loopback ? "1" : "0");
+	return r;
+}
+
+static int put_cgroup(char *buf, size_t len, size_t *n, const HolderParams *p)
+{
+	int r = put_opt(buf, len, n, "--cgroup-manager", p->cgroup_manager);
+
+	return r < 0 ? r : put_opt(buf, len, n, "--cgroup-parent", p->cgroup_parent);
+}
+
+int holder_cmdline(const HolderParams *p, char *buf, size_t len)
+{
+	char uid[16], tmp[24], linger[24];
 	size_t n = 0;
 	int r;
 
-	snprintf(b->uid, sizeof(b->uid), "%u", (unsigned)p->uid);
-	snprintf(b->ns, sizeof(b->ns), "%u", p->namespaces);
-	snprintf(b->tmp_size, sizeof(b->tmp_size), "%" PRIu64, p->tmp_size);
-	snprintf(b->linger, sizeof(b->linger), "%" PRIu64, p->linger);
-	r = add_arg(s, &n, "paddock");
+	snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
+	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
+	snprintf(linger, sizeof(linger), "%" PRIu64, p->linger);
+	r = put_word(buf, len, &n, "paddock");
 	if (r >= 0)
-		r = add_arg(s, &n, "holder");
-	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(opts); i++) {
-		r = add_arg(s, &n, opts[i][0]);
-		if (r >= 0)
-			r = add_arg(s, &n, opts[i][1]);
+		r = put_word(buf, len, &n, "holder");
+	if (r >= 0)
+		r = put_opt(buf, len, &n, "--uid", uid);
+	if (r >= 0)
+		r = put_opt(buf, len, &n, "--user", p->user);
+	if (r >= 0)
+		r = put_opt(buf, len, &n, "--hostname", p->hostname);
+	/* --ns first, --tmp-size next: the order build_argv always had */
+	if (r >= 0)
+		r = put_shape(buf, len, &n, p, true);
+	if (r >= 0)
+		r = put_opt(buf, len, &n, "--kill-on-logout", p->kill_on_logout ? "1" : "0");
+	if (r >= 0)
+		r = put_opt(buf, len, &n, "--linger", linger);
+	if (r >= 0)
+		r = put_cgroup(buf, len, &n, p);
+	return r < 0 ? r : (int)n;
+}
+
+int holder_spare_cmdline(const HolderParams *p, const char *name, char *buf, size_t len)
+{
+	char pad[HOLDER_SPARE_PAD + 1];
+	size_t n = 0;
+	int r;
+
+	memset(pad, ' ', HOLDER_SPARE_PAD);
+	pad[HOLDER_SPARE_PAD] = '\0';
+	r = put_word(buf, len, &n, "paddock");
+	if (r >= 0)
+		r = put_word(buf, len, &n, "holder");
+	if (r >= 0)
+		r = put_opt(buf, len, &n, "--spare", name);
+	if (r >= 0)
+		r = put_shape(buf, len, &n, p, true);
+	if (r >= 0)
+		r = put_cgroup(buf, len, &n, p);
+	if (r >= 0)
+		r = put_opt(buf, len, &n, "--pad", pad);
+	return r < 0 ? r : (int)n;
+}
+
+/* Point s->argv at the words of a command line (holder_cmdline()). */
+static int split_argv(Spawn *s, char *buf, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+		if (k + 1 >= ELEMENTSOF(s->argv))
+			return -E2BIG;
+		s->argv[k++] = buf + i;
 	}
-	if (r < 0)
-		return r;
+	s->argv[k] = NULL;
 	s->envp[0] = (char *)(uintptr_t)HOLDER_ENV_PATH;
 	s->envp[1] = NULL;
 	return 0;
@@ -521,7 +604,19 @@ static int record_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
 	return 0;
 }
 
-static void kill_holder(int pidfd)
+int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
+{
+	for (unsigned i = 0; i < NS_COUNT; i++)
+		if (mask & (1u << i)) {
+			int r = record_one(ns_dir_fd, pid, pidfd, i);
+
+			if (r < 0)
+				return r;
+		}
+	return 0;
+}
+
+void holder_kill(int pidfd)
 {
 	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
@@ -533,45 +628,40 @@ static void kill_holder(int pidfd)
 		;
 }
 
-int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderStarted *ret)
+int holder_state_dir(int *ret_fd)
 {
-	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF, ctl_fd = -EBADF, lock_fd = -EBADF,
-			      mnt_fd = -EBADF, null_fd = -EBADF, pidfd = -EBADF;
-	int ready[2] = { -EBADF, -EBADF };
-	Spawn s = { .helper_fd = helper_fd, .pidfd = -EBADF };
-	HolderStarted info = { 0 };
-	char line[HOLDER_MSG_MAX];
-	bool created = false;
-	int64_t deadline;
-	pid_t mid = 0;
-	ssize_t n;
-	ArgBuf ab;
+	_cleanup_(closep) int lock_fd = -EBADF, run_fd = -EBADF;
 	int r;
 
-	r = check_params(p);
+	r = state_open_run_dir(&lock_fd);
 	if (r < 0)
-		goto out;
-	r = is_mount_root(run_dir_fd);
-	if (r == 0)
-		r = -EINVAL; /* not the private STATE_DIR mount */
-	if (r < 0)
-		goto out;
-	r = set_private(run_dir_fd);
-	if (r < 0)
-		goto out;
-	r = build_argv(&s, &ab, p);
-	if (r < 0)
-		goto out;
+		return r;
+	while (flock(lock_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	r = state_open_run_dir(&run_fd);
+	if (r >= 0)
+		r = holder_state_make_private(run_fd, ret_fd);
+	(void)flock(lock_fd, LOCK_UN);
+	return r;
+}
 
-	created = true; /* from here on, failure removes whatever UID/ holds */
-	r = state_create(run_dir_fd, p->uid, &uid_fd, &ns_fd);
+int holder_spawn(int dir_fd, int lock_fd, int helper_fd, char *cmdline, size_t len, unsigned mask,
+		 HolderStarted *ret, int *ret_pidfd)
+{
+	_cleanup_(closep) int ctl_fd = -EBADF, mnt_fd = -EBADF, null_fd = -EBADF, pidfd = -EBADF;
+	int ready[2] = { -EBADF, -EBADF };
+	Spawn s = { .helper_fd = helper_fd, .pidfd = -EBADF, .nfds = HOLDER_FD_COUNT };
+	HolderStarted info = { 0 };
+	char line[HOLDER_MSG_MAX];
+	pid_t mid = 0;
+	ssize_t n;
+	int r;
+
+	r = split_argv(&s, cmdline, len);
 	if (r < 0)
 		goto out;
-	r = ctl_bind(uid_fd, &ctl_fd);
-	if (r < 0)
-		goto out;
-	/* Its own open file description: the holder's flock conflicts with ours. */
-	r = state_open_user_lock(run_dir_fd, p->uid, false, &lock_fd);
+	r = ctl_bind(dir_fd, &ctl_fd);
 	if (r < 0)
 		goto out;
 	mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -581,13 +671,13 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 		goto out;
 	}
 
-	s.src[HOLDER_FD_STATE] = uid_fd;
+	s.src[HOLDER_FD_STATE] = dir_fd;
 	s.src[HOLDER_FD_HOST_MNT] = mnt_fd;
 	s.src[HOLDER_FD_READY] = ready[1];
 	s.src[HOLDER_FD_CTL] = ctl_fd;
-	s.src[HOLDER_FD_LOCK] = lock_fd;
+	s.src[HOLDER_FD_LOCK] = lock_fd >= 0 ? lock_fd : null_fd;
 	s.null_fd = null_fd;
-	s.clone_flags = (uint64_t)ns_clone_flags(p->namespaces);
+	s.clone_flags = (uint64_t)ns_clone_flags(mask);
 
 	r = run_intermediate(&s, &mid);
 	if (r < 0)
@@ -602,9 +692,7 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 	info.pid = s.pid;
 	pidfd = s.pidfd;
 
-	deadline = now_ms() + HOLDER_START_TIMEOUT_MS;
-
-	n = read_until(ready[0], line, sizeof(line) - 1, true, deadline);
+	n = read_until(ready[0], line, sizeof(line) - 1, true, now_ms() + HOLDER_START_TIMEOUT_MS);
 	if (n < 0) {
 		r = (int)n;
 		goto out;
@@ -617,24 +705,83 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 		r = -EIO;
 		goto out;
 	}
-
-	for (unsigned i = 0; i < NS_COUNT; i++)
-		if (p->namespaces & (1u << i)) {
-			r = record_one(ns_fd, info.pid, pidfd, i);
-			if (r < 0)
-				goto out;
-		}
+	*ret_pidfd = TAKE_FD(pidfd);
 	r = 0;
 out:
 	if (r < 0) {
-		/* Threat 13: nothing half-built stays behind for a later login. */
-		kill_holder(pidfd);
-		if (created)
-			(void)holder_state_remove(run_dir_fd, p->uid);
+		holder_kill(pidfd);
 		info.pid = 0;
 	}
 	for (int i = 0; i < 2; i++)
 		ready[i] = safe_close(ready[i]);
+	if (ret)
+		*ret = info;
+	return r;
+}
+
+int holder_spawn_detached(int helper_fd, char *cmdline, size_t len)
+{
+	_cleanup_(closep) int null_fd = -EBADF;
+	Spawn s = { .helper_fd = helper_fd, .pidfd = -EBADF, .nfds = 4 };
+	pid_t mid = 0;
+	int r;
+
+	r = split_argv(&s, cmdline, len);
+	if (r < 0)
+		return r;
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (null_fd < 0)
+		return negative_errno();
+	s.src[3] = helper_fd;
+	s.null_fd = null_fd;
+	r = run_intermediate(&s, &mid);
+	if (r < 0)
+		return r;
+	reap(mid);
+	if (s.pidfd >= 0)
+		close(s.pidfd);
+	return s.pid > 0 ? 0 : s.error > 0 ? -s.error : -EIO;
+}
+
+int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderStarted *ret)
+{
+	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF, lock_fd = -EBADF, pidfd = -EBADF;
+	HolderStarted info = { 0 };
+	char cmdline[HOLDER_CMDLINE_MAX];
+	bool created = false;
+	int r, len;
+
+	r = check_params(p);
+	if (r < 0)
+		goto out;
+	r = holder_state_repair(run_dir_fd);
+	if (r < 0)
+		goto out;
+	r = len = holder_cmdline(p, cmdline, sizeof(cmdline));
+	if (r < 0)
+		goto out;
+
+	created = true; /* from here on, failure removes whatever UID/ holds */
+	r = state_create(run_dir_fd, p->uid, &uid_fd, &ns_fd);
+	if (r < 0)
+		goto out;
+	/* Its own open file description: the holder's flock conflicts with ours. */
+	r = state_open_user_lock(run_dir_fd, p->uid, false, &lock_fd);
+	if (r < 0)
+		goto out;
+	r = holder_spawn(uid_fd, lock_fd, helper_fd, cmdline, (size_t)len, p->namespaces, &info,
+			 &pidfd);
+	if (r < 0)
+		goto out;
+	r = holder_record(ns_fd, info.pid, pidfd, p->namespaces);
+out:
+	if (r < 0) {
+		/* Threat 13: nothing half-built stays behind for a later login. */
+		holder_kill(pidfd);
+		if (created)
+			(void)holder_state_remove(run_dir_fd, p->uid);
+		info.pid = 0;
+	}
 	if (ret)
 		*ret = info;
 	return r;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -64,6 +65,70 @@ int holder_state_make_private(int run_dir_fd, int *ret_fd);
  * (also when there was nothing), or the first -errno.
  */
 int holder_state_remove(int run_dir_fd, uid_t uid);
+
+/* The same for the directory name below dir_fd (a spare's, below
+ * STATE_DIR/spare/). */
+int holder_state_remove_at(int dir_fd, const char *name);
+
+/*
+ * holder_state_make_private() under the global lock on STATE_DIR (two first
+ * logins must not stack two mounts), on a fresh lookup of the directory.
+ * Returns 0 with *ret_fd, the private STATE_DIR mount root, or -errno.
+ */
+int holder_state_dir(int *ret_fd);
+
+/*
+ * Before building anything below run_dir_fd: check that it is the private
+ * STATE_DIR mount root (-EINVAL otherwise) and make it private again (an
+ * admin's "mount --make-shared" repaired).  Returns 0 or -errno.
+ */
+int holder_state_repair(int run_dir_fd);
+
+/*
+ * The command line of the holder for p, as exec'd and as /proc/PID/cmdline
+ * shows it: "paddock\0holder\0--uid\0UID\0...", every word NUL-terminated,
+ * the options in holder-proto.h's order.  Returns its length or -E2BIG.
+ */
+int holder_cmdline(const HolderParams *p, char *buf, size_t len);
+
+/*
+ * The command line of a spare holder of p's shape (uid, user, hostname,
+ * kill_on_logout and linger unused) called name: "paddock holder --spare
+ * NAME" and the shape, then "--pad" and HOLDER_SPARE_PAD spaces, the room
+ * the claimed holder rewrites its command line in.  Returns its length or
+ * -E2BIG.
+ */
+int holder_spare_cmdline(const HolderParams *p, const char *name, char *buf, size_t len);
+
+/*
+ * Bind dir_fd/ctl and start a holder with the words of cmdline (len bytes,
+ * NUL-separated; modified in place) in new namespaces of mask, its state
+ * directory dir_fd and its lock file lock_fd (-1: /dev/null, a spare's),
+ * through the intermediate; wait up to HOLDER_START_TIMEOUT_MS for its
+ * ready line.  Returns 0 with ret->pid and *ret_pidfd; on failure -errno
+ * (-EIO with ret->error when the holder reported one), the holder killed.
+ * The caller removes dir_fd's contents on failure.
+ */
+int holder_spawn(int dir_fd, int lock_fd, int helper_fd, char *cmdline, size_t len, unsigned mask,
+		 HolderStarted *ret, int *ret_pidfd);
+
+/*
+ * Start the helper with the words of cmdline in the caller's namespaces,
+ * fds 0-2 /dev/null and 3 helper_fd (the rest closed), as nobody's child in
+ * the caller (the intermediate exits at once), and do not wait for it.
+ * Returns 0 once it runs, or -errno.
+ */
+int holder_spawn_detached(int helper_fd, char *cmdline, size_t len);
+
+/*
+ * Record the namespaces of mask of the live holder behind pidfd (pid in
+ * our PID namespace) in ns_dir_fd (UID/ns/): see holder-proto.h.
+ * Returns 0 or -errno (-EPERM: one of them is the caller's own).
+ */
+int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask);
+
+/* SIGKILL the holder behind pidfd (-1: none) and wait up to 1 s for it. */
+void holder_kill(int pidfd);
 
 /*
  * Start uid's holder: remove the stale state of a dead paddock if any,

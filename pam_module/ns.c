@@ -131,18 +131,25 @@ static int peer_pidfd(int fd, pid_t pid, int *ret)
 
 int ns_ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
 {
-	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, pidfd = -EBADF;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
-	struct stat st;
-	int n, r;
+	_cleanup_(closep) int dir_fd = -EBADF;
 
 	dir_fd = open_user_dir(run_dir_fd, uid, NULL);
 	if (dir_fd == -ENOENT)
 		return -ESTALE;
 	if (dir_fd < 0)
 		return dir_fd;
+	return ns_ctl_connect_dir(dir_fd, ret_fd, ret_pid, ret_pidfd);
+}
+
+int ns_ctl_connect_dir(int dir_fd, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
+{
+	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	struct stat st;
+	int n, r;
+
 	if (fstatat(dir_fd, HOLDER_CTL_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? -ESTALE : negative_errno();
 	/* connect() follows a symlink in the last component: only a socket. */

@@ -89,6 +89,10 @@ int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret);
  */
 int ns_ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid, int *ret_pidfd);
 
+/* The same for the holder whose state directory is dir_fd (UID/, or a
+ * spare's directory below STATE_DIR/spare/). */
+int ns_ctl_connect_dir(int dir_fd, int *ret_fd, pid_t *ret_pid, int *ret_pidfd);
+
 /*
  * One control datagram (holder-proto.h) out on fd from ns_ctl_connect() or
  * ns_join(), one back into reply (NUL-terminated, len > 0).  Returns the

@@ -487,12 +487,22 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		goto out;
 	}
 	sd->audit_fd = TAKE_FD(au.fd);
+	if (*info.spare_error)
+		pam_syslog(pamh, LOG_WARNING,
+			   "user %s: claiming a spare paddock failed (%s); started one instead",
+			   user, info.spare_error);
+	if (info.spare_started < 0)
+		pam_syslog(pamh, LOG_WARNING, "user %s: starting a spare paddock failed: %s", user,
+			   strerror(-info.spare_started));
 	pam_syslog(pamh, LOG_INFO,
 		   "user %s (uid %u): %s paddock, holder pid %d, cgroup %s (%s), "
 		   "mnt:%llu pid:%llu ipc:%llu uts:%llu net:%llu",
-		   user, (unsigned)id.uid, info.created ? "started" : "joined", info.holder_pid,
-		   info.cgroup, info.cgroup_manager, info.ns_ino[0], info.ns_ino[1], info.ns_ino[2],
-		   info.ns_ino[3], info.ns_ino[4]);
+		   user, (unsigned)id.uid,
+		   info.from_spare ? "claimed a spare"
+		   : info.created  ? "started"
+				   : "joined",
+		   info.holder_pid, info.cgroup, info.cgroup_manager, info.ns_ino[0],
+		   info.ns_ino[1], info.ns_ino[2], info.ns_ino[3], info.ns_ino[4]);
 	ret = PAM_SUCCESS;
 out:
 	audit_done(&au);

@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "holder-start.h"
 #include "ns.h"
+#include "spare.h"
 #include "state.h"
 
 const char *const session_ns_names[SESSION_NS_COUNT] = { "mnt", "pid", "ipc", "uts", "net" };
@@ -59,33 +60,6 @@ static int reset_oom_score_adj(void)
 	if (write(fd, "0", 1) != 1)
 		return negative_errno();
 	return 0;
-}
-
-/*
- * The private mount of STATE_DIR is made once per boot; the global lock on
- * the directory keeps two first logins from stacking two bind mounts.  The
- * directory is looked up again under the lock: an fd opened before another
- * login's bind mount still names the directory underneath, which is not a
- * mount root, and would stack a second mount over the first (which hid the
- * nsfs pins of earlier versions: every later join of those users failed).
- * The lock holds either way: both mounts show the same inode.
- */
-static int open_state(int *ret_fd)
-{
-	_cleanup_(closep) int lock_fd = -EBADF, run_fd = -EBADF;
-	int r;
-
-	r = state_open_run_dir(&lock_fd);
-	if (r < 0)
-		return r;
-	while (flock(lock_fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	r = state_open_run_dir(&run_fd);
-	if (r >= 0)
-		r = holder_state_make_private(run_fd, ret_fd);
-	(void)flock(lock_fd, LOCK_UN);
-	return r;
 }
 
 static void holder_params(const SessionRequest *req, const CgroupManager *cg, char *hostname,
@@ -173,7 +147,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	/* Resolve the helper by path now, in the host mount namespace (threat 6). */
 	STEP("helper", open_helper(req->helper_path, &helper_fd));
 	/* Root-only state, private mount, no symlinks (threats 3, 7). */
-	STEP("state directory", open_state(&run_fd));
+	STEP("state directory", holder_state_dir(&run_fd));
 	/* One paddock per user even for concurrent first logins (threat 13). */
 	STEP("lock", state_lock_user(run_fd, uid, &lock_fd));
 	/* Limits first, then the caller: every later fork is charged (threats 9, 10). */
@@ -192,9 +166,21 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	*ret_step = "join";
 	r = ns_join(run_fd, uid, mask, &fd, &ino);
 	if (r == -ESTALE) {
-		/* None alive: start one (stale state is collected by holder_start). */
+		/* None alive: take a spare made ahead of demand, or start one
+		 * (stale state is collected by either). */
+		unsigned prestart = streq(cg->name, "systemd") ? 0 : req->global->prestart;
+
 		holder_params(req, cg, hostname, sizeof(hostname), &hp);
-		STEP("holder", holder_start(run_fd, helper_fd, &hp, &started));
+		r = prestart ? spare_take(run_fd, &hp, &started) : -ENOENT;
+		info->from_spare = r >= 0;
+		if (r < 0 && r != -ENOENT)
+			snprintf(info->spare_error, sizeof(info->spare_error), "%s%s%s",
+				 strerror(-r), *started.error ? ": " : "", started.error);
+		if (r < 0)
+			STEP("holder", holder_start(run_fd, helper_fd, &hp, &started));
+		/* The next one, made while this user works, from the host's
+		 * namespaces: so before the join. */
+		info->spare_started = spare_replenish(run_fd, helper_fd, &hp, prestart);
 		info->created = true;
 		info->holder_pid = started.pid;
 		*ret_step = "join";

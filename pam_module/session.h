@@ -27,6 +27,9 @@ typedef struct SessionInfo {
 	char cgroup[256];			     /* "/paddock.slice/user-1001" */
 	unsigned long long ns_ino[SESSION_NS_COUNT]; /* mnt pid ipc uts net; 0 = not used */
 	int holder_pid;				     /* in the host PID namespace */
+	bool from_spare;			     /* created: a spare was claimed */
+	char spare_error[128];			     /* why a spare's claim failed, or "" */
+	int spare_started; /* 1: a spare is being made, 0: none needed, -errno */
 } SessionInfo;
 
 /*

@@ -149,6 +149,10 @@ static int parse_holder_cmdline(const char *buf, size_t n, PaddockInfo *p)
 	for (arg += strlen(arg) + 1; arg < end;) {
 		const char *val = arg + strlen(arg) + 1;
 
+		/* The end of the options; a claimed spare's command line is
+		 * padded with NULs (holder-proto.h). */
+		if (!*arg)
+			break;
 		if (val >= end)
 			return -EPROTO;
 		if (streq(arg, "--uid"))

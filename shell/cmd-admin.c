@@ -20,6 +20,7 @@
 #include "../conf/policy.h"
 #include "../pam_module/audit.h"
 #include "../pam_module/holder-proto.h"
+#include "../pam_module/spare.h"
 #include "../pam_module/state.h"
 #include "admin.h"
 #include "commands.h"
@@ -52,12 +53,32 @@ static AuditMode policy_audit_mode(const char *conf)
 	return g.audit;
 }
 
+/* paddock stop --spares: every spare paddock (pam_module/spare.h). */
+static int stop_spares(void)
+{
+	_cleanup_(closep) int run = -EBADF;
+	unsigned n = 0;
+	int r;
+
+	r = state_open_run_dir(&run);
+	if (r >= 0)
+		r = spare_stop_all(run, &n);
+	printf("stopped %u spare paddock%s\n", n, n == 1 ? "" : "s");
+	if (r < 0) {
+		fprintf(stderr, "paddock stop: spares: %s\n", strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "conf", required_argument, NULL, 'c' },
+		{ "spares", no_argument, NULL, 's' },
 		{},
 	};
+	bool spares = false;
 	_cleanup_(closep) int run = -EBADF, pidfd = -EBADF;
 	char reply[HOLDER_MSG_MAX], name[16];
 	const char *conf = NULL, *user;
@@ -70,11 +91,16 @@ int cmd_stop(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
-		if (c != 'c')
+		if (c == 's')
+			spares = true;
+		else if (c == 'c')
+			conf = optarg;
+		else
 			goto usage;
-		conf = optarg;
 	}
-	if (argc - optind != 1)
+	if (spares && argc == optind)
+		return admin_require_root("stop") ? stop_spares() : 1;
+	if (spares || argc - optind != 1)
 		goto usage;
 	user = argv[optind];
 	if (!admin_require_root("stop"))
@@ -134,7 +160,8 @@ int cmd_stop(int argc, char **argv)
 	admin_audit(&ev, policy_audit_mode(conf));
 	return 0;
 usage:
-	fprintf(stderr, "usage: paddock stop [--conf PATH] USER\n");
+	fprintf(stderr, "usage: paddock stop [--conf PATH] USER\n"
+			"       paddock stop --spares\n");
 	return 2;
 }
 
@@ -301,5 +328,19 @@ int cmd_reload(int argc, char **argv)
 	}
 	if (k == 0)
 		printf("no live paddock; the policy is valid\n");
+	/* Spares were made for the old policy's shapes and sizes: the next
+	 * first logins make new ones. */
+	{
+		unsigned stopped = 0;
+
+		r = spare_stop_all(run, &stopped);
+		if (stopped > 0)
+			printf("stopped %u spare paddock%s (made under the old policy)\n", stopped,
+			       stopped == 1 ? "" : "s");
+		if (r < 0) {
+			fprintf(stderr, "paddock reload: spares: %s\n", strerror(-r));
+			ret = 1;
+		}
+	}
 	return ret;
 }

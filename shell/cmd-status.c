@@ -16,6 +16,7 @@
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "../conf/units.h"
+#include "../pam_module/spare.h"
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/state.h"
 #include "admin.h"
@@ -285,6 +286,13 @@ int cmd_status(int argc, char **argv)
 		print_table(rows, k);
 	else if (!one)
 		printf("no live paddock\n");
+	if (!json && !one) {
+		unsigned spares = spare_count_ready(run);
+
+		if (spares > 0)
+			printf("%u spare paddock%s ready (prestart)\n", spares,
+			       spares == 1 ? "" : "s");
+	}
 	if (one && k == 0) {
 		fprintf(stderr, "paddock status: %s has no live paddock\n", argv[optind]);
 		return 1;

@@ -36,6 +36,9 @@ int cmd_reload(int argc, char **argv);
 /* paddock shell [ARGS...]: the login-shell guard, explicitly. */
 int cmd_shell(int argc, char **argv);
 
+/* paddock spare: make one spare paddock (internal; pam_module/spare.h). */
+int cmd_spare(int argc, char **argv);
+
 /* Whether argv[0] names the guard: basename "paddock-shell" or "-paddock-shell". */
 bool shell_guard_name(const char *argv0);
 

@@ -7,6 +7,7 @@
  * on purpose: it runs on every first login and lives as long as the user.
  */
 #include "holder.h"
+#include "holder-spare.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -47,21 +48,6 @@
 #define KILL_WAIT_MS   2000
 #define CGROUP_BUSY_MS 2000
 
-typedef struct HolderOpts {
-	uid_t uid;
-	const char *user;
-	const char *hostname;
-	unsigned ns;
-	uint64_t tmp_size;
-	bool private_tmp;
-	bool private_ipc;
-	bool loopback;
-	bool kill_on_logout;
-	uint64_t linger;
-	const CgroupManager *cgm; /* NULL: "none" */
-	const char *cgroup_parent;
-} HolderOpts;
-
 typedef enum Phase {
 	PHASE_RUN,     /* sessions > 0 */
 	PHASE_LINGER,  /* no session; the linger timer runs */
@@ -69,7 +55,7 @@ typedef enum Phase {
 } Phase;
 
 typedef struct Holder {
-	const HolderOpts *o;
+	HolderOpts *o;
 	int ep, sig, timer, proc, root;
 	unsigned sessions;
 	Phase phase;
@@ -142,11 +128,25 @@ static int pick_manager(const char *name, const CgroupManager **ret)
 static int parse_opts(int argc, char **argv, HolderOpts *o)
 {
 	static const char *const names[] = {
-		"--uid",	 "--user",	     "--hostname",
-		"--ns",		 "--tmp-size",	     "--private-tmp",
-		"--private-ipc", "--loopback",	     "--kill-on-logout",
-		"--linger",	 "--cgroup-manager", "--cgroup-parent",
+		"--uid",
+		"--user",
+		"--hostname",
+		"--ns",
+		"--tmp-size",
+		"--private-tmp",
+		"--private-ipc",
+		"--loopback",
+		"--kill-on-logout",
+		"--linger",
+		"--cgroup-manager",
+		"--cgroup-parent",
+		"--spare",
+		"--pad",
 	};
+	/* A user's holder has the first 12, a spare the shape, --spare and --pad. */
+	const unsigned user_set = (1u << 12) - 1, spare_set = 1u << 3 | 1u << 4 | 1u << 5 |
+							      1u << 6 | 1u << 7 | 1u << 10 |
+							      1u << 11 | 1u << 12 | 1u << 13;
 	unsigned seen = 0;
 	uint64_t v = 0;
 	int r;
@@ -202,16 +202,28 @@ static int parse_opts(int argc, char **argv, HolderOpts *o)
 		case 10:
 			r = pick_manager(a, &o->cgm);
 			break;
-		default:
+		case 11:
 			o->cgroup_parent = a;
 			r = *a == '/' ? 0 : -EINVAL;
+			break;
+		case 12:
+			o->spare = a;
+			r = *a && !strchr(a, '/') && a[0] != '.' ? 0 : -EINVAL;
+			break;
+		default:
+			/* room for the claim's command line (holder-proto.h) */
+			r = strlen(a) == HOLDER_SPARE_PAD && strspn(a, " ") == HOLDER_SPARE_PAD
+				    ? 0
+				    : -EINVAL;
 			break;
 		}
 		if (r < 0)
 			return r;
 	}
-	if (seen != (1u << ELEMENTSOF(names)) - 1)
+	if (seen != (o->spare ? spare_set : user_set))
 		return -EINVAL;
+	if (o->spare)
+		o->uid = (uid_t)-1;
 	/* The combinations holder-proto.h forbids. */
 	if (!(o->ns & POLICY_NS_MOUNT) || !(o->ns & POLICY_NS_PID) || o->tmp_size == 0 ||
 	    (o->loopback && !(o->ns & POLICY_NS_NET)))
@@ -236,7 +248,7 @@ static int fd_is(int fd, mode_t type, bool root_only)
 
 /* PID 1, root, in a mount namespace that is not the host's, fds as the
  * contract says; everything else closed and every fd close-on-exec. */
-static int check_self(void)
+static int check_self(bool spare)
 {
 	_cleanup_(closep) int self_mnt = -EBADF;
 	struct stat a, b;
@@ -255,7 +267,8 @@ static int check_self(void)
 	r = fd_is(HOLDER_FD_STATE, S_IFDIR, true);
 	if (r < 0)
 		return r;
-	r = fd_is(HOLDER_FD_LOCK, S_IFREG, false);
+	/* A spare has /dev/null there until it is claimed. */
+	r = fd_is(HOLDER_FD_LOCK, spare ? S_IFCHR : S_IFREG, false);
 	if (r < 0)
 		return r;
 	r = fd_is(HOLDER_FD_READY, S_IFIFO, false);
@@ -503,7 +516,7 @@ static int tmp_detach_backing(int backing)
  * it: only the binds of its subdirectories are, and rename or link across
  * them fails with EXDEV (different mounts).
  */
-static int mount_private_tmp(int root, const HolderOpts *o)
+static int mount_private_tmp(int root, HolderOpts *o)
 {
 	_cleanup_(tmp_binds_close) TmpBind binds[TMP_BINDS] = {
 		{ "tmp", "tmp", false, o->private_tmp, -EBADF, -EBADF },
@@ -563,6 +576,12 @@ static int mount_private_tmp(int root, const HolderOpts *o)
 			return b->clone_fd;
 		if (b->noexec &&
 		    mount_setattr(b->clone_fd, "", AT_EMPTY_PATH, &noexec, sizeof(noexec)) < 0)
+			return negative_errno();
+	}
+	/* A spare keeps a handle on the superblock: the claim sets its size. */
+	if (o->spare) {
+		o->tmp_ctx = fspick(backing, "", FSPICK_CLOEXEC | FSPICK_EMPTY_PATH);
+		if (o->tmp_ctx < 0)
 			return negative_errno();
 	}
 	if (attached) {
@@ -640,11 +659,11 @@ static int listen_ctl(void)
 /* The privileged steps, in order, each closing a threat of threats.md. */
 static int setup(Holder *h, const char **step)
 {
-	const HolderOpts *o = h->o;
+	HolderOpts *o = h->o;
 	int r;
 
 	/* 13: run only as the module starts us, never on the host's mounts */
-	STEP("check", check_self());
+	STEP("check", check_self(o->spare != NULL));
 	/* 5: no ptrace, no /proc/1/mem, no core file of a root process */
 	STEP("dumpable", no_dump());
 	/* 5: nothing a process of the paddock sends reaches us */
@@ -669,8 +688,9 @@ static int setup(Holder *h, const char **step)
 	/* 11: POSIX message queues are per paddock */
 	if (o->private_ipc)
 		STEP("mqueue", mount_mqueue(h->root, o));
-	/* the paddock's own name, so the user sees where they are */
-	if (o->ns & POLICY_NS_UTS)
+	/* the paddock's own name, so the user sees where they are (a spare's
+	 * is set by the claim) */
+	if ((o->ns & POLICY_NS_UTS) && !o->spare)
 		STEP("hostname", set_hostname(o->hostname));
 	/* 11: lo works, and it is the only interface */
 	if (o->loopback)
@@ -792,12 +812,42 @@ static void reply(int fd, const char *msg)
 	(void)send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-/* Act on a connection's first datagram; returns the new flags. */
-static uint64_t handle_message(Holder *h, int fd, const char *msg)
+/* A claim failed half-way: say why, and go (the claimer kills us anyway,
+ * and removes UID/; holder-proto.h). */
+_Noreturn static void claim_failed(int fd, const char *step, int r)
 {
 	char buf[HOLDER_MSG_MAX];
 
-	if (streq(msg, "session")) {
+	snprintf(buf, sizeof(buf), "error %s: %s", step, strerror(-r));
+	reply(fd, buf);
+	syslog(LOG_ERR, "spare: %s failed: %s", step, strerror(-r));
+	_exit(1);
+}
+
+static uint64_t handle_claim(Holder *h, int fd, const char *msg, size_t n, int passed_fd)
+{
+	const char *step = "claim";
+	int r = holder_claim(h->o, msg, n, passed_fd, count_processes(h->proc), &step);
+
+	if (r < 0)
+		claim_failed(fd, step, r);
+	syslog(LOG_INFO, "uid %u (%s): spare claimed", (unsigned)h->o->uid, h->o->user);
+	reply(fd, "ok");
+	/* Now as a holder just started: no session yet, the claimer joins. */
+	sessions_zero(h);
+	return CONN_DONE;
+}
+
+/* Act on a connection's first datagram (n bytes, msg[n] is NUL); returns
+ * the new flags. */
+static uint64_t handle_message(Holder *h, int fd, const char *msg, size_t n, int passed_fd)
+{
+	char buf[HOLDER_MSG_MAX];
+
+	if (h->o->spare && n > 6 && memcmp(msg, "claim", 6) == 0)
+		return handle_claim(h, fd, msg, n, passed_fd);
+	/* Nobody joins a spare: it has no user yet. */
+	if (streq(msg, "session") && !h->o->spare) {
 		session_added(h);
 		reply(fd, "ok");
 		return CONN_DONE | CONN_SESSION;
@@ -840,14 +890,50 @@ static void conn_close(Holder *h, int fd, uint64_t flags)
 		session_removed(h);
 }
 
+/* One datagram, and the one fd it may carry (-1: none; any more are
+ * closed by the kernel's MSG_CMSG_CLOEXEC only at exec: close them). */
+static ssize_t recv_one(int fd, char *buf, size_t len, int *ret_fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(4 * sizeof(int))];
+	} c;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof(c.b)
+	};
+	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	*ret_fd = -EBADF;
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (*ret_fd < 0)
+				*ret_fd = got;
+			else
+				close(got);
+		}
+	}
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		buf[0] = '\0'; /* refused as "error" below */
+	return n;
+}
+
 static void handle_conn(Holder *h, uint64_t data)
 {
 	int fd = (int)(uint32_t)data;
 	uint64_t flags = data & (CONN_DONE | CONN_SESSION);
-	char buf[HOLDER_MSG_MAX];
+	char buf[HOLDER_CLAIM_MAX];
 
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		_cleanup_(closep) int passed = -EBADF;
+		ssize_t n = recv_one(fd, buf, sizeof(buf) - 1, &passed);
 
 		if (n < 0 && errno == EAGAIN)
 			return;
@@ -864,7 +950,7 @@ static void handle_conn(Holder *h, uint64_t data)
 				continue;
 			flags = handle_close(h, fd, flags);
 		} else {
-			flags = handle_message(h, fd, buf);
+			flags = handle_message(h, fd, buf, (size_t)n, passed);
 		}
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
 					  .data.u64 = ev_data(fd, TAG_CONN, flags) };
@@ -980,9 +1066,8 @@ static void refuse_pending(void)
  * module that found us dead may have built a new one meanwhile). */
 static int remove_state(uid_t uid)
 {
-	_cleanup_(closep) int root = -EBADF, run = -EBADF, dir = -EBADF;
+	_cleanup_(closep) int root = -EBADF, run = -EBADF;
 	char name[16];
-	struct stat a, b;
 
 	if (setns(HOLDER_FD_HOST_MNT, CLONE_NEWNS) < 0)
 		return negative_errno();
@@ -993,14 +1078,7 @@ static int remove_state(uid_t uid)
 	if (run < 0)
 		return run;
 	snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	dir = holder_state_open(run, name, O_PATH | O_DIRECTORY);
-	if (dir < 0)
-		return dir == -ENOENT ? 0 : dir;
-	if (fstat(dir, &a) < 0 || fstat(HOLDER_FD_STATE, &b) < 0)
-		return negative_errno();
-	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-		return 0;
-	return holder_state_remove(run, uid);
+	return holder_remove_own_dir(run, name);
 }
 
 static int remove_cgroup(const HolderOpts *o)
@@ -1051,11 +1129,43 @@ static int teardown(Holder *h)
 	return ret;
 }
 
+/* A spare stopped before any claim: no user, no cgroup of its own (it sits
+ * in the reaper leaf), no lock; only its directory goes. */
+static void teardown_spare(Holder *h)
+{
+	_cleanup_(closep) int root = -EBADF, run = -EBADF;
+	int r;
+
+	syslog(LOG_INFO, "spare %s: stopping: %s", h->o->spare, h->reason);
+	(void)unlinkat(HOLDER_FD_STATE, HOLDER_CTL_NAME, 0);
+	refuse_pending();
+	kill_all(h);
+	if (setns(HOLDER_FD_HOST_MNT, CLONE_NEWNS) < 0)
+		r = negative_errno();
+	else if ((root = open_root()) < 0)
+		r = root;
+	else if ((run = holder_state_open(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY)) < 0)
+		r = run;
+	else
+		r = holder_spare_remove_state(run, h->o->spare);
+	if (r < 0)
+		syslog(LOG_ERR, "spare %s: removing %s/%s/%s: %s", h->o->spare, STATE_DIR,
+		       HOLDER_SPARE_DIR, h->o->spare, strerror(-r));
+}
+
 /* Tear down now if we should and may; otherwise arrange to look again.
  * Returns 1 once torn down. */
 static int reconsider(Holder *h)
 {
 	bool kill_them = h->stop || h->o->kill_on_logout;
+
+	/* A spare has no sessions to wait for, only a stop. */
+	if (h->o->spare) {
+		if (!h->stop)
+			return 0;
+		teardown_spare(h);
+		return 1;
+	}
 
 	if (!h->stop && h->phase != PHASE_EXPIRED)
 		return 0;
@@ -1116,7 +1226,7 @@ static void ready_error(const char *step, int r)
 
 int holder_main(int argc, char **argv)
 {
-	HolderOpts o = { 0 };
+	HolderOpts o = { .tmp_ctx = -EBADF };
 	Holder h = { .o = &o,
 		     .ep = -EBADF,
 		     .sig = -EBADF,
@@ -1129,6 +1239,10 @@ int holder_main(int argc, char **argv)
 
 	/* No LOG_PID: ours is 1; the syslog daemon sees the real one. */
 	openlog("paddock-holder", 0, LOG_AUTHPRIV);
+	/* Our whole command line, "paddock" (argv[-1]: main passes argv + 1)
+	 * to the end of the last word: the kernel shows it as it is in memory. */
+	o.arg_start = argv[-1];
+	o.arg_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[-1]);
 	r = parse_opts(argc, argv, &o);
 	if (r >= 0)
 		r = setup(&h, &step);
@@ -1146,7 +1260,8 @@ int holder_main(int argc, char **argv)
 		return 1;
 	close(HOLDER_FD_READY);
 
-	sessions_zero(&h);
+	if (!o.spare)
+		sessions_zero(&h);
 	for (;;) {
 		if (reconsider(&h))
 			return 0;

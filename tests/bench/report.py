@@ -262,6 +262,12 @@ def main():
     lines += (read(os.path.join(raw, "machine.md")) or "").splitlines() + [""]
     lines += lat_section(raw, "lat-first", "Login latency through PAM, first login (a fresh paddock each time)")
     lines += lat_section(raw, "lat-join", "Login latency through PAM, joining login (the user's paddock is live)")
+    prestart = (read(os.path.join(raw, "spare-prestart")) or "").strip()
+    if prestart:
+        lines += lat_section(raw, "spare-first",
+                             f"First login with spare paddocks (prestart = {prestart}) against none",
+                             f"A: prestart = {prestart}", "B: prestart = 0 (as shipped)",
+                             "A-B, pair by pair")
     builds = (read(os.path.join(raw, "ab-builds")) or "").split()
     if len(builds) == 2:
         for mode, what in (("first", "first login"), ("join", "joining login")):

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "spare.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "cgroup.h"
+#include "ns.h"
+#include "state.h"
+
+#define NEW_SUFFIX ".new"
+/* Spares tried by one login before it builds its own holder. */
+#define TAKE_TRIES 3
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1])
+{
+	char shape[64];
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	int n = snprintf(shape, sizeof(shape), "%u %d %d %d", p->namespaces, p->private_tmp,
+			 p->private_ipc, p->loopback);
+
+	h = fnv1a(h, shape, (size_t)n + 1);
+	h = fnv1a(h, p->cgroup_manager, strlen(p->cgroup_manager) + 1);
+	h = fnv1a(h, p->cgroup_parent, strlen(p->cgroup_parent) + 1);
+	snprintf(buf, SPARE_KEY_LEN + 1, "%016" PRIx64, h);
+}
+
+static bool has_key(const char *name, const char *key)
+{
+	return strncmp(name, key, SPARE_KEY_LEN) == 0 && name[SPARE_KEY_LEN] == '.';
+}
+
+static bool is_new(const char *name)
+{
+	size_t n = strlen(name), k = strlen(NEW_SUFFIX);
+
+	return n > k && streq(name + n - k, NEW_SUFFIX);
+}
+
+/* STATE_DIR/spare/, root-only; created when create is set. */
+static int open_spare_dir(int run_dir_fd, bool create, int *ret_fd)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct stat st;
+
+	if (create && mkdirat(run_dir_fd, HOLDER_SPARE_DIR, 0700) < 0 && errno != EEXIST)
+		return negative_errno();
+	fd = holder_state_open(run_dir_fd, HOLDER_SPARE_DIR, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (st.st_uid != 0 || (st.st_mode & 077))
+		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Calls fn for each entry of the spare directory whose name starts with
+ * key (NULL: every one); stops at the first fn() that returns > 0 (and
+ * returns it). */
+static int each_of_key(int spare_fd, const char *key, int (*fn)(const char *name, void *data),
+		       void *data)
+{
+	int fd = fcntl(spare_fd, F_DUPFD_CLOEXEC, 3), r = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return negative_errno();
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return negative_errno();
+	}
+	while (r <= 0 && (de = readdir(d)))
+		if (key ? has_key(de->d_name, key) : de->d_name[0] != '.')
+			r = fn(de->d_name, data);
+	closedir(d);
+	return r;
+}
+
+static int count_one(const char *name, void *data)
+{
+	(*(unsigned *)data)++;
+	return 0;
+}
+
+static unsigned count_of_key(int spare_fd, const char *key)
+{
+	unsigned n = 0;
+
+	(void)each_of_key(spare_fd, key, count_one, &n);
+	return n;
+}
+
+/* ---- taking a spare (the module, under the user's lock) ---------------- */
+
+static int send_claim(int fd, const HolderParams *p, int lock_fd)
+{
+	char msg[HOLDER_CLAIM_MAX], uid[16], tmp[24], linger[24], ns[16];
+	const char *f[] = {
+		"claim",
+		uid,
+		p->user,
+		p->hostname,
+		tmp,
+		p->kill_on_logout ? "1" : "0",
+		linger,
+		ns,
+		p->private_tmp ? "1" : "0",
+		p->private_ipc ? "1" : "0",
+		p->loopback ? "1" : "0",
+		p->cgroup_manager,
+		p->cgroup_parent,
+	};
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} c = { 0 };
+	struct iovec iov = { .iov_base = msg };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = c.b,
+		.msg_controllen = sizeof(c.b),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	size_t n = 0;
+
+	snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
+	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
+	snprintf(linger, sizeof(linger), "%" PRIu64, p->linger);
+	snprintf(ns, sizeof(ns), "%u", p->namespaces);
+	for (size_t i = 0; i < ELEMENTSOF(f); i++) {
+		size_t k = strlen(f[i]) + 1;
+
+		if (n + k > sizeof(msg))
+			return -E2BIG;
+		memcpy(msg + n, f[i], k);
+		n += k;
+	}
+	iov.iov_len = n;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &lock_fd, sizeof(int));
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
+	return 0;
+}
+
+static int recv_reply(int fd, char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, buf, len - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : errno == ECONNRESET ? -ESTALE : negative_errno();
+	if (n == 0)
+		return -ESTALE;
+	buf[n] = '\0';
+	return 0;
+}
+
+typedef struct Take {
+	int run_dir_fd, spare_fd;
+	const HolderParams *p;
+	HolderStarted *ret;
+	unsigned tries;
+	int last;
+} Take;
+
+/* UID/ is ours now: make the spare the user's holder. */
+static int claim(Take *t, const char *uid_name, int *pidfd)
+{
+	_cleanup_(closep) int dir_fd = -EBADF, ns_fd = -EBADF, fd = -EBADF, lock_fd = -EBADF;
+	char reply[HOLDER_MSG_MAX];
+	pid_t pid = 0;
+	int r;
+
+	dir_fd = holder_state_open(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+	if (dir_fd < 0)
+		return dir_fd;
+	ns_fd = holder_state_open(dir_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
+	if (ns_fd < 0)
+		return ns_fd;
+	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, pidfd);
+	if (r < 0)
+		return r;
+	/* Its own open file description: the holder's flock conflicts with ours. */
+	r = state_open_user_lock(t->run_dir_fd, t->p->uid, false, &lock_fd);
+	if (r < 0)
+		return r;
+	r = send_claim(fd, t->p, lock_fd);
+	if (r < 0)
+		return r;
+	r = recv_reply(fd, reply, sizeof(reply));
+	if (r < 0)
+		return r;
+	if (!streq(reply, "ok")) {
+		snprintf(t->ret->error, sizeof(t->ret->error), "%s", reply);
+		return -EIO;
+	}
+	r = holder_record(ns_fd, pid, *pidfd, t->p->namespaces);
+	if (r < 0)
+		return r;
+	t->ret->pid = pid;
+	return 0;
+}
+
+static int take_one(const char *name, void *data)
+{
+	Take *t = data;
+	_cleanup_(closep) int pidfd = -EBADF;
+	char uid_name[16];
+	int r;
+
+	if (is_new(name) || t->tries >= TAKE_TRIES)
+		return 0;
+	t->tries++;
+	snprintf(uid_name, sizeof(uid_name), "%u", (unsigned)t->p->uid);
+	if (renameat2(t->spare_fd, name, t->run_dir_fd, uid_name, RENAME_NOREPLACE) < 0) {
+		r = negative_errno();
+		if (r == -EEXIST) {
+			/* The state of a dead paddock (the caller found none alive). */
+			r = holder_state_remove(t->run_dir_fd, t->p->uid);
+			if (r >= 0 && renameat2(t->spare_fd, name, t->run_dir_fd, uid_name,
+						RENAME_NOREPLACE) < 0)
+				r = negative_errno();
+		}
+		if (r < 0) {
+			/* ENOENT: another login took it first. */
+			t->last = r;
+			return 0;
+		}
+	}
+	r = claim(t, uid_name, &pidfd);
+	if (r >= 0)
+		return 1;
+	/* Threat 13: nothing half-claimed stays behind. */
+	holder_kill(pidfd);
+	(void)holder_state_remove(t->run_dir_fd, t->p->uid);
+	t->last = r;
+	return 0;
+}
+
+int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret)
+{
+	_cleanup_(closep) int spare_fd = -EBADF;
+	char key[SPARE_KEY_LEN + 1];
+	HolderStarted info = { 0 };
+	Take t = { .run_dir_fd = run_dir_fd, .p = p, .ret = &info, .last = -ENOENT };
+	int r;
+
+	r = open_spare_dir(run_dir_fd, false, &spare_fd);
+	if (r < 0)
+		return r;
+	spare_key(p, key);
+	t.spare_fd = spare_fd;
+	r = each_of_key(spare_fd, key, take_one, &t);
+	if (r <= 0) {
+		info.pid = 0;
+		r = r < 0 ? r : t.last;
+	} else {
+		r = 0;
+	}
+	if (ret)
+		*ret = info;
+	return r;
+}
+
+/* ---- making spares ------------------------------------------------------ */
+
+/* "paddock spare" and the shape, as holder_spare_cmdline() has it. */
+static int maker_cmdline(const HolderParams *p, unsigned count, char *buf, size_t len)
+{
+	char num[16], tmp[24];
+	const char *w[] = {
+		"paddock",
+		"spare",
+		"--count",
+		num,
+		"--ns",
+		NULL,
+		"--tmp-size",
+		tmp,
+		"--private-tmp",
+		p->private_tmp ? "1" : "0",
+		"--private-ipc",
+		p->private_ipc ? "1" : "0",
+		"--loopback",
+		p->loopback ? "1" : "0",
+		"--cgroup-manager",
+		p->cgroup_manager,
+		"--cgroup-parent",
+		p->cgroup_parent,
+	};
+	char ns[16];
+	size_t n = 0;
+
+	snprintf(num, sizeof(num), "%u", count);
+	snprintf(ns, sizeof(ns), "%u", p->namespaces);
+	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
+	w[5] = ns;
+	for (size_t i = 0; i < ELEMENTSOF(w); i++) {
+		size_t k = strlen(w[i]) + 1;
+
+		if (n + k > len)
+			return -E2BIG;
+		memcpy(buf + n, w[i], k);
+		n += k;
+	}
+	return (int)n;
+}
+
+int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsigned count)
+{
+	_cleanup_(closep) int spare_fd = -EBADF;
+	char key[SPARE_KEY_LEN + 1], cmdline[HOLDER_CMDLINE_MAX];
+	int r, len;
+
+	if (count == 0)
+		return 0;
+	r = open_spare_dir(run_dir_fd, false, &spare_fd);
+	if (r >= 0) {
+		spare_key(p, key);
+		if (count_of_key(spare_fd, key) >= count)
+			return 0;
+	} else if (r != -ENOENT) {
+		return r;
+	}
+	len = maker_cmdline(p, count, cmdline, sizeof(cmdline));
+	if (len < 0)
+		return len;
+	r = holder_spawn_detached(helper_fd, cmdline, (size_t)len);
+	return r < 0 ? r : 1;
+}
+
+int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStarted *ret)
+{
+	_cleanup_(closep) int run_fd = -EBADF, spare_fd = -EBADF, dir_fd = -EBADF, pidfd = -EBADF;
+	char key[SPARE_KEY_LEN + 1], name[SPARE_KEY_LEN + 18], tmp_name[sizeof(name) + 4],
+		cmdline[HOLDER_CMDLINE_MAX];
+	const CgroupManager *cgm = NULL;
+	HolderStarted info = { 0 };
+	uint64_t id;
+	bool created = false;
+	int r, len;
+
+	if (ret)
+		*ret = info;
+	if (!streq(p->cgroup_manager, "none")) {
+		cgm = cg_manager_by_name(p->cgroup_manager);
+		if (!cgm || streq(cgm->name, "systemd"))
+			return -EINVAL;
+	}
+	spare_key(p, key);
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		return -EIO;
+	snprintf(name, sizeof(name), "%s.%016" PRIx64, key, id);
+	snprintf(tmp_name, sizeof(tmp_name), "%s" NEW_SUFFIX, name);
+	len = holder_spare_cmdline(p, name, cmdline, sizeof(cmdline));
+	if (len < 0)
+		return len;
+
+	/* Nothing of the spare is charged to the login that asked for it. */
+	if (cgm) {
+		r = cgm->leave(p->cgroup_parent);
+		if (r < 0)
+			return r;
+	}
+	r = holder_state_dir(&run_fd);
+	if (r >= 0)
+		r = holder_state_repair(run_fd);
+	if (r >= 0)
+		r = open_spare_dir(run_fd, true, &spare_fd);
+	if (r < 0)
+		return r;
+
+	/* Count and claim a place under the lock: concurrent makers make no
+	 * more than count between them. */
+	while (flock(spare_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	if (count_of_key(spare_fd, key) >= count) {
+		(void)flock(spare_fd, LOCK_UN);
+		return 0;
+	}
+	r = mkdirat(spare_fd, tmp_name, 0700) < 0 ? negative_errno() : 0;
+	(void)flock(spare_fd, LOCK_UN);
+	if (r < 0)
+		return r;
+	created = true;
+	dir_fd = holder_state_open(spare_fd, tmp_name, O_RDONLY | O_DIRECTORY);
+	if (dir_fd < 0) {
+		r = dir_fd;
+		goto out;
+	}
+	if (mkdirat(dir_fd, HOLDER_NS_DIR, 0700) < 0) {
+		r = negative_errno();
+		goto out;
+	}
+	r = holder_spawn(dir_fd, -1, helper_fd, cmdline, (size_t)len, p->namespaces, &info,
+			 &pidfd);
+	if (r < 0)
+		goto out;
+	if (renameat(spare_fd, tmp_name, spare_fd, name) < 0) {
+		r = negative_errno();
+		goto out;
+	}
+	r = 1;
+out:
+	if (r < 0) {
+		holder_kill(pidfd);
+		if (created)
+			(void)holder_state_remove_at(spare_fd, tmp_name);
+		info.pid = 0;
+	}
+	if (ret)
+		*ret = info;
+	return r;
+}
+
+/* ---- stopping spares (paddock stop --spares, paddock reload) ------------ */
+
+typedef struct StopAll {
+	int spare_fd;
+	unsigned stopped;
+	int first_error;
+} StopAll;
+
+static int stop_one(const char *name, void *data)
+{
+	StopAll *s = data;
+	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, pidfd = -EBADF;
+	char reply[HOLDER_MSG_MAX];
+	struct pollfd pfd;
+	pid_t pid;
+	int r;
+
+	dir_fd = holder_state_open(s->spare_fd, name, O_RDONLY | O_DIRECTORY);
+	if (dir_fd < 0)
+		return 0; /* claimed meanwhile */
+	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
+	if (r == -ESTALE) {
+		/* Dead, or not listening yet (being made: its maker goes on). */
+		if (!is_new(name))
+			(void)holder_state_remove_at(s->spare_fd, name);
+		return 0;
+	}
+	if (r >= 0)
+		r = ns_ctl_exchange(fd, "stop", reply, sizeof(reply));
+	if (r >= 0 && !streq(reply, "ok"))
+		r = -EPROTO;
+	if (r >= 0) {
+		/* Its exit is "its directory is gone". */
+		pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+		do
+			r = poll(&pfd, 1, HOLDER_REPLY_TIMEOUT_MS);
+		while (r < 0 && errno == EINTR);
+		r = r > 0 ? 0 : r == 0 ? -ETIMEDOUT : negative_errno();
+	}
+	if (r < 0 && r != -ESTALE) {
+		if (s->first_error == 0)
+			s->first_error = r;
+		return 0;
+	}
+	s->stopped++;
+	return 0;
+}
+
+int spare_stop_all(int run_dir_fd, unsigned *ret_stopped)
+{
+	_cleanup_(closep) int spare_fd = -EBADF;
+	StopAll s = { 0 };
+	int r;
+
+	*ret_stopped = 0;
+	r = open_spare_dir(run_dir_fd, false, &spare_fd);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	s.spare_fd = spare_fd;
+	(void)each_of_key(spare_fd, NULL, stop_one, &s);
+	*ret_stopped = s.stopped;
+	return s.first_error;
+}
+
+static int count_ready(const char *name, void *data)
+{
+	if (!is_new(name))
+		(*(unsigned *)data)++;
+	return 0;
+}
+
+unsigned spare_count_ready(int run_dir_fd)
+{
+	_cleanup_(closep) int spare_fd = -EBADF;
+	unsigned n = 0;
+
+	if (open_spare_dir(run_dir_fd, false, &spare_fd) >= 0)
+		(void)each_of_key(spare_fd, NULL, count_ready, &n);
+	return n;
+}

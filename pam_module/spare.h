@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Spare paddocks (PolicyGlobal.prestart): holders made ahead of demand, so
+ * that a first login takes one that is ready instead of building its own
+ * (issue 7: the namespaces, proc, sysfs, tmpfs and lo cost most of a first
+ * login, and every superblock made during a login grows every memory
+ * cgroup's shrinker state).  holder-proto.h has the protocol.
+ *
+ *   STATE_DIR/spare/               root-only, 0700
+ *   STATE_DIR/spare/KEY.ID.new/    a spare being made (ctl, ns/)
+ *   STATE_DIR/spare/KEY.ID/        a spare ready to be claimed
+ *
+ * KEY names the shape (spare_key()): only a user whose paddock would have
+ * the same namespaces, private /tmp and IPC, network, cgroup manager and
+ * parent takes it.  A claim is a rename of KEY.ID/ to UID/ (atomic: one
+ * login wins), then the claim message.  The spares are made by "paddock
+ * spare" (spare_make()), started detached by a first login
+ * (spare_replenish()); no daemon.  cgroupfs managers only: a spare waits
+ * in the manager's reaper leaf, and the systemd manager has none.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "holder-start.h"
+
+#define SPARE_KEY_LEN 16
+
+/* The shape of p as SPARE_KEY_LEN hex digits (64-bit FNV-1a). */
+void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
+
+/*
+ * Claim a ready spare of p's shape for p->uid: rename it to UID/, send the
+ * claim with the user's lock file, and record its namespaces in UID/ns/.
+ * Call it where holder_start() would be called (the per-user lock held,
+ * no live paddock, run_dir_fd the private STATE_DIR mount).  Returns 0 and
+ * fills *ret as holder_start() does; -ENOENT when no spare was ready; other
+ * -errno when the claim failed (the spare is killed and UID/ removed: the
+ * caller starts a holder with holder_start() instead).
+ */
+int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret);
+
+/*
+ * If fewer than count spares of p's shape are ready or being made, start
+ * "paddock spare" from helper_fd, detached, to make one.  Does not wait
+ * for it.  Returns 1 when one was started, 0 when none was needed, -errno.
+ */
+int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsigned count);
+
+/*
+ * "paddock spare": make one spare of p's shape (p->uid, user, hostname,
+ * kill_on_logout and linger unused) unless count of that shape exist,
+ * from the helper helper_fd: move into the reaper leaf of p's cgroup
+ * manager, create STATE_DIR/spare/KEY.ID.new/, start the holder there,
+ * wait for it to be ready, rename the directory to KEY.ID/.  Returns 1
+ * when a spare was made, 0 when none was needed, -errno (nothing left).
+ */
+int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStarted *ret);
+
+/*
+ * Stop every spare (whatever its shape) and wait for each to exit; the
+ * dead ones' directories are removed.  Spares still being made are left to
+ * their makers.  Returns 0 or the first -errno, *ret_stopped how many
+ * stopped.
+ */
+int spare_stop_all(int run_dir_fd, unsigned *ret_stopped);
+
+/* How many spares are ready to be claimed (any shape). */
+unsigned spare_count_ready(int run_dir_fd);

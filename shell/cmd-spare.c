@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * paddock spare: make one spare paddock (pam_module/spare.h).  Started
+ * detached by pam_paddock.so after a first login, with fd 3 the helper it
+ * opened (the holder is exec'd from it, no path looked up again), fds 0-2
+ * /dev/null.  Not for people: it says what went wrong in syslog only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "../conf/policy.h"
+#include "../conf/units.h"
+#include "../pam_module/spare.h"
+#include "commands.h"
+
+#define SPARE_HELPER_FD 3
+
+static int parse_01(const char *s, bool *ret)
+{
+	if (!streq(s, "0") && !streq(s, "1"))
+		return -EINVAL;
+	*ret = s[0] == '1';
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, HolderParams *p, unsigned *count)
+{
+	static const char *const names[] = {
+		"--count",	 "--ns",       "--tmp-size",	   "--private-tmp",
+		"--private-ipc", "--loopback", "--cgroup-manager", "--cgroup-parent",
+	};
+	unsigned seen = 0;
+	uint64_t v;
+	int r;
+
+	if (argc % 2 != 1)
+		return -EINVAL;
+	for (int i = 1; i < argc; i += 2) {
+		const char *a = argv[i + 1];
+		size_t k;
+
+		for (k = 0; k < ELEMENTSOF(names) && !streq(argv[i], names[k]); k++)
+			;
+		if (k == ELEMENTSOF(names) || (seen & (1u << k)))
+			return -EINVAL;
+		seen |= 1u << k;
+		switch (k) {
+		case 0:
+			r = units_parse_u64(a, &v);
+			if (r >= 0 && (v == 0 || v > POLICY_PRESTART_MAX))
+				r = -ERANGE;
+			*count = (unsigned)v;
+			break;
+		case 1:
+			r = units_parse_u64(a, &v);
+			if (r >= 0 && (v >= 32 || !(v & POLICY_NS_MOUNT) || !(v & POLICY_NS_PID)))
+				r = -EINVAL;
+			p->namespaces = (unsigned)v;
+			break;
+		case 2:
+			r = units_parse_u64(a, &p->tmp_size);
+			if (r >= 0 && p->tmp_size == 0)
+				r = -EINVAL;
+			break;
+		case 3:
+			r = parse_01(a, &p->private_tmp);
+			break;
+		case 4:
+			r = parse_01(a, &p->private_ipc);
+			break;
+		case 5:
+			r = parse_01(a, &p->loopback);
+			break;
+		case 6:
+			p->cgroup_manager = a;
+			r = *a ? 0 : -EINVAL;
+			break;
+		default:
+			p->cgroup_parent = a;
+			r = *a == '/' ? 0 : -EINVAL;
+			break;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (seen != (1u << ELEMENTSOF(names)) - 1)
+		return -EINVAL;
+	if (p->loopback && !(p->namespaces & POLICY_NS_NET))
+		return -EINVAL;
+	return 0;
+}
+
+/* fd 3 must be what the module checked (session.c, open_helper). */
+static int check_helper_fd(void)
+{
+	struct stat st;
+
+	if (fstat(SPARE_HELPER_FD, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return 0;
+}
+
+int cmd_spare(int argc, char **argv)
+{
+	HolderParams p = { .uid = (uid_t)-1 };
+	HolderStarted started = { 0 };
+	unsigned count = 0;
+	int r;
+
+	openlog("paddock-spare", LOG_PID, LOG_AUTHPRIV);
+	if (getuid() != 0 || geteuid() != 0) {
+		fprintf(stderr, "paddock spare: only pam_paddock.so starts this, as root\n");
+		return 1;
+	}
+	r = parse_args(argc, argv, &p, &count);
+	if (r < 0) {
+		fprintf(stderr, "paddock spare: bad arguments (see pam_module/spare.h)\n");
+		return 2;
+	}
+	r = check_helper_fd();
+	if (r >= 0) {
+		(void)close_range(SPARE_HELPER_FD + 1, ~0U, 0);
+		/* Fill the pool: one at a time, until count of the shape exist. */
+		for (unsigned i = 0; i < count; i++) {
+			r = spare_make(SPARE_HELPER_FD, &p, count, &started);
+			if (r <= 0)
+				break;
+			syslog(LOG_DEBUG, "spare paddock ready, holder pid %d", (int)started.pid);
+		}
+	}
+	if (r < 0) {
+		syslog(LOG_WARNING, "making a spare paddock failed: %s%s%s", strerror(-r),
+		       *started.error ? ": " : "", started.error);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The holder's options, shared by shell/holder.c (PID 1 of a paddock) and
+ * shell/holder-spare.c (a spare holder: started ahead of demand, claimed
+ * by a user's first login; pam_module/holder-proto.h).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../conf/policy.h"
+#include "../pam_module/cgroup.h"
+
+typedef struct HolderOpts {
+	uid_t uid;
+	const char *user;
+	const char *hostname;
+	unsigned ns;
+	uint64_t tmp_size;
+	bool private_tmp;
+	bool private_ipc;
+	bool loopback;
+	bool kill_on_logout;
+	uint64_t linger;
+	const CgroupManager *cgm; /* NULL: "none" */
+	const char *cgroup_parent;
+	/* A spare (--spare NAME) until it is claimed; NULL for a user's. */
+	const char *spare;
+	/* Spare: the tmpfs's context (fspick), for the claim's size; -1. */
+	int tmp_ctx;
+	/* Our command line in memory (argv), rewritten by the claim. */
+	char *arg_start;
+	size_t arg_len;
+} HolderOpts;
+
+/*
+ * Act on a claim (holder-proto.h), msg its n bytes and lock_fd the lock
+ * file it carried: check it against o, move into the user's cgroup (from
+ * the host's mount namespace, then back into ours), set the hostname,
+ * resize the tmpfs, rewrite the command line and make o the user's.
+ * processes: the live processes of our PID namespace but us (must be 0).
+ * Returns 0, or -errno with *step naming what failed: the holder must
+ * then exit, the claimer cleans up.
+ */
+int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned processes,
+		const char **step);
+
+/*
+ * Spare teardown, in the host's mount namespace already: remove
+ * STATE_DIR/spare/NAME if it is still our directory (fd 3).  Returns 0
+ * (also when it is gone: claimed, or not yet renamed from NAME.new) or
+ * -errno.
+ */
+int holder_spare_remove_state(int run_dir_fd, const char *name);
+
+/*
+ * Remove parent_fd/name (holder_state_remove_at) if it is still our state
+ * directory (fd 3): a module that found us dead may have built a new one
+ * meanwhile.  Returns 0 (also when it is gone or another's) or -errno.
+ */
+int holder_remove_own_dir(int parent_fd, const char *name);

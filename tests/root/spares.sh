@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tests/root/spares.sh: spare paddocks (prestart, pam_module/spare.h).  With
+# prestart = 2, a first login leaves two spares ready (holders with their namespaces,
+# proc, sysfs, tmpfs and lo, in the reaper leaf, named by no user); the next first login
+# of a user of that shape claims one: the same holder becomes the user's, with the
+# user's hostname, tmpfs size, cgroup, command line and namespace records, as if it had
+# been started for them; the pool is refilled.  A user of another shape never takes one.
+# Dead spares are collected by the login that finds them.  paddock reload and paddock
+# stop --spares end them; paddock status counts them.
+set -u
+. "$(dirname "$0")/lib.sh"
+t_nest "$@"
+t_require_build
+t_cgroup_parent
+# Before the parent's removal (hooks run last in, first out): our spares end cleanly.
+t_cleanup_add "$T_HELPER" stop --spares
+
+t_user alice; alice=$T_USER alice_uid=$T_UID
+t_user bob; bob=$T_USER bob_uid=$T_UID
+# bob's login shell is the guard: it must accept a claimed spare as his holder
+BIN=/run/paddock-test-bin-$$
+install -d -o root -g root -m 0755 "$BIN" && ln -s "$T_HELPER" "$BIN/paddock-shell" ||
+	t_bail "cannot install the guard"
+t_cleanup_add rm -rf "$BIN"
+usermod -s "$BIN/paddock-shell" "$bob" || t_bail "usermod -s"
+t_user carol; carol=$T_USER carol_uid=$T_UID
+t_user dave; dave=$T_USER dave_uid=$T_UID
+
+t_policy spares.conf "$(t_policy_global)
+prestart = 2
+linger = 0
+[default]
+isolate = yes
+tmp_size = 64M
+[user:$bob]
+tmp_size = 32M
+hostname = bobs-box
+[user:$carol]
+network = host
+namespaces = mount pid ipc uts"
+t_su_stack "$(t_pam_paddock_stack "$T_POLICY" "helper=$T_HELPER")"
+# The guard, run as the user, reads /etc/security/paddock.conf: the nest gets its own
+# (an overlay; the host's stays untouched), the same policy.
+mkdir -p "$T_TMP/ovl/security/upper" "$T_TMP/ovl/security/work"
+mount -t overlay paddock-test-security \
+	-o "lowerdir=/etc/security,upperdir=$T_TMP/ovl/security/upper,workdir=$T_TMP/ovl/security/work" \
+	/etc/security || t_bail "cannot overlay /etc/security"
+install -o root -g root -m 0644 "$T_POLICY" /etc/security/paddock.conf || t_bail "cannot write the policy"
+
+SPARES=/run/paddock/spare
+# ps_ready: the spares ready to be claimed; ps_pids: their holders' pids, sorted.
+ps_ready() { find "$SPARES" -mindepth 1 -maxdepth 1 -type d ! -name '*.new' 2>/dev/null | wc -l; }
+ps_pids() { pgrep -f '^paddock holder --spare ' | sort -n | tr '\n' ' '; }
+ps_making() { find "$SPARES" -mindepth 1 -maxdepth 1 -name '*.new' 2>/dev/null | wc -l; }
+ps_settled() { [ "$(ps_ready)" = "$1" ] && [ "$(ps_making)" = 0 ] && ! pgrep -f '^paddock spare ' >/dev/null; }
+# ps_inside USER: what a login of USER sees (one line each).
+ps_inside() {
+	t_su "$1" 'hostname; tr "\0" " " </proc/1/cmdline | sed "s/ *$//"; echo
+		df -B1 --output=size /tmp | tail -1 | tr -d " "
+		ip -o link | awk "{ print \$2, \$3 }"'
+}
+
+# --- no spare yet: the first login builds its own, then the pool fills ---------------------
+t_is "before any login: no spare" 0 "$(ps_ready)"
+t_ok "alice's first login (no spare to take)" t_su "$alice" true
+t_ok "... then two spares are made, in the background" t_wait_for 10 ps_settled 2
+spares=$(ps_pids)
+t_is "... two spare holders" 2 "$(wc -w <<<"$spares")"
+for pid in $spares; do
+	t_like "spare $pid: in the reaper leaf of the policy's parent (memory)" \
+		"^[0-9]+:memory:$T_PARENT/reaper\$" "$(grep ':memory:' "/proc/$pid/cgroup")"
+	t_like "spare $pid: PID 1 of a PID namespace of its own" \
+		'^NSpid:[[:space:]]+[0-9]+[[:space:]]+1$' "$(grep '^NSpid:' "/proc/$pid/status")"
+	t_like "spare $pid: named by no user" '^paddock holder --spare [0-9a-f]{16}\.[0-9a-f]{16} --ns 31 ' \
+		"$(tr '\0' ' ' <"/proc/$pid/cmdline")"
+done
+t_like "paddock status counts them" '^2 spare paddocks ready' "$("$T_HELPER" status --conf "$T_POLICY" | tail -1)"
+t_is "no session can join a spare: it answers 'session' with an error" error "$(python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(b"session")
+print(s.recv(64).decode())' "$(find "$SPARES" -mindepth 2 -maxdepth 2 -name ctl | head -1)")"
+
+# --- bob's first login claims one -----------------------------------------------------------
+t_sess_start b1 "$bob" 'echo "holder $(tr "\0" " " </proc/1/cmdline)" >~/in.txt'
+t_ok "bob's session is up" t_sess_wait b1
+holder=$(pgrep -f "^paddock holder --uid $bob_uid ")
+t_like "bob's holder is one of the spares" " $holder " " $spares"
+t_is "... and the only holder of bob's" 1 "$(pgrep -c -f "^paddock holder --uid $bob_uid ")"
+out=$(ps_inside "$bob")
+t_ok "inside: the login-shell guard lets bob in (his PID 1 is his holder)" t_su "$bob" 'echo "$0"'
+t_is "... into his real shell" -bash "$T_OUT"
+t_like "inside: bob's hostname" '^bobs-box$' "$(sed -n 1p <<<"$out")"
+t_is "inside: PID 1's command line is bob's holder's, as if started for him" \
+	"paddock holder --uid $bob_uid --user $bob --hostname bobs-box --ns 31 --tmp-size 33554432 --private-tmp 1 --private-ipc 1 --loopback 1 --kill-on-logout 1 --linger 0 --cgroup-manager cgroupfs-v1 --cgroup-parent $T_PARENT" \
+	"$(sed -n 2p <<<"$out")"
+t_is "inside: /tmp is bob's 32M, not the spare's 64M" 33554432 "$(sed -n 3p <<<"$out")"
+t_is "inside: only lo, up" "lo: <LOOPBACK,UP,LOWER_UP>" "$(sed -n '4,$p' <<<"$out")"
+for c in memory cpu pids; do
+	t_like "the holder is in bob's cgroup ($c)" "^[0-9]+:$c:$T_PARENT/user-$bob_uid\$" \
+		"$(grep -E "^[0-9]+:$c:" "/proc/$holder/cgroup")"
+done
+for ns in mnt pid ipc uts net; do
+	t_is "record $ns: the claimed holder's namespace" \
+		"$(stat -L -c %i "/proc/$holder/ns/$ns")" "$(t_ns_record "$bob_uid" "$ns")"
+done
+t_like "paddock status shows bob's paddock with that holder" \
+	"^$bob +$bob_uid +$holder " "$("$T_HELPER" status --conf "$T_POLICY" "$bob" | sed -n 2p)"
+t_ok "... and the pool is two again" t_wait_for 10 ps_settled 2
+t_sess_end b1
+t_is "bob's session ended cleanly" 0 "$T_SESS_RC"
+t_ok "after bob's logout (linger 0) his paddock is gone" t_wait_for 10 t_paddock_gone "$bob_uid"
+t_nok "... and his holder" pgrep -f "^paddock holder --uid $bob_uid "
+
+# --- another shape never takes one ----------------------------------------------------------
+before=$(ps_pids)
+t_like "carol (network = host) logs in: a holder of her own, without a network namespace" \
+	"^paddock holder --uid $carol_uid .* --ns 15 " "$(ps_inside "$carol" | sed -n 2p)"
+t_ok "... the spares of the default shape are still there (two more of hers are made)" \
+	t_wait_for 10 ps_settled 4
+for pid in $before; do
+	t_ok "... spare $pid was not taken" test -d "/proc/$pid"
+done
+t_is "... 2 spares without a network namespace (--ns 15)" 2 \
+	"$(pgrep -c -f '^paddock holder --spare [0-9a-f.]+ --ns 15 ')"
+
+# --- dead spares are collected by the login that finds them ---------------------------------
+for pid in $(pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 '); do
+	kill -KILL "$pid"
+	t_wait_for 5 eval "! test -d /proc/$pid"
+done
+t_is "the two default-shape spares killed" 0 "$(pgrep -c -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' || true)"
+t_ok "dave logs in all the same (a holder of his own)" t_su "$dave" true
+t_ok "... the dead spares' directories are gone, and two new ones are ready" t_wait_for 10 ps_settled 4
+t_is "... every spare directory has a live holder" "$(ps_ready)" "$(pgrep -c -f '^paddock holder --spare ')"
+
+# --- reload and stop --spares end them ------------------------------------------------------
+out=$("$T_HELPER" reload --conf "$T_POLICY")
+t_like "paddock reload stops the spares (made under the old policy)" \
+	'stopped 4 spare paddocks' "$out"
+t_is "... none left" "0 " "$(ps_ready) $(ps_pids)"
+t_ok "alice logs in again: the pool refills" t_su "$alice" true
+t_ok "... two ready" t_wait_for 10 ps_settled 2
+t_is "paddock stop --spares" "stopped 2 spare paddocks" "$("$T_HELPER" stop --spares)"
+t_is "... none left: no directory, no holder" "0 " "$(ps_ready) $(ps_pids)"
+t_is "... and nothing in the reaper leaf" "" "$(cat "/sys/fs/cgroup/memory$T_PARENT/reaper/cgroup.procs" 2>/dev/null)"
+t_done
