@@ -7,7 +7,8 @@
 # of a user of that shape claims one: the same holder becomes the user's, with the
 # user's hostname, tmpfs size, cgroup, command line and namespace records, as if it had
 # been started for them; the pool is refilled.  A user of another shape never takes one.
-# Dead spares are collected by the login that finds them.  paddock reload and paddock
+# Dead spares are collected by the login that finds them; a claim that fails half-way
+# kills that spare and the login takes another.  paddock reload and paddock
 # stop --spares end them; paddock status counts them.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -136,6 +137,26 @@ t_is "the two default-shape spares killed" 0 "$(pgrep -c -f '^paddock holder --s
 t_ok "dave logs in all the same (a holder of his own)" t_su "$dave" true
 t_ok "... the dead spares' directories are gone, and two new ones are ready" t_wait_for 10 ps_settled 4
 t_is "... every spare directory has a live holder" "$(ps_ready)" "$(pgrep -c -f '^paddock holder --spare ')"
+
+# --- a claim that fails half-way leaves nothing of that spare --------------------------------
+t__need strace strace
+t_ok "the pools are full before the fault (2 of each shape)" t_wait_for 10 ps_settled 4
+before=$(pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')
+dave_home=$(getent passwd "$dave" | cut -d: -f6)
+rm -f "$dave_home/up"
+t_bg strace -o /dev/null -e trace=sendmsg -e inject=sendmsg:error=EPIPE:when=1 \
+	su - "$dave" -c 'echo up >~/up; exec sleep 4' >"$T_TMP/dave.log" 2>&1
+sess=$T_BG_PID
+t_ok "dave's login with the claim's sendmsg failed (EPIPE, strace fault injection) is up" \
+	t_wait_for 10 test -s "$dave_home/up"
+holder=$(pgrep -f "^paddock holder --uid $dave_uid ")
+t_like "... it took the other spare" " $holder " " $before"
+gone=$(for p in $before; do [ "$p" = "$holder" ] || echo "$p"; done)
+t_ok "... the spare whose claim failed was killed" t_wait_for 5 eval "! test -d /proc/$gone"
+t_ok "... its directory is gone and the pools are full again" t_wait_for 10 ps_settled 4
+t_is "... every spare directory has a live holder" "$(ps_ready)" "$(pgrep -c -f '^paddock holder --spare ')"
+t_ok "... dave's session ends" t_wait_for 15 t__gone "$sess"
+t_ok "... and his paddock with it (linger 0)" t_wait_for 10 t_paddock_gone "$dave_uid"
 
 # --- reload and stop --spares end them ------------------------------------------------------
 out=$("$T_HELPER" reload --conf "$T_POLICY")
