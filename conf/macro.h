@@ -20,6 +20,19 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/*
+ * One step of a sequence of privileged steps: name it in step_var, run
+ * expr into r, and return r (a -errno) from the caller when it failed.
+ * Each such sequence defines STEP(name, expr) with its own step variable.
+ */
+#define STEP_OR_RETURN(step_var, r, name, expr)                                                    \
+	do {                                                                                       \
+		(step_var) = (name);                                                               \
+		(r) = (expr);                                                                      \
+		if ((r) < 0)                                                                       \
+			return (r);                                                                \
+	} while (0)
+
 /* Hand ownership of a pointer or fd out of a _cleanup_ variable. */
 #define TAKE_PTR(p)                                                                                \
 	({                                                                                         \

@@ -115,13 +115,7 @@ static int cgroup_enter(const CgroupManager *cg, const char *parent, uid_t uid, 
 	return r;
 }
 
-#define STEP(name, expr)                                                                           \
-	do {                                                                                       \
-		*ret_step = (name);                                                                \
-		r = (expr);                                                                        \
-		if (r < 0)                                                                         \
-			return r;                                                                  \
-	} while (0)
+#define STEP(name, expr) STEP_OR_RETURN(*ret_step, r, name, expr)
 
 int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *info,
 		 const char **ret_step)

@@ -62,20 +62,7 @@ static bool is_new(const char *name)
 /* STATE_DIR/spare/, root-only; created when create is set. */
 static int open_spare_dir(int run_dir_fd, bool create, int *ret_fd)
 {
-	_cleanup_(closep) int fd = -EBADF;
-	struct stat st;
-
-	if (create && mkdirat(run_dir_fd, HOLDER_SPARE_DIR, 0700) < 0 && errno != EEXIST)
-		return negative_errno();
-	fd = holder_state_open(run_dir_fd, HOLDER_SPARE_DIR, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (st.st_uid != 0 || (st.st_mode & 077))
-		return -EPERM;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return state_open_private_dir(run_dir_fd, HOLDER_SPARE_DIR, create, ret_fd);
 }
 
 /* Calls fn for each entry of the spare directory whose name starts with
@@ -180,7 +167,9 @@ static int recv_reply(int fd, char *buf, size_t len)
 		n = recv(fd, buf, len - 1, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == EAGAIN ? -ETIMEDOUT : errno == ECONNRESET ? -ESTALE : negative_errno();
+		return errno == EAGAIN	     ? -ETIMEDOUT
+		       : errno == ECONNRESET ? -ESTALE
+					     : negative_errno();
 	if (n == 0)
 		return -ESTALE;
 	buf[n] = '\0';
@@ -425,8 +414,7 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 		r = negative_errno();
 		goto out;
 	}
-	r = holder_spawn(dir_fd, -1, helper_fd, cmdline, (size_t)len, p->namespaces, &info,
-			 &pidfd);
+	r = holder_spawn(dir_fd, -1, helper_fd, cmdline, (size_t)len, p->namespaces, &info, &pidfd);
 	if (r < 0)
 		goto out;
 	if (renameat(spare_fd, tmp_name, spare_fd, name) < 0) {

@@ -33,12 +33,17 @@ static int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
 
 int state_open_run_dir(int *ret_fd)
 {
+	return state_open_private_dir(AT_FDCWD, STATE_DIR, true, ret_fd);
+}
+
+int state_open_private_dir(int dirfd, const char *path, bool create, int *ret_fd)
+{
 	_cleanup_(closep) int fd = -EBADF;
 	struct stat st;
 
-	if (mkdir(STATE_DIR, 0700) < 0 && errno != EEXIST)
+	if (create && mkdirat(dirfd, path, 0700) < 0 && errno != EEXIST)
 		return negative_errno();
-	fd = open_beneath(AT_FDCWD, STATE_DIR, O_RDONLY | O_DIRECTORY, 0);
+	fd = open_beneath(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0)

@@ -18,6 +18,15 @@
 int state_open_run_dir(int *ret_fd);
 
 /*
+ * Open (creating it, 0700, when create is set) the directory path below
+ * dirfd without following symlinks, and refuse (-EPERM) one that is not
+ * root's or that others could read or write.  Returns 0 and an
+ * O_DIRECTORY|O_CLOEXEC fd, or -errno.  state_open_run_dir() is this for
+ * STATE_DIR.
+ */
+int state_open_private_dir(int dirfd, const char *path, bool create, int *ret_fd);
+
+/*
  * Open STATE_DIR/UID.lock (O_RDWR, O_CLOEXEC, no symlinks; created 0600 when
  * create is set) without locking it: every open is its own open file
  * description, so the holder's flock conflicts with the module's.  Refuses

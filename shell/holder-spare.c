@@ -125,16 +125,10 @@ static int resize_tmp(int ctx, uint64_t bytes)
 	return 0;
 }
 
-#define STEP(name, expr)                                                                           \
-	do {                                                                                       \
-		*step = (name);                                                                    \
-		r = (expr);                                                                        \
-		if (r < 0)                                                                         \
-			return r;                                                                  \
-	} while (0)
+#define STEP(name, expr) STEP_OR_RETURN(*step, r, name, expr)
 
 int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned processes,
-		const char **step)
+		 const char **step)
 {
 	const char *f[C_FIELDS];
 	char cmdline[HOLDER_CMDLINE_MAX];

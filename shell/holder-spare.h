@@ -46,7 +46,7 @@ typedef struct HolderOpts {
  * then exit, the claimer cleans up.
  */
 int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned processes,
-		const char **step);
+		 const char **step);
 
 /*
  * Spare teardown, in the host's mount namespace already: remove

@@ -648,13 +648,7 @@ static int listen_ctl(void)
 	return listen(HOLDER_FD_CTL, SOMAXCONN) < 0 ? negative_errno() : 0;
 }
 
-#define STEP(name, expr)                                                                           \
-	do {                                                                                       \
-		*step = (name);                                                                    \
-		r = (expr);                                                                        \
-		if (r < 0)                                                                         \
-			return r;                                                                  \
-	} while (0)
+#define STEP(name, expr) STEP_OR_RETURN(*step, r, name, expr)
 
 /* The privileged steps, in order, each closing a threat of threats.md. */
 static int setup(Holder *h, const char **step)
