@@ -55,13 +55,25 @@ typedef struct CgWalk {
  */
 int cg_walk_open_root(CgWalk *w, const char *const *names, unsigned long magic);
 
-/* /sys/fs/cgroup opened as cg_walk_open_root() does it (every component
- * root's alone, no symlinks): an fd (O_CLOEXEC) or -errno. */
+/* /sys/fs/cgroup opened in one openat2 that refuses symlinks (paths under
+ * /sys only root can change), the directory root's alone: an fd (O_CLOEXEC)
+ * or -errno. */
 int cg_open_base(void);
 
 /* cg_walk_open_root() below base, an fd from cg_open_base(), so that one
  * open of /sys/fs/cgroup serves several hierarchies. */
 int cg_walk_open_root_at(CgWalk *w, int base, const char *const *names, unsigned long magic);
+
+/*
+ * Open path (relative, below base, an fd from cg_open_base()) in one openat2
+ * that stays beneath base and refuses symlinks, as the directory a walk
+ * found before: device dev and inode ino (so the same hierarchy and not
+ * made anew since), still root's alone.  Returns an fd (O_CLOEXEC), -ESTALE
+ * when it is another directory (or the kernel has no openat2), -EPERM when
+ * it is no longer root's alone, other -errno (-ENOENT: gone, or a symlink
+ * on the way: -ELOOP).
+ */
+int cg_open_known(int base, const char *path, uint64_t dev, uint64_t ino);
 
 /*
  * Descend into (create == true: first mkdirat() with mode 0755) the

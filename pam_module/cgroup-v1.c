@@ -274,6 +274,49 @@ static bool v1_leaf_made(const V1Walks *s)
 }
 
 /*
+ * A joining login's way in: the stamp kept from the login that walked the
+ * user's cgroup names its three leaves and the limits written there.  Each
+ * leaf is opened in one call (cg_open_known(): below /sys/fs/cgroup, no
+ * symlinks, that very directory, still root's alone) instead of a walk
+ * through every parent, and the caller moves in.  -ESTALE (nothing done)
+ * when the stamp is another's, the limits differ, or any leaf is not the
+ * stamped one: the caller walks.  Else the move's result, as attach_self().
+ */
+static int v1_enter_known(const char *parent, uid_t uid, const CgroupLimits *limits,
+			  const CgroupStamp *stamp)
+{
+	_cleanup_(closep) int base = -EBADF;
+	int fd[V1_N] = { -EBADF, -EBADF, -EBADF };
+	char user_path[POLICY_PATH_MAX + 32], path[POLICY_PATH_MAX + 64];
+	int r;
+
+	if (stamp->magic != V1_STAMP_MAGIC || stamp->n_dirs != V1_N ||
+	    memcmp(&stamp->limits, limits, sizeof(*limits)) != 0)
+		return -ESTALE;
+	r = cg_user_path(parent, uid, user_path, sizeof(user_path));
+	if (r < 0)
+		return r;
+	base = cg_open_base();
+	if (base < 0)
+		return base;
+	r = 0;
+	for (size_t i = 0; i < V1_N && r >= 0; i++) {
+		for (const char *const *n = v1_names[i]; *n && fd[i] < 0; n++) {
+			snprintf(path, sizeof(path), "%s%s", *n, user_path);
+			fd[i] = cg_open_known(base, path, stamp->dev[i], stamp->ino[i]);
+		}
+		/* Whatever the reason, the walk finds it again (and says why). */
+		if (fd[i] < 0)
+			r = -ESTALE;
+	}
+	for (size_t i = 0; i < V1_N && r >= 0; i++)
+		r = cg_write(fd[i], "tasks", "0");
+	for (size_t i = 0; i < V1_N; i++)
+		safe_close(fd[i]);
+	return r;
+}
+
+/*
  * create() and attach_self() on one set of walks: half the opens of a
  * login.  A live paddock's cgroup already has the limits when the stamp
  * kept from the login that wrote them names these very directories (same
@@ -294,6 +337,12 @@ static int v1_enter(const char *parent, uid_t uid, const CgroupLimits *limits, C
 	r = cg_limits_check(limits);
 	if (r < 0)
 		goto fail;
+	r = v1_enter_known(parent, uid, limits, stamp);
+	if (r != -ESTALE) {
+		/* The leaves were the stamped ones: r is the move's. */
+		*ret_attach = true;
+		return r;
+	}
 	r = cg_user_name(uid, leaf, sizeof(leaf));
 	if (r < 0)
 		goto fail;

@@ -11,10 +11,12 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
@@ -43,29 +45,30 @@ static int check_root_dir(int fd, struct stat *ret)
 	return 0;
 }
 
-/* Open an absolute path of fixed, trusted components without following symlinks. */
-static int open_fixed_path(const char *const *components)
+/*
+ * Open an absolute path of fixed, trusted names (below /sys or /run, which
+ * only root can change) in one openat2 that refuses symlinks, as
+ * state_open_run_dir() does for STATE_DIR, and check the directory it ends
+ * in.  Kernels without openat2 (before 5.6) get O_NOFOLLOW on the last name.
+ */
+static int open_fixed_path(const char *path)
 {
-	_cleanup_(closep) int fd = open("/", OPEN_DIR_FLAGS);
-	int r;
+	struct open_how how = {
+		.flags = OPEN_DIR_FLAGS,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_(closep) int fd = -EBADF;
+	long r;
 
-	if (fd < 0)
+	r = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (r < 0 && errno == ENOSYS)
+		r = open(path, OPEN_DIR_FLAGS);
+	if (r < 0)
 		return negative_errno();
-	for (; *components; components++) {
-		int next;
-
-		r = check_root_dir(fd, NULL);
-		if (r < 0)
-			return r;
-		next = openat(fd, *components, OPEN_DIR_FLAGS);
-		if (next < 0)
-			return negative_errno();
-		safe_close(fd);
-		fd = next;
-	}
+	fd = (int)r;
 	r = check_root_dir(fd, NULL);
 	if (r < 0)
-		return r;
+		return (int)r;
 	return TAKE_FD(fd);
 }
 
@@ -133,9 +136,29 @@ int cg_user_path(const char *parent, uid_t uid, char *buf, size_t len)
 
 int cg_open_base(void)
 {
-	static const char *const sys_fs_cgroup[] = { "sys", "fs", "cgroup", NULL };
+	return open_fixed_path("/sys/fs/cgroup");
+}
 
-	return open_fixed_path(sys_fs_cgroup);
+int cg_open_known(int base, const char *path, uint64_t dev, uint64_t ino)
+{
+	struct open_how how = {
+		.flags = OPEN_DIR_FLAGS,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_(closep) int fd = -EBADF;
+	struct stat st;
+	long r;
+
+	r = syscall(SYS_openat2, base, path, &how, sizeof(how));
+	if (r < 0)
+		return errno == ENOSYS ? -ESTALE : negative_errno();
+	fd = (int)r;
+	r = check_root_dir(fd, &st);
+	if (r < 0)
+		return (int)r;
+	if ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)
+		return -ESTALE;
+	return TAKE_FD(fd);
 }
 
 int cg_walk_open_root_at(CgWalk *w, int base, const char *const *names, unsigned long magic)
@@ -459,13 +482,14 @@ bool cg_limit_is(uint64_t live, uint64_t want, bool memory)
 	return live / page == want / page;
 }
 
-/* sd_booted(): systemd is PID 1 when /run/systemd/system is a directory. */
+/* sd_booted(): systemd is PID 1 when /run/systemd/system is a directory
+ * (one lstat, as sd_booted() does; root's, since /run/systemd is). */
 static bool systemd_booted(void)
 {
-	static const char *const run_systemd_system[] = { "run", "systemd", "system", NULL };
-	_cleanup_(closep) int fd = open_fixed_path(run_systemd_system);
+	struct stat st;
 
-	return fd >= 0;
+	return fstatat(AT_FDCWD, "/run/systemd/system", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode) && st.st_uid == 0;
 }
 
 int cg_enter(const CgroupManager *m, const char *parent, uid_t uid, const CgroupLimits *limits,

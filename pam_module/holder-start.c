@@ -571,23 +571,21 @@ static int pidfd_alive(int pidfd)
  * join.  Nothing is bind-mounted (see ns.h). */
 static int record_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
 {
-	_cleanup_(closep) int f = -EBADF, ours = -EBADF, theirs = -EBADF;
+	_cleanup_(closep) int f = -EBADF, theirs = -EBADF;
 	const char *name = ns_name(i);
 	char self[64], buf[32];
 	struct stat a, b;
+	bool by_path;
 	int n, r;
 
 	f = openat(ns_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (f < 0)
 		return negative_errno();
 	snprintf(self, sizeof(self), "/proc/self/ns/%s", name);
-	theirs = ns_open_of(pidfd, pid, i);
+	theirs = ns_open_of(pidfd, pid, i, &by_path);
 	if (theirs < 0)
 		return theirs;
-	ours = open(self, O_RDONLY | O_CLOEXEC);
-	if (ours < 0)
-		return negative_errno();
-	if (fstat(theirs, &a) < 0 || fstat(ours, &b) < 0)
+	if (fstat(theirs, &a) < 0 || stat(self, &b) < 0)
 		return negative_errno();
 	/* Recording one of our own namespaces would let the user's later
 	 * logins join the host (clone3 silently lacking a flag). */
@@ -595,9 +593,11 @@ static int record_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
 		return -EPERM;
 	/* A /proc/PID fallback named the holder only if it is still alive now
 	 * (threat 2). */
-	r = pidfd_alive(pidfd);
-	if (r < 0)
-		return r;
+	if (by_path) {
+		r = pidfd_alive(pidfd);
+		if (r < 0)
+			return r;
+	}
 	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)a.st_ino);
 	if (write(f, buf, (size_t)n) != n)
 		return errno ? negative_errno() : -EIO;
@@ -636,6 +636,15 @@ int holder_state_dir(int *ret_fd)
 	r = state_open_run_dir(&lock_fd);
 	if (r < 0)
 		return r;
+	/* Nearly every login: the private mount exists, no global lock. */
+	r = is_mount_root(lock_fd);
+	if (r > 0) {
+		*ret_fd = TAKE_FD(lock_fd);
+		return 0;
+	}
+	/* The first since boot makes it, under a lock on the directory
+	 * below: a concurrent one, once it holds the lock, opens again and
+	 * finds the mount. */
 	while (flock(lock_fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return negative_errno();

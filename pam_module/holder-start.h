@@ -71,9 +71,11 @@ int holder_state_remove(int run_dir_fd, uid_t uid);
 int holder_state_remove_at(int dir_fd, const char *name);
 
 /*
- * holder_state_make_private() under the global lock on STATE_DIR (two first
- * logins must not stack two mounts), on a fresh lookup of the directory.
- * Returns 0 with *ret_fd, the private STATE_DIR mount root, or -errno.
+ * The private STATE_DIR mount root: opened once when it is already a mount
+ * (every login but the first since boot); else holder_state_make_private()
+ * under the global lock on STATE_DIR (two first logins must not stack two
+ * mounts), on a fresh lookup of the directory.  Returns 0 with *ret_fd, or
+ * -errno.
  */
 int holder_state_dir(int *ret_fd);
 

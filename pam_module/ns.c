@@ -64,26 +64,35 @@ int ns_clone_flags(unsigned ns_mask)
 	return flags;
 }
 
-int ns_open_of(int pidfd, pid_t pid, unsigned i)
+int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path)
 {
+	_cleanup_(closep) int fd = -EBADF;
+	struct statfs sfs;
 	char path[64];
-	int fd;
 
+	if (ret_by_path)
+		*ret_by_path = false;
 	if (i >= NS_COUNT)
 		return -EINVAL;
 	fd = ioctl(pidfd, ns_table[i].pidfd_ioctl, 0);
 	if (fd >= 0)
-		return fd;
+		return TAKE_FD(fd);
 	if (errno == ESRCH)
 		return -ESTALE;
 	/* Older kernels: ENOTTY (no such ioctl) or EINVAL. */
 	if (errno != ENOTTY && errno != EINVAL && errno != EOPNOTSUPP)
 		return negative_errno();
+	if (ret_by_path)
+		*ret_by_path = true;
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_table[i].name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
-	return fd;
+	if (fstatfs(fd, &sfs) < 0)
+		return negative_errno();
+	if (sfs.f_type != NSFS_MAGIC)
+		return -EPERM;
+	return TAKE_FD(fd);
 }
 
 static int open_user_dir(int run_dir_fd, uid_t uid, const char *sub)
@@ -250,17 +259,18 @@ static int read_record(int ns_dir_fd, unsigned i, uint64_t *ret)
 	fd = holder_state_open(ns_dir_fd, ns_table[i].name, O_RDONLY);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
+	if (fstat(fd, &st) < 0)
 		return negative_errno();
-	if (sfs.f_type == NSFS_MAGIC) {
+	/* A pin is root's regular file too (nsfs), one that cannot be read. */
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+		return -EPERM;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0 && errno == EINVAL && fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC) {
 		if (ioctl(fd, NS_GET_NSTYPE) != ns_table[i].clone_flag)
 			return -ENOENT;
 		*ret = st.st_ino;
 		return 0;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
-		return -EPERM;
-	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return negative_errno();
 	buf[n] = '\0';
@@ -310,9 +320,10 @@ static int owned_by(int fd, const struct stat *userns)
 static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid, int pidfd,
 			 NsInodes *ret)
 {
-	_cleanup_(closep) int ns_dir = -EBADF, self_user = -EBADF;
+	_cleanup_(closep) int ns_dir = -EBADF;
 	NsInodes out = { { 0 } };
 	struct stat userns;
+	bool by_path = false;
 	int r;
 
 	ns_dir = open_user_dir(run_dir_fd, uid, HOLDER_NS_DIR);
@@ -320,36 +331,39 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 		return ns_dir == -ENOENT ? -ESTALE : ns_dir;
 	/* Our own user namespace rather than /proc/1's: the same thing on a
 	 * host, and still right when sshd runs in a container. */
-	self_user = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-	if (self_user < 0 || fstat(self_user, &userns) < 0)
+	if (stat("/proc/self/ns/user", &userns) < 0)
 		return negative_errno();
 
 	for (unsigned i = 0; i < NS_COUNT; i++) {
 		_cleanup_(closep) int live = -EBADF;
-		struct statfs sfs;
 		struct stat ls;
 		uint64_t ino;
+		bool path;
 
 		if (!(ns_mask & (1u << i)))
 			continue;
 		r = read_record(ns_dir, i, &ino);
 		if (r < 0)
 			return r;
-		live = ns_open_of(pidfd, pid, i);
-		if (live < 0)
-			return live;
-		if (fstat(live, &ls) < 0 || fstatfs(live, &sfs) < 0)
+		r = ns_open_of(pidfd, pid, i, &path);
+		if (r < 0)
+			return r;
+		live = r;
+		by_path |= path;
+		if (fstat(live, &ls) < 0)
 			return negative_errno();
-		if (sfs.f_type != NSFS_MAGIC || ls.st_ino != ino)
+		/* From a pidfd it is the namespace itself; a /proc path could
+		 * be anything (nsfs is checked there). */
+		if (ls.st_ino != ino)
 			return -EPERM;
 		r = owned_by(live, &userns);
 		if (r < 0)
 			return r;
 		out.ino[i] = ino;
 	}
-	/* Threat 2: where ns_open_of() fell back to /proc/PID, that was the
-	 * holder only if the process behind the pidfd is still alive now. */
-	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+	/* Threat 2: where a /proc path was taken, that was the holder only
+	 * if the process behind the pidfd is still alive now. */
+	if (by_path && pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
 		return errno == ESRCH ? -ESTALE : negative_errno();
 	*ret = out;
 	return 0;

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #define NS_COUNT 5
@@ -40,12 +41,14 @@ int ns_clone_flags(unsigned ns_mask);
 
 /*
  * Open namespace i of the process behind pidfd: through the pidfd itself
- * (PIDFD_GET_*_NAMESPACE, Linux 6.11), else /proc/PID/ns/NAME, which names
- * that process only if the caller checks afterwards that pidfd is still
- * alive.  Returns an O_CLOEXEC nsfs fd, -ESTALE when the process is gone,
- * -EINVAL for i out of range, other -errno.
+ * (PIDFD_GET_*_NAMESPACE, Linux 6.11), else /proc/PID/ns/NAME (checked to
+ * be nsfs), which names that process only if the caller checks afterwards
+ * that pidfd is still alive: *ret_by_path (when not NULL) says which.
+ * Returns an O_CLOEXEC nsfs fd, -ESTALE when the process is gone, -EINVAL
+ * for i out of range, -EPERM for a /proc path that is not nsfs, other
+ * -errno.
  */
-int ns_open_of(int pidfd, pid_t pid, unsigned i);
+int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path);
 
 /*
  * Join the live paddock of uid: connect to STATE_DIR/UID/ctl, send

@@ -537,8 +537,39 @@ static void test_enter(void)
 	tap_ok(r == 0 && limits_read_back(64 * MiB), "create puts 64M back (r=%d)", r);
 }
 
+/* Whether this process is in the user's cgroup of every hierarchy
+ * (/proc/self/cgroup: "N:CONTROLLERS:PATH", cpu possibly as "cpu,cpuacct"). */
+static bool self_in_user_cgroup(void)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[1024];
+	unsigned found = 0;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *ctl = strchr(line, ':'), *path;
+
+		if (!ctl || !(path = strchr(++ctl, ':')))
+			continue;
+		*path++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		for (size_t h = 0; h < N_HIER; h++) {
+			char *t, *save = NULL;
+
+			for (t = strtok_r(ctl, ",", &save); t; t = strtok_r(NULL, ",", &save))
+				if (strcmp(t, hier[h]) == 0 && strcmp(path, user_rel()) == 0)
+					found |= 1u << h;
+		}
+	}
+	fclose(f);
+	return found == (1u << N_HIER) - 1;
+}
+
 /* enter() with *stamp in a child (the test process is never moved); *stamp
- * becomes what it returned.  Returns enter()'s result, or -ECHILD. */
+ * becomes what it returned.  Returns enter()'s result, -EXDEV when it
+ * returned 0 but the child is not in the user's cgroup everywhere, or
+ * -ECHILD. */
 static int enter_in_child(const CgroupLimits *l, CgroupStamp *stamp)
 {
 	CgroupStamp *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
@@ -556,11 +587,11 @@ static int enter_in_child(const CgroupLimits *l, CgroupStamp *stamp)
 
 		alarm(60);
 		r = cg_enter(m, parent, uid, l, shared, &attaching);
-		_exit(r < 0 ? 1 : 0);
+		_exit(r < 0 ? 1 : self_in_user_cgroup() ? 0 : 2);
 	}
 	status = wait_status(pid);
 	if (WIFEXITED(status))
-		r = WEXITSTATUS(status) == 0 ? 0 : -EIO;
+		r = WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 2 ? -EXDEV : -EIO;
 	*stamp = *shared;
 	munmap(shared, sizeof(*shared));
 	return r;
@@ -613,6 +644,18 @@ static void test_stamp(void)
 		       memcmp(&st, &first, sizeof(st)) == 0,
 	       "stamp: the same stamp and limits: nothing rewritten (a hand-written 32M stays: %s)",
 	       buf);
+	/* The stamped way in (one open per leaf) still checks every leaf: one
+	 * that is not the stamped directory sends enter() down the walk,
+	 * which writes the limits again and returns the true stamp. */
+	st.ino[1]++;
+	r = enter_in_child(&base_limits, &st);
+	tap_ok(r == 0 && limits_read_back(64 * MiB) && memcmp(&st, &first, sizeof(st)) == 0,
+	       "stamp: a leaf that is not the stamped directory: walked, all written (r=%d)", r);
+	(void)write_file(mem, "33554432");
+	st.dev[2] ^= 1;
+	r = enter_in_child(&base_limits, &st);
+	tap_ok(r == 0 && limits_read_back(64 * MiB) && memcmp(&st, &first, sizeof(st)) == 0,
+	       "stamp: a leaf on another device than stamped: walked, all written (r=%d)", r);
 	other.tasks_max = 17;
 	r = enter_in_child(&other, &st);
 	tap_ok(r == 0 && other_read_back() && st.limits.tasks_max == 17,
