@@ -69,7 +69,7 @@ int cg_walk_open_root_at(CgWalk *w, int base, const char *const *names, unsigned
  * that stays beneath base and refuses symlinks, as the directory a walk
  * found before: device dev and inode ino (so the same hierarchy and not
  * made anew since), still root's alone.  Returns an fd (O_CLOEXEC), -ESTALE
- * when it is another directory (or the kernel has no openat2), -EPERM when
+ * when it is another directory, -EPERM when
  * it is no longer root's alone, other -errno (-ENOENT: gone, or a symlink
  * on the way: -ELOOP).
  */

@@ -46,29 +46,39 @@ static int check_root_dir(int fd, struct stat *ret)
 }
 
 /*
- * Open an absolute path of fixed, trusted names (below /sys or /run, which
- * only root can change) in one openat2 that refuses symlinks, as
- * state_open_run_dir() does for STATE_DIR, and check the directory it ends
- * in.  Kernels without openat2 (before 5.6) get O_NOFOLLOW on the last name.
+ * Open the directory path (below dirfd) in one openat2 with resolve, which
+ * always includes refusing symlinks.  Kernels without openat2 (before 5.6)
+ * get openat with O_NOFOLLOW, which checks only the last name: each caller
+ * then checks the directory it got.
  */
-static int open_fixed_path(const char *path)
+static int open_dir_resolved(int dirfd, const char *path, uint64_t resolve)
 {
 	struct open_how how = {
 		.flags = OPEN_DIR_FLAGS,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		.resolve = resolve | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
-	_cleanup_(closep) int fd = -EBADF;
-	long r;
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 
-	r = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
-	if (r < 0 && errno == ENOSYS)
-		r = open(path, OPEN_DIR_FLAGS);
-	if (r < 0)
-		return negative_errno();
-	fd = (int)r;
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(dirfd, path, OPEN_DIR_FLAGS);
+	return fd < 0 ? negative_errno() : (int)fd;
+}
+
+/*
+ * Open an absolute path of fixed, trusted names (below /sys or /run, which
+ * only root can change) without symlinks, as state_open_run_dir() does for
+ * STATE_DIR, and check the directory it ends in.
+ */
+static int open_fixed_path(const char *path)
+{
+	_cleanup_(closep) int fd = open_dir_resolved(AT_FDCWD, path, 0);
+	int r;
+
+	if (fd < 0)
+		return fd;
 	r = check_root_dir(fd, NULL);
 	if (r < 0)
-		return (int)r;
+		return r;
 	return TAKE_FD(fd);
 }
 
@@ -141,21 +151,16 @@ int cg_open_base(void)
 
 int cg_open_known(int base, const char *path, uint64_t dev, uint64_t ino)
 {
-	struct open_how how = {
-		.flags = OPEN_DIR_FLAGS,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	_cleanup_(closep) int fd = -EBADF;
+	_cleanup_(closep) int fd = open_dir_resolved(base, path, RESOLVE_BENEATH);
 	struct stat st;
-	long r;
+	int r;
 
-	r = syscall(SYS_openat2, base, path, &how, sizeof(how));
-	if (r < 0)
-		return errno == ENOSYS ? -ESTALE : negative_errno();
-	fd = (int)r;
+	if (fd < 0)
+		return fd;
+	/* Its identity, not the way to it, makes it the directory walked before. */
 	r = check_root_dir(fd, &st);
 	if (r < 0)
-		return (int)r;
+		return r;
 	if ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)
 		return -ESTALE;
 	return TAKE_FD(fd);
