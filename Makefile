@@ -5,7 +5,8 @@
 #   make check      deps + build + the whole test suite
 #   make demo       deps + build + a real isolated login, shown side by side
 #   make bench      benchmarks (root), writes tests/bench/RESULTS.md
-#   make profile    one first and one joining login under strace -f -T (root)
+#   make profile    one first and one joining login under strace -f -T, then the joining
+#                   login step by step under uprobes (root)
 #   make install    DESTDIR PREFIX SYSCONFDIR PAMDIR (uninstall: the same, keeps the policy)
 #   STATIC_DEPS=0   link libcap, libaudit and inih dynamically (default 1: static)
 #   make fuzz       libFuzzer run over the policy parser (FUZZ_SECONDS)
@@ -130,7 +131,8 @@ bench: deps
 	$(MAKE) all
 	tests/bench/run
 
-# One first and one joining login under strace -f -T (where the time goes).
+# One first and one joining login under strace -f -T, then joining logins under uprobes
+# on the module's steps (where the time goes).
 profile: deps
 	$(MAKE) all
 	tests/bench/profile

@@ -28,6 +28,14 @@
  *       one "mem" line (meminfo fields, kmem of our cgroup, holders' PSS).
  *       Then ends the sessions one by one, each followed by a wait until
  *       GONE_FMT is gone ("-": no wait).  OUT gets "open" and "close" lines.
+ *       With LOGIN_BENCH_PACE=DIR:COUNT in the environment, each login
+ *       waits first until DIR (STATE_DIR/spare) holds COUNT spares ready and
+ *       none being made (at most 10 s; "pace i ns" lines): logins that come
+ *       slower than spares are made, instead of one right after the other.
+ *
+ *   login-bench keep CONFDIR SVC USER
+ *       Internal: a keeper of hold and of lat's join mode, exec'd by the
+ *       driver after its fork (report pipe on fd 3, SIGUSR1 blocked).
  *
  *   login-bench once CONFDIR SVC USER
  *       One whole login (pam_start .. pam_end, /bin/true in the session):
@@ -236,6 +244,17 @@ static pid_t spawn_login(const char *confdir, const char *svc, const char *user,
 			sigaddset(&set, SIGUSR1);
 			sigprocmask(SIG_BLOCK, &set, NULL);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* A keeper of its own, as sshd's session processes are
+			 * (sshd execs one per connection): a fork alone would
+			 * share our anonymous memory's reverse map with every
+			 * keeper before it, and each later fork, here or in the
+			 * module, would queue behind the kernel's walks of that
+			 * map (the host's DAMON reclaim walks it all the time). */
+			if (fcntl(p[1], F_SETFD, 0) < 0)
+				_exit(126);
+			execl("/proc/self/exe", "login-bench", "keep", confdir, svc, user,
+			      (char *)NULL);
+			_exit(127);
 		}
 		login_child(confdir, svc, user, p[1], hold);
 	}
@@ -530,6 +549,37 @@ typedef struct User {
 	uid_t uid;
 } User;
 
+/* LOGIN_BENCH_PACE: wait until dir has count entries ready (not *.new) and
+ * none being made; returns the ns waited, -1 after 10 s. */
+static int64_t pace_wait(const char *dir, int count)
+{
+	int64_t t0 = now_ns();
+
+	for (;;) {
+		int ready = 0, making = 0;
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			size_t len = strlen(e->d_name);
+
+			if (e->d_name[0] == '.')
+				continue;
+			if (len > 4 && strcmp(e->d_name + len - 4, ".new") == 0)
+				making++;
+			else
+				ready++;
+		}
+		if (d)
+			closedir(d);
+		if (ready >= count && making == 0)
+			return now_ns() - t0;
+		if (now_ns() - t0 > 10 * 1000000000LL)
+			return -1;
+		usleep(500);
+	}
+}
+
 static int cmd_hold(int argc, char **argv)
 {
 	const char *confdir, *svc, *gone_fmt;
@@ -538,8 +588,10 @@ static int cmd_hold(int argc, char **argv)
 	User *users;
 	FILE *uf, *out;
 	struct rlimit rl;
-	char *ckstr, *tok, *save = NULL;
+	char *ckstr, *tok, *save = NULL, *pace_dir = NULL;
+	const char *pace, *pace_count;
 	int64_t t_all;
+	int pace_n = 0;
 
 	if (argc != 8)
 		return 2;
@@ -583,11 +635,18 @@ static int cmd_hold(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
+	pace = getenv("LOGIN_BENCH_PACE");
+	if (pace && (pace_count = strrchr(pace, ':'))) {
+		pace_dir = strndup(pace, (size_t)(pace_count - pace));
+		pace_n = atoi(pace_count + 1);
+	}
 	mem_line(out, 0, "/sys/fs/cgroup/memory");
 	t_all = now_ns();
 	for (int i = 0, c = 0; i < n; i++) {
 		Rec r;
 
+		if (pace_dir && i > 0)
+			fprintf(out, "pace %d %" PRId64 "\n", i, pace_wait(pace_dir, pace_n));
 		pids[i] = spawn_login(confdir, svc, users[i].name, true, &fds[i]);
 		if (read_all(fds[i], &r, sizeof(r)) < 0 || !r.ok) {
 			fprintf(stderr, "login-bench: login %d (%s) failed (PAM %d)\n", i,
@@ -715,6 +774,8 @@ int main(int argc, char **argv)
 		r = cmd_hold(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "peers") == 0)
 		r = cmd_peers(argc - 1, argv + 1);
+	else if (argc == 5 && strcmp(argv[1], "keep") == 0)
+		login_child(argv[2], argv[3], argv[4], 3, true);
 	if (r == 2)
 		fprintf(stderr, "usage: see the comment at the top of tests/bench/login-bench.c\n");
 	return r;

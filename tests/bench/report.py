@@ -134,7 +134,7 @@ def peers_section(raw):
 
 
 def parse_hold(text):
-    d = dict(open=[], close=[], mem={}, slab={}, elapsed={}, fail=None, closeall=None)
+    d = dict(open=[], close=[], mem={}, slab={}, elapsed={}, fail=None, closeall=None, pace=[])
     for line in (text or "").splitlines():
         f = line.split()
         if f[0] == "open":
@@ -149,6 +149,8 @@ def parse_hold(text):
             d["elapsed"][int(f[1])] = int(f[2])
         elif f[0] == "fail":
             d["fail"] = (int(f[1]), int(f[2]))
+        elif f[0] == "pace":
+            d["pace"].append(int(f[2]))
         elif f[0] == "closeall":
             d["closeall"] = (int(f[1]), int(f[2]))
     return d
@@ -185,6 +187,13 @@ def scale_section(raw):
     if pad["elapsed"]:
         k = max(pad["elapsed"])
         out += ["", f"{k} paddock logins took {pad['elapsed'][k] / 1e9:.1f} s in all."]
+    if pad["pace"]:
+        waits = [w for w in pad["pace"] if w >= 0]
+        pace = (read(os.path.join(raw, "scale-pace")) or "?").strip()
+        out += ["", f"Paced (BENCH_SCALE_PACE=1): each paddock login waited until {pace} spares "
+                f"were ready and none was being made: {summary(waits, ms) if waits else '-'} ms "
+                f"waited (median / p99 [p25-p75]), {len(pad['pace']) - len(waits)} waits "
+                "gave up after 10 s."]
     out += ["", "Kernel memory per idle isolated user: (paddock run − its start) − (pam_permit run − its start), "
             "divided by the users held; /proc/meminfo, KiB per user.", "",
             "| users | SUnreclaim | KernelStack | PageTables | Percpu | kernel total | holder PSS | holder RSS | memcg kmem of the nest | MemAvailable drop |",
