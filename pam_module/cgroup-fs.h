@@ -206,5 +206,11 @@ int cg_v2_read_usage(int fd, CgroupUsage *ret);
 int cg_v1_available(void);
 int cg_v2_available(void);
 /* The same, below base (an fd from cg_open_base()). */
-int cg_v1_available_at(int base);
 int cg_v2_available_at(int base);
+
+/*
+ * Whether the filesystem at /sys/fs/cgroup/name (symlinks followed) is of
+ * type magic: 1, 0 (another type, or no such name), or -errno.  Detection
+ * only: nothing is opened through it.
+ */
+int cg_base_has(const char *name, unsigned long magic);

@@ -512,26 +512,21 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 	return 0;
 }
 
+/*
+ * Detection only (cg_manager_pick(), every login): one statfs per spelling,
+ * so a spelling that is a symlink on root's tmpfs (cpu -> cpu,cpuacct) is
+ * followed here.  What uses a hierarchy opens and checks its root without
+ * symlinks (cg_walk_open_root_at()), or takes the stamped leaves by their
+ * identity (v1_enter_known()).
+ */
 int cg_v1_available(void)
 {
-	_cleanup_(closep) int base = cg_open_base();
-
-	if (base == -ENOENT)
-		return 0;
-	if (base < 0)
-		return base;
-	return cg_v1_available_at(base);
-}
-
-int cg_v1_available_at(int base)
-{
 	for (size_t i = 0; i < V1_N; i++) {
-		_cleanup_(cg_walk_done) CgWalk w = { 0 };
-		int r = cg_walk_open_root_at(&w, base, v1_names[i], CGROUP_SUPER_MAGIC);
+		int r = 0;
 
-		if (r == -ENOENT)
-			return 0;
-		if (r < 0)
+		for (const char *const *n = v1_names[i]; *n && r == 0; n++)
+			r = cg_base_has(*n, CGROUP_SUPER_MAGIC);
+		if (r <= 0)
 			return r;
 	}
 	return 1;

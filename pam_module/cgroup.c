@@ -144,9 +144,24 @@ int cg_user_path(const char *parent, uid_t uid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+#define CG_BASE "/sys/fs/cgroup"
+
 int cg_open_base(void)
 {
-	return open_fixed_path("/sys/fs/cgroup");
+	return open_fixed_path(CG_BASE);
+}
+
+int cg_base_has(const char *name, unsigned long magic)
+{
+	char path[sizeof(CG_BASE) + NAME_MAX + 1];
+	struct statfs sfs;
+
+	if (!name_ok(name, strlen(name)))
+		return -EINVAL;
+	snprintf(path, sizeof(path), CG_BASE "/%s", name);
+	if (statfs(path, &sfs) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
+	return (unsigned long)sfs.f_type == magic;
 }
 
 int cg_open_known(int base, const char *path, uint64_t dev, uint64_t ino)
@@ -537,7 +552,8 @@ int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
 		return -EINVAL;
 	}
 
-	/* One open of /sys/fs/cgroup for both checks. */
+	/* v2 from the root checked as every walk checks it; v1 by one
+	 * statfs per hierarchy (the walk checks the roots it opens). */
 	base = cg_open_base();
 	if (base < 0)
 		return base;
@@ -548,7 +564,7 @@ int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
 		*ret = &cgroup_manager_v2;
 		return 0;
 	}
-	r = cg_v1_available_at(base);
+	r = cg_v1_available();
 	if (r < 0)
 		return r;
 	if (r > 0) {

@@ -18,11 +18,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -105,13 +107,20 @@ static int errno_to_pam(int r)
 
 /* Threads share namespaces and credentials: setns() and cgroup moves of a
  * multi-threaded caller would be partial.  Counted from /proc before any
- * setns, while /proc is still the host's. */
+ * setns, while /proc is still the host's: the link count of a task
+ * directory is 2 plus its threads (one stat); else the entries. */
 static int count_threads(void)
 {
-	DIR *d = opendir("/proc/self/task");
 	struct dirent *de;
+	struct stat st;
 	int n = 0;
+	DIR *d;
 
+	if (stat("/proc/self/task", &st) < 0)
+		return -errno;
+	if (st.st_nlink >= 3)
+		return st.st_nlink - 2 > INT_MAX ? INT_MAX : (int)(st.st_nlink - 2);
+	d = opendir("/proc/self/task");
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)))

@@ -41,9 +41,13 @@ int state_open_private_dir(int dirfd, const char *path, bool create, int *ret_fd
 	_cleanup_(closep) int fd = -EBADF;
 	struct stat st;
 
-	if (create && mkdirat(dirfd, path, 0700) < 0 && errno != EEXIST)
-		return negative_errno();
+	/* Open first: it exists on every call but the first. */
 	fd = open_beneath(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
+	if (fd == -ENOENT && create) {
+		if (mkdirat(dirfd, path, 0700) < 0 && errno != EEXIST)
+			return negative_errno();
+		fd = open_beneath(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
+	}
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0)

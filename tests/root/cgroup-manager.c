@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "../../conf/units.h"
+#include "../../pam_module/cgroup-fs.h"
 #include "../../pam_module/cgroup.h"
 #include "../unit/tap.h"
 
@@ -397,6 +399,17 @@ static void test_pick(void)
 	r = cg_manager_pick(CGROUP_MANAGER_SYSTEMD, &got);
 	tap_ok(r == -EOPNOTSUPP && !got,
 	       "pick(systemd) is -EOPNOTSUPP without systemd as PID 1 (r=%d)", r);
+	/* The pick's detection of v1: one statfs per hierarchy, spellings
+	 * that are symlinks followed; a name is one name, never a path. */
+	tap_ok(cg_v1_available() == 1, "v1 detected: memory, cpu and pids are mounted");
+	tap_ok(cg_base_has("memory", CGROUP_SUPER_MAGIC) == 1 &&
+		       cg_base_has("memory", CGROUP2_SUPER_MAGIC) == 0,
+	       "cg_base_has tells a v1 hierarchy by its type");
+	tap_ok(cg_base_has("no-such-hierarchy", CGROUP_SUPER_MAGIC) == 0,
+	       "cg_base_has: a missing name is no hierarchy (0, not an error)");
+	tap_ok(cg_base_has("../cgroup/memory", CGROUP_SUPER_MAGIC) == -EINVAL &&
+		       cg_base_has("", CGROUP_SUPER_MAGIC) == -EINVAL,
+	       "cg_base_has refuses a path or an empty name (-EINVAL)");
 	tap_ok(cg_manager_by_name("cgroupfs-v1") == &cgroup_manager_v1 &&
 		       cg_manager_by_name("cgroupfs-v2") == &cgroup_manager_v2 &&
 		       cg_manager_by_name("systemd") != NULL &&
