@@ -534,6 +534,7 @@ int cg_v1_available(void)
 
 const CgroupManager cgroup_manager_v1 = {
 	.name = "cgroupfs-v1",
+	.stamp_magic = V1_STAMP_MAGIC,
 	.create = v1_create,
 	.set_limits = v1_set_limits,
 	.attach_self = v1_attach_self,

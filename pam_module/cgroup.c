@@ -528,7 +528,7 @@ int cg_enter(const CgroupManager *m, const char *parent, uid_t uid, const Cgroup
 	return m->attach_self(parent, uid);
 }
 
-int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
+int cg_manager_pick(CgroupManagerKind kind, const CgroupStamp *stamp, const CgroupManager **ret)
 {
 	_cleanup_(closep) int base = -EBADF;
 	int r;
@@ -552,6 +552,11 @@ int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret)
 		return -EINVAL;
 	}
 
+	/* A joining login: the manager that stamped the user's cgroup. */
+	if (stamp && stamp->magic != 0 && stamp->magic == cgroup_manager_v1.stamp_magic) {
+		*ret = &cgroup_manager_v1;
+		return 0;
+	}
 	/* v2 from the root checked as every walk checks it; v1 by one
 	 * statfs per hierarchy (the walk checks the roots it opens). */
 	base = cg_open_base();

@@ -71,7 +71,8 @@ typedef struct CgroupStamp {
 } CgroupStamp;
 
 typedef struct CgroupManager {
-	const char *name; /* "cgroupfs-v2", "cgroupfs-v1", "systemd" */
+	const char *name;     /* "cgroupfs-v2", "cgroupfs-v1", "systemd" */
+	uint32_t stamp_magic; /* CgroupStamp.magic of its stamps; 0: it keeps none */
 
 	/*
 	 * Create (or reuse) the user's cgroup below parent with limits applied.
@@ -163,11 +164,16 @@ bool cg_limit_is(uint64_t live, uint64_t want, bool memory);
  * hierarchies are mounted.  systemd is the systemd manager when systemd is
  * PID 1 (sd_booted(): /run/systemd/system is a directory).  auto is
  * systemd when systemd is PID 1, else cgroupfs.  No D-Bus call is made
- * here: an unreachable bus fails the manager's create().  Returns 0 and
- * sets *ret, -EOPNOTSUPP for systemd when systemd is not PID 1, -ENOENT
- * when no usable hierarchy exists.
+ * here: an unreachable bus fails the manager's create().  stamp (NULL:
+ * none) is the last login's stamp of the user's cgroup, from this boot
+ * (STATE_DIR is on /run): a cgroupfs manager's stamp names that manager,
+ * taken without probing the hierarchies again, since its enter() takes the
+ * stamped leaves only while they are the very directories stamped and else
+ * walks, checking every root it opens.  Returns 0 and sets *ret,
+ * -EOPNOTSUPP for systemd when systemd is not PID 1, -ENOENT when no usable
+ * hierarchy exists.
  */
-int cg_manager_pick(CgroupManagerKind kind, const CgroupManager **ret);
+int cg_manager_pick(CgroupManagerKind kind, const CgroupStamp *stamp, const CgroupManager **ret);
 
 /*
  * m->enter(), or for a manager without one create() then attach_self()

@@ -6,10 +6,15 @@
  * State layout, all root-owned, under STATE_DIR (mode 0700):
  *   STATE_DIR/UID.lock        per-user lock (flock LOCK_EX); never removed
  *   STATE_DIR/UID/            per-user directory, mode 0700
- *   STATE_DIR/UID/ns/NAME     namespace records (mnt pid ipc uts net): the
- *                             inode number of the holder's namespace ("%llu\n"),
- *                             written once it is ready; ns_join checks the live
- *                             holder's namespaces against them before setns.
+ *   STATE_DIR/UID/ns/all      namespace records: a line "NAME INODE\n" per
+ *                             namespace of the holder (mnt pid ipc uts net, in
+ *                             that order, those of --ns), written once it is
+ *                             ready; ns_join checks the live holder's
+ *                             namespaces against them before setns.
+ *   STATE_DIR/UID/ns/NAME     the same, a file per namespace ("INODE\n"),
+ *                             written before ns/all: what earlier versions
+ *                             read and wrote (their paddocks have no ns/all,
+ *                             or an nsfs pin there: still read).
  *                             Records, not nsfs bind mounts ("pins"): the holder
  *                             keeps its namespaces alive, and a mount per user
  *                             in the host's mount namespace would be copied by
@@ -51,9 +56,10 @@
 #define HOLDER_FD_LOCK	   7 /* STATE_DIR/UID.lock, its own open file description */
 #define HOLDER_FD_COUNT	   8 /* fds 0-2 are /dev/null */
 
-#define HOLDER_ENV_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
-#define HOLDER_CTL_NAME "ctl"
-#define HOLDER_NS_DIR	"ns"
+#define HOLDER_ENV_PATH	  "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+#define HOLDER_CTL_NAME	  "ctl"
+#define HOLDER_NS_DIR	  "ns"
+#define HOLDER_NS_RECORDS "all" /* in HOLDER_NS_DIR */
 
 /*
  * Ready line: "ok\n" once the mounts, hostname and lo are done, or

@@ -175,6 +175,9 @@ int holder_state_remove_at(int run_dir_fd, const char *name)
 
 	ns_fd = holder_state_open(uid_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
 	if (ns_fd >= 0) {
+		if (unlinkat(ns_fd, HOLDER_NS_RECORDS, 0) < 0 && errno != ENOENT)
+			keep_first(&r, negative_errno());
+		/* The records per name, and pins of earlier versions. */
 		for (unsigned i = 0; i < NS_COUNT; i++) {
 			int e = unpin(ns_fd, ns_name(i));
 
@@ -566,22 +569,16 @@ static int pidfd_alive(int pidfd)
 	return pidfd_send_signal(pidfd, 0, NULL, 0) < 0 ? negative_errno() : 0;
 }
 
-/* Record namespace i of the holder: its inode number in the new root-only
- * file ns/NAME, checked by ns_join() against the live holder before every
- * join.  Nothing is bind-mounted (see ns.h). */
-static int record_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
+/* Namespace i of the holder, checked for the record: its inode number. */
+static int record_one(pid_t pid, int pidfd, unsigned i, uint64_t *ret)
 {
-	_cleanup_(closep) int f = -EBADF, theirs = -EBADF;
-	const char *name = ns_name(i);
-	char self[64], buf[32];
+	_cleanup_(closep) int theirs = -EBADF;
+	char self[64];
 	struct stat a, b;
 	bool by_path;
-	int n, r;
+	int r;
 
-	f = openat(ns_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (f < 0)
-		return negative_errno();
-	snprintf(self, sizeof(self), "/proc/self/ns/%s", name);
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_name(i));
 	theirs = ns_open_of(pidfd, pid, i, &by_path);
 	if (theirs < 0)
 		return theirs;
@@ -598,22 +595,53 @@ static int record_one(int ns_fd, pid_t pid, int pidfd, unsigned i)
 		if (r < 0)
 			return r;
 	}
-	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)a.st_ino);
-	if (write(f, buf, (size_t)n) != n)
+	*ret = a.st_ino;
+	return 0;
+}
+
+/* A new root-only file name in ns_dir_fd holding len bytes of buf. */
+static int write_new(int ns_dir_fd, const char *name, const char *buf, size_t len)
+{
+	_cleanup_(closep) int f = -EBADF;
+
+	f = openat(ns_dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (f < 0)
+		return negative_errno();
+	if (write(f, buf, len) != (ssize_t)len)
 		return errno ? negative_errno() : -EIO;
 	return 0;
 }
 
+/*
+ * The records of the holder's namespaces, checked by ns_join() against the
+ * live holder before every join: the root-only file ns/all, which this
+ * version reads (one open per join), written last; before it the file per
+ * namespace earlier versions read (ns/NAME), for their modules still loaded
+ * in processes that began before an upgrade.  Nothing is bind-mounted (see
+ * ns.h).
+ */
 int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
 {
-	for (unsigned i = 0; i < NS_COUNT; i++)
-		if (mask & (1u << i)) {
-			int r = record_one(ns_dir_fd, pid, pidfd, i);
+	char all[HOLDER_MSG_MAX];
+	size_t len = 0;
 
-			if (r < 0)
-				return r;
-		}
-	return 0;
+	for (unsigned i = 0; i < NS_COUNT; i++) {
+		char one[32];
+		uint64_t ino;
+		int n, r;
+
+		if (!(mask & (1u << i)))
+			continue;
+		r = record_one(pid, pidfd, i, &ino);
+		if (r < 0)
+			return r;
+		n = snprintf(one, sizeof(one), "%llu\n", (unsigned long long)ino);
+		r = write_new(ns_dir_fd, ns_name(i), one, (size_t)n);
+		if (r < 0)
+			return r;
+		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s %s", ns_name(i), one);
+	}
+	return write_new(ns_dir_fd, HOLDER_NS_RECORDS, all, len);
 }
 
 void holder_kill(int pidfd)

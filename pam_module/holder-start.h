@@ -137,7 +137,7 @@ void holder_kill(int pidfd);
  * create UID/ (0700), UID/ns/ and bind UID/ctl, start the holder in new
  * namespaces through an intermediate process (so it is not the caller's
  * child), wait up to HOLDER_START_TIMEOUT_MS for its ready line, and record
- * the inode of each of its namespaces in UID/ns/NAME.  helper_fd: the paddock binary, opened
+ * the inode of each of its namespaces in UID/ns/all.  helper_fd: the paddock binary, opened
  * O_PATH|O_CLOEXEC in the host namespaces.  run_dir_fd: the private STATE_DIR
  * mount root (-EINVAL otherwise).
  *

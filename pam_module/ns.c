@@ -241,12 +241,25 @@ int ns_session_close(int fd)
 	return (int)v;
 }
 
-/* The record of namespace i: the inode number holder_start wrote to the
- * root-owned regular file ns/NAME.  -ENOENT when it is missing or holds no
- * number (a paddock started under another policy, or half-removed).  A
- * paddock started before an upgrade has an nsfs pin there instead (bind
- * mounted by earlier versions, in this private STATE_DIR mount only): its
- * inode is the record, so live paddocks stay joinable across the upgrade. */
+/* dirfd/path (below it, no symlinks) for reading, when it is root's
+ * regular file (-EPERM otherwise); its stat in *ret_st. */
+static int open_record(int dirfd, const char *path, struct stat *ret_st)
+{
+	_cleanup_(closep) int fd = holder_state_open(dirfd, path, O_RDONLY);
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, ret_st) < 0)
+		return negative_errno();
+	return S_ISREG(ret_st->st_mode) && ret_st->st_uid == 0 ? TAKE_FD(fd) : -EPERM;
+}
+
+/* A record of a paddock started by an earlier version: the inode number
+ * of namespace i in the root-owned regular file ns/NAME.  -ENOENT when it
+ * is missing or holds no number (a paddock started under another policy,
+ * or half-removed).  Older still, an nsfs pin there (bind mounted, in this
+ * private STATE_DIR mount only): its inode is the record, so live paddocks
+ * stay joinable across upgrades. */
 static int read_record(int ns_dir_fd, unsigned i, uint64_t *ret)
 {
 	_cleanup_(closep) int fd = -EBADF;
@@ -256,14 +269,10 @@ static int read_record(int ns_dir_fd, unsigned i, uint64_t *ret)
 	ssize_t n;
 	char *end;
 
-	fd = holder_state_open(ns_dir_fd, ns_table[i].name, O_RDONLY);
+	/* A pin is root's regular file too (nsfs), one that cannot be read. */
+	fd = open_record(ns_dir_fd, ns_table[i].name, &st);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	/* A pin is root's regular file too (nsfs), one that cannot be read. */
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
-		return -EPERM;
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0 && errno == EINVAL && fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC) {
 		if (ioctl(fd, NS_GET_NSTYPE) != ns_table[i].clone_flag)
@@ -281,15 +290,69 @@ static int read_record(int ns_dir_fd, unsigned i, uint64_t *ret)
 	return 0;
 }
 
-int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
+/* The records holder_record() wrote: ns/all, a line "NAME INODE" per
+ * namespace, for the bits of ns_mask.  -ENOENT when the file is missing,
+ * malformed, or lacks a namespace of ns_mask (a paddock started under
+ * another policy), -EPERM when it is not root's regular file. */
+static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char path[64], buf[HOLDER_MSG_MAX];
+	NsInodes out = { { 0 } };
+	unsigned seen = 0;
+	struct stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%u/%s/%s", (unsigned)uid, HOLDER_NS_DIR, HOLDER_NS_RECORDS);
+	fd = open_record(run_dir_fd, path, &st);
+	if (fd < 0)
+		return fd;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return negative_errno();
+	if ((size_t)n == sizeof(buf) - 1)
+		return -ENOENT;
+	buf[n] = '\0';
+	for (char *p = buf, *end; *p; p = end + 1) {
+		char *sp = strchr(p, ' ');
+		unsigned i = 0;
+		uint64_t v;
+
+		if (!sp)
+			return -ENOENT;
+		*sp = '\0';
+		while (i < NS_COUNT && !streq(p, ns_table[i].name))
+			i++;
+		if (i == NS_COUNT || (seen & (1u << i)) || sp[1] < '1' || sp[1] > '9')
+			return -ENOENT;
+		errno = 0;
+		v = strtoull(sp + 1, &end, 10);
+		if (errno || *end != '\n')
+			return -ENOENT;
+		seen |= 1u << i;
+		if (ns_mask & (1u << i))
+			out.ino[i] = v;
+	}
+	if ((seen & ns_mask) != ns_mask)
+		return -ENOENT;
+	*ret = out;
+	return 0;
+}
+
+/* The records of the user's paddock for ns_mask, whichever version wrote
+ * them; -ESTALE when the paddock has none at all. */
+static int read_records(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 {
 	_cleanup_(closep) int ns_dir = -EBADF;
 	NsInodes out = { { 0 } };
 	int r;
 
+	r = read_records_file(run_dir_fd, uid, ns_mask, ret);
+	if (r != -ENOENT)
+		return r;
 	ns_dir = open_user_dir(run_dir_fd, uid, HOLDER_NS_DIR);
 	if (ns_dir < 0)
-		return ns_dir;
+		return ns_dir == -ENOENT ? -ESTALE : ns_dir;
 	for (unsigned i = 0; i < NS_COUNT; i++)
 		if (ns_mask & (1u << i)) {
 			r = read_record(ns_dir, i, &out.ino[i]);
@@ -298,6 +361,13 @@ int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 		}
 	*ret = out;
 	return 0;
+}
+
+int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
+{
+	int r = read_records(run_dir_fd, uid, ns_mask, ret);
+
+	return r == -ESTALE ? -ENOENT : r;
 }
 
 /* Is namespace fd owned by the user namespace userns (our own)? */
@@ -320,15 +390,14 @@ static int owned_by(int fd, const struct stat *userns)
 static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid, int pidfd,
 			 NsInodes *ret)
 {
-	_cleanup_(closep) int ns_dir = -EBADF;
-	NsInodes out = { { 0 } };
+	NsInodes rec;
 	struct stat userns;
 	bool by_path = false;
 	int r;
 
-	ns_dir = open_user_dir(run_dir_fd, uid, HOLDER_NS_DIR);
-	if (ns_dir < 0)
-		return ns_dir == -ENOENT ? -ESTALE : ns_dir;
+	r = read_records(run_dir_fd, uid, ns_mask, &rec);
+	if (r < 0)
+		return r;
 	/* Our own user namespace rather than /proc/1's: the same thing on a
 	 * host, and still right when sshd runs in a container. */
 	if (stat("/proc/self/ns/user", &userns) < 0)
@@ -337,14 +406,10 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 	for (unsigned i = 0; i < NS_COUNT; i++) {
 		_cleanup_(closep) int live = -EBADF;
 		struct stat ls;
-		uint64_t ino;
 		bool path;
 
 		if (!(ns_mask & (1u << i)))
 			continue;
-		r = read_record(ns_dir, i, &ino);
-		if (r < 0)
-			return r;
 		r = ns_open_of(pidfd, pid, i, &path);
 		if (r < 0)
 			return r;
@@ -354,18 +419,17 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 			return negative_errno();
 		/* From a pidfd it is the namespace itself; a /proc path could
 		 * be anything (nsfs is checked there). */
-		if (ls.st_ino != ino)
+		if (ls.st_ino != rec.ino[i])
 			return -EPERM;
 		r = owned_by(live, &userns);
 		if (r < 0)
 			return r;
-		out.ino[i] = ino;
 	}
 	/* Threat 2: where a /proc path was taken, that was the holder only
 	 * if the process behind the pidfd is still alive now. */
 	if (by_path && pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
 		return errno == ESRCH ? -ESTALE : negative_errno();
-	*ret = out;
+	*ret = rec;
 	return 0;
 }
 

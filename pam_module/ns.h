@@ -21,7 +21,7 @@
 #define NS_COUNT 5
 
 enum {
-	NS_MNT, /* each recorded in UID/ns/NAME (an inode number) */
+	NS_MNT, /* each recorded in UID/ns/all (an inode number) */
 	NS_PID,
 	NS_IPC,
 	NS_UTS,

@@ -90,23 +90,21 @@ static void holder_params(const SessionRequest *req, const CgroupManager *cg, ch
 }
 
 /*
- * The manager's enter() with the stamp kept under the user's lock: a join
- * into a cgroup that already has the policy's limits writes none of them.
+ * The manager's enter() with the stamp kept under the user's lock (kept,
+ * read by the caller): a join into a cgroup that already has the policy's
+ * limits writes none of them.
  * A stamp that cannot be read is no stamp (the limits are written); one
  * that cannot be written is dropped, never left stale; with half-written
  * limits enter() returns none.
  */
 static int cgroup_enter(const CgroupManager *cg, const char *parent, uid_t uid, int lock_fd,
-			const CgroupLimits *limits, bool *ret_attaching)
+			const CgroupStamp *kept, const CgroupLimits *limits, bool *ret_attaching)
 {
-	CgroupStamp kept = { 0 }, stamp;
+	CgroupStamp stamp = *kept;
 	int r;
 
-	if (state_user_record_get(lock_fd, &kept, sizeof(kept)) < 0)
-		kept = (CgroupStamp){ 0 };
-	stamp = kept;
 	r = cg_enter(cg, parent, uid, limits, &stamp, ret_attaching);
-	if (memcmp(&stamp, &kept, sizeof(stamp)) != 0) {
+	if (memcmp(&stamp, kept, sizeof(stamp)) != 0) {
 		if (stamp.magic == 0)
 			(void)state_user_record_drop(lock_fd);
 		else
@@ -126,6 +124,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	unsigned mask = req->up->namespaces;
 	const CgroupManager *cg = NULL;
 	HolderStarted started = { 0 };
+	CgroupStamp kept = { 0 };
 	char hostname[POLICY_HOSTNAME_TEMPLATE_MAX];
 	CgroupLimits limits;
 	HolderParams hp;
@@ -136,17 +135,20 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	memset(info, 0, sizeof(*info));
 	cg_limits_from_policy(req->up, &limits);
 
-	/* Detect what the kernel offers before touching anything (threat 15). */
-	STEP("cgroup manager", cg_manager_pick(req->global->cgroup_manager, &cg));
 	/* Resolve the helper by path now, in the host mount namespace (threat 6). */
 	STEP("helper", open_helper(req->helper_path, &helper_fd));
 	/* Root-only state, private mount, no symlinks (threats 3, 7). */
 	STEP("state directory", holder_state_dir(&run_fd));
 	/* One paddock per user even for concurrent first logins (threat 13). */
 	STEP("lock", state_lock_user(run_fd, uid, &lock_fd));
+	if (state_user_record_get(lock_fd, &kept, sizeof(kept)) < 0)
+		kept = (CgroupStamp){ 0 };
+	/* Detect what the kernel offers before touching any cgroup (threat
+	 * 15); a joining login's stamp names the manager that made it. */
+	STEP("cgroup manager", cg_manager_pick(req->global->cgroup_manager, &kept, &cg));
 	/* Limits first, then the caller: every later fork is charged (threats 9, 10). */
 	*ret_step = "cgroup";
-	r = cgroup_enter(cg, parent, uid, lock_fd, &limits, &attaching);
+	r = cgroup_enter(cg, parent, uid, lock_fd, &kept, &limits, &attaching);
 	if (attaching)
 		*ret_step = "cgroup attach";
 	if (r == -EOPNOTSUPP && attaching && streq(cg->name, "systemd"))

@@ -392,13 +392,33 @@ static void test_pick(void)
 	char buf[256];
 	int r;
 
-	r = cg_manager_pick(CGROUP_MANAGER_CGROUPFS, &got);
+	r = cg_manager_pick(CGROUP_MANAGER_CGROUPFS, NULL, &got);
 	tap_ok(r == 0 && got == &cgroup_manager_v1, "pick(cgroupfs) chooses %s (r=%d)",
 	       got ? got->name : "nothing", r);
 	got = NULL;
-	r = cg_manager_pick(CGROUP_MANAGER_SYSTEMD, &got);
+	r = cg_manager_pick(CGROUP_MANAGER_SYSTEMD, NULL, &got);
 	tap_ok(r == -EOPNOTSUPP && !got,
 	       "pick(systemd) is -EOPNOTSUPP without systemd as PID 1 (r=%d)", r);
+	/* A joining login's stamp names its manager; a stamp of no manager
+	 * is none, and systemd as asked for stays systemd's question. */
+	{
+		CgroupStamp v1 = { .magic = cgroup_manager_v1.stamp_magic };
+		CgroupStamp odd = { .magic = 0x12345678u };
+
+		got = NULL;
+		r = cg_manager_pick(CGROUP_MANAGER_AUTO, &v1, &got);
+		tap_ok(r == 0 && got == &cgroup_manager_v1 && v1.magic != 0,
+		       "pick(auto) with a v1 stamp is the v1 manager (r=%d)", r);
+		got = NULL;
+		r = cg_manager_pick(CGROUP_MANAGER_CGROUPFS, &odd, &got);
+		tap_ok(r == 0 && got == &cgroup_manager_v1,
+		       "pick(cgroupfs) with a stamp of no manager detects again: %s (r=%d)",
+		       got ? got->name : "nothing", r);
+		got = NULL;
+		r = cg_manager_pick(CGROUP_MANAGER_SYSTEMD, &v1, &got);
+		tap_ok(r == -EOPNOTSUPP && !got,
+		       "pick(systemd) with a v1 stamp is still -EOPNOTSUPP here (r=%d)", r);
+	}
 	/* The pick's detection of v1: one statfs per hierarchy, spellings
 	 * that are symlinks followed; a name is one name, never a path. */
 	tap_ok(cg_v1_available() == 1, "v1 detected: memory, cpu and pids are mounted");

@@ -182,11 +182,11 @@ pt_wait_clean "... and its paddock ends" "$alice_uid"
 pt_points "user-lock flock LOCK_EX 1" \
 	"half-made-cgroup mkdirat \"user-$alice_uid\" 2" "state-dir mkdirat \"$alice_uid\", 1" \
 	"ctl-bind bind /ctl\" 1" "fork-helper clone SIGCHLD 1" "holder-pid wait4 . 1" \
-	"holder-ready poll POLLIN 2" "record-mnt openat \"mnt\",.*O_CREAT 1" \
-	"record-ipc openat \"ipc\",.*O_CREAT 1" "record-net openat \"net\",.*O_CREAT 1" "send-session sendto \"session\" 1" \
+	"holder-ready poll POLLIN 2" "record openat \"all\",.*O_CREAT 1" \
+	"send-session sendto \"session\" 1" \
 	"read-reply recvfrom \"ok\" 1" "join setns CLONE_NEWPID 1"
-# The record of the net namespace, the last one written: its open fails below.
-record_net=$(pt_nth openat '"net",.*O_CREAT' 1) || record_net=when=1
+# The records of the namespaces, one file: its open fails below.
+record_all=$(pt_nth openat '"all",.*O_CREAT' 1) || record_all=when=1
 for point in "${POINTS[@]}"; do
 	spec=${point#*|}
 	name="caller killed at ${point%%|*} ($spec)"
@@ -227,10 +227,10 @@ pt_wait_clean "bob's paddock ends with its session" "$bob_uid"
 # strace -f: the intermediate process issues clone3; the holder issues fsopen (one per
 # fresh mount) and sethostname during its setup.  Then errors injected into the caller
 # alone (no -f: the holder's own setns and move_mount must keep working): its setns,
-# its openat of the last namespace record, its clone of the intermediate, its bind.
+# its openat of the namespace records, its clone of the intermediate, its bind.
 for spec in "-f clone3:signal=SIGKILL" "-f fsopen:signal=SIGKILL:when=2" "-f sethostname:signal=SIGKILL" \
 	"-f clone3:error=ENOMEM" "-f fsopen:error=EMFILE:when=3" "-f sethostname:error=EPERM" \
-	"setns:error=EPERM" "openat:error=EIO:$record_net" "clone:error=EAGAIN" "bind:error=EADDRINUSE"; do
+	"setns:error=EPERM" "openat:error=EIO:$record_all" "clone:error=EAGAIN" "bind:error=EADDRINUSE"; do
 	name="inject $spec"
 	follow=() inj=$spec
 	case $spec in "-f "*) follow=(-f) inj=${spec#-f } ;; esac

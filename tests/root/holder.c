@@ -80,6 +80,29 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * Make uid's records (below dir_fd, STATE_DIR) what an earlier version
+ * left: no ns/all, a file ns/NAME per namespace.  Returns how many of those
+ * there are, or -1.
+ */
+static int records_as_before(int dir_fd, uid_t uid)
+{
+	char path[64];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%u/ns/all", (unsigned)uid);
+	if (unlinkat(dir_fd, path, 0) < 0)
+		return -1;
+	for (unsigned i = 0; i < NS_COUNT; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%u/ns/%s", (unsigned)uid, ns_name(i));
+		if (fstatat(dir_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			n++;
+	}
+	return n;
+}
+
 static bool mountinfo_has(const char *needle)
 {
 	char line[4096];
@@ -601,6 +624,24 @@ static void test_full_cycle(void)
 	}
 	tap_ok(r > 0 && streq(reply, "sessions 2 processes 0"), "status: '%s'", r > 0 ? reply : "");
 
+	/* A paddock an earlier version started, a record file per namespace:
+	 * read and joined the same way (upgrades keep live paddocks), and
+	 * removed at its teardown (below). */
+	{
+		NsInodes before;
+		Session c = { 0 };
+
+		tap_ok(records_as_before(run_fd, uid) == 5,
+		       "upgrade: ns/all removed, the five ns/NAME files left");
+		tap_ok(ns_read_inodes(run_fd, uid, ALL_NS, &before) == 0 &&
+			       memcmp(&before, &rec, sizeof(rec)) == 0,
+		       "upgrade: ... read as the same records");
+		r = session_open(&c, uid, ALL_NS, false);
+		tap_ok(r == 0 && memcmp(&c.rep.inodes, &rec, sizeof(rec)) == 0,
+		       "upgrade: such a paddock is still joined, same namespaces (%d)", r);
+		session_close(&c);
+	}
+
 	session_close(&a);
 	sleep_ms(100);
 	tap_ok(alive(pidfd), "one session closed: the holder lives on");
@@ -779,17 +820,22 @@ static void test_failures(void)
 	/* Threat 1: a record that names another namespace (here our own net
 	 * namespace) is never joined, however the record came to say it. */
 	{
-		char buf[32];
+		char buf[256], fake[256];
 		struct stat self_net;
-		int fd = openat(run_fd, "424204/ns/net", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-		ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf), 0) : -1;
+		int fd = openat(run_fd, "424204/ns/all", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+		char *net = n > 0 ? (buf[n] = '\0', strstr(buf, "net ")) : NULL;
 
-		if (fd >= 0 && n > 0 && stat("/proc/self/ns/net", &self_net) == 0) {
-			int k = snprintf(buf + 16, 16, "%llu\n",
-					 (unsigned long long)self_net.st_ino);
+		if (net && stat("/proc/self/ns/net", &self_net) == 0) {
+			/* The same file, its net line naming our own namespace. */
+			int k = snprintf(fake, sizeof(fake), "%.*snet %llu\n", (int)(net - buf),
+					 buf, (unsigned long long)self_net.st_ino);
+			const char *rest = strchr(net, '\n');
 
+			if (rest)
+				k += snprintf(fake + k, sizeof(fake) - (size_t)k, "%s", rest + 1);
 			(void)!ftruncate(fd, 0);
-			(void)!pwrite(fd, buf + 16, (size_t)k, 0);
+			(void)!pwrite(fd, fake, (size_t)k, 0);
 			r = session_open(&s, uid, p.namespaces, false);
 			tap_ok(r == -EPERM,
 			       "join: a record naming another namespace is refused (%d)", r);

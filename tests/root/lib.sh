@@ -847,10 +847,17 @@ t_policy_global() {
 }
 
 # t_ns_record UID NAME: the inode of UID's namespace NAME as recorded in the regular
-# file /run/paddock/UID/ns/NAME (records, not nsfs pins: see pam_module/holder-proto.h).
+# file /run/paddock/UID/ns/all, line "NAME INODE" (records, not nsfs pins: see
+# pam_module/holder-proto.h).
 t_ns_record() {
-	local f=/run/paddock/$1/ns/$2
-	[ -f "$f" ] && [ "$(stat -f -c %T "$f")" != nsfs ] && cat "$f"
+	local f=/run/paddock/$1/ns/all
+	[ -f "$f" ] && awk -v n="$2" '$1 == n { print $2; found = 1 } END { exit !found }' "$f"
+}
+
+# t_ns_records UID: how many namespaces /run/paddock/UID/ns/all records (0: none).
+t_ns_records() {
+	local f=/run/paddock/$1/ns/all
+	if [ -f "$f" ]; then wc -l <"$f"; else echo 0; fi
 }
 
 declare -A T_SESS_PID=()   # t_sess_start: NAME -> pid of the client (t_bg)

@@ -3,7 +3,7 @@
 #
 # tests/root/sharing.sh: one paddock per user, shared by all of the user's sessions.
 # Two concurrent su sessions of one user share every namespace (the same inodes, which
-# are also the records in /run/paddock/UID/ns/) and see each other's processes and /tmp
+# are also the records in /run/paddock/UID/ns/all) and see each other's processes and /tmp
 # files; a pamtester session lands in the same namespaces; two users never share a
 # namespace; 32 concurrent first logins of one user end with exactly one holder and
 # one cgroup.
@@ -65,7 +65,7 @@ for n in $NS_NAMES; do
 	i1=$(pt_ns_ino "$ns1" "$n") i2=$(pt_ns_ino "$ns2" "$n")
 	t_like "session 1 has a $n namespace" '^[0-9]+$' "$i1"
 	t_is "... session 2 has the same $n namespace" "$i1" "$i2"
-	t_is "... it is the one /run/paddock/$alice_uid/ns/$n names" "$i1" "$(t_ns_record "$alice_uid" "$n")"
+	t_is "... it is the one /run/paddock/$alice_uid/ns/all names" "$i1" "$(t_ns_record "$alice_uid" "$n")"
 	t_ok "... and not the host's" test "$i1" != "$(pt_ns_ino "$host_ns" "$n")"
 done
 t_is "session 2 read session 1's /tmp file" from-s1 "$(cat "$alice_home/s2.saw" 2>&1)"

@@ -18,8 +18,8 @@ t_cgroup_parent
 #   holder=N  "paddock holder --uid UID" processes
 #   mnts=N    mounts below /run/paddock/UID/ (in our mount namespace): always 0,
 #             namespaces are recorded, never pinned (pam_module/holder-proto.h)
-#   rec=N     namespace records (regular files) in /run/paddock/UID/ns/: 5 while a
-#             paddock of the shipped namespace list lives
+#   rec=N     namespaces recorded in /run/paddock/UID/ns/all: 5 while a paddock of
+#             the shipped namespace list lives
 #   dir=0|1   /run/paddock/UID exists
 #   cg=N      user-UID directories in the memory, cpu and pids hierarchies
 #   procs=N   live (non-zombie) processes whose real or effective uid is UID
@@ -27,7 +27,7 @@ pt_state() {
 	local uid=$1 holder mnts rec dir=0 cg=0 c procs
 	holder=$(pgrep -c -f "^paddock holder --uid $uid " || true)
 	mnts=$(awk -v p="/run/paddock/$uid/" 'index($5, p) == 1' /proc/self/mountinfo | wc -l)
-	rec=$(find "/run/paddock/$uid/ns" -maxdepth 1 -type f 2>/dev/null | wc -l)
+	rec=$(t_ns_records "$uid")
 	[ -e "/run/paddock/$uid" ] && dir=1
 	for c in memory cpu pids; do
 		[ -d "$(t_cg "$c" "$uid")" ] && cg=$((cg + 1))
