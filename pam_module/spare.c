@@ -6,9 +6,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -65,11 +67,10 @@ static int open_spare_dir(int run_dir_fd, bool create, int *ret_fd)
 	return state_open_private_dir(run_dir_fd, HOLDER_SPARE_DIR, create, ret_fd);
 }
 
-/* Calls fn for each entry of the spare directory whose name starts with
- * key (NULL: every one); stops at the first fn() that returns > 0 (and
- * returns it). */
-static int each_of_key(int spare_fd, const char *key, int (*fn)(const char *name, void *data),
-		       void *data)
+/* Calls fn for each entry of the spare directory that match(name, arg)
+ * accepts; stops at the first fn() that returns > 0 (and returns it). */
+static int each_entry(int spare_fd, bool (*match)(const char *name, const char *arg),
+		      const char *arg, int (*fn)(const char *name, void *data), void *data)
 {
 	int fd = fcntl(spare_fd, F_DUPFD_CLOEXEC, 3), r = 0;
 	struct dirent *de;
@@ -82,11 +83,147 @@ static int each_of_key(int spare_fd, const char *key, int (*fn)(const char *name
 		close(fd);
 		return negative_errno();
 	}
+	/* The duplicate shares spare_fd's offset: from the start. */
+	rewinddir(d);
 	while (r <= 0 && (de = readdir(d)))
-		if (key ? has_key(de->d_name, key) : de->d_name[0] != '.')
+		if (match(de->d_name, arg))
 			r = fn(de->d_name, data);
 	closedir(d);
 	return r;
+}
+
+/* ---- the makers' locks ---------------------------------------------------- */
+
+/* STATE_DIR/spare/.maker.KEY: locked (fcntl, F_WRLCK) by the "paddock
+ * spare" that serves the shape KEY while it runs.  A dot name: no spare. */
+#define MAKER_PREFIX   ".maker."
+#define MAKER_NAME_MAX (sizeof(MAKER_PREFIX) + SPARE_KEY_LEN)
+
+static void maker_name(const char *key, char buf[static MAKER_NAME_MAX])
+{
+	snprintf(buf, MAKER_NAME_MAX, MAKER_PREFIX "%s", key);
+}
+
+/* The pid of the process that holds the lock spare_fd/name (in our PID
+ * namespace), 0 when nobody does, -errno. */
+static pid_t maker_pid(int spare_fd, const char *name)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	_cleanup_(closep) int fd = holder_state_open(spare_fd, name, O_RDWR | O_NOCTTY);
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (fcntl(fd, F_GETLK, &fl) < 0)
+		return negative_errno();
+	return fl.l_type == F_UNLCK ? 0 : fl.l_pid;
+}
+
+int spare_maker_lock(int spare_fd, const HolderParams *p, int *ret_fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char key[SPARE_KEY_LEN + 1], name[MAKER_NAME_MAX];
+	_cleanup_(closep) int fd = -EBADF;
+	struct stat st;
+
+	spare_key(p, key);
+	maker_name(key, name);
+	fd = openat(spare_fd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+		return -EPERM;
+	if (fcntl(fd, F_SETLK, &fl) < 0)
+		return errno == EAGAIN || errno == EACCES ? -EBUSY : negative_errno();
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int spare_maker_open_dir(int *ret_fd)
+{
+	_cleanup_(closep) int run_fd = -EBADF;
+	int r;
+
+	r = holder_state_dir(&run_fd);
+	if (r >= 0)
+		r = holder_state_repair(run_fd);
+	if (r < 0)
+		return r;
+	return open_spare_dir(run_fd, true, ret_fd);
+}
+
+/* SIGTERM to the maker that holds name's lock, and wait (a little) until it
+ * is gone: it finishes the spare it is making first. */
+static int stop_maker(int spare_fd, const char *name)
+{
+	_cleanup_(closep) int pidfd = -EBADF;
+	struct pollfd pfd;
+	pid_t pid;
+	int r;
+
+	pid = maker_pid(spare_fd, name);
+	if (pid <= 0)
+		return pid;
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? 0 : negative_errno();
+	/* The pid was the holder of the lock; is the process behind the
+	 * pidfd still the one holding it (not a reuse of the number)? */
+	if (maker_pid(spare_fd, name) != pid)
+		return 0;
+	if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0)
+		return errno == ESRCH ? 0 : negative_errno();
+	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	do
+		r = poll(&pfd, 1, HOLDER_START_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : r == 0 ? -ETIMEDOUT : negative_errno();
+}
+
+typedef struct StopMakers {
+	int spare_fd;
+	int first_error;
+} StopMakers;
+
+static bool is_maker(const char *name, const char *unused)
+{
+	return strncmp(name, MAKER_PREFIX, strlen(MAKER_PREFIX)) == 0;
+}
+
+static int stop_one_maker(const char *name, void *data)
+{
+	StopMakers *m = data;
+	int r = stop_maker(m->spare_fd, name);
+
+	if (m->first_error == 0 && r < 0)
+		m->first_error = r;
+	return 0;
+}
+
+/* Every maker of spare_fd, stopped; the first -errno. */
+static int stop_makers(int spare_fd)
+{
+	StopMakers m = { .spare_fd = spare_fd };
+
+	(void)each_entry(spare_fd, is_maker, NULL, stop_one_maker, &m);
+	return m.first_error;
+}
+
+static bool of_key(const char *name, const char *key)
+{
+	return key ? has_key(name, key) : name[0] != '.';
+}
+
+/* Calls fn for each entry of the spare directory whose name starts with
+ * key (NULL: every spare); stops at the first fn() that returns > 0 (and
+ * returns it). */
+static int each_of_key(int spare_fd, const char *key, int (*fn)(const char *name, void *data),
+		       void *data)
+{
+	return each_entry(spare_fd, of_key, key, fn, data);
 }
 
 static int count_one(const char *name, void *data)
@@ -101,6 +238,14 @@ static unsigned count_of_key(int spare_fd, const char *key)
 
 	(void)each_of_key(spare_fd, key, count_one, &n);
 	return n;
+}
+
+unsigned spare_count_of(int spare_fd, const HolderParams *p)
+{
+	char key[SPARE_KEY_LEN + 1];
+
+	spare_key(p, key);
+	return count_of_key(spare_fd, key);
 }
 
 /* ---- taking a spare (the module, under the user's lock) ---------------- */
@@ -337,8 +482,14 @@ int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsign
 		return 0;
 	r = open_spare_dir(run_dir_fd, false, &spare_fd);
 	if (r >= 0) {
+		char name[MAKER_NAME_MAX];
+
 		spare_key(p, key);
 		if (count_of_key(spare_fd, key) >= count)
+			return 0;
+		/* A maker of the shape still runs: it saw the claim. */
+		maker_name(key, name);
+		if (maker_pid(spare_fd, name) > 0)
 			return 0;
 	} else if (r != -ENOENT) {
 		return r;
@@ -495,6 +646,8 @@ int spare_stop_all(int run_dir_fd, unsigned *ret_stopped)
 	if (r < 0)
 		return r;
 	s.spare_fd = spare_fd;
+	/* The makers first: none tops a pool up again behind us. */
+	s.first_error = stop_makers(spare_fd);
 	(void)each_of_key(spare_fd, NULL, stop_one, &s);
 	*ret_stopped = s.stopped;
 	return s.first_error;

@@ -15,8 +15,15 @@
  * parent takes it.  A claim is a rename of KEY.ID/ to UID/ (atomic: one
  * login wins), then the claim message.  The spares are made by "paddock
  * spare" (spare_make()), started detached by a first login
- * (spare_replenish()); no daemon.  cgroupfs managers only: a spare waits
- * in the manager's reaper leaf, and the systemd manager has none.
+ * (spare_replenish()) unless one already runs for the shape: it stays
+ * SPARE_MAKER_LINGER_MS after its last spare, watching STATE_DIR/spare/,
+ * and tops the pool up after every claim, so logins that come in a burst
+ * do not each start one; then it exits (no daemon).  Its lock:
+ *
+ *   STATE_DIR/spare/.maker.KEY     fcntl write lock of the running maker
+ *
+ * cgroupfs managers only: a spare waits in the manager's reaper leaf, and
+ * the systemd manager has none.
  */
 #pragma once
 
@@ -25,7 +32,8 @@
 
 #include "holder-start.h"
 
-#define SPARE_KEY_LEN 16
+#define SPARE_KEY_LEN	      16
+#define SPARE_MAKER_LINGER_MS 10000
 
 /* The shape of p as SPARE_KEY_LEN hex digits (64-bit FNV-1a). */
 void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
@@ -42,9 +50,10 @@ void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
 int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret);
 
 /*
- * If fewer than count spares of p's shape are ready or being made, start
- * "paddock spare" from helper_fd, detached, to make one.  Does not wait
- * for it.  Returns 1 when one was started, 0 when none was needed, -errno.
+ * If fewer than count spares of p's shape are ready or being made and no
+ * maker of the shape runs, start "paddock spare" from helper_fd, detached,
+ * to make them.  Does not wait for it.  Returns 1 when one was started, 0
+ * when none was needed, -errno.
  */
 int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsigned count);
 
@@ -59,12 +68,27 @@ int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsign
 int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStarted *ret);
 
 /*
- * Stop every spare (whatever its shape) and wait for each to exit; the
- * dead ones' directories are removed.  Spares still being made are left to
- * their makers.  Returns 0 or the first -errno, *ret_stopped how many
- * stopped.
+ * Stop every maker (SIGTERM: each finishes the spare it is making, then
+ * exits) and every spare (whatever its shape), and wait for each to exit;
+ * the dead ones' directories are removed.  Spares still being made are
+ * left to their makers.  Returns 0 or the first -errno, *ret_stopped how
+ * many spares stopped.
  */
 int spare_stop_all(int run_dir_fd, unsigned *ret_stopped);
 
 /* How many spares are ready to be claimed (any shape). */
 unsigned spare_count_ready(int run_dir_fd);
+
+/* For "paddock spare": STATE_DIR/spare/ (made if missing), the private
+ * STATE_DIR mount repaired first.  Returns 0 or -errno. */
+int spare_maker_open_dir(int *ret_fd);
+
+/*
+ * Take the maker lock of p's shape in spare_fd (held until the fd is
+ * closed or the process exits).  Returns 0 and the lock's fd, -EBUSY when
+ * another maker holds it, other -errno.
+ */
+int spare_maker_lock(int spare_fd, const HolderParams *p, int *ret_fd);
+
+/* How many spares of p's shape are ready or being made in spare_fd. */
+unsigned spare_count_of(int spare_fd, const HolderParams *p);

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * paddock spare: make one spare paddock (pam_module/spare.h).  Started
- * detached by pam_paddock.so after a first login, with fd 3 the helper it
- * opened (the holder is exec'd from it, no path looked up again), fds 0-2
- * /dev/null.  Not for people: it says what went wrong in syslog only.
+ * paddock spare: fill the pool of spare paddocks of one shape
+ * (pam_module/spare.h), then top it up after each claim until
+ * SPARE_MAKER_LINGER_MS pass without one.  Started detached by
+ * pam_paddock.so after a first login, with fd 3 the helper it opened (the
+ * holder is exec'd from it, no path looked up again), fds 0-2 /dev/null.
+ * Not for people: it says what went wrong in syslog only.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -107,6 +114,107 @@ static int check_helper_fd(void)
 	return 0;
 }
 
+/* Make spares of p's shape until count exist (or are being made). */
+static int fill(const HolderParams *p, unsigned count, HolderStarted *started)
+{
+	for (unsigned i = 0; i < count; i++) {
+		int r = spare_make(SPARE_HELPER_FD, p, count, started);
+
+		if (r <= 0)
+			return r;
+		syslog(LOG_DEBUG, "spare paddock ready, holder pid %d", (int)started->pid);
+	}
+	return 0;
+}
+
+/* Read what inotify has; false once the watched directory is gone. */
+static bool drain(int ino)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool alive = true;
+	ssize_t n;
+
+	while ((n = read(ino, buf, sizeof(buf))) > 0)
+		for (char *q = buf; q < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)q;
+
+			if (e->mask & (IN_DELETE_SELF | IN_IGNORED))
+				alive = false;
+			q += sizeof(*e) + e->len;
+		}
+	return alive;
+}
+
+/*
+ * Fill the pool; then, holding the shape's maker lock, fill it again after
+ * every change of STATE_DIR/spare/ (a claim renames a spare away) until
+ * SPARE_MAKER_LINGER_MS pass without one, or SIGTERM (paddock stop
+ * --spares, reload: the spare being made is finished first).  Idle, it lets
+ * the lock go and looks once more, so a claim made by a login that still
+ * saw the lock held is never left to nobody.
+ */
+static int maker_run(const HolderParams *p, unsigned count, HolderStarted *started)
+{
+	_cleanup_(closep) int spare_fd = -EBADF, lock_fd = -EBADF, ino = -EBADF, sig = -EBADF;
+	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[64];
+	sigset_t term;
+	int r;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	sigaddset(&term, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &term, NULL) < 0)
+		return negative_errno();
+	sig = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sig < 0)
+		return negative_errno();
+	r = spare_maker_open_dir(&spare_fd);
+	if (r < 0)
+		return r;
+	r = spare_maker_lock(spare_fd, p, &lock_fd);
+	if (r == -EBUSY)
+		return 0; /* the shape's maker runs: it tops the pool up */
+	if (r < 0)
+		return r;
+	/* Watching before the first count: no claim falls between. */
+	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", spare_fd);
+	if (ino < 0 ||
+	    inotify_add_watch(ino, path, IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_ONLYDIR) <
+		    0)
+		return negative_errno();
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = sig, .events = POLLIN },
+					 { .fd = ino, .events = POLLIN } };
+		int n;
+
+		r = fill(p, count, started);
+		if (r < 0)
+			return r;
+		do
+			n = poll(pfd, 2, SPARE_MAKER_LINGER_MS);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return negative_errno();
+		if (pfd[0].revents)
+			return 0;
+		if (n > 0) {
+			if (!drain(ino))
+				return 0;
+			continue;
+		}
+		if (fcntl(lock_fd, F_SETLK, &unlock) < 0)
+			return negative_errno();
+		if (spare_count_of(spare_fd, p) >= count)
+			return 0;
+		if (fcntl(lock_fd, F_SETLK, &lock) < 0)
+			return 0; /* a maker started since then has it */
+	}
+}
+
 int cmd_spare(int argc, char **argv)
 {
 	HolderParams p = { .uid = (uid_t)-1 };
@@ -127,13 +235,7 @@ int cmd_spare(int argc, char **argv)
 	r = check_helper_fd();
 	if (r >= 0) {
 		(void)close_range(SPARE_HELPER_FD + 1, ~0U, 0);
-		/* Fill the pool: one at a time, until count of the shape exist. */
-		for (unsigned i = 0; i < count; i++) {
-			r = spare_make(SPARE_HELPER_FD, &p, count, &started);
-			if (r <= 0)
-				break;
-			syslog(LOG_DEBUG, "spare paddock ready, holder pid %d", (int)started.pid);
-		}
+		r = maker_run(&p, count, &started);
 	}
 	if (r < 0) {
 		syslog(LOG_WARNING, "making a spare paddock failed: %s%s%s", strerror(-r),

@@ -55,7 +55,9 @@ SPARES=/run/paddock/spare
 ps_ready() { find "$SPARES" -mindepth 1 -maxdepth 1 -type d ! -name '*.new' 2>/dev/null | wc -l; }
 ps_pids() { pgrep -f '^paddock holder --spare ' | sort -n | tr '\n' ' '; }
 ps_making() { find "$SPARES" -mindepth 1 -maxdepth 1 -name '*.new' 2>/dev/null | wc -l; }
-ps_settled() { [ "$(ps_ready)" = "$1" ] && [ "$(ps_making)" = 0 ] && ! pgrep -f '^paddock spare ' >/dev/null; }
+# ps_settled N: N ready, none being made (a maker may still wait for claims: spare.h).
+ps_settled() { [ "$(ps_ready)" = "$1" ] && [ "$(ps_making)" = 0 ]; }
+ps_makers() { pgrep -f '^paddock spare ' | tr '\n' ' ' | sed 's/ $//'; }
 # ps_inside USER: what a login of USER sees (one line each).
 ps_inside() {
 	t_su "$1" 'hostname; tr "\0" " " </proc/1/cmdline | sed "s/ *$//"; echo
@@ -67,6 +69,8 @@ ps_inside() {
 t_is "before any login: no spare" 0 "$(ps_ready)"
 t_ok "alice's first login (no spare to take)" t_su "$alice" true
 t_ok "... then two spares are made, in the background" t_wait_for 10 ps_settled 2
+maker=$(ps_makers)
+t_like "... by one maker, which stays a while for the claims to come" '^[0-9]+$' "$maker"
 spares=$(ps_pids)
 t_is "... two spare holders" 2 "$(wc -w <<<"$spares")"
 for pid in $spares; do
@@ -111,6 +115,7 @@ done
 t_like "paddock status shows bob's paddock with that holder" \
 	"^$bob +$bob_uid +$holder " "$("$T_HELPER" status --conf "$T_POLICY" "$bob" | sed -n 2p)"
 t_ok "... and the pool is two again" t_wait_for 10 ps_settled 2
+t_is "... topped up by the same maker: bob's login started none" "$maker" "$(ps_makers)"
 t_sess_end b1
 t_is "bob's session ended cleanly" 0 "$T_SESS_RC"
 t_ok "after bob's logout (linger 0) his paddock is gone" t_wait_for 10 t_paddock_gone "$bob_uid"
@@ -163,9 +168,18 @@ out=$("$T_HELPER" reload --conf "$T_POLICY")
 t_like "paddock reload stops the spares (made under the old policy)" \
 	'stopped 4 spare paddocks' "$out"
 t_is "... none left" "0 " "$(ps_ready) $(ps_pids)"
+t_is "... and no maker" "" "$(ps_makers)"
 t_ok "alice logs in again: the pool refills" t_su "$alice" true
 t_ok "... two ready" t_wait_for 10 ps_settled 2
+t_ok "the maker exits once no claim came for 10 s" t_wait_for 20 eval '[ -z "$(ps_makers)" ]'
+t_is "... the pool stays full" "2 0" "$(ps_ready) $(ps_making)"
+t_ok "bob's claim then starts a maker again" t_su "$bob" true
+t_ok "... which tops the pool up" t_wait_for 10 ps_settled 2
+t_like "... and waits" '^[0-9]+$' "$(ps_makers)"
+t_ok "after bob's logout his paddock is gone" t_wait_for 10 t_paddock_gone "$bob_uid"
 t_is "paddock stop --spares" "stopped 2 spare paddocks" "$("$T_HELPER" stop --spares)"
-t_is "... none left: no directory, no holder" "0 " "$(ps_ready) $(ps_pids)"
+t_is "... none left: no directory, no holder, no maker" "0  " "$(ps_ready) $(ps_pids) $(ps_makers)"
+sleep 0.5
+t_is "... and none made again" 0 "$(ps_ready)"
 t_is "... and nothing in the reaper leaf" "" "$(cat "/sys/fs/cgroup/memory$T_PARENT/reaper/cgroup.procs" 2>/dev/null)"
 t_done
