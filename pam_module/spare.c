@@ -142,11 +142,22 @@ int spare_maker_lock(int spare_fd, const HolderParams *p, int *ret_fd)
 	return 0;
 }
 
-int spare_maker_open_dir(int *ret_fd)
+int spare_maker_open_dir(const HolderParams *p, int *ret_fd)
 {
 	_cleanup_(closep) int run_fd = -EBADF;
 	int r;
 
+	/* Out of the claiming login's cgroup before anything is made (the
+	 * lock file, the inotify instance): see spare_make(). */
+	if (!streq(p->cgroup_manager, "none")) {
+		const CgroupManager *cgm = cg_manager_by_name(p->cgroup_manager);
+
+		if (!cgm || streq(cgm->name, "systemd"))
+			return -EINVAL;
+		r = cgm->leave(p->cgroup_parent);
+		if (r < 0)
+			return r;
+	}
 	r = holder_state_dir(&run_fd);
 	if (r >= 0)
 		r = holder_state_repair(run_fd);

@@ -79,9 +79,10 @@ int spare_stop_all(int run_dir_fd, unsigned *ret_stopped);
 /* How many spares are ready to be claimed (any shape). */
 unsigned spare_count_ready(int run_dir_fd);
 
-/* For "paddock spare": STATE_DIR/spare/ (made if missing), the private
- * STATE_DIR mount repaired first.  Returns 0 or -errno. */
-int spare_maker_open_dir(int *ret_fd);
+/* For "paddock spare": move into the reaper leaf of p's cgroup manager,
+ * then STATE_DIR/spare/ (made if missing), the private STATE_DIR mount
+ * repaired first.  Returns 0 or -errno. */
+int spare_maker_open_dir(const HolderParams *p, int *ret_fd);
 
 /*
  * Take the maker lock of p's shape in spare_fd (held until the fd is

@@ -171,7 +171,7 @@ static int maker_run(const HolderParams *p, unsigned count, HolderStarted *start
 	sig = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sig < 0)
 		return negative_errno();
-	r = spare_maker_open_dir(&spare_fd);
+	r = spare_maker_open_dir(p, &spare_fd);
 	if (r < 0)
 		return r;
 	r = spare_maker_lock(spare_fd, p, &lock_fd);

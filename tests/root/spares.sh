@@ -71,6 +71,8 @@ t_ok "alice's first login (no spare to take)" t_su "$alice" true
 t_ok "... then two spares are made, in the background" t_wait_for 10 ps_settled 2
 maker=$(ps_makers)
 t_like "... by one maker, which stays a while for the claims to come" '^[0-9]+$' "$maker"
+t_like "... waiting in the reaper leaf, not in alice's cgroup (memory)" \
+	"^[0-9]+:memory:$T_PARENT/reaper\$" "$(grep ':memory:' "/proc/$maker/cgroup" 2>&1)"
 spares=$(ps_pids)
 t_is "... two spare holders" 2 "$(wc -w <<<"$spares")"
 for pid in $spares; do
