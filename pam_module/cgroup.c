@@ -528,6 +528,12 @@ int cg_enter(const CgroupManager *m, const char *parent, uid_t uid, const Cgroup
 	return m->attach_self(parent, uid);
 }
 
+static const CgroupManager *const all_managers[] = {
+	&cgroup_manager_v2,
+	&cgroup_manager_v1,
+	&cgroup_manager_systemd,
+};
+
 int cg_manager_pick(CgroupManagerKind kind, const CgroupStamp *stamp, const CgroupManager **ret)
 {
 	_cleanup_(closep) int base = -EBADF;
@@ -553,10 +559,11 @@ int cg_manager_pick(CgroupManagerKind kind, const CgroupStamp *stamp, const Cgro
 	}
 
 	/* A joining login: the manager that stamped the user's cgroup. */
-	if (stamp && stamp->magic != 0 && stamp->magic == cgroup_manager_v1.stamp_magic) {
-		*ret = &cgroup_manager_v1;
-		return 0;
-	}
+	for (size_t i = 0; stamp && stamp->magic != 0 && i < ELEMENTSOF(all_managers); i++)
+		if (all_managers[i]->stamp_magic == stamp->magic) {
+			*ret = all_managers[i];
+			return 0;
+		}
 	/* v2 from the root checked as every walk checks it; v1 by one
 	 * statfs per hierarchy (the walk checks the roots it opens). */
 	base = cg_open_base();
@@ -581,14 +588,8 @@ int cg_manager_pick(CgroupManagerKind kind, const CgroupStamp *stamp, const Cgro
 
 const CgroupManager *cg_manager_by_name(const char *name)
 {
-	static const CgroupManager *const all[] = {
-		&cgroup_manager_v2,
-		&cgroup_manager_v1,
-		&cgroup_manager_systemd,
-	};
-
-	for (size_t i = 0; i < ELEMENTSOF(all); i++)
-		if (streq(name, all[i]->name))
-			return all[i];
+	for (size_t i = 0; i < ELEMENTSOF(all_managers); i++)
+		if (streq(name, all_managers[i]->name))
+			return all_managers[i];
 	return NULL;
 }

@@ -147,8 +147,8 @@ int spare_maker_open_dir(const HolderParams *p, int *ret_fd)
 	_cleanup_(closep) int run_fd = -EBADF;
 	int r;
 
-	/* Out of the claiming login's cgroup before anything is made (the
-	 * lock file, the inotify instance): see spare_make(). */
+	/* Out of the claiming login's cgroup before anything is made (a
+	 * spare, the maker's lock file and inotify instance). */
 	if (!streq(p->cgroup_manager, "none")) {
 		const CgroupManager *cgm = cg_manager_by_name(p->cgroup_manager);
 
@@ -514,10 +514,9 @@ int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsign
 
 int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStarted *ret)
 {
-	_cleanup_(closep) int run_fd = -EBADF, spare_fd = -EBADF, dir_fd = -EBADF, pidfd = -EBADF;
+	_cleanup_(closep) int spare_fd = -EBADF, dir_fd = -EBADF, pidfd = -EBADF;
 	char key[SPARE_KEY_LEN + 1], name[SPARE_KEY_LEN + 18], tmp_name[sizeof(name) + 4],
 		cmdline[HOLDER_CMDLINE_MAX];
-	const CgroupManager *cgm = NULL;
 	HolderStarted info = { 0 };
 	uint64_t id;
 	bool created = false;
@@ -525,11 +524,6 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 
 	if (ret)
 		*ret = info;
-	if (!streq(p->cgroup_manager, "none")) {
-		cgm = cg_manager_by_name(p->cgroup_manager);
-		if (!cgm || streq(cgm->name, "systemd"))
-			return -EINVAL;
-	}
 	spare_key(p, key);
 	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
 		return -EIO;
@@ -540,16 +534,7 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 		return len;
 
 	/* Nothing of the spare is charged to the login that asked for it. */
-	if (cgm) {
-		r = cgm->leave(p->cgroup_parent);
-		if (r < 0)
-			return r;
-	}
-	r = holder_state_dir(&run_fd);
-	if (r >= 0)
-		r = holder_state_repair(run_fd);
-	if (r >= 0)
-		r = open_spare_dir(run_fd, true, &spare_fd);
+	r = spare_maker_open_dir(p, &spare_fd);
 	if (r < 0)
 		return r;
 
