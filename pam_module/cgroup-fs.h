@@ -136,9 +136,10 @@ int cg_cpu_quota_us(uint64_t percent, uint64_t *ret);
 const char *cg_limit_str(uint64_t v, const char *max_word, char *buf, size_t len);
 
 /*
- * Write value to the file name in dirfd (O_WRONLY|O_NOFOLLOW, must be a
- * regular file) in one write().  Returns 0 or -errno (the kernel's verdict
- * on the value comes back from write()).
+ * Write value to the file name in dirfd, a cgroup directory (a walk's or
+ * cg_open_known()'s: nothing but control files and directories there), with
+ * O_WRONLY|O_NOFOLLOW in one write().  Returns 0 or -errno (the kernel's
+ * verdict on the value comes back from write()).
  */
 int cg_write(int dirfd, const char *name, const char *value);
 

@@ -93,6 +93,7 @@
  * to, as closing the fd would); clients must be uid 0.  close_session sends
  * "close" before closing the fd: it learns there whether the paddock's last
  * session ended, without any path (it runs inside the user's namespaces).
+ * The holder hangs up right after its answer to "close".
  * "dying" is only sent once the holder holds the per-user lock and has
  * committed to tear down, so a client that holds the lock never sees it.
  * The module must hold the lock from holder_start() until its ns_join() has

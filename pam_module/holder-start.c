@@ -588,6 +588,11 @@ static int record_one(pid_t pid, int pidfd, unsigned i, uint64_t *ret)
 	 * logins join the host (clone3 silently lacking a flag). */
 	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return -EPERM;
+	/* Made by root of our user namespace, not inside a user's: checked
+	 * here once, the record is what every join checks (threat 1). */
+	r = ns_owned_by_us(theirs);
+	if (r < 0)
+		return r;
 	/* A /proc/PID fallback named the holder only if it is still alive now
 	 * (threat 2). */
 	if (by_path) {

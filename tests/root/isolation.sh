@@ -187,7 +187,8 @@ t_is "cpu.cfs_period_us" 100000 "$(cat "/sys/fs/cgroup/cpu$cg/cpu.cfs_period_us"
 t_is "cpu.cfs_quota_us = 50% of the period" 50000 "$(cat "/sys/fs/cgroup/cpu$cg/cpu.cfs_quota_us" 2>&1)"
 t_is "cpu.shares = cpu_weight 50 * 1024 / 100" 512 "$(cat "/sys/fs/cgroup/cpu$cg/cpu.shares" 2>&1)"
 t_is "pids.max = tasks_max" 77 "$(cat "/sys/fs/cgroup/pids$cg/pids.max" 2>&1)"
-sleeper=$(pgrep -u "$alice" -x sleep | head -n1)
+# The keeper's own sleep (su's child): a uid-wide pgrep can find another run's user.
+sleeper=$(pgrep -P "$keeper" -x sleep | head -n1)
 for c in memory cpu pids; do
 	t_ok "the session's process (host pid $sleeper) is in $c$cg" \
 		grep -qx "$sleeper" "/sys/fs/cgroup/$c$cg/cgroup.procs"
