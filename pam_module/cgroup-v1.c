@@ -6,6 +6,7 @@
  * "no internal processes" rule, but the layout is the v2 one (processes only
  * in user-UID and reaper leaves) so both managers behave the same.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -405,6 +406,102 @@ static int v1_leave(const char *parent)
 	return r;
 }
 
+/* ---- spare cgroups (cgroup.h) ----------------------------------------- */
+
+static bool spare_name_ok(const char *name)
+{
+	size_t n = strlen(CG_SPARE_PREFIX);
+
+	return strncmp(name, CG_SPARE_PREFIX, n) == 0 && name[n] && !strchr(name, '/');
+}
+
+static int v1_spare_make(const char *parent, const char *name, const CgroupLimits *limits,
+			 bool enter, CgroupStamp *ret_stamp)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	int r;
+
+	*ret_stamp = (CgroupStamp){ 0 };
+	if (!spare_name_ok(name))
+		return -EINVAL;
+	r = limits ? cg_limits_check(limits) : 0;
+	if (r >= 0)
+		r = v1_open(&s, parent, name, true);
+	if (r >= 0 && limits)
+		r = v1_apply(&s, limits);
+	if (r >= 0 && enter)
+		r = v1_move_self(&s);
+	if (r < 0) {
+		v1_walks_rollback(&s);
+		return r;
+	}
+	if (limits)
+		*ret_stamp = v1_stamp(&s, limits);
+	return 0;
+}
+
+static int v1_spare_adopt(const char *parent, const char *name, uid_t uid)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	char leaf[32];
+	int r, n = 0;
+
+	if (!spare_name_ok(name))
+		return -EINVAL;
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v1_open(&s, parent, NULL, false);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	for (size_t i = 0; i < V1_N; i++) {
+		int fd = cg_walk_fd(&s.w[i]);
+
+		/* cgroupfs renames within one parent and never over an
+		 * existing cgroup (EEXIST). */
+		if (renameat(fd, name, fd, leaf) == 0)
+			n++;
+		else if (errno == EEXIST)
+			(void)unlinkat(fd, name, AT_REMOVEDIR);
+		else if (errno != ENOENT)
+			return n > 0 ? n : negative_errno();
+	}
+	return n;
+}
+
+static int v1_spare_sweep(const char *parent, bool (*keep)(const char *name, void *data),
+			  void *data)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	int r, gone = 0;
+
+	r = v1_open(&s, parent, NULL, false);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	for (size_t i = 0; i < V1_N; i++) {
+		int fd = cg_walk_fd(&s.w[i]), dup_fd;
+		struct dirent *de;
+		DIR *d;
+
+		dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (dup_fd < 0)
+			return negative_errno();
+		d = fdopendir(dup_fd);
+		if (!d) {
+			r = negative_errno();
+			close(dup_fd);
+			return r;
+		}
+		while ((de = readdir(d)))
+			if (de->d_type == DT_DIR && spare_name_ok(de->d_name) &&
+			    !(keep && keep(de->d_name, data)) &&
+			    unlinkat(fd, de->d_name, AT_REMOVEDIR) == 0)
+				gone++;
+		closedir(d);
+	}
+	return gone;
+}
+
 /* cpu.cfs_quota_us: microseconds, or -1 for none (UNITS_MAX). */
 static int v1_read_quota(int fd, uint64_t *ret)
 {
@@ -543,4 +640,7 @@ const CgroupManager cgroup_manager_v1 = {
 	.leave = v1_leave,
 	.usage = v1_usage,
 	.path = cg_user_path,
+	.spare_make = v1_spare_make,
+	.spare_adopt = v1_spare_adopt,
+	.spare_sweep = v1_spare_sweep,
 };

@@ -140,7 +140,49 @@ typedef struct CgroupManager {
 	 * systemd: "/user.slice/user-1001.slice".
 	 */
 	int (*path)(const char *parent, uid_t uid, char *buf, size_t len);
+
+	/*
+	 * Spare cgroups: empty leaves named CG_SPARE_PREFIX + an id below
+	 * parent, made ahead of demand next to the spare paddocks (spare.h), so
+	 * that a first login renames one to its user's cgroup instead of
+	 * making one (a memory cgroup's mkdir is most of that: about 0.3 ms
+	 * here).  Only v1 can rename a cgroup; NULL for the others.
+	 *
+	 * spare_make: create leaf name (and parent) in every hierarchy, write
+	 * limits into it (NULL: none) and with enter move the calling process
+	 * (single-threaded) into it: the spare's holder is forked there, so
+	 * that what it is made of is charged to the cgroup that becomes its
+	 * user's.  *ret_stamp: what enter() takes for these directories with
+	 * these limits (zero without limits), so that a login whose user has
+	 * the same limits writes none.  A half-made one is removed.  Returns 0
+	 * or -errno (the caller may then sit in the leaf in some hierarchies:
+	 * leave() takes it out).
+	 */
+	int (*spare_make)(const char *parent, const char *name, const CgroupLimits *limits,
+			  bool enter, CgroupStamp *ret_stamp);
+
+	/*
+	 * spare_adopt: the user's cgroup from spare leaf name, in every
+	 * hierarchy where the user's leaf does not exist yet (rename(2) never
+	 * replaces a cgroup); where it does, name is removed instead.  The
+	 * limits are enter()'s to write.  Returns how many hierarchies renamed
+	 * (0: name is gone, another login took it), or -errno (what was renamed
+	 * stays the user's, a cgroup without limits yet: enter() writes them).
+	 */
+	int (*spare_adopt)(const char *parent, const char *name, uid_t uid);
+
+	/*
+	 * spare_sweep: remove every spare leaf below parent for which
+	 * keep(name, data) is false (an empty one: a cgroup with processes
+	 * stays).  keep NULL: every spare leaf.  Returns how many went, or
+	 * -errno.
+	 */
+	int (*spare_sweep)(const char *parent, bool (*keep)(const char *name, void *data),
+			   void *data);
 } CgroupManager;
+
+/* The name of a spare leaf: this prefix, then the spare's id. */
+#define CG_SPARE_PREFIX "spare-"
 
 extern const CgroupManager cgroup_manager_v2;
 extern const CgroupManager cgroup_manager_v1;

@@ -134,9 +134,11 @@
  *                  --cgroup-parent PATH --pad SPACES
  *
  * with fd 3 its directory STATE_DIR/spare/NAME, fd 7 /dev/null, and every
- * setup step done but the hostname.  It lives in the manager's reaper leaf
- * and never tears down by itself.  A first login claims it: renames its
- * directory to UID/, then, as the first datagram of a connection, sends
+ * setup step done but the hostname.  It lives in a cgroup of its own,
+ * PARENT/spare-ID (CgroupManager.spare_make, v1; the manager's reaper leaf
+ * elsewhere) and never tears down by itself.  A first login claims it:
+ * renames that cgroup to the user's (v1), its directory to UID/, then, as
+ * the first datagram of a connection, sends
  *
  *   "claim\0UID\0USER\0HOSTNAME\0TMP_SIZE\0KILL_ON_LOGOUT\0LINGER\0MASK\0
  *    PRIVATE_TMP\0PRIVATE_IPC\0LOOPBACK\0CGROUP_MANAGER\0CGROUP_PARENT"
@@ -144,12 +146,15 @@
  * (at most HOLDER_CLAIM_MAX bytes) with the user's lock file (its own open
  * file description) as SCM_RIGHTS.  The holder checks that the shape is its
  * own and that its PID namespace is empty, moves itself into the user's
- * cgroup (attach_self: the single-threaded holder writes "0"), sets the
- * hostname, resizes its tmpfs, rewrites its command line (in the room of
- * --pad) to the one holder_cmdline() gives for the user, and answers "ok":
- * from then on it is the user's holder, as if started for them.  Any
- * other answer ("error STEP: MESSAGE") and the holder exits; the claimer
- * kills it and removes UID/.
+ * cgroup unless it is in it already (attach_self: the single-threaded
+ * holder writes "0"; then its spare cgroup is removed), sets the hostname,
+ * resizes its tmpfs, rewrites its command line (in the room of --pad) to
+ * the one holder_cmdline() gives for the user, and answers "ok": from then
+ * on it is the user's holder, as if started for them, and the connection
+ * counts as a session, as after "session" (the claimer joins through the
+ * holder's pidfd and keeps it; a claimer that joins on a connection of its
+ * own instead just closes it).  Any other answer ("error STEP: MESSAGE")
+ * and the holder exits; the claimer kills it and removes UID/.
  */
 #define HOLDER_SPARE_DIR   "spare"
 #define HOLDER_SPARE_PAD   512

@@ -569,20 +569,20 @@ static int pidfd_alive(int pidfd)
 	return pidfd_send_signal(pidfd, 0, NULL, 0) < 0 ? negative_errno() : 0;
 }
 
-/* Namespace i of the holder, checked for the record: its inode number. */
-static int record_one(pid_t pid, int pidfd, unsigned i, uint64_t *ret)
+/* Namespace i of the holder, checked for the record: its inode number.
+ * self_ns: our /proc/self/ns; userns: the stat of our user namespace. */
+static int record_one(pid_t pid, int pidfd, unsigned i, int self_ns, const struct stat *userns,
+		      uint64_t *ret)
 {
 	_cleanup_(closep) int theirs = -EBADF;
-	char self[64];
 	struct stat a, b;
 	bool by_path;
 	int r;
 
-	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_name(i));
 	theirs = ns_open_of(pidfd, pid, i, &by_path);
 	if (theirs < 0)
 		return theirs;
-	if (fstat(theirs, &a) < 0 || stat(self, &b) < 0)
+	if (fstat(theirs, &a) < 0 || fstatat(self_ns, ns_name(i), &b, 0) < 0)
 		return negative_errno();
 	/* Recording one of our own namespaces would let the user's later
 	 * logins join the host (clone3 silently lacking a flag). */
@@ -590,7 +590,7 @@ static int record_one(pid_t pid, int pidfd, unsigned i, uint64_t *ret)
 		return -EPERM;
 	/* Made by root of our user namespace, not inside a user's: checked
 	 * here once, the record is what every join checks (threat 1). */
-	r = ns_owned_by_us(theirs);
+	r = ns_owned_by(theirs, userns);
 	if (r < 0)
 		return r;
 	/* A /proc/PID fallback named the holder only if it is still alive now
@@ -627,8 +627,19 @@ static int write_new(int ns_dir_fd, const char *name, const char *buf, size_t le
  */
 int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
 {
+	_cleanup_(closep) int self_ns = -EBADF;
 	char all[HOLDER_MSG_MAX];
+	struct stat userns;
 	size_t len = 0;
+
+	/* Ours, once: /proc/self resolved once for all the namespaces.  Our
+	 * own user namespace rather than /proc/1's: the same thing on a host,
+	 * and still right when sshd runs in a container. */
+	self_ns = open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (self_ns < 0)
+		return negative_errno();
+	if (fstatat(self_ns, "user", &userns, 0) < 0)
+		return negative_errno();
 
 	for (unsigned i = 0; i < NS_COUNT; i++) {
 		char one[32];
@@ -637,7 +648,7 @@ int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
 
 		if (!(mask & (1u << i)))
 			continue;
-		r = record_one(pid, pidfd, i, &ino);
+		r = record_one(pid, pidfd, i, self_ns, &userns, &ino);
 		if (r < 0)
 			return r;
 		n = snprintf(one, sizeof(one), "%llu\n", (unsigned long long)ino);

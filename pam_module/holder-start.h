@@ -28,6 +28,9 @@ typedef struct HolderParams {
 	uint64_t linger;	    /* seconds */
 	const char *cgroup_manager; /* CgroupManager.name, or "none" */
 	const char *cgroup_parent;
+	/* paddock spare: the limits written into its spare cgroups (spare.h),
+	 * those of the login that started it; NULL: none */
+	const struct CgroupLimits *spare_limits;
 } HolderParams;
 
 typedef struct HolderStarted {

@@ -422,21 +422,17 @@ int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 	return r == -ESTALE ? -ENOENT : r;
 }
 
-int ns_owned_by_us(int ns_fd)
+int ns_owned_by(int ns_fd, const struct stat *userns)
 {
 	_cleanup_(closep) int owner = -EBADF;
-	struct stat ours, st;
+	struct stat st;
 
-	/* Our own user namespace rather than /proc/1's: the same thing on a
-	 * host, and still right when sshd runs in a container. */
-	if (stat("/proc/self/ns/user", &ours) < 0)
-		return negative_errno();
 	owner = ioctl(ns_fd, NS_GET_USERNS);
 	if (owner < 0)
 		return errno == EPERM ? -EPERM : negative_errno();
 	if (fstat(owner, &st) < 0)
 		return negative_errno();
-	return st.st_dev == ours.st_dev && st.st_ino == ours.st_ino ? 0 : -EPERM;
+	return st.st_dev == userns->st_dev && st.st_ino == userns->st_ino ? 0 : -EPERM;
 }
 
 /*
@@ -481,6 +477,21 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 		return errno == ESRCH ? -ESTALE : negative_errno();
 	*ret = rec;
 	return 0;
+}
+
+int ns_check_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid, int pidfd,
+		    NsInodes *ret)
+{
+	if (ns_mask == 0 || ns_mask >= (1u << NS_COUNT))
+		return -EINVAL;
+	return verify_holder(run_dir_fd, uid, ns_mask, pid, pidfd, ret);
+}
+
+int ns_enter(int pidfd, unsigned ns_mask)
+{
+	if (ns_mask == 0 || ns_mask >= (1u << NS_COUNT))
+		return -EINVAL;
+	return setns(pidfd, ns_clone_flags(ns_mask)) < 0 ? negative_errno() : 0;
 }
 
 int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, NsInodes *ret_inodes)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define NS_COUNT 5
@@ -54,7 +55,7 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path);
  * Join the live paddock of uid: connect to STATE_DIR/UID/ctl, send
  * "session", check that the peer is root and is the holder whose namespaces
  * are recorded in STATE_DIR/UID/ns/ for every bit of ns_mask (each one's
- * owner was checked before it was recorded: ns_owned_by_us()), then setns()
+ * owner was checked before it was recorded: ns_owned_by()), then setns()
  * into all of them at once (the PID namespace applies to the children forked
  * afterwards).  The holder's answer to "session" is read after the checks,
  * before the setns().
@@ -73,11 +74,30 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path);
 int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, NsInodes *ret_inodes);
 
 /*
- * Whether the namespace ns_fd is owned by our own user namespace (made by
- * root here, not inside a user namespace a user made): 0, -EPERM when not,
- * other -errno.  Checked before a namespace is recorded (holder_record()).
+ * The checks of ns_join() without the join: the holder behind pidfd (pid,
+ * in our PID namespace) has the namespaces recorded in STATE_DIR/UID/ns/
+ * for every bit of ns_mask.  Returns 0 with *ret, -ESTALE when there is
+ * no record at all (or the holder died), -ENOENT when one of the mask is
+ * missing, -EPERM when a namespace is not the recorded one, other -errno.
  */
-int ns_owned_by_us(int ns_fd);
+int ns_check_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid, int pidfd,
+		    NsInodes *ret);
+
+/*
+ * Enter the namespaces of ns_mask of the process behind pidfd with one
+ * setns() (all or none), without the checks of ns_join(): for a holder
+ * whose namespaces the caller has just checked through that pidfd
+ * (ns_check_holder(): a claimed spare, spare.h).  Returns 0 or -errno.
+ */
+int ns_enter(int pidfd, unsigned ns_mask);
+
+/*
+ * Whether the namespace ns_fd is owned by the user namespace userns (the
+ * stat of ours, /proc/self/ns/user: made by root here, not inside a user
+ * namespace a user made): 0, -EPERM when not, other -errno.  Checked before
+ * a namespace is recorded (holder_record()).
+ */
+int ns_owned_by(int ns_fd, const struct stat *userns);
 
 /*
  * Read the recorded inode numbers of uid's namespaces for the bits of

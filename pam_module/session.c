@@ -62,8 +62,8 @@ static int reset_oom_score_adj(void)
 	return 0;
 }
 
-static void holder_params(const SessionRequest *req, const CgroupManager *cg, char *hostname,
-			  size_t len, HolderParams *ret)
+static void holder_params(const SessionRequest *req, const CgroupManager *cg,
+			  const CgroupLimits *limits, char *hostname, size_t len, HolderParams *ret)
 {
 	const UserPolicy *up = req->up;
 	struct sysinfo si = { 0 };
@@ -86,21 +86,24 @@ static void holder_params(const SessionRequest *req, const CgroupManager *cg, ch
 		.linger = req->global->linger,
 		.cgroup_manager = cg->name,
 		.cgroup_parent = req->global->cgroup_parent,
+		.spare_limits = limits,
 	};
 }
 
 /*
  * The manager's enter() with the stamp kept under the user's lock (kept,
- * read by the caller): a join into a cgroup that already has the policy's
- * limits writes none of them.
+ * read by the caller), or the one given with a spare's cgroup that is the
+ * user's now (spare.h): a login into a cgroup that already has the
+ * policy's limits writes none of them.
  * A stamp that cannot be read is no stamp (the limits are written); one
  * that cannot be written is dropped, never left stale; with half-written
  * limits enter() returns none.
  */
 static int cgroup_enter(const CgroupManager *cg, const char *parent, uid_t uid, int lock_fd,
-			const CgroupStamp *kept, const CgroupLimits *limits, bool *ret_attaching)
+			const CgroupStamp *kept, const CgroupStamp *given,
+			const CgroupLimits *limits, bool *ret_attaching)
 {
-	CgroupStamp stamp = *kept;
+	CgroupStamp stamp = given ? *given : *kept;
 	int r;
 
 	r = cg_enter(cg, parent, uid, limits, &stamp, ret_attaching);
@@ -113,7 +116,78 @@ static int cgroup_enter(const CgroupManager *cg, const char *parent, uid_t uid, 
 	return r;
 }
 
+/* No UID/ at all: under the per-user lock, no paddock alive or stale. */
+static bool no_user_dir(int run_fd, uid_t uid)
+{
+	char name[16];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	return fstatat(run_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
+/* The first failed claim, for the module's syslog line. */
+static void note_spare_error(SessionInfo *info, int r, const HolderStarted *started)
+{
+	if (r < 0 && r != -ENOENT && !*info->spare_error)
+		snprintf(info->spare_error, sizeof(info->spare_error), "%s%s%s", strerror(-r),
+			 *started->error ? ": " : "", started->error);
+}
+
 #define STEP(name, expr) STEP_OR_RETURN(*ret_step, r, name, expr)
+
+/* No paddock alive: the picked spare, else one from the pool, else a new
+ * holder; then the join.  Never leaves a paddock nobody joined (threat 13). */
+static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
+			  const HolderParams *hp, unsigned prestart, const SparePick *pick,
+			  int *ret_fd, NsInodes *ret_ino, SessionInfo *info, const char **ret_step)
+{
+	HolderStarted started = { 0 };
+	SpareSession ss = { .fd = -EBADF, .pidfd = -EBADF };
+	int r;
+
+	r = -ENOENT;
+	if (pick) {
+		r = spare_claim(run_fd, hp, pick, &started, &ss);
+		note_spare_error(info, r, &started);
+	}
+	/* From the pool (the picked one's claim failed: that one is gone). */
+	if (r < 0 && prestart) {
+		int k = spare_take(run_fd, hp, &started, &ss);
+
+		note_spare_error(info, k, &started);
+		if (k != -ENOENT)
+			r = k;
+	}
+	info->from_spare = r >= 0;
+	if (r < 0)
+		STEP("holder", holder_start(run_fd, helper_fd, hp, &started));
+	/* The next one, made while this user works, from the host's
+	 * namespaces: so before the join. */
+	info->spare_started = spare_replenish(run_fd, helper_fd, hp, prestart);
+	info->created = true;
+	info->holder_pid = started.pid;
+	*ret_step = "join";
+	if (info->from_spare) {
+		/* The claim's connection is the session, its namespaces just
+		 * checked against the records through this pidfd. */
+		if (ret_ino)
+			*ret_ino = ss.inodes;
+		r = ns_enter(ss.pidfd, req->up->namespaces);
+		if (r >= 0)
+			*ret_fd = TAKE_FD(ss.fd);
+		safe_close(ss.fd);
+		safe_close(ss.pidfd);
+	} else {
+		r = ns_join(run_fd, req->id->uid, req->up->namespaces, ret_fd, ret_ino);
+	}
+	if (r < 0) {
+		char reply[HOLDER_MSG_MAX];
+
+		(void)ns_ctl_request(run_fd, req->id->uid, "stop", reply, sizeof(reply));
+	}
+	return r;
+}
 
 int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *info,
 		 const char **ret_step)
@@ -121,15 +195,15 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	_cleanup_(closep) int run_fd = -EBADF, lock_fd = -EBADF, helper_fd = -EBADF;
 	const char *parent = req->global->cgroup_parent;
 	uid_t uid = req->id->uid;
-	unsigned mask = req->up->namespaces;
+	unsigned mask = req->up->namespaces, prestart;
 	const CgroupManager *cg = NULL;
-	HolderStarted started = { 0 };
 	CgroupStamp kept = { 0 };
 	char hostname[POLICY_HOSTNAME_TEMPLATE_MAX];
 	CgroupLimits limits;
 	HolderParams hp;
+	SparePick pick;
 	NsInodes ino = { 0 };
-	bool attaching = false;
+	bool attaching = false, picked = false, have_hp = false;
 	int r, fd = -EBADF;
 
 	memset(info, 0, sizeof(*info));
@@ -146,51 +220,51 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	/* Detect what the kernel offers before touching any cgroup (threat
 	 * 15); a joining login's stamp names the manager that made it. */
 	STEP("cgroup manager", cg_manager_pick(req->global->cgroup_manager, &kept, &cg));
+	prestart = streq(cg->name, "systemd") ? 0 : req->global->prestart;
+	if (prestart && cg->spare_adopt && no_user_dir(run_fd, uid)) {
+		holder_params(req, cg, &limits, hostname, sizeof(hostname), &hp);
+		have_hp = true;
+		/* A spare now, and its cgroup as the user's (spare.h):
+		 * enter() below writes the limits into it. */
+		picked = spare_pick(run_fd, &hp, &pick) >= 0;
+	}
 	/* Limits first, then the caller: every later fork is charged (threats 9, 10). */
 	*ret_step = "cgroup";
-	r = cgroup_enter(cg, parent, uid, lock_fd, &kept, &limits, &attaching);
+	r = cgroup_enter(cg, parent, uid, lock_fd, &kept,
+			 picked && pick.stamp.magic ? &pick.stamp : NULL, &limits, &attaching);
 	if (attaching)
 		*ret_step = "cgroup attach";
 	if (r == -EOPNOTSUPP && attaching && streq(cg->name, "systemd"))
 		/* The caller is not in the user's slice: no logind session. */
 		*ret_step = "cgroup attach (the systemd manager needs pam_systemd before "
 			    "pam_paddock, in a new logind session)";
-	if (r < 0)
-		return r;
-	STEP("oom_score_adj", reset_oom_score_adj());
-	/* Join a live paddock, verified through its holder (threats 1, 2). */
-	*ret_step = "join";
-	r = ns_join(run_fd, uid, mask, &fd, &ino);
-	if (r == -ESTALE) {
-		/* None alive: take a spare made ahead of demand, or start one
-		 * (stale state is collected by either). */
-		unsigned prestart = streq(cg->name, "systemd") ? 0 : req->global->prestart;
-
-		holder_params(req, cg, hostname, sizeof(hostname), &hp);
-		r = prestart ? spare_take(run_fd, &hp, &started) : -ENOENT;
-		info->from_spare = r >= 0;
-		if (r < 0 && r != -ENOENT)
-			snprintf(info->spare_error, sizeof(info->spare_error), "%s%s%s",
-				 strerror(-r), *started.error ? ": " : "", started.error);
-		if (r < 0)
-			STEP("holder", holder_start(run_fd, helper_fd, &hp, &started));
-		/* The next one, made while this user works, from the host's
-		 * namespaces: so before the join. */
-		info->spare_started = spare_replenish(run_fd, helper_fd, &hp, prestart);
-		info->created = true;
-		info->holder_pid = started.pid;
-		*ret_step = "join";
-		r = ns_join(run_fd, uid, mask, &fd, &ino);
-		if (r < 0) {
-			/* Never leave a paddock nobody joined (threat 13). */
-			char reply[HOLDER_MSG_MAX];
-
-			(void)ns_ctl_request(run_fd, uid, "stop", reply, sizeof(reply));
-			return r;
-		}
-	} else if (r < 0) {
+	if (r >= 0) {
+		*ret_step = "oom_score_adj";
+		r = reset_oom_score_adj();
+	}
+	if (r < 0) {
+		if (picked)
+			spare_unpick(run_fd, &hp, &pick);
 		return r;
 	}
+	if (picked) {
+		r = start_and_join(req, run_fd, helper_fd, &hp, prestart, &pick, &fd, &ino, info,
+				   ret_step);
+	} else {
+		/* Join a live paddock, verified through its holder (threats 1, 2). */
+		*ret_step = "join";
+		r = ns_join(run_fd, uid, mask, &fd, &ino);
+		if (r == -ESTALE) {
+			/* None alive: take a spare made ahead of demand, or start
+			 * one (stale state is collected by either). */
+			if (!have_hp)
+				holder_params(req, cg, &limits, hostname, sizeof(hostname), &hp);
+			r = start_and_join(req, run_fd, helper_fd, &hp, prestart, NULL, &fd, &ino,
+					   info, ret_step);
+		}
+	}
+	if (r < 0)
+		return r;
 
 	info->cgroup_manager = cg->name;
 	if (cg->path(parent, uid, info->cgroup, sizeof(info->cgroup)) < 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../conf/macro.h"
+#include "../conf/units.h"
 #include "cgroup.h"
 #include "ns.h"
 #include "state.h"
@@ -59,6 +60,64 @@ static bool is_new(const char *name)
 	size_t n = strlen(name), k = strlen(NEW_SUFFIX);
 
 	return n > k && streq(name + n - k, NEW_SUFFIX);
+}
+
+void spare_cgroup_name(const char *spare_name, char buf[static SPARE_CGROUP_NAME_MAX])
+{
+	const char *dot = strchr(spare_name, '.');
+	const char *id = dot ? dot + 1 : spare_name;
+	size_t n = strcspn(id, ".");
+
+	snprintf(buf, SPARE_CGROUP_NAME_MAX, CG_SPARE_PREFIX "%.*s", (int)n, id);
+}
+
+void spare_limits_format(const CgroupLimits *l, char buf[static SPARE_LIMITS_MAX])
+{
+	snprintf(buf, SPARE_LIMITS_MAX,
+		 "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+		 l->memory_max, l->memory_high, l->memory_swap_max, l->cpu_quota, l->cpu_weight,
+		 l->tasks_max);
+}
+
+int spare_limits_parse(const char *s, CgroupLimits *ret)
+{
+	uint64_t *f[] = { &ret->memory_max, &ret->memory_high, &ret->memory_swap_max,
+			  &ret->cpu_quota,  &ret->cpu_weight,  &ret->tasks_max };
+	char buf[SPARE_LIMITS_MAX], *save = NULL, *tok;
+	size_t i = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	*ret = (CgroupLimits){ 0 };
+	for (tok = strtok_r(buf, ",", &save); tok && i < ELEMENTSOF(f);
+	     tok = strtok_r(NULL, ",", &save), i++)
+		if (units_parse_u64(tok, f[i]) < 0)
+			return -EINVAL;
+	return i == ELEMENTSOF(f) && !tok ? 0 : -EINVAL;
+}
+
+static bool not_named(const char *name, void *data)
+{
+	return !streq(name, data);
+}
+
+int spare_cgroup_remove(const CgroupManager *cgm, const char *parent, const char *spare_name)
+{
+	char cg_name[SPARE_CGROUP_NAME_MAX];
+
+	if (!cgm || !cgm->spare_sweep)
+		return 0;
+	spare_cgroup_name(spare_name, cg_name);
+	return cgm->spare_sweep(parent, not_named, cg_name);
+}
+
+/* The manager of p when it keeps spare cgroups, else NULL. */
+static const CgroupManager *spare_cgroups_of(const HolderParams *p)
+{
+	const CgroupManager *cgm = cg_manager_by_name(p->cgroup_manager);
+
+	return cgm && cgm->spare_make && cgm->spare_adopt && cgm->spare_sweep ? cgm : NULL;
 }
 
 /* STATE_DIR/spare/, root-only; created when create is set. */
@@ -336,6 +395,10 @@ typedef struct Take {
 	int run_dir_fd, spare_fd;
 	const HolderParams *p;
 	HolderStarted *ret;
+	SparePick *pick;	  /* NULL: claim at once */
+	SpareSession *session;	  /* the claimed spare's session, when not NULL */
+	const CgroupManager *cgm; /* with pick: the manager of the spare cgroups */
+	bool adopted;		  /* with pick: a spare cgroup is the user's now */
 	unsigned tries;
 	int last;
 } Take;
@@ -371,27 +434,76 @@ static int claim(Take *t, const char *uid_name, int *pidfd)
 		snprintf(t->ret->error, sizeof(t->ret->error), "%s", reply);
 		return -EIO;
 	}
-	r = holder_record(ns_fd, pid, *pidfd, t->p->namespaces);
+	/* Recorded by its maker (spare_make()), checked as a join checks
+	 * them; a spare of an earlier version has none: recorded here. */
+	r = ns_check_holder(t->run_dir_fd, t->p->uid, t->p->namespaces, pid, *pidfd,
+			    t->session ? &t->session->inodes : &(NsInodes){ { 0 } });
+	if (r == -ESTALE || r == -ENOENT) {
+		r = holder_record(ns_fd, pid, *pidfd, t->p->namespaces);
+		if (r >= 0 && t->session)
+			r = ns_read_inodes(t->run_dir_fd, t->p->uid, t->p->namespaces,
+					   &t->session->inodes);
+	}
 	if (r < 0)
 		return r;
 	t->ret->pid = pid;
+	if (t->session)
+		t->session->fd = TAKE_FD(fd);
 	return 0;
+}
+
+/* The spare name is UID/ now: make it the user's holder; on failure it is
+ * killed and UID/ removed (threat 13: nothing half-claimed stays). */
+static int claim_or_kill(Take *t, const char *uid_name)
+{
+	_cleanup_(closep) int pidfd = -EBADF;
+	int r;
+
+	r = claim(t, uid_name, &pidfd);
+	if (r >= 0) {
+		if (t->session)
+			t->session->pidfd = TAKE_FD(pidfd);
+		return 0;
+	}
+	if (t->session)
+		t->session->fd = safe_close(t->session->fd);
+	holder_kill(pidfd);
+	(void)holder_state_remove(t->run_dir_fd, t->p->uid);
+	return r;
 }
 
 static int take_one(const char *name, void *data)
 {
 	Take *t = data;
-	_cleanup_(closep) int pidfd = -EBADF;
 	char uid_name[16];
 	int r;
 
 	if (is_new(name) || t->tries >= TAKE_TRIES)
 		return 0;
 	t->tries++;
+	/* Its cgroup first, while the spare is still in the pool: a maker's
+	 * sweep (spare_make()) keeps the cgroup of every spare there. */
+	if (t->pick && !t->adopted) {
+		_cleanup_(closep) int dir_fd =
+			holder_state_open(t->spare_fd, name, O_RDONLY | O_DIRECTORY);
+		char cg_name[SPARE_CGROUP_NAME_MAX];
+		CgroupStamp st = { 0 };
+		int k;
+
+		/* The limits its maker wrote there (spare_make()), for enter(). */
+		if (dir_fd < 0 || state_user_record_get(dir_fd, &st, sizeof(st)) < 0)
+			st = (CgroupStamp){ 0 };
+		spare_cgroup_name(name, cg_name);
+		k = t->cgm->spare_adopt(t->p->cgroup_parent, cg_name, t->p->uid);
+		t->adopted = k > 0;
+		/* Only when every directory it names is the user's now. */
+		if (st.magic && k == (int)st.n_dirs)
+			t->pick->stamp = st;
+	}
 	snprintf(uid_name, sizeof(uid_name), "%u", (unsigned)t->p->uid);
 	if (renameat2(t->spare_fd, name, t->run_dir_fd, uid_name, RENAME_NOREPLACE) < 0) {
 		r = negative_errno();
-		if (r == -EEXIST) {
+		if (r == -EEXIST && !t->pick) {
 			/* The state of a dead paddock (the caller found none alive). */
 			r = holder_state_remove(t->run_dir_fd, t->p->uid);
 			if (r >= 0 && renameat2(t->spare_fd, name, t->run_dir_fd, uid_name,
@@ -404,22 +516,30 @@ static int take_one(const char *name, void *data)
 			return 0;
 		}
 	}
-	r = claim(t, uid_name, &pidfd);
+	if (t->pick) {
+		snprintf(t->pick->name, sizeof(t->pick->name), "%s", name);
+		return 1;
+	}
+	r = claim_or_kill(t, uid_name);
 	if (r >= 0)
 		return 1;
-	/* Threat 13: nothing half-claimed stays behind. */
-	holder_kill(pidfd);
-	(void)holder_state_remove(t->run_dir_fd, t->p->uid);
 	t->last = r;
 	return 0;
 }
 
-int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret)
+static int take(int run_dir_fd, const HolderParams *p, SparePick *pick, HolderStarted *ret,
+		SpareSession *session)
 {
 	_cleanup_(closep) int spare_fd = -EBADF;
 	char key[SPARE_KEY_LEN + 1];
 	HolderStarted info = { 0 };
-	Take t = { .run_dir_fd = run_dir_fd, .p = p, .ret = &info, .last = -ENOENT };
+	Take t = { .run_dir_fd = run_dir_fd,
+		   .p = p,
+		   .ret = &info,
+		   .pick = pick,
+		   .session = session,
+		   .cgm = spare_cgroups_of(p),
+		   .last = -ENOENT };
 	int r;
 
 	r = open_spare_dir(run_dir_fd, false, &spare_fd);
@@ -437,6 +557,63 @@ int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret)
 	if (ret)
 		*ret = info;
 	return r;
+}
+
+int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret, SpareSession *session)
+{
+	if (session)
+		*session = (SpareSession){ .fd = -EBADF, .pidfd = -EBADF };
+	return take(run_dir_fd, p, NULL, ret, session);
+}
+
+int spare_pick(int run_dir_fd, const HolderParams *p, SparePick *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (!spare_cgroups_of(p))
+		return -EOPNOTSUPP;
+	return take(run_dir_fd, p, ret, NULL, NULL);
+}
+
+int spare_claim(int run_dir_fd, const HolderParams *p, const SparePick *pick, HolderStarted *ret,
+		SpareSession *session)
+{
+	HolderStarted info = { 0 };
+	Take t = { .run_dir_fd = run_dir_fd,
+		   .spare_fd = -EBADF,
+		   .p = p,
+		   .ret = &info,
+		   .session = session };
+	char uid_name[16];
+	int r;
+
+	if (session)
+		*session = (SpareSession){ .fd = -EBADF, .pidfd = -EBADF };
+	snprintf(uid_name, sizeof(uid_name), "%u", (unsigned)p->uid);
+	r = claim_or_kill(&t, uid_name);
+	if (r < 0)
+		info.pid = 0;
+	if (ret)
+		*ret = info;
+	return r;
+}
+
+void spare_unpick(int run_dir_fd, const HolderParams *p, const SparePick *pick)
+{
+	_cleanup_(closep) int spare_fd = -EBADF;
+	char uid_name[16];
+
+	snprintf(uid_name, sizeof(uid_name), "%u", (unsigned)p->uid);
+	/* Back into the pool when it can go there, else not left as the user's. */
+	if (open_spare_dir(run_dir_fd, false, &spare_fd) < 0 ||
+	    renameat2(run_dir_fd, uid_name, spare_fd, pick->name, RENAME_NOREPLACE) < 0) {
+		_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, pidfd = -EBADF;
+		pid_t pid;
+
+		dir_fd = holder_state_open(run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+		if (dir_fd >= 0 && ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd) >= 0)
+			holder_kill(pidfd);
+		(void)holder_state_remove(run_dir_fd, p->uid);
+	}
 }
 
 /* ---- making spares ------------------------------------------------------ */
@@ -464,15 +641,23 @@ static int maker_cmdline(const HolderParams *p, unsigned count, char *buf, size_
 		p->cgroup_manager,
 		"--cgroup-parent",
 		p->cgroup_parent,
+		"--limits",
+		NULL,
 	};
-	char ns[16];
-	size_t n = 0;
+	char ns[16], lim[SPARE_LIMITS_MAX];
+	size_t n = 0, words = ELEMENTSOF(w);
 
 	snprintf(num, sizeof(num), "%u", count);
 	snprintf(ns, sizeof(ns), "%u", p->namespaces);
 	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
 	w[5] = ns;
-	for (size_t i = 0; i < ELEMENTSOF(w); i++) {
+	if (p->spare_limits) {
+		spare_limits_format(p->spare_limits, lim);
+		w[ELEMENTSOF(w) - 1] = lim;
+	} else {
+		words -= 2;
+	}
+	for (size_t i = 0; i < words; i++) {
 		size_t k = strlen(w[i]) + 1;
 
 		if (n + k > len)
@@ -512,14 +697,33 @@ int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsign
 	return r < 0 ? r : 1;
 }
 
+static bool has_id(const char *name, const char *id)
+{
+	const char *dot = strchr(name, '.');
+	size_t n = strlen(id);
+
+	return dot && strncmp(dot + 1, id, n) == 0 && (dot[1 + n] == '\0' || dot[1 + n] == '.');
+}
+
+/* A spare cgroup is kept while a spare of its id is in the spare directory. */
+static bool spare_cgroup_in_use(const char *cg_name, void *data)
+{
+	unsigned n = 0;
+
+	(void)each_entry(*(int *)data, has_id, cg_name + strlen(CG_SPARE_PREFIX), count_one, &n);
+	return n > 0;
+}
+
 int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStarted *ret)
 {
-	_cleanup_(closep) int spare_fd = -EBADF, dir_fd = -EBADF, pidfd = -EBADF;
+	_cleanup_(closep) int spare_fd = -EBADF, dir_fd = -EBADF, ns_fd = -EBADF, pidfd = -EBADF;
 	char key[SPARE_KEY_LEN + 1], name[SPARE_KEY_LEN + 18], tmp_name[sizeof(name) + 4],
 		cmdline[HOLDER_CMDLINE_MAX];
+	const CgroupManager *cgm = spare_cgroups_of(p);
 	HolderStarted info = { 0 };
+	CgroupStamp stamp = { 0 };
 	uint64_t id;
-	bool created = false;
+	bool created = false, in_cg = false;
 	int r, len;
 
 	if (ret)
@@ -543,6 +747,10 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 	while (flock(spare_fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return negative_errno();
+	/* The cgroups of spares that are gone (killed, or stopped before
+	 * they removed it): under the lock, so none of a spare being made. */
+	if (cgm)
+		(void)cgm->spare_sweep(p->cgroup_parent, spare_cgroup_in_use, &spare_fd);
 	if (count_of_key(spare_fd, key) >= count) {
 		(void)flock(spare_fd, LOCK_UN);
 		return 0;
@@ -561,7 +769,41 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 		r = negative_errno();
 		goto out;
 	}
+	/*
+	 * The spare's own cgroup first, and the holder forked in it (the maker
+	 * steps in and out): a first login renames it to its user's (spare.h),
+	 * with what the holder is made of charged there.  Without it (an
+	 * error) the holder waits in the reaper leaf and that login makes a
+	 * cgroup, as without spares.  The maker never stays in it.
+	 */
+	if (cgm) {
+		char cg_name[SPARE_CGROUP_NAME_MAX];
+
+		spare_cgroup_name(name, cg_name);
+		in_cg = cgm->spare_make(p->cgroup_parent, cg_name, p->spare_limits, true, &stamp) >=
+			0;
+		/* What the claiming login's enter() takes (spare_pick()). */
+		if (in_cg && stamp.magic)
+			(void)state_user_record_set(dir_fd, &stamp, sizeof(stamp));
+		if (!in_cg) {
+			r = cgm->leave(p->cgroup_parent);
+			if (r < 0)
+				goto out;
+		}
+	}
 	r = holder_spawn(dir_fd, -1, helper_fd, cmdline, (size_t)len, p->namespaces, &info, &pidfd);
+	if (in_cg) {
+		int k = cgm->leave(p->cgroup_parent);
+
+		if (k < 0 && r >= 0)
+			r = k;
+	}
+	if (r < 0)
+		goto out;
+	/* Its namespaces recorded now, owners checked (threat 1), not by the
+	 * login that claims it: that one checks them as a join does. */
+	ns_fd = holder_state_open(dir_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
+	r = ns_fd < 0 ? ns_fd : holder_record(ns_fd, info.pid, pidfd, p->namespaces);
 	if (r < 0)
 		goto out;
 	if (renameat(spare_fd, tmp_name, spare_fd, name) < 0) {
@@ -574,6 +816,7 @@ out:
 		holder_kill(pidfd);
 		if (created)
 			(void)holder_state_remove_at(spare_fd, tmp_name);
+		(void)spare_cgroup_remove(cgm, p->cgroup_parent, name);
 		info.pid = 0;
 	}
 	if (ret)

@@ -8,12 +8,23 @@
  *
  *   STATE_DIR/spare/               root-only, 0700
  *   STATE_DIR/spare/KEY.ID.new/    a spare being made (ctl, ns/)
- *   STATE_DIR/spare/KEY.ID/        a spare ready to be claimed
+ *   STATE_DIR/spare/KEY.ID/        a spare ready to be claimed, its
+ *                                  namespaces recorded in ns/ by its maker
+ *   PARENT/spare-ID                (v1) the cgroup its holder was forked
+ *                                  in, with the limits of the login that
+ *                                  started the maker (HolderParams.
+ *                                  spare_limits): its stamp is the xattr of
+ *                                  KEY.ID/ (state_user_record_set())
  *
  * KEY names the shape (spare_key()): only a user whose paddock would have
  * the same namespaces, private /tmp and IPC, network, cgroup manager and
  * parent takes it.  A claim is a rename of KEY.ID/ to UID/ (atomic: one
- * login wins), then the claim message.  The spares are made by "paddock
+ * login wins), then the claim message, whose connection becomes the
+ * login's session.  A first login that finds no UID/ at all takes its
+ * spare before the cgroup step (spare_pick()): it renames the spare's cgroup
+ * to the user's first (a memory cgroup's mkdir is most of that step, and a
+ * spare's cgroup is kept by a maker's sweep only while the spare is in the
+ * pool), then KEY.ID/.  The spares are made by "paddock
  * spare" (spare_make()), started detached by a first login
  * (spare_replenish()) unless one already runs for the shape: it stays
  * SPARE_MAKER_LINGER_MS after its last spare, watching STATE_DIR/spare/,
@@ -22,18 +33,23 @@
  *
  *   STATE_DIR/spare/.maker.KEY     fcntl write lock of the running maker
  *
- * cgroupfs managers only: a spare waits in the manager's reaper leaf, and
- * the systemd manager has none.
+ * cgroupfs managers only (the systemd manager has no reaper leaf); with
+ * v2, which cannot rename a cgroup, a spare waits in the manager's reaper
+ * leaf and the claim moves it into the user's cgroup.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cgroup.h"
 #include "holder-start.h"
+#include "ns.h"
 
 #define SPARE_KEY_LEN	      16
 #define SPARE_MAKER_LINGER_MS 10000
+/* "spare-" and the 16 hex digits of a spare's id */
+#define SPARE_CGROUP_NAME_MAX 32
 
 /* The shape of p as SPARE_KEY_LEN hex digits (64-bit FNV-1a). */
 void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
@@ -45,9 +61,61 @@ void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
  * no live paddock, run_dir_fd the private STATE_DIR mount).  Returns 0 and
  * fills *ret as holder_start() does; -ENOENT when no spare was ready; other
  * -errno when the claim failed (the spare is killed and UID/ removed: the
- * caller starts a holder with holder_start() instead).
+ * caller starts a holder with holder_start() instead).  With session (not
+ * NULL) the claim's connection, which the claim made the login's session
+ * (holder-proto.h), and the holder's pidfd: the caller enters through the
+ * pidfd (ns_enter()) and keeps fd as it keeps ns_join()'s; both -EBADF
+ * unless a spare was claimed.
  */
-int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret);
+typedef struct SpareSession {
+	int fd, pidfd;
+	NsInodes inodes; /* of the claimed holder, checked against its records */
+} SpareSession;
+
+int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret, SpareSession *session);
+
+/*
+ * spare_take() in two steps, for a first login that found no UID/ at all
+ * (under the per-user lock), with a manager that keeps spare cgroups
+ * (CgroupManager.spare_adopt; else -EOPNOTSUPP): spare_pick() renames the
+ * spare cgroup of a ready spare to the user's cgroup (spare_cgroup_name();
+ * the login's enter() then finds it and writes the limits), then the spare
+ * to UID/, and names it in *ret (-ENOENT: none ready; the cgroup may be
+ * the user's all the same); spare_claim() sends the claim and records the
+ * namespaces, as
+ * spare_take() does (on failure the spare is killed and UID/ removed).
+ * spare_unpick() puts a picked spare back when the login fails before the
+ * claim (or kills it when it cannot go back).
+ */
+typedef struct SparePick {
+	char name[SPARE_KEY_LEN + 18];
+	CgroupStamp stamp; /* of the cgroup now the user's, with its maker's limits; zero: none */
+} SparePick;
+int spare_pick(int run_dir_fd, const HolderParams *p, SparePick *ret);
+int spare_claim(int run_dir_fd, const HolderParams *p, const SparePick *pick, HolderStarted *ret,
+		SpareSession *session);
+void spare_unpick(int run_dir_fd, const HolderParams *p, const SparePick *pick);
+
+/*
+ * The name of the spare cgroup made for the spare spare_name (KEY.ID, or
+ * KEY.ID.new): CG_SPARE_PREFIX and ID, below the policy's cgroup_parent,
+ * made by spare_make() with managers that can rename a cgroup (v1).
+ */
+void spare_cgroup_name(const char *spare_name, char buf[static SPARE_CGROUP_NAME_MAX]);
+
+/*
+ * HolderParams.spare_limits on paddock spare's command line (--limits):
+ * the six CgroupLimits fields in decimal, comma-separated.  parse returns
+ * 0 or -EINVAL.
+ */
+#define SPARE_LIMITS_MAX 128
+void spare_limits_format(const CgroupLimits *l, char buf[static SPARE_LIMITS_MAX]);
+int spare_limits_parse(const char *s, CgroupLimits *ret);
+
+/* Remove the spare cgroup of spare_name below parent if it is there and
+ * empty (cgm NULL or without spare cgroups: nothing).  Returns how many
+ * directories went, or -errno. */
+int spare_cgroup_remove(const CgroupManager *cgm, const char *parent, const char *spare_name);
 
 /*
  * If fewer than count spares of p's shape are ready or being made and no

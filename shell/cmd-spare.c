@@ -37,10 +37,13 @@ static int parse_01(const char *s, bool *ret)
 
 static int parse_args(int argc, char **argv, HolderParams *p, unsigned *count)
 {
+	/* --limits last: the one that may be missing (spare.h). */
 	static const char *const names[] = {
 		"--count",	 "--ns",       "--tmp-size",	   "--private-tmp",
 		"--private-ipc", "--loopback", "--cgroup-manager", "--cgroup-parent",
+		"--limits",
 	};
+	static CgroupLimits limits;
 	unsigned seen = 0;
 	uint64_t v;
 	int r;
@@ -87,15 +90,19 @@ static int parse_args(int argc, char **argv, HolderParams *p, unsigned *count)
 			p->cgroup_manager = a;
 			r = *a ? 0 : -EINVAL;
 			break;
-		default:
+		case 7:
 			p->cgroup_parent = a;
 			r = *a == '/' ? 0 : -EINVAL;
+			break;
+		default:
+			r = spare_limits_parse(a, &limits);
+			p->spare_limits = &limits;
 			break;
 		}
 		if (r < 0)
 			return r;
 	}
-	if (seen != (1u << ELEMENTSOF(names)) - 1)
+	if ((seen | 1u << (ELEMENTSOF(names) - 1)) != (1u << ELEMENTSOF(names)) - 1)
 		return -EINVAL;
 	if (p->loopback && !(p->namespaces & POLICY_NS_NET))
 		return -EINVAL;

@@ -42,6 +42,7 @@
 #include "../pam_module/cgroup.h"
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/holder-start.h"
+#include "../pam_module/spare.h"
 
 #define LOCK_RETRY_MS  50
 #define ALONE_POLL_MS  1000
@@ -825,11 +826,12 @@ static uint64_t handle_claim(Holder *h, int fd, const char *msg, size_t n, int p
 
 	if (r < 0)
 		claim_failed(fd, step, r);
-	syslog(LOG_INFO, "uid %u (%s): spare claimed", (unsigned)h->o->uid, h->o->user);
+	/* The login waits for the answer, not for the log line.  This
+	 * connection is its session now (holder-proto.h). */
 	reply(fd, "ok");
-	/* Now as a holder just started: no session yet, the claimer joins. */
-	sessions_zero(h);
-	return CONN_DONE;
+	session_added(h);
+	syslog(LOG_INFO, "uid %u (%s): spare claimed", (unsigned)h->o->uid, h->o->user);
+	return CONN_DONE | CONN_SESSION;
 }
 
 /* Act on a connection's first datagram (n bytes, msg[n] is NUL); returns
@@ -1129,8 +1131,9 @@ static int teardown(Holder *h)
 	return ret;
 }
 
-/* A spare stopped before any claim: no user, no cgroup of its own (it sits
- * in the reaper leaf), no lock; only its directory goes. */
+/* A spare stopped before any claim: no user, no lock; its directory goes,
+ * and the spare cgroup it was made in (spare.h): out of it into the reaper
+ * leaf first, then it is removed. */
 static void teardown_spare(Holder *h)
 {
 	_cleanup_(closep) int root = -EBADF, run = -EBADF;
@@ -1151,6 +1154,14 @@ static void teardown_spare(Holder *h)
 	if (r < 0)
 		syslog(LOG_ERR, "spare %s: removing %s/%s/%s: %s", h->o->spare, STATE_DIR,
 		       HOLDER_SPARE_DIR, h->o->spare, strerror(-r));
+	if (root >= 0 && h->o->cgm && h->o->cgm->spare_sweep) {
+		r = h->o->cgm->leave(h->o->cgroup_parent);
+		if (r >= 0)
+			r = spare_cgroup_remove(h->o->cgm, h->o->cgroup_parent, h->o->spare);
+		if (r < 0)
+			syslog(LOG_ERR, "spare %s: removing its cgroup: %s", h->o->spare,
+			       strerror(-r));
+	}
 }
 
 /* Tear down now if we should and may; otherwise arrange to look again.

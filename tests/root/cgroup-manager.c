@@ -920,6 +920,107 @@ static void test_leave(void)
 }
 
 /* Remove everything this run may have made, deepest first. */
+/* Keep the spare cgroup named data, drop the others. */
+static bool keep_named(const char *name, void *data)
+{
+	return strcmp(name, data) == 0;
+}
+
+/* The spare cgroups of spare.h: made, renamed to the user's, swept. */
+static void test_spare_cgroups(void)
+{
+	const CgroupManager *v1 = &cgroup_manager_v1;
+	char keep_b[] = CG_SPARE_PREFIX "bbbb";
+	const uid_t su = uid + 1;
+	char rel_a[256], rel_b[256], rel_u[256], cur[64];
+	struct stat before, after;
+	CgroupStamp stamp;
+	bool ok = true;
+	int r;
+
+	tap_ok(!cgroup_manager_v2.spare_make && !cgroup_manager_systemd.spare_adopt,
+	       "spare cgroups: only v1 keeps them (a v2 cgroup cannot be renamed)");
+	snprintf(rel_a, sizeof(rel_a), "%s/" CG_SPARE_PREFIX "aaaa", parent);
+	snprintf(rel_b, sizeof(rel_b), "%s/" CG_SPARE_PREFIX "bbbb", parent);
+	snprintf(rel_u, sizeof(rel_u), "%s/user-%u", parent, (unsigned)su);
+	tap_ok(v1->spare_make(parent, "user-1", NULL, false, &stamp) == -EINVAL &&
+		       v1->spare_make(parent, "spare-", NULL, false, &stamp) == -EINVAL,
+	       "spare_make: only a name CG_SPARE_PREFIX + id");
+	r = v1->spare_make(parent, CG_SPARE_PREFIX "aaaa", NULL, false, &stamp);
+	for (size_t h = 0; h < N_HIER; h++)
+		ok = ok && dir_root_0755(hpath(h, rel_a, NULL));
+	tap_ok(r == 0 && ok, "spare_make: %s, root's 0755, in memory, cpu and pids (r=%d)", rel_a,
+	       r);
+	tap_ok(stat(hpath(0, rel_a, NULL), &before) == 0, "... (its inode noted)");
+
+	r = v1->spare_adopt(parent, CG_SPARE_PREFIX "aaaa", su);
+	tap_ok(r == (int)N_HIER && gone_everywhere(rel_a),
+	       "spare_adopt: renamed to user-%u in all %d hierarchies (r=%d)", (unsigned)su,
+	       (int)N_HIER, r);
+	tap_ok(stat(hpath(0, rel_u, NULL), &after) == 0 && after.st_ino == before.st_ino,
+	       "... the same directory (inode %lu)", (unsigned long)before.st_ino);
+	tap_ok(v1->spare_adopt(parent, CG_SPARE_PREFIX "aaaa", su) == 0,
+	       "spare_adopt of a spare cgroup that is gone: 0, nothing renamed");
+
+	/* The user's exists now: a second spare is removed, not renamed over it. */
+	r = v1->spare_make(parent, CG_SPARE_PREFIX "bbbb", NULL, false, &stamp);
+	tap_ok(r == 0 && write_file(hpath(2, rel_u, "pids.max"), "33") == 0,
+	       "a second spare cgroup; the user's gets pids.max 33");
+	r = v1->spare_adopt(parent, CG_SPARE_PREFIX "bbbb", su);
+	tap_ok(r == 0 && gone_everywhere(rel_b) &&
+		       read_text(hpath(2, rel_u, "pids.max"), cur, sizeof(cur)) == 0 &&
+		       strcmp(cur, "33") == 0,
+	       "spare_adopt where the user's cgroup exists: the spare one is removed, the "
+	       "user's untouched (r=%d, pids.max %s)",
+	       r, cur);
+
+	/* The sweep: kept by name, the others go. */
+	r = v1->spare_make(parent, CG_SPARE_PREFIX "aaaa", NULL, false, &stamp);
+	if (r == 0)
+		r = v1->spare_make(parent, CG_SPARE_PREFIX "bbbb", NULL, false, &stamp);
+	tap_ok(r == 0, "two spare cgroups again");
+	r = v1->spare_sweep(parent, keep_named, keep_b);
+	tap_ok(r == (int)N_HIER && gone_everywhere(rel_a) && exists(hpath(0, rel_b, NULL)) &&
+		       exists(hpath(0, rel_u, NULL)),
+	       "spare_sweep: the one not kept goes (%d directories), the kept one and user-%u stay",
+	       r, (unsigned)su);
+	r = v1->spare_sweep(parent, NULL, NULL);
+	tap_ok(r == (int)N_HIER && gone_everywhere(rel_b) && exists(hpath(0, rel_u, NULL)),
+	       "spare_sweep without keep: every spare cgroup goes, no other cgroup (r=%d)", r);
+	r = v1->destroy(parent, su);
+	tap_ok(r == 0 && gone_everywhere(rel_u), "the adopted cgroup is destroyed as any user's");
+
+	/* With the maker's limits: enter() of a user with the same limits
+	 * takes the spare's stamp and writes none (a hand-made change stays). */
+	r = v1->destroy(parent, uid);
+	tap_ok(r == 0 && gone_everywhere(user_rel()), "(user-%u removed)", (unsigned)uid);
+	r = v1->spare_make(parent, CG_SPARE_PREFIX "cccc", &base_limits, false, &stamp);
+	snprintf(rel_a, sizeof(rel_a), "%s/" CG_SPARE_PREFIX "cccc", parent);
+	tap_ok(r == 0 && stamp.magic == v1->stamp_magic && stamp.n_dirs == N_HIER &&
+		       file_is(2, rel_a, "pids.max", "16") &&
+		       file_is(0, rel_a, "memory.limit_in_bytes", "67108864"),
+	       "spare_make with limits: written (pids.max 16, memory 64M), a stamp of %u "
+	       "directories (r=%d)",
+	       stamp.n_dirs, r);
+	r = v1->spare_adopt(parent, CG_SPARE_PREFIX "cccc", uid);
+	tap_ok(r == (int)stamp.n_dirs && limits_read_back(64 * MiB),
+	       "spare_adopt: the user's cgroup, with those limits (r=%d)", r);
+	tap_ok(write_file(hpath(2, user_rel(), "pids.max"), "55") == 0,
+	       "pids.max changed by hand to 55");
+	r = enter_in_child(&base_limits, &stamp);
+	tap_ok(r == 0 && file_is(2, user_rel(), "pids.max", "55"),
+	       "enter with the spare's stamp: in the user's cgroup, no limit written (r=%d)", r);
+	r = enter_in_child(&(CgroupLimits){ .memory_max = 80 * MiB,
+					    .memory_high = 48 * MiB,
+					    .memory_swap_max = 0,
+					    .cpu_quota = 20,
+					    .cpu_weight = 200,
+					    .tasks_max = 16 },
+			   &stamp);
+	tap_ok(r == 0 && limits_read_back(80 * MiB),
+	       "... with other limits the stamp does not fit: they are written (r=%d)", r);
+}
+
 static void cleanup(void)
 {
 	char rel[256];
@@ -930,6 +1031,12 @@ static void cleanup(void)
 			(void)rmdir(hpath(h, rel, NULL));
 		}
 		snprintf(rel, sizeof(rel), "%s/reaper", parent);
+		(void)rmdir(hpath(h, rel, NULL));
+		snprintf(rel, sizeof(rel), "%s/" CG_SPARE_PREFIX "aaaa", parent);
+		(void)rmdir(hpath(h, rel, NULL));
+		snprintf(rel, sizeof(rel), "%s/" CG_SPARE_PREFIX "bbbb", parent);
+		(void)rmdir(hpath(h, rel, NULL));
+		snprintf(rel, sizeof(rel), "%s/" CG_SPARE_PREFIX "cccc", parent);
 		(void)rmdir(hpath(h, rel, NULL));
 		snprintf(rel, sizeof(rel), "%s/rollback.slice", top);
 		(void)rmdir(hpath(h, rel, NULL));
@@ -966,6 +1073,7 @@ int main(void)
 	test_set_limits_live();
 	test_usage_destroy();
 	test_leave();
+	test_spare_cgroups();
 
 	cleanup();
 	tap_ok(gone_everywhere(top), "cleanup: %s is gone from every hierarchy", top);

@@ -3,10 +3,13 @@
 #
 # tests/root/spares.sh: spare paddocks (prestart, pam_module/spare.h).  With
 # prestart = 2, a first login leaves two spares ready (holders with their namespaces,
-# proc, sysfs, tmpfs and lo, in the reaper leaf, named by no user); the next first login
+# proc, sysfs, tmpfs and lo, named by no user); the next first login
 # of a user of that shape claims one: the same holder becomes the user's, with the
 # user's hostname, tmpfs size, cgroup, command line and namespace records, as if it had
-# been started for them; the pool is refilled.  A user of another shape never takes one.
+# been started for them; the pool is refilled.  Each spare is forked in a cgroup of its
+# own (PARENT/spare-ID, v1), which the claiming login renames to the user's and writes
+# the user's limits into, instead of making one (the holder is then already in it); the
+# cgroups of spares that are gone are removed.  A user of another shape never takes one.
 # Dead spares are collected by the login that finds them; a claim that fails half-way
 # kills that spare and the login takes another.  paddock reload and paddock
 # stop --spares end them; paddock status counts them.
@@ -28,6 +31,7 @@ t_cleanup_add rm -rf "$BIN"
 usermod -s "$BIN/paddock-shell" "$bob" || t_bail "usermod -s"
 t_user carol; carol=$T_USER carol_uid=$T_UID
 t_user dave; dave=$T_USER dave_uid=$T_UID
+t_user erin; erin=$T_USER erin_uid=$T_UID
 
 t_policy spares.conf "$(t_policy_global)
 prestart = 2
@@ -38,6 +42,8 @@ tmp_size = 64M
 [user:$bob]
 tmp_size = 32M
 hostname = bobs-box
+memory_max = 300M
+tasks_max = 77
 [user:$carol]
 network = host
 namespaces = mount pid ipc uts"
@@ -58,6 +64,15 @@ ps_making() { find "$SPARES" -mindepth 1 -maxdepth 1 -name '*.new' 2>/dev/null |
 # ps_settled N: N ready, none being made (a maker may still wait for claims: spare.h).
 ps_settled() { [ "$(ps_ready)" = "$1" ] && [ "$(ps_making)" = 0 ]; }
 ps_makers() { pgrep -f '^paddock spare ' | tr '\n' ' ' | sed 's/ $//'; }
+# ps_cgs HIER: the spare cgroups below the parent; ps_ids: the ready spares' as cgroup names.
+ps_cgs() {
+	find "/sys/fs/cgroup/$1$T_PARENT" -mindepth 1 -maxdepth 1 -type d -name 'spare-*' \
+		-printf '%f\n' 2>/dev/null | sort | tr '\n' ' '
+}
+ps_ids() {
+	find "$SPARES" -mindepth 1 -maxdepth 1 -type d ! -name '*.new' -printf '%f\n' 2>/dev/null |
+		sed 's/^[0-9a-f]*\./spare-/' | sort | tr '\n' ' '
+}
 # ps_inside USER: what a login of USER sees (one line each).
 ps_inside() {
 	t_su "$1" 'hostname; tr "\0" " " </proc/1/cmdline | sed "s/ *$//"; echo
@@ -74,15 +89,31 @@ t_like "... by one maker, which stays a while for the claims to come" '^[0-9]+$'
 t_like "... waiting in the reaper leaf, not in alice's cgroup (memory)" \
 	"^[0-9]+:memory:$T_PARENT/reaper\$" "$(grep ':memory:' "/proc/$maker/cgroup" 2>&1)"
 spares=$(ps_pids)
+spare_cmdlines=$(for p in $spares; do echo "$p $(tr '\0' ' ' </proc/"$p"/cmdline)"; done)
 t_is "... two spare holders" 2 "$(wc -w <<<"$spares")"
 for pid in $spares; do
-	t_like "spare $pid: in the reaper leaf of the policy's parent (memory)" \
-		"^[0-9]+:memory:$T_PARENT/reaper\$" "$(grep ':memory:' "/proc/$pid/cgroup")"
+	id=$(tr '\0' ' ' <"/proc/$pid/cmdline" | sed -n 's/^paddock holder --spare [0-9a-f]*\.\([0-9a-f]*\) .*/\1/p')
+	for c in memory cpu pids; do
+		t_like "spare $pid: in its own spare cgroup, below the policy's parent ($c)" \
+			"^[0-9]+:([a-z,]*,)?$c(,[a-z,]*)?:$T_PARENT/spare-$id\$" \
+			"$(grep -E "^[0-9]+:([a-z,]*,)?$c(,[a-z,]*)?:" "/proc/$pid/cgroup")"
+	done
+	t_is "spare $pid: ... alone there" "$pid" "$(cat "/sys/fs/cgroup/memory$T_PARENT/spare-$id/cgroup.procs")"
 	t_like "spare $pid: PID 1 of a PID namespace of its own" \
 		'^NSpid:[[:space:]]+[0-9]+[[:space:]]+1$' "$(grep '^NSpid:' "/proc/$pid/status")"
 	t_like "spare $pid: named by no user" '^paddock holder --spare [0-9a-f]{16}\.[0-9a-f]{16} --ns 31 ' \
 		"$(tr '\0' ' ' <"/proc/$pid/cmdline")"
 done
+for c in memory cpu pids; do
+	t_is "each ready spare has its spare cgroup ($c)" "$(ps_ids)" "$(ps_cgs "$c")"
+done
+for d in /sys/fs/cgroup/pids"$T_PARENT"/spare-*; do
+	t_is "$(basename "$d"): the limits of alice's login, whose maker made it (tasks_max 512)" \
+		512 "$(cat "$d/pids.max")"
+	t_is "$(basename "$d"): ... memory_max 2G" $((2 * 1024 * 1024 * 1024)) \
+		"$(cat "/sys/fs/cgroup/memory$T_PARENT/$(basename "$d")/memory.limit_in_bytes")"
+done
+spare_cg_inodes=" $(stat -c %i /sys/fs/cgroup/memory"$T_PARENT"/spare-* | tr '\n' ' ')"
 t_like "paddock status counts them" '^2 spare paddocks ready' "$("$T_HELPER" status --conf "$T_POLICY" | tail -1)"
 t_is "no session can join a spare: it answers 'session' with an error" error "$(python3 -c '
 import socket, sys
@@ -110,6 +141,17 @@ for c in memory cpu pids; do
 	t_like "the holder is in bob's cgroup ($c)" "^[0-9]+:$c:$T_PARENT/user-$bob_uid\$" \
 		"$(grep -E "^[0-9]+:$c:" "/proc/$holder/cgroup")"
 done
+claimed_cg=$(sed -n "s/^$holder paddock holder --spare [0-9a-f]*\\.\\([0-9a-f]*\\) .*/spare-\\1/p" \
+	<<<"$spare_cmdlines")
+t_like "the spare bob took had a spare cgroup" '^spare-[0-9a-f]{16}$' "$claimed_cg"
+t_like "bob's cgroup is a spare's, renamed (memory: the same directory)" \
+	" $(stat -c %i "/sys/fs/cgroup/memory$T_PARENT/user-$bob_uid") " "$spare_cg_inodes"
+for c in memory cpu pids; do
+	t_nok "... in $c, no spare cgroup of that spare is left" test -e "/sys/fs/cgroup/$c$T_PARENT/$claimed_cg"
+done
+t_is "... with bob's limits written into it: memory_max" $((300 * 1024 * 1024)) \
+	"$(cat "/sys/fs/cgroup/memory$T_PARENT/user-$bob_uid/memory.limit_in_bytes")"
+t_is "... tasks_max" 77 "$(cat "/sys/fs/cgroup/pids$T_PARENT/user-$bob_uid/pids.max")"
 for ns in mnt pid ipc uts net; do
 	t_is "record $ns: the claimed holder's namespace" \
 		"$(stat -L -c %i "/proc/$holder/ns/$ns")" "$(t_ns_record "$bob_uid" "$ns")"
@@ -144,10 +186,17 @@ t_is "the two default-shape spares killed" 0 "$(pgrep -c -f '^paddock holder --s
 t_ok "dave logs in all the same (a holder of his own)" t_su "$dave" true
 t_ok "... the dead spares' directories are gone, and two new ones are ready" t_wait_for 10 ps_settled 4
 t_is "... every spare directory has a live holder" "$(ps_ready)" "$(pgrep -c -f '^paddock holder --spare ')"
+for c in memory cpu pids; do
+	t_is "... the dead spares' cgroups are gone: one per ready spare ($c)" "$(ps_ids)" "$(ps_cgs "$c")"
+done
 
 # --- a claim that fails half-way leaves nothing of that spare --------------------------------
 t__need strace strace
 t_ok "the pools are full before the fault (2 of each shape)" t_wait_for 10 ps_settled 4
+# No maker while dave logs in: one would refill the pool between the pick of a spare
+# (before the cgroup step) and the fallback after the failed claim.
+for m in $(ps_makers); do kill -TERM "$m"; done
+t_ok "... and no maker waits (SIGTERM)" t_wait_for 10 eval '[ -z "$(ps_makers)" ]'
 before=$(pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')
 dave_home=$(getent passwd "$dave" | cut -d: -f6)
 rm -f "$dave_home/up"
@@ -165,6 +214,24 @@ t_is "... every spare directory has a live holder" "$(ps_ready)" "$(pgrep -c -f 
 t_ok "... dave's session ends" t_wait_for 15 t__gone "$sess"
 t_ok "... and his paddock with it (linger 0)" t_wait_for 10 t_paddock_gone "$dave_uid"
 
+# --- a claim with the spare's limits writes none ---------------------------------------------
+t_ok "the pools are full again" t_wait_for 10 ps_settled 4
+# A hand-made change in the spare cgroups of the default shape: seen in erin's cgroup only
+# if her login wrote no limit (the spare's stamp: the limits of the login that started
+# the maker, which are erin's too).
+for id in $(pgrep -a -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' |
+	sed -n 's/.* --spare [0-9a-f]*\.\([0-9a-f]*\) .*/\1/p'); do
+	echo 511 >"/sys/fs/cgroup/pids$T_PARENT/spare-$id/pids.max"
+done
+before=" $(pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')"
+t_sess_start e1 "$erin" true
+t_ok "erin (default limits) logs in" t_sess_wait e1
+t_like "... claiming a spare" " $(pgrep -f "^paddock holder --uid $erin_uid ") " "$before"
+t_is "... her cgroup kept the spare's pids.max (511): no limit was written" 511 \
+	"$(cat "/sys/fs/cgroup/pids$T_PARENT/user-$erin_uid/pids.max" 2>&1)"
+t_sess_end e1
+t_ok "... after her logout her paddock is gone" t_wait_for 10 t_paddock_gone "$erin_uid"
+
 # --- reload and stop --spares end them ------------------------------------------------------
 out=$("$T_HELPER" reload --conf "$T_POLICY")
 t_like "paddock reload stops the spares (made under the old policy)" \
@@ -181,6 +248,7 @@ t_like "... and waits" '^[0-9]+$' "$(ps_makers)"
 t_ok "after bob's logout his paddock is gone" t_wait_for 10 t_paddock_gone "$bob_uid"
 t_is "paddock stop --spares" "stopped 2 spare paddocks" "$("$T_HELPER" stop --spares)"
 t_is "... none left: no directory, no holder, no maker" "0  " "$(ps_ready) $(ps_pids) $(ps_makers)"
+t_is "... and no spare cgroup (memory, cpu, pids)" "  " "$(ps_cgs memory) $(ps_cgs cpu) $(ps_cgs pids)"
 sleep 0.5
 t_is "... and none made again" 0 "$(ps_ready)"
 t_is "... and nothing in the reaper leaf" "" "$(cat "/sys/fs/cgroup/memory$T_PARENT/reaper/cgroup.procs" 2>/dev/null)"
