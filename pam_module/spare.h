@@ -28,7 +28,8 @@
  * spare" (spare_make()), started detached by a first login
  * (spare_replenish()) unless one already runs for the shape: it stays
  * SPARE_MAKER_LINGER_MS after its last spare, watching STATE_DIR/spare/,
- * and tops the pool up after every claim, so logins that come in a burst
+ * and tops the pool up after every claim (SPARE_MAKER_SETTLE_MS after it:
+ * the claiming login's cgroup steps first), so logins that come in a burst
  * do not each start one; then it exits (no daemon).  Its lock:
  *
  *   STATE_DIR/spare/.maker.KEY     fcntl write lock of the running maker
@@ -48,6 +49,8 @@
 
 #define SPARE_KEY_LEN	      16
 #define SPARE_MAKER_LINGER_MS 10000
+/* How long the maker waits after a claim before it makes the next spare. */
+#define SPARE_MAKER_SETTLE_MS 10
 /* "spare-" and the 16 hex digits of a spare's id */
 #define SPARE_CGROUP_NAME_MAX 32
 

@@ -50,7 +50,8 @@ static void test_cgroup_name(void)
 	char cg[SPARE_CGROUP_NAME_MAX];
 
 	spare_cgroup_name("0123456789abcdef.fedcba9876543210", cg);
-	tap_ok(strcmp(cg, CG_SPARE_PREFIX "fedcba9876543210") == 0, "a ready spare's cgroup: %s", cg);
+	tap_ok(strcmp(cg, CG_SPARE_PREFIX "fedcba9876543210") == 0, "a ready spare's cgroup: %s",
+	       cg);
 	spare_cgroup_name("0123456789abcdef.fedcba9876543210.new", cg);
 	tap_ok(strcmp(cg, CG_SPARE_PREFIX "fedcba9876543210") == 0,
 	       "a spare being made has the same one: %s", cg);
