@@ -398,7 +398,6 @@ typedef struct Take {
 	SparePick *pick;	  /* NULL: claim at once */
 	SpareSession *session;	  /* the claimed spare's session, when not NULL */
 	const CgroupManager *cgm; /* with pick: the manager of the spare cgroups */
-	bool adopted;		  /* with pick: a spare cgroup is the user's now */
 	unsigned tries;
 	int last;
 } Take;
@@ -472,6 +471,29 @@ static int claim_or_kill(Take *t, const char *uid_name)
 	return r;
 }
 
+/*
+ * The picked spare's cgroup becomes the user's, once the spare is ours (its
+ * directory is UID/ now): never the cgroup of a spare another login claims.
+ * A maker's sweep cannot take it meanwhile: the spare's holder is in it.
+ */
+static void adopt(Take *t, const char *uid_name)
+{
+	_cleanup_(closep) int dir_fd =
+		holder_state_open(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+	char cg_name[SPARE_CGROUP_NAME_MAX];
+	CgroupStamp st = { 0 };
+	int k;
+
+	/* The limits its maker wrote there (spare_make()), for enter(). */
+	if (dir_fd < 0 || state_user_record_get(dir_fd, &st, sizeof(st)) < 0)
+		st = (CgroupStamp){ 0 };
+	spare_cgroup_name(t->pick->name, cg_name);
+	k = t->cgm->spare_adopt(t->p->cgroup_parent, cg_name, t->p->uid);
+	/* Only when every directory it names is the user's now. */
+	if (st.magic && k == (int)st.n_dirs)
+		t->pick->stamp = st;
+}
+
 static int take_one(const char *name, void *data)
 {
 	Take *t = data;
@@ -481,25 +503,6 @@ static int take_one(const char *name, void *data)
 	if (is_new(name) || t->tries >= TAKE_TRIES)
 		return 0;
 	t->tries++;
-	/* Its cgroup first, while the spare is still in the pool: a maker's
-	 * sweep (spare_make()) keeps the cgroup of every spare there. */
-	if (t->pick && !t->adopted) {
-		_cleanup_(closep) int dir_fd =
-			holder_state_open(t->spare_fd, name, O_RDONLY | O_DIRECTORY);
-		char cg_name[SPARE_CGROUP_NAME_MAX];
-		CgroupStamp st = { 0 };
-		int k;
-
-		/* The limits its maker wrote there (spare_make()), for enter(). */
-		if (dir_fd < 0 || state_user_record_get(dir_fd, &st, sizeof(st)) < 0)
-			st = (CgroupStamp){ 0 };
-		spare_cgroup_name(name, cg_name);
-		k = t->cgm->spare_adopt(t->p->cgroup_parent, cg_name, t->p->uid);
-		t->adopted = k > 0;
-		/* Only when every directory it names is the user's now. */
-		if (st.magic && k == (int)st.n_dirs)
-			t->pick->stamp = st;
-	}
 	snprintf(uid_name, sizeof(uid_name), "%u", (unsigned)t->p->uid);
 	if (renameat2(t->spare_fd, name, t->run_dir_fd, uid_name, RENAME_NOREPLACE) < 0) {
 		r = negative_errno();
@@ -518,6 +521,7 @@ static int take_one(const char *name, void *data)
 	}
 	if (t->pick) {
 		snprintf(t->pick->name, sizeof(t->pick->name), "%s", name);
+		adopt(t, uid_name);
 		return 1;
 	}
 	r = claim_or_kill(t, uid_name);
@@ -599,21 +603,17 @@ int spare_claim(int run_dir_fd, const HolderParams *p, const SparePick *pick, Ho
 
 void spare_unpick(int run_dir_fd, const HolderParams *p, const SparePick *pick)
 {
-	_cleanup_(closep) int spare_fd = -EBADF;
+	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, pidfd = -EBADF;
 	char uid_name[16];
+	pid_t pid;
 
+	/* Not back into the pool: its cgroup is the user's now.  Killed, and
+	 * nothing of it left as the user's (threat 13). */
 	snprintf(uid_name, sizeof(uid_name), "%u", (unsigned)p->uid);
-	/* Back into the pool when it can go there, else not left as the user's. */
-	if (open_spare_dir(run_dir_fd, false, &spare_fd) < 0 ||
-	    renameat2(run_dir_fd, uid_name, spare_fd, pick->name, RENAME_NOREPLACE) < 0) {
-		_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, pidfd = -EBADF;
-		pid_t pid;
-
-		dir_fd = holder_state_open(run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
-		if (dir_fd >= 0 && ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd) >= 0)
-			holder_kill(pidfd);
-		(void)holder_state_remove(run_dir_fd, p->uid);
-	}
+	dir_fd = holder_state_open(run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+	if (dir_fd >= 0 && ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd) >= 0)
+		holder_kill(pidfd);
+	(void)holder_state_remove(run_dir_fd, p->uid);
 }
 
 /* ---- making spares ------------------------------------------------------ */

@@ -21,10 +21,10 @@
  * parent takes it.  A claim is a rename of KEY.ID/ to UID/ (atomic: one
  * login wins), then the claim message, whose connection becomes the
  * login's session.  A first login that finds no UID/ at all takes its
- * spare before the cgroup step (spare_pick()): it renames the spare's cgroup
- * to the user's first (a memory cgroup's mkdir is most of that step, and a
- * spare's cgroup is kept by a maker's sweep only while the spare is in the
- * pool), then KEY.ID/.  The spares are made by "paddock
+ * spare before the cgroup step (spare_pick()): KEY.ID/ to UID/, then the
+ * spare's cgroup to the user's (a memory cgroup's mkdir is most of that
+ * step; a maker's sweep never removes a cgroup a holder is in).  The spares
+ * are made by "paddock
  * spare" (spare_make()), started detached by a first login
  * (spare_replenish()) unless one already runs for the shape: it stays
  * SPARE_MAKER_LINGER_MS after its last spare, watching STATE_DIR/spare/,
@@ -59,7 +59,9 @@ void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
 
 /*
  * Claim a ready spare of p's shape for p->uid: rename it to UID/, send the
- * claim with the user's lock file, and record its namespaces in UID/ns/.
+ * claim with the user's lock file, and check its namespaces against the
+ * records its maker wrote in UID/ns/ (a spare of an earlier version has
+ * none: recorded then).
  * Call it where holder_start() would be called (the per-user lock held,
  * no live paddock, run_dir_fd the private STATE_DIR mount).  Returns 0 and
  * fills *ret as holder_start() does; -ENOENT when no spare was ready; other
@@ -80,15 +82,15 @@ int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret, SpareS
 /*
  * spare_take() in two steps, for a first login that found no UID/ at all
  * (under the per-user lock), with a manager that keeps spare cgroups
- * (CgroupManager.spare_adopt; else -EOPNOTSUPP): spare_pick() renames the
- * spare cgroup of a ready spare to the user's cgroup (spare_cgroup_name();
- * the login's enter() then finds it and writes the limits), then the spare
- * to UID/, and names it in *ret (-ENOENT: none ready; the cgroup may be
- * the user's all the same); spare_claim() sends the claim and records the
+ * (CgroupManager.spare_adopt; else -EOPNOTSUPP): spare_pick() renames a
+ * ready spare to UID/, then its spare cgroup to the user's cgroup
+ * (spare_cgroup_name(); the login's enter() then finds it and writes the
+ * limits unless *ret's stamp says they are there), and names it in *ret
+ * (-ENOENT: none ready); spare_claim() sends the claim and checks the
  * namespaces, as
  * spare_take() does (on failure the spare is killed and UID/ removed).
- * spare_unpick() puts a picked spare back when the login fails before the
- * claim (or kills it when it cannot go back).
+ * spare_unpick() kills a picked spare and removes UID/ when the login fails
+ * before the claim.
  */
 typedef struct SparePick {
 	char name[SPARE_KEY_LEN + 18];

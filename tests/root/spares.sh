@@ -214,6 +214,27 @@ t_is "... every spare directory has a live holder" "$(ps_ready)" "$(pgrep -c -f 
 t_ok "... dave's session ends" t_wait_for 15 t__gone "$sess"
 t_ok "... and his paddock with it (linger 0)" t_wait_for 10 t_paddock_gone "$dave_uid"
 
+# --- a login that fails after it picked its spare (before the claim) leaves nothing ------
+t_ok "the pools are full" t_wait_for 10 ps_settled 4
+before=" $(pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')"
+t_nok "dave's login with oom_score_adj refused (after the pick and the cgroup step) is denied" \
+	strace -o "$T_TMP/oom.strace" -P /proc/self/oom_score_adj -e trace=openat \
+	-e inject=openat:error=EACCES su - "$dave" -c true
+t_like "... (the open of oom_score_adj was the call refused)" \
+	'openat\(AT_FDCWD, "/proc/self/oom_score_adj".* = -1 EACCES .*\(INJECTED\)' \
+	"$(cat "$T_TMP/oom.strace")"
+# dead or a zombie not reaped yet
+ps_dead() { [ ! -d "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+ps_picked() { for p in $before; do ps_dead "$p" && echo "$p"; done; }
+t_ok "... the spare it picked is killed" t_wait_for 5 eval '[ -n "$(ps_picked)" ]'
+t_is "... that one only" 1 "$(ps_picked | wc -l)"
+t_ok "... no state of dave's is left (no UID/)" test ! -e "/run/paddock/$dave_uid"
+t_nok "... and no holder of his" pgrep -f "^paddock holder --uid $dave_uid "
+t_is "... nobody is left in the cgroup that was the spare's" "" \
+	"$(cat "/sys/fs/cgroup/memory$T_PARENT/user-$dave_uid/cgroup.procs" 2>/dev/null)"
+t_ok "... the pools fill again" t_wait_for 10 ps_settled 4
+t_ok "... and dave's next login works" t_su "$dave" true
+
 # --- a claim with the spare's limits writes none ---------------------------------------------
 t_ok "the pools are full again" t_wait_for 10 ps_settled 4
 # A hand-made change in the spare cgroups of the default shape: seen in erin's cgroup only
