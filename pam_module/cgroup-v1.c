@@ -502,6 +502,47 @@ static int v1_spare_sweep(const char *parent, bool (*keep)(const char *name, voi
 	return gone;
 }
 
+/* Whether controller c is in the comma-separated list ctl. */
+static bool has_controller(const char *ctl, const char *c)
+{
+	size_t n = strlen(c);
+
+	for (const char *p = ctl; *p; p += strcspn(p, ","), p += *p == ',')
+		if (strncmp(p, c, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static bool v1_spare_holds_self(const char *parent, uid_t uid)
+{
+	/* The controller of each hierarchy: the first of its names. */
+	char want[POLICY_PATH_MAX + 32], line[POLICY_PATH_MAX + 128];
+	unsigned seen = 0;
+	bool ok = true;
+	FILE *f;
+
+	if (cg_user_path(parent, uid, want, sizeof(want)) < 0)
+		return false;
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return false;
+	while (ok && fgets(line, sizeof(line), f)) {
+		char *ctl = strchr(line, ':'), *path = ctl ? strchr(ctl + 1, ':') : NULL;
+
+		if (!path)
+			continue;
+		*path++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		for (size_t i = 0; i < V1_N; i++)
+			if (has_controller(ctl + 1, v1_names[i][0])) {
+				ok = streq(path, want);
+				seen |= 1u << i;
+			}
+	}
+	fclose(f);
+	return ok && seen == (1u << V1_N) - 1;
+}
+
 /* cpu.cfs_quota_us: microseconds, or -1 for none (UNITS_MAX). */
 static int v1_read_quota(int fd, uint64_t *ret)
 {
@@ -643,4 +684,5 @@ const CgroupManager cgroup_manager_v1 = {
 	.spare_make = v1_spare_make,
 	.spare_adopt = v1_spare_adopt,
 	.spare_sweep = v1_spare_sweep,
+	.spare_holds_self = v1_spare_holds_self,
 };

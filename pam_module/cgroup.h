@@ -179,6 +179,14 @@ typedef struct CgroupManager {
 	 */
 	int (*spare_sweep)(const char *parent, bool (*keep)(const char *name, void *data),
 			   void *data);
+
+	/*
+	 * spare_holds_self: whether the calling process already is in the
+	 * user's cgroup in every hierarchy (/proc/self/cgroup, the kernel's
+	 * word; read in any mount namespace): a spare's holder whose spare
+	 * cgroup the claiming login renamed to the user's.
+	 */
+	bool (*spare_holds_self)(const char *parent, uid_t uid);
 } CgroupManager;
 
 /* The name of a spare leaf: this prefix, then the spare's id. */

@@ -148,7 +148,7 @@ static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
 
 	r = -ENOENT;
 	if (pick) {
-		r = spare_claim(run_fd, hp, pick, &started, &ss);
+		r = spare_claim(run_fd, hp, &started, &ss);
 		note_spare_error(info, r, &started);
 	}
 	/* From the pool (the picked one's claim failed: that one is gone). */
@@ -244,7 +244,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	}
 	if (r < 0) {
 		if (picked)
-			spare_unpick(run_fd, &hp, &pick);
+			spare_unpick(run_fd, &hp);
 		return r;
 	}
 	if (picked) {

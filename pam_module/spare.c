@@ -83,18 +83,22 @@ int spare_limits_parse(const char *s, CgroupLimits *ret)
 {
 	uint64_t *f[] = { &ret->memory_max, &ret->memory_high, &ret->memory_swap_max,
 			  &ret->cpu_quota,  &ret->cpu_weight,  &ret->tasks_max };
-	char buf[SPARE_LIMITS_MAX], *save = NULL, *tok;
-	size_t i = 0;
+	char buf[24];
 
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
 	*ret = (CgroupLimits){ 0 };
-	for (tok = strtok_r(buf, ",", &save); tok && i < ELEMENTSOF(f);
-	     tok = strtok_r(NULL, ",", &save), i++)
-		if (units_parse_u64(tok, f[i]) < 0)
+	for (size_t i = 0; i < ELEMENTSOF(f); i++) {
+		size_t n = strcspn(s, ",");
+
+		/* Six fields, none empty, a comma between each two. */
+		if (n == 0 || n >= sizeof(buf) || (s[n] == ',') != (i + 1 < ELEMENTSOF(f)))
 			return -EINVAL;
-	return i == ELEMENTSOF(f) && !tok ? 0 : -EINVAL;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if (units_parse_u64(buf, f[i]) < 0)
+			return -EINVAL;
+		s += n + (s[n] == ',');
+	}
+	return 0;
 }
 
 static bool not_named(const char *name, void *data)
@@ -578,8 +582,7 @@ int spare_pick(int run_dir_fd, const HolderParams *p, SparePick *ret)
 	return take(run_dir_fd, p, ret, NULL, NULL);
 }
 
-int spare_claim(int run_dir_fd, const HolderParams *p, const SparePick *pick, HolderStarted *ret,
-		SpareSession *session)
+int spare_claim(int run_dir_fd, const HolderParams *p, HolderStarted *ret, SpareSession *session)
 {
 	HolderStarted info = { 0 };
 	Take t = { .run_dir_fd = run_dir_fd,
@@ -601,7 +604,7 @@ int spare_claim(int run_dir_fd, const HolderParams *p, const SparePick *pick, Ho
 	return r;
 }
 
-void spare_unpick(int run_dir_fd, const HolderParams *p, const SparePick *pick)
+void spare_unpick(int run_dir_fd, const HolderParams *p)
 {
 	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, pidfd = -EBADF;
 	char uid_name[16];

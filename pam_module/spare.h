@@ -97,9 +97,8 @@ typedef struct SparePick {
 	CgroupStamp stamp; /* of the cgroup now the user's, with its maker's limits; zero: none */
 } SparePick;
 int spare_pick(int run_dir_fd, const HolderParams *p, SparePick *ret);
-int spare_claim(int run_dir_fd, const HolderParams *p, const SparePick *pick, HolderStarted *ret,
-		SpareSession *session);
-void spare_unpick(int run_dir_fd, const HolderParams *p, const SparePick *pick);
+int spare_claim(int run_dir_fd, const HolderParams *p, HolderStarted *ret, SpareSession *session);
+void spare_unpick(int run_dir_fd, const HolderParams *p);
 
 /*
  * The name of the spare cgroup made for the spare spare_name (KEY.ID, or

@@ -92,54 +92,6 @@ static bool valid_hostname(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == n;
 }
 
-/* Whether controller c is in the comma-separated list ctl. */
-static bool has_controller(const char *ctl, const char *c)
-{
-	size_t n = strlen(c);
-
-	for (const char *p = ctl; *p; p += strcspn(p, ","), p += *p == ',')
-		if (strncmp(p, c, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
-/*
- * Whether we already sit in uid's cgroup in each of the memory, cpu and
- * pids hierarchies (/proc/self/cgroup, the kernel's word): a spare forked
- * in its spare cgroup, which the claiming login renamed to the user's
- * (pam_module/spare.h).  Only managers with spare cgroups.
- */
-static bool in_user_cgroup(const HolderOpts *o, uid_t uid)
-{
-	static const char *const ctls[] = { "memory", "cpu", "pids" };
-	char want[POLICY_PATH_MAX + 32], line[POLICY_PATH_MAX + 128];
-	unsigned seen = 0;
-	bool ok = true;
-	FILE *f;
-
-	if (!o->cgm || !o->cgm->spare_adopt ||
-	    o->cgm->path(o->cgroup_parent, uid, want, sizeof(want)) < 0)
-		return false;
-	f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return false;
-	while (ok && fgets(line, sizeof(line), f)) {
-		char *ctl = strchr(line, ':'), *path = ctl ? strchr(ctl + 1, ':') : NULL;
-
-		if (!path)
-			continue;
-		*path++ = '\0';
-		path[strcspn(path, "\n")] = '\0';
-		for (size_t i = 0; i < ELEMENTSOF(ctls); i++)
-			if (has_controller(ctl + 1, ctls[i])) {
-				ok = streq(path, want);
-				seen |= 1u << i;
-			}
-	}
-	fclose(f);
-	return ok && seen == (1u << ELEMENTSOF(ctls)) - 1;
-}
-
 /* The cgroup move is made from the host's mount namespace: ours shows
  * the cgroup tree read-only (holder.c, mount_sys).  A spare made in a
  * spare cgroup that did not become the user's leaves it empty: removed. */
@@ -148,7 +100,10 @@ static int attach_from_host(const HolderOpts *o, uid_t uid)
 	_cleanup_(closep) int own = -EBADF;
 	int r;
 
-	if (!o->cgm || in_user_cgroup(o, uid))
+	/* A spare forked in its spare cgroup, which the claiming login
+	 * renamed to the user's (pam_module/spare.h), is there already. */
+	if (!o->cgm ||
+	    (o->cgm->spare_holds_self && o->cgm->spare_holds_self(o->cgroup_parent, uid)))
 		return 0;
 	own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (own < 0)

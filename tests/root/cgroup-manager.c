@@ -935,10 +935,12 @@ static void test_spare_cgroups(void)
 	char rel_a[256], rel_b[256], rel_u[256], cur[64];
 	struct stat before, after;
 	CgroupStamp stamp;
+	pid_t pid;
 	bool ok = true;
 	int r;
 
-	tap_ok(!cgroup_manager_v2.spare_make && !cgroup_manager_systemd.spare_adopt,
+	tap_ok(!cgroup_manager_v2.spare_make && !cgroup_manager_systemd.spare_adopt &&
+		       !cgroup_manager_v2.spare_holds_self,
 	       "spare cgroups: only v1 keeps them (a v2 cgroup cannot be renamed)");
 	snprintf(rel_a, sizeof(rel_a), "%s/" CG_SPARE_PREFIX "aaaa", parent);
 	snprintf(rel_b, sizeof(rel_b), "%s/" CG_SPARE_PREFIX "bbbb", parent);
@@ -1010,6 +1012,17 @@ static void test_spare_cgroups(void)
 	r = enter_in_child(&base_limits, &stamp);
 	tap_ok(r == 0 && file_is(2, user_rel(), "pids.max", "55"),
 	       "enter with the spare's stamp: in the user's cgroup, no limit written (r=%d)", r);
+	tap_ok(!v1->spare_holds_self(parent, uid), "spare_holds_self: not the test process");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		alarm(60);
+		_exit(v1->attach_self(parent, uid) == 0 && v1->spare_holds_self(parent, uid) ? 0
+											     : 1);
+	}
+	r = wait_status(pid);
+	tap_ok(WIFEXITED(r) && WEXITSTATUS(r) == 0,
+	       "spare_holds_self: a child moved into the user's cgroup (%s)", describe(r));
 	r = enter_in_child(&(CgroupLimits){ .memory_max = 80 * MiB,
 					    .memory_high = 48 * MiB,
 					    .memory_swap_max = 0,

@@ -37,6 +37,8 @@ static void test_limits(void)
 	tap_ok(spare_limits_parse("1,2,x,4,5,6", &got) == -EINVAL, "a field not a number: -EINVAL");
 	tap_ok(spare_limits_parse("1,2,-3,4,5,6", &got) == -EINVAL, "a negative field: -EINVAL");
 	tap_ok(spare_limits_parse("", &got) == -EINVAL, "empty: -EINVAL");
+	tap_ok(spare_limits_parse("1,,3,4,5,6", &got) == -EINVAL, "an empty field: -EINVAL");
+	tap_ok(spare_limits_parse("1,2,3,4,5,6,", &got) == -EINVAL, "a comma at the end: -EINVAL");
 	memset(longer, '1', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
 	for (size_t i = 1; i < 6; i++)
