@@ -459,16 +459,19 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	}
 
 	/* The records of the session: a session the mode says must be
-	 * recorded and is not, ends here (closing fd ends it at the holder). */
+	 * recorded and is not, ends here (closing fd ends it at the holder).
+	 * Every record carries the limits; VIRT_RESOURCE says they were
+	 * applied: at a start, and at a join only when it wrote them (the
+	 * policy changed), so that a join is one record. */
 	rec = session_record(info.created ? AUDIT_OP_START : AUDIT_OP_JOIN, user, id.uid, &info,
 			     &limits);
-	if (audit_write(&au, &rec)) {
+	if (!audit_write(&au, &rec)) {
+		fd = safe_close(fd);
+	} else if (info.created || info.limits_written) {
 		rec.op = AUDIT_OP_LIMITS;
 		rec.reason = info.created ? "start" : "join";
 		if (!audit_write(&au, &rec))
 			fd = safe_close(fd);
-	} else {
-		fd = safe_close(fd);
 	}
 	if (fd < 0) {
 		free(sd->user);

@@ -101,12 +101,15 @@ static void holder_params(const SessionRequest *req, const CgroupManager *cg,
  */
 static int cgroup_enter(const CgroupManager *cg, const char *parent, uid_t uid, int lock_fd,
 			const CgroupStamp *kept, const CgroupStamp *given,
-			const CgroupLimits *limits, bool *ret_attaching)
+			const CgroupLimits *limits, bool *ret_attaching, bool *ret_written)
 {
-	CgroupStamp stamp = given ? *given : *kept;
+	CgroupStamp stamp = given ? *given : *kept, before = stamp;
 	int r;
 
 	r = cg_enter(cg, parent, uid, limits, &stamp, ret_attaching);
+	/* A stamp that comes back as it went in named this cgroup with these
+	 * limits: none was written. */
+	*ret_written = before.magic == 0 || memcmp(&stamp, &before, sizeof(stamp)) != 0;
 	if (memcmp(&stamp, kept, sizeof(stamp)) != 0) {
 		if (stamp.magic == 0)
 			(void)state_user_record_drop(lock_fd);
@@ -231,7 +234,8 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	/* Limits first, then the caller: every later fork is charged (threats 9, 10). */
 	*ret_step = "cgroup";
 	r = cgroup_enter(cg, parent, uid, lock_fd, &kept,
-			 picked && pick.stamp.magic ? &pick.stamp : NULL, &limits, &attaching);
+			 picked && pick.stamp.magic ? &pick.stamp : NULL, &limits, &attaching,
+			 &info->limits_written);
 	if (attaching)
 		*ret_step = "cgroup attach";
 	if (r == -EOPNOTSUPP && attaching && streq(cg->name, "systemd"))

@@ -29,7 +29,8 @@ typedef struct SessionInfo {
 	int holder_pid;				     /* in the host PID namespace */
 	bool from_spare;			     /* created: a spare was claimed */
 	char spare_error[128];			     /* why a spare's claim failed, or "" */
-	int spare_started; /* 1: a spare is being made, 0: none needed, -errno */
+	int spare_started;   /* 1: a spare is being made, 0: none needed, -errno */
+	bool limits_written; /* this login wrote the cgroup's limits (not a stamp's) */
 } SessionInfo;
 
 /*

@@ -253,17 +253,34 @@ t_wait_for 15 grep -q mnt "$T_TMP/ssh1.out" || t_diag "first ssh session: $(cat 
 t_ok "a second ssh session while the first runs" t_ssh "$alice" 'readlink /proc/self/ns/mnt'
 ssh2_mnt=$T_OUT
 wait "$ssh1" 2>/dev/null
-pa_wait 5
-t_is "records: start, limits, join, limits, end" "VIRT_CONTROL start
+# cgroupfs-v1 keeps a stamp of the limits it wrote (cgroup.h): a join into a cgroup
+# that has the policy's limits writes none and is one record.  cgroupfs-v2 and systemd
+# write the limits at every join, and say so.
+pa_wait 4
+manager=$(pa_field "$(pa_rec 1)" cgroup_manager)
+if [ "$manager" = cgroupfs-v1 ]; then
+	t_is "records ($manager): start, limits, join, end" "VIRT_CONTROL start
+VIRT_RESOURCE limits
+VIRT_CONTROL join
+VIRT_CONTROL end" "$(pa_seq)"
+	end=$(pa_rec 4)
+else
+	t_is "records ($manager): start, limits, join, limits, end" "VIRT_CONTROL start
 VIRT_RESOURCE limits
 VIRT_CONTROL join
 VIRT_RESOURCE limits
 VIRT_CONTROL end" "$(pa_seq)"
-start=$(pa_rec 1) join=$(pa_rec 3) jlimits=$(pa_rec 4) end=$(pa_rec 5)
+	t_is "ssh ($manager): limits of the join: reason=join" "join" \
+		"$(pa_field "$(pa_rec 4)" reason)"
+	end=$(pa_rec 5)
+fi
+start=$(pa_rec 1) join=$(pa_rec 3)
+ssh_records=$(pa_since | wc -l)
 t_is "ssh: mnt_ns= of start is the session's mount namespace" \
 	"$(sed -n 's/^mnt:\[\([0-9]*\)\]$/\1/p' "$T_TMP/ssh1.out")" "$(pa_field "$start" mnt_ns)"
 t_is "ssh: join names the same namespaces" "mnt:[$(pa_field "$join" mnt_ns)]" "$ssh2_mnt"
-t_is "ssh: limits of the join: reason=join" "join" "$(pa_field "$jlimits" reason)"
+t_is "ssh: the join carries the limits in force" "536870912 256" \
+	"$(pa_field "$join" memory_max) $(pa_field "$join" tasks_max)"
 t_is "ssh: terminal=ssh hostname=127.0.0.1" "\"ssh\" \"127.0.0.1\"" \
 	"$(pa_field "$start" terminal) $(pa_field "$start" hostname)"
 t_is "ssh: auid= is the user (pam_loginuid ran first)" "$alice_uid $alice_uid $alice_uid" \
@@ -273,6 +290,33 @@ t_like "ssh: ses= is a session id" '^[0-9]+$' "$(pa_header "$start" ses)"
 t_is "ssh: the end is the last session's, linger=0" "last-session 0 success" \
 	"$(pa_field "$end" reason) $(pa_field "$end" linger) $(pa_field "$end" res)"
 SSH_LOG_FROM=$PA_MARK
+
+# A join after the admin changed the user's limits writes them: join, then limits.
+pa_mark
+t_bg t_ssh "$alice" 'readlink /proc/self/ns/mnt; sleep 4' >"$T_TMP/ssh3.out" 2>&1
+ssh3=$T_BG_PID
+t_wait_for 15 grep -q mnt "$T_TMP/ssh3.out" || t_diag "first ssh session: $(cat "$T_TMP/ssh3.out")"
+cp "$P_AUTO" "$T_TMP/auto.conf.orig"
+sed -i 's/^memory_max = 512M$/memory_max = 640M/' "$P_AUTO"
+t_ok "a join after memory_max changed" t_ssh "$alice" 'cat /proc/self/cgroup >/dev/null'
+cp "$T_TMP/auto.conf.orig" "$P_AUTO"
+if [ -d /sys/fs/cgroup/memory ]; then
+	limit_file=$(t_cg memory "$alice_uid")/memory.limit_in_bytes
+else
+	limit_file=/sys/fs/cgroup$T_PARENT/user-$alice_uid/memory.max
+fi
+t_is "the join wrote the new limit into the cgroup" "671088640" "$(cat "$limit_file")"
+wait "$ssh3" 2>/dev/null
+pa_wait 5
+t_is "records: start, limits, join, limits (reason=join), end" "VIRT_CONTROL start
+VIRT_RESOURCE limits
+VIRT_CONTROL join
+VIRT_RESOURCE limits
+VIRT_CONTROL end" "$(pa_seq)"
+t_is "limits written by the join: reason=join, the new memory_max" "join 671088640" \
+	"$(pa_field "$(pa_rec 4)" reason) $(pa_field "$(pa_rec 4)" memory_max)"
+t_is "the join record has the new limits too" "671088640" "$(pa_field "$(pa_rec 3)" memory_max)"
+ssh_records=$((ssh_records + $(pa_since | wc -l)))
 t_sshd_stop
 
 # ---------------------------------------------------------------------------------------
@@ -407,7 +451,7 @@ if command -v ausearch >/dev/null 2>&1; then
 	n_alice=$(grep -F 'virt=paddock ' "$ALOG" | grep -cF "acct=\"$alice\"")
 	t_is "ausearch -m ... -w -vm USER: every record of the user's paddock" "$n_alice" \
 		"$(ausearch -if "$ALOG" -m VIRT_CONTROL,VIRT_RESOURCE,USER_ERR -w -vm "$alice" 2>/dev/null | grep -c '^type=')"
-	t_is "ausearch -m ... -ua USER: the ssh records (auid = the user)" "5" \
+	t_is "ausearch -m ... -ua USER: the ssh records (auid = the user)" "$ssh_records" \
 		"$(tail -n "+$((SSH_LOG_FROM + 1))" "$ALOG" | ausearch -m VIRT_CONTROL,VIRT_RESOURCE,USER_ERR -ua "$alice" 2>/dev/null | grep -c '^type=')"
 	t_like "ausearch -m USER_ERR --success no -i: the refusals, decoded" \
 		"op=refuse.*acct=$bob .*op=unisolated" \
