@@ -67,6 +67,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-mem.h"
+
 #define GONE_TIMEOUT_NS (30LL * 1000000000LL)
 
 typedef struct Rec {
@@ -426,123 +428,7 @@ static int cmd_once(int argc, char **argv)
 
 /* ---- hold: many idle users ------------------------------------------- */
 
-static long meminfo_kb(const char *text, const char *key)
-{
-	const char *p = strstr(text, key);
-
-	return p ? strtol(p + strlen(key) + 1, NULL, 10) : -1;
-}
-
-static long long read_ll(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%lld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-/* Sum Pss and Rss (kB) of the "paddock holder" processes of uids lo..hi. */
-static void holders_mem(unsigned lo, unsigned hi, long *pss, long *rss, long *count)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-
-	*pss = *rss = *count = 0;
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[64], buf[64], line[256];
-		unsigned uid;
-		ssize_t n;
-		int fd;
-		FILE *f;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n < 22 || memcmp(buf, "paddock\0holder\0--uid\0", 21) != 0)
-			continue;
-		buf[n] = '\0';
-		uid = (unsigned)strtoul(buf + 21, NULL, 10);
-		if (uid < lo || uid > hi)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/smaps_rollup", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		(*count)++;
-		while (fgets(line, sizeof(line), f)) {
-			long v;
-
-			if (sscanf(line, "Pss: %ld", &v) == 1)
-				*pss += v;
-			else if (sscanf(line, "Rss: %ld", &v) == 1)
-				*rss += v;
-		}
-		fclose(f);
-	}
-	closedir(d);
-}
-
-static unsigned uid_lo, uid_hi;
-
-/* One "slab N NAME:KIB ..." line: the memory of every slab cache
- * (num_objs x objsize), to tell which kernel objects a paddock adds. */
-static void slab_line(FILE *out, int n)
-{
-	FILE *f = fopen("/proc/slabinfo", "re");
-	char line[512], name[128];
-	unsigned long active, num, size;
-
-	if (!f)
-		return;
-	fprintf(out, "slab %d", n);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %lu %lu %lu", name, &active, &num, &size) == 4)
-			fprintf(out, " %s:%lu", name, num * size / 1024);
-	fputc('\n', out);
-	fclose(f);
-}
-
-static void mem_line(FILE *out, int n, const char *cg_mem)
-{
-	static const char *const keys[] = { "MemFree:",	     "MemAvailable:", "Slab:",
-					    "SReclaimable:", "SUnreclaim:",   "KernelStack:",
-					    "PageTables:",   "Percpu:",	      "Shmem:" };
-	char text[8192], path[512];
-	long pss, rss, count;
-	ssize_t len;
-	int fd;
-
-	sleep(3); /* RCU callbacks, deferred frees and the last teardowns settle */
-	holders_mem(uid_lo, uid_hi, &pss, &rss, &count);
-	fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("/proc/meminfo");
-	len = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[len > 0 ? len : 0] = '\0';
-	fprintf(out, "mem %d", n);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		fprintf(out, " %s%ld", keys[i], meminfo_kb(text, keys[i]));
-	snprintf(path, sizeof(path), "%s/memory.kmem.usage_in_bytes", cg_mem);
-	fprintf(out, " cgkmem:%lld", read_ll(path) / 1024);
-	snprintf(path, sizeof(path), "%s/memory.usage_in_bytes", cg_mem);
-	fprintf(out, " cgmem:%lld", read_ll(path) / 1024);
-	fprintf(out, " holders:%ld holderPss:%ld holderRss:%ld\n", count, pss, rss);
-	slab_line(out, n);
-	fflush(out);
-}
+static uid_t uid_lo, uid_hi;
 
 typedef struct User {
 	char name[40];
@@ -640,7 +526,7 @@ static int cmd_hold(int argc, char **argv)
 		pace_dir = strndup(pace, (size_t)(pace_count - pace));
 		pace_n = atoi(pace_count + 1);
 	}
-	mem_line(out, 0, "/sys/fs/cgroup/memory");
+	bench_mem_line(out, 0, "/sys/fs/cgroup/memory", uid_lo, uid_hi);
 	t_all = now_ns();
 	for (int i = 0, c = 0; i < n; i++) {
 		Rec r;
@@ -661,7 +547,7 @@ static int cmd_hold(int argc, char **argv)
 			r.tru);
 		if (i + 1 == ck[c]) {
 			fprintf(out, "elapsed %d %" PRId64 "\n", i + 1, now_ns() - t_all);
-			mem_line(out, i + 1, "/sys/fs/cgroup/memory");
+			bench_mem_line(out, i + 1, "/sys/fs/cgroup/memory", uid_lo, uid_hi);
 			c++;
 		}
 	}
@@ -686,7 +572,7 @@ static int cmd_hold(int argc, char **argv)
 			tc, td);
 	}
 	fprintf(out, "closeall %d %" PRId64 "\n", n, now_ns() - t_all);
-	mem_line(out, -1, "/sys/fs/cgroup/memory");
+	bench_mem_line(out, -1, "/sys/fs/cgroup/memory", uid_lo, uid_hi);
 	fclose(out);
 	return 0;
 }
@@ -774,6 +660,8 @@ int main(int argc, char **argv)
 		r = cmd_hold(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "peers") == 0)
 		r = cmd_peers(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "floor") == 0)
+		r = bench_floor(argc - 1, argv + 1);
 	else if (argc == 5 && strcmp(argv[1], "keep") == 0)
 		login_child(argv[2], argv[3], argv[4], 3, true);
 	if (r == 2)

@@ -210,6 +210,35 @@ def scale_section(raw):
         out.append(f"| {k} | " + " | ".join(f"{x:,.0f}" for x in ks) +
                    f" | **{sum(ks):,.0f}** | {a['holderPss'] / max(1, a['holders']):,.0f} | "
                    f"{a['holderRss'] / max(1, a['holders']):,.0f} | {delta('cgkmem'):,.0f} | {avail:,.0f} |")
+    floor_text = read(os.path.join(raw, "scale-floor"))
+    if floor_text and floor_text.startswith("skip"):
+        out += ["", f"Kernel floor: not measured ({floor_text.strip()[5:]})."]
+    elif floor_text:
+        flo = parse_hold(floor_text)
+        rows = []
+        for k in sorted(x for x in flo["mem"] if x > 0):
+            f0, fk = flo["mem"].get(0), flo["mem"][k]
+            if not f0:
+                continue
+            fl = sum(fk[x] - f0[x] for x in KERNEL) / k
+            pk = "-"
+            if k in pad["mem"] and k in per["mem"] and 0 in pad["mem"] and 0 in per["mem"]:
+                a, a0, b, b0 = pad["mem"][k], pad["mem"][0], per["mem"][k], per["mem"][0]
+                pv = sum((a[x] - a0[x]) - (b[x] - b0[x]) for x in KERNEL) / k
+                pk = f"{pv:,.0f} | x{pv / fl:.2f}" if fl > 0 else f"{pv:,.0f} | -"
+            else:
+                pk = "- | -"
+            last = " (comparable)" if k == max(flo["mem"]) else " (floor after the paddock run's peak)"
+            rows.append(f"| {k}{last} | **{fl:,.0f}** | {pk} |")
+        out += ["", "Kernel floor: the same kernel objects made directly, without paddock "
+                "(`login-bench floor`, run after the paddock run: per user three v1 cgroups with "
+                "the shipped limits, one process in them, PID 1 of its own five namespaces, a fresh "
+                "proc and sysfs, one tmpfs, lo up); the same sum, KiB per user.  Only the last row "
+                "compares like with like: at the earlier ones the floor's memory cgroups already "
+                "carry the shrinker state of the paddock run's N users.", "",
+                "| users | kernel floor | paddock | paddock / floor |", "|---|---|---|---|"] + rows
+        if flo["fail"]:
+            out.append(f"The floor stopped at user {flo['fail'][0]}.")
     # Between two checkpoints the offsets of each run (caches, memory cgroups of
     # earlier runs still being freed) cancel out: the marginal cost of one more user.
     ks = sorted(x for x in pad["mem"] if x > 0 and x in per["mem"])
