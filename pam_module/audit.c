@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
@@ -263,7 +264,7 @@ AuditLink audit_classify_error(int r)
 	switch (-r) {
 	case ECONNREFUSED: /* nobody listens: a non-initial user namespace */
 	case EPERM:	   /* no CAP_AUDIT_WRITE, or a non-initial PID namespace */
-	case EINVAL:	   /* audit_open(): no audit in the kernel */
+	case EINVAL:	   /* socket(NETLINK_AUDIT): no audit in the kernel */
 	case EPROTONOSUPPORT:
 	case EAFNOSUPPORT:
 		return AUDIT_LINK_UNAVAILABLE;
@@ -302,7 +303,7 @@ static int kernel_enabled(void)
 
 AuditLink audit_connect(AuditMode mode, int *ret_fd, int *ret_error, const char **ret_why)
 {
-	int fd, flags;
+	int fd;
 
 	*ret_fd = -EBADF;
 	*ret_error = 0;
@@ -311,23 +312,17 @@ AuditLink audit_connect(AuditMode mode, int *ret_fd, int *ret_error, const char 
 		*ret_why = "audit = off";
 		return AUDIT_LINK_OFF;
 	}
-	fd = audit_open();
+	/* What audit_open() makes, close-on-exec from the start (it sets
+	 * FD_CLOEXEC with a second call): this fd must never reach the
+	 * user's processes.  libaudit sends on it. */
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
 	if (fd < 0) {
 		*ret_error = errno;
 		if (audit_classify_error(-errno) == AUDIT_LINK_UNAVAILABLE) {
 			*ret_why = "the kernel has no audit support";
 			return AUDIT_LINK_UNAVAILABLE;
 		}
-		*ret_why = "audit_open() failed";
-		return AUDIT_LINK_BROKEN;
-	}
-	/* libaudit sets FD_CLOEXEC; say so again: this fd must never reach
-	 * the user's processes. */
-	flags = fcntl(fd, F_GETFD);
-	if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
-		*ret_error = errno;
-		audit_close(fd);
-		*ret_why = "fcntl(FD_CLOEXEC) on the audit socket failed";
+		*ret_why = "the audit socket cannot be opened";
 		return AUDIT_LINK_BROKEN;
 	}
 	/*
@@ -339,12 +334,12 @@ AuditLink audit_connect(AuditMode mode, int *ret_fd, int *ret_error, const char 
 	 * send (audit_classify_error()).
 	 */
 	if (mode == AUDIT_MODE_REQUIRED && kernel_enabled() == 0) {
-		audit_close(fd);
+		close(fd);
 		*ret_why = "audit is disabled in the kernel (enabled=0)";
 		return AUDIT_LINK_UNAVAILABLE;
 	}
 	if (!can_write_audit()) {
-		audit_close(fd);
+		close(fd);
 		*ret_error = EPERM;
 		*ret_why = "no CAP_AUDIT_WRITE";
 		return AUDIT_LINK_UNAVAILABLE;
