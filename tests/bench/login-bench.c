@@ -14,7 +14,10 @@
  *       a fresh paddock; the wait is timed as the teardown.  (SVC_B may
  *       be another paddock build: the "ab" phase of tests/bench/run.)  MODE
  *       join: a keeper process holds a session of USER[0] through SVC_A the
- *       whole time, so every SVC_A login joins a live paddock.
+ *       whole time, so every SVC_A login joins a live paddock.  MODE join2
+ *       (two paddock builds): a keeper each, USER[0] through SVC_A and
+ *       USER[1] through SVC_B, and each build's logins join its own user's
+ *       paddock: the holders of the two builds are compared too.
  *       OUT gets one line per login: stack i start open true close end
  *       teardown cpu (ns; teardown -1 when not measured; cpu: user+system
  *       time of the login process and the processes it reaped, which is
@@ -342,8 +345,8 @@ static void print_rec(FILE *f, const char *stack, int i, const Rec *r, int64_t t
 static int cmd_lat(int argc, char **argv)
 {
 	const char *confdir, *svc[2], *mode, *gone_fmt;
-	int iter, warmup, nusers, keeper_fd = -1;
-	pid_t keeper = 0;
+	int iter, warmup, nusers, keeper_fd[2] = { -1, -1 }, nkeepers = 0;
+	pid_t keeper[2] = { 0, 0 };
 	char **users;
 	FILE *out;
 
@@ -362,20 +365,26 @@ static int cmd_lat(int argc, char **argv)
 	users = argv + 9;
 	nusers = argc - 9;
 
-	if (strcmp(mode, "join") == 0) {
+	if (strcmp(mode, "join") == 0)
+		nkeepers = 1;
+	else if (strcmp(mode, "join2") == 0 && nusers >= 2)
+		nkeepers = 2;
+	else if (strcmp(mode, "first") != 0)
+		return 2;
+	for (int k = 0; k < nkeepers; k++) {
 		Rec r;
 
-		keeper = spawn_login(confdir, svc[0], users[0], true, &keeper_fd);
-		if (read_all(keeper_fd, &r, sizeof(r)) < 0 || !r.ok) {
+		keeper[k] = spawn_login(confdir, svc[k], users[k], true, &keeper_fd[k]);
+		if (read_all(keeper_fd[k], &r, sizeof(r)) < 0 || !r.ok) {
 			fprintf(stderr, "login-bench: keeper login of %s failed (PAM %d)\n",
-				users[0], r.rc);
+				users[k], r.rc);
 			return 1;
 		}
 	}
 	for (int i = 0; i < warmup + iter; i++) {
 		for (int j = 0; j < 2; j++) {
 			int s = j ^ (i & 1);
-			const char *user = users[keeper ? 0 : i % nusers];
+			const char *user = users[nkeepers == 2 ? s : nkeepers ? 0 : i % nusers];
 			int64_t td = -1;
 			Rec r;
 
@@ -386,7 +395,7 @@ static int cmd_lat(int argc, char **argv)
 			}
 			/* In first mode every login is followed by the teardown
 			 * (immediate where no paddock was made). */
-			if (!keeper) {
+			if (!nkeepers) {
 				char path[256];
 
 				gone_path(path, sizeof(path), gone_fmt, user_uid(user));
@@ -400,11 +409,12 @@ static int cmd_lat(int argc, char **argv)
 				print_rec(out, s == 0 ? "A" : "B", i - warmup, &r, td);
 		}
 	}
-	if (keeper) {
+	for (int k = 0; k < nkeepers; k++) {
 		Rec r;
 
-		kill(keeper, SIGUSR1);
-		if (read_all(keeper_fd, &r, sizeof(r)) < 0 || !r.ok || wait_pid(keeper) != 0) {
+		kill(keeper[k], SIGUSR1);
+		if (read_all(keeper_fd[k], &r, sizeof(r)) < 0 || !r.ok ||
+		    wait_pid(keeper[k]) != 0) {
 			fprintf(stderr, "login-bench: keeper close failed\n");
 			return 1;
 		}
