@@ -15,7 +15,6 @@
 #include "audit.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libaudit.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -645,7 +645,6 @@ static int loopback_up(void)
 	return 0;
 }
 
-/* Non-blocking: accept4() loops until the queue is empty. */
 /*
  * Our namespaces' nsfs files, open for as long as we live.  Every join and
  * claim checks our namespaces through our pidfd (PIDFD_GET_*_NAMESPACE,
@@ -672,6 +671,7 @@ static int keep_ns_files(Holder *h)
 	return 0;
 }
 
+/* Non-blocking: accept4() loops until the queue is empty. */
 static int listen_ctl(void)
 {
 	int fl = fcntl(HOLDER_FD_CTL, F_GETFL);

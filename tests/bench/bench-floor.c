@@ -141,7 +141,7 @@ static pid_t floor_user(int i)
 			_exit(2);
 		if (pid == 0)
 			floor_init(ready[1]);
-		/* Our pid for the driver: PID 1 was made its child. */
+		/* PID 1 is the driver's child (CLONE_PARENT): we are done. */
 		_exit(0);
 	}
 	close(ready[1]);
