@@ -75,6 +75,12 @@ $(B)/%.o: %.c $(wildcard */*.h)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The policy memo's tag (conf/policy-memo.c): a checksum of the parser's sources, so that a
+# memo made by another build of the parser is never taken for this one's.
+MEMO_TAG := $(shell cat $(sort $(wildcard conf/*.c conf/*.h)) | cksum | cut -d' ' -f1)
+$(B)/conf/policy-memo.o: ALL_CFLAGS += -DPOLICY_MEMO_TAG='"$(MEMO_TAG)"'
+$(B)/conf/policy-memo.o: $(CONF_SRC)
+
 $(B)/libpaddock-conf.a: $(CONF_OBJ)
 	$(AR) rcs $@ $^
 

@@ -40,7 +40,33 @@ struct Policy {
 	size_t n_entries;
 	PolicySection *sections;
 	size_t n_sections;
+	void *arena; /* a memo's buffer: every string points into it */
 };
+
+/* policy_load_buffer() without the consistency check (the fuzzer compares it). */
+int policy_parse_buffer(const char *name, const char *buf, size_t len, Policy **ret,
+			PolicyError *err);
+
+/* One file as read for a load: the name shown in errors, and its bytes. */
+typedef struct PolicyInput {
+	char *path;
+	char *buf;
+	size_t len;
+} PolicyInput;
+
+/*
+ * The memo of p, loaded from the n_in files in (policy-memo.c): a malloc'ed
+ * buffer.  -EFBIG when it would exceed POLICY_MEMO_MAX.
+ */
+int policy_memo_encode(const Policy *p, const PolicyInput *in, size_t n_in, void **ret,
+		       size_t *ret_len);
+
+/*
+ * The policy a memo holds, when it was made by this build from exactly the
+ * files in (names and bytes, in order): *ret then owns buf.  -ESTALE for
+ * any other memo (buf stays the caller's), -ENOMEM.
+ */
+int policy_memo_decode(void *buf, size_t len, const PolicyInput *in, size_t n_in, Policy **ret);
 
 /* Fill err with "file:line: message" (line 0: "file: message"). */
 void policy_error(PolicyError *err, const char *file, unsigned line, const char *fmt, ...)

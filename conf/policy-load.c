@@ -27,6 +27,7 @@
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,10 @@ typedef struct Reader {
 	char section[POLICY_NAME_MAX + 8];
 	bool in_section;
 	unsigned section_line;
+	/* This file's settings by section and key (entry index + 1, 0:
+	 * free; cap a power of two): a duplicate is found in one look. */
+	uint32_t *seen;
+	size_t seen_cap, seen_n;
 } Reader;
 
 static int reader_fail(Reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -170,7 +175,9 @@ static int record_section(Reader *r, const char *name)
 	s[r->policy->n_sections++] = (PolicySection){
 		.kind = kind,
 		.section = copy,
-		.target = copy + (target - name),
+		/* As in add_entry(): the whole name for [global] and [default]. */
+		.target = kind == SECTION_GROUP || kind == SECTION_USER ? copy + (target - name)
+									: copy,
 		.file = r->file,
 		.line = r->line,
 	};
@@ -214,12 +221,71 @@ static int add_entry(Reader *r, SectionKind kind, const char *section, size_t ke
 	return 1;
 }
 
+static size_t seen_slot(const char *section, size_t key, size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ key;
+
+	for (const unsigned char *c = (const unsigned char *)section; *c; c++)
+		h = (h ^ *c) * 0x100000001b3ull;
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/* The entry of this file that set key in section already, or NULL. */
+static const PolicyEntry *seen_find(const Reader *r, const char *section, size_t key)
+{
+	if (!r->seen)
+		return NULL;
+	for (size_t i = seen_slot(section, key, r->seen_cap); r->seen[i];
+	     i = (i + 1) & (r->seen_cap - 1)) {
+		const PolicyEntry *e = &r->policy->entries[r->seen[i] - 1];
+
+		if (e->key == key && streq(e->section, section))
+			return e;
+	}
+	return NULL;
+}
+
+static int seen_add(Reader *r, size_t entry)
+{
+	const PolicyEntry *e = &r->policy->entries[entry];
+	size_t i;
+
+	if ((r->seen_n + 1) * 2 > r->seen_cap) {
+		size_t cap = r->seen_cap ? r->seen_cap * 2 : 64;
+		uint32_t *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		for (size_t k = 0; k < r->seen_cap; k++) {
+			const PolicyEntry *o;
+			size_t j;
+
+			if (!r->seen[k])
+				continue;
+			o = &r->policy->entries[r->seen[k] - 1];
+			for (j = seen_slot(o->section, o->key, cap); t[j]; j = (j + 1) & (cap - 1))
+				;
+			t[j] = r->seen[k];
+		}
+		free(r->seen);
+		r->seen = t;
+		r->seen_cap = cap;
+	}
+	i = seen_slot(e->section, e->key, r->seen_cap);
+	while (r->seen[i])
+		i = (i + 1) & (r->seen_cap - 1);
+	r->seen[i] = (uint32_t)entry + 1;
+	r->seen_n++;
+	return 0;
+}
+
 /* One key = value, called by reader_next(); section is the current header. */
 static int handle(void *user, const char *section, const char *name, const char *value)
 {
 	Reader *r = user;
 	char scratch[sizeof(UserPolicy) > sizeof(PolicyGlobal) ? sizeof(UserPolicy)
 							       : sizeof(PolicyGlobal)];
+	const PolicyEntry *dup;
 	const PolicyKey *k;
 	SectionKind kind;
 	const char *target, *why = "";
@@ -244,15 +310,10 @@ static int handle(void *user, const char *section, const char *name, const char 
 	if (!k->info.global && kind == SECTION_GLOBAL)
 		return reader_fail(r, "'%s' is not allowed in [global] (use [default])", name);
 
-	for (size_t i = r->policy->n_entries; i > 0; i--) {
-		const PolicyEntry *e = &r->policy->entries[i - 1];
-
-		if (e->file != r->file)
-			break;
-		if (e->key == (size_t)idx && streq(e->section, section))
-			return reader_fail(r, "duplicate key '%s' in [%s] (first set on line %u)",
-					   name, section, e->line);
-	}
+	dup = seen_find(r, section, (size_t)idx);
+	if (dup)
+		return reader_fail(r, "duplicate key '%s' in [%s] (first set on line %u)", name,
+				   section, dup->line);
 
 	if (*value == '\0')
 		return reader_fail(r, "empty value for '%s'", name);
@@ -262,7 +323,10 @@ static int handle(void *user, const char *section, const char *name, const char 
 		return reader_fail(r, "value '%s' for '%s' is out of range: %s", value, name, why);
 	if (ret < 0)
 		return reader_fail(r, "invalid value '%s' for '%s': %s", value, name, why);
-	return add_entry(r, kind, section, (size_t)idx, value);
+	ret = add_entry(r, kind, section, (size_t)idx, value);
+	if (ret && seen_add(r, r->policy->n_entries - 1) < 0)
+		return reader_fail(r, "out of memory");
+	return ret;
 }
 
 /*
@@ -407,6 +471,7 @@ static int parse_into(Policy *p, const char *path, const char *buf, size_t len, 
 		return ret;
 	}
 	ret = ini_parse_stream(reader_next, &r, handle, &r);
+	free(r.seen);
 	if (r.failed)
 		return -EINVAL;
 	if (ret != 0) {
@@ -427,22 +492,24 @@ void policy_free(Policy *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n_files; i++)
+	/* A memo's policy has its strings in the arena. */
+	for (size_t i = 0; !p->arena && i < p->n_files; i++)
 		free(p->files[i]);
-	for (size_t i = 0; i < p->n_entries; i++) {
+	for (size_t i = 0; !p->arena && i < p->n_entries; i++) {
 		free(p->entries[i].section);
 		free(p->entries[i].value);
 	}
-	for (size_t i = 0; i < p->n_sections; i++)
+	for (size_t i = 0; !p->arena && i < p->n_sections; i++)
 		free(p->sections[i].section);
+	free(p->arena);
 	free(p->files);
 	free(p->entries);
 	free(p->sections);
 	free(p);
 }
 
-int policy_load_buffer(const char *name, const char *buf, size_t len, Policy **ret,
-		       PolicyError *err)
+int policy_parse_buffer(const char *name, const char *buf, size_t len, Policy **ret,
+			PolicyError *err)
 {
 	_cleanup_(policy_freep) Policy *p = NULL;
 	int r;
@@ -453,6 +520,19 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, Policy **r
 		return r;
 	}
 	r = parse_into(p, name, buf, len, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+int policy_load_buffer(const char *name, const char *buf, size_t len, Policy **ret,
+		       PolicyError *err)
+{
+	_cleanup_(policy_freep) Policy *p = NULL;
+	int r;
+
+	r = policy_parse_buffer(name, buf, len, &p, err);
 	if (r < 0)
 		return r;
 	r = policy_check_consistent(p, err);
@@ -640,8 +720,45 @@ static bool is_dropin_name(const char *n)
 	return n[0] != '.' && l > 5 && streq(n + l - 5, ".conf");
 }
 
-/* Load the *.conf files of dir in lexical (strcmp) order; a missing dir is no drop-ins. */
-static int load_dropins(Policy *p, const char *dir, PolicyError *err)
+/* The files read for one load, in the order they are parsed. */
+typedef struct Inputs {
+	PolicyInput f[1 + POLICY_DROPINS_MAX];
+	size_t n;
+} Inputs;
+
+static void inputs_done(Inputs *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		free(in->f[i].path);
+		free(in->f[i].buf);
+	}
+	in->n = 0;
+}
+
+/* Read dirfd/path (shown as shown) as the next input. */
+static int read_input(Inputs *in, int dirfd, const char *path, const char *shown, PolicyError *err)
+{
+	PolicyInput *f = &in->f[in->n];
+	int r;
+
+	if (in->n >= ELEMENTSOF(in->f))
+		return -E2BIG;
+	*f = (PolicyInput){ .path = strdup(shown) };
+	if (!f->path) {
+		policy_error(err, shown, 0, "out of memory");
+		return -ENOMEM;
+	}
+	r = read_trusted(dirfd, path, shown, &f->buf, &f->len, err);
+	if (r < 0) {
+		free(f->path);
+		return r;
+	}
+	in->n++;
+	return 0;
+}
+
+/* Read the *.conf files of dir in lexical (strcmp) order; a missing dir is no drop-ins. */
+static int read_dropins(Inputs *in, const char *dir, PolicyError *err)
 {
 	_cleanup_(closep) int dfd = -EBADF;
 	char *names[POLICY_DROPINS_MAX];
@@ -696,7 +813,7 @@ static int load_dropins(Policy *p, const char *dir, PolicyError *err)
 			char shown[PATH_MAX];
 
 			snprintf(shown, sizeof(shown), "%s/%s", dir, names[i]);
-			r = load_one(p, dfd, names[i], shown, err);
+			r = read_input(in, dfd, names[i], shown, err);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -704,8 +821,59 @@ static int load_dropins(Policy *p, const char *dir, PolicyError *err)
 	return r;
 }
 
-int policy_load(const char *main_path, Policy **ret, PolicyError *err)
+/* Parse the inputs in order; with check, then the whole policy's consistency. */
+static int parse_inputs(const Inputs *in, bool check, Policy **ret, PolicyError *err)
 {
+	_cleanup_(policy_freep) Policy *p = NULL;
+	int r;
+
+	r = policy_new(&p);
+	if (r < 0) {
+		policy_error(err, in->n ? in->f[0].path : "policy", 0, "out of memory");
+		return r;
+	}
+	for (size_t i = 0; i < in->n; i++) {
+		r = parse_into(p, in->f[i].path, in->f[i].buf, in->f[i].len, err);
+		if (r < 0)
+			return r;
+	}
+	if (check) {
+		r = policy_check_consistent(p, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+/* The memo io keeps, if it is the one of these inputs. */
+static Policy *memo_lookup(const PolicyMemoIO *io, const Inputs *in)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	Policy *p = NULL;
+
+	if (!io || !io->get || io->get(io->userdata, &buf, &len) < 0 || !buf)
+		return NULL;
+	if (policy_memo_decode(buf, len, in->f, in->n, &p) < 0) {
+		free(buf);
+		return NULL;
+	}
+	return p;
+}
+
+static void memo_keep(const PolicyMemoIO *io, const Policy *p, const Inputs *in)
+{
+	_cleanup_(freep) void *buf = NULL;
+	size_t len;
+
+	if (io && io->put && policy_memo_encode(p, in->f, in->n, &buf, &len) >= 0)
+		io->put(io->userdata, buf, len);
+}
+
+int policy_load_memo(const char *main_path, const PolicyMemoIO *io, Policy **ret, PolicyError *err)
+{
+	_cleanup_(inputs_done) Inputs in = { .n = 0 };
 	_cleanup_(policy_freep) Policy *p = NULL;
 	_cleanup_(freep) char *dir = NULL;
 	const char *slash;
@@ -713,12 +881,7 @@ int policy_load(const char *main_path, Policy **ret, PolicyError *err)
 
 	if (!main_path)
 		main_path = POLICY_DEFAULT_PATH;
-	r = policy_new(&p);
-	if (r < 0) {
-		policy_error(err, main_path, 0, "out of memory");
-		return r;
-	}
-	r = load_one(p, AT_FDCWD, main_path, main_path, err);
+	r = read_input(&in, AT_FDCWD, main_path, main_path, err);
 	if (r < 0)
 		return r;
 
@@ -729,14 +892,33 @@ int policy_load(const char *main_path, Policy **ret, PolicyError *err)
 		policy_error(err, main_path, 0, "out of memory");
 		return -ENOMEM;
 	}
-	r = load_dropins(p, dir, err);
-	if (r < 0)
+	r = read_dropins(&in, dir, err);
+	if (r < 0) {
+		/* A file read before the one that failed comes first with its
+		 * own error, as if each were parsed as soon as it was read. */
+		PolicyError first;
+
+		if (parse_inputs(&in, false, &p, &first) < 0) {
+			if (err)
+				*err = first;
+			return -EINVAL;
+		}
 		return r;
-	r = policy_check_consistent(p, err);
-	if (r < 0)
-		return r;
+	}
+	p = memo_lookup(io, &in);
+	if (!p) {
+		r = parse_inputs(&in, true, &p, err);
+		if (r < 0)
+			return r;
+		memo_keep(io, p, &in);
+	}
 	*ret = TAKE_PTR(p);
 	return 0;
+}
+
+int policy_load(const char *main_path, Policy **ret, PolicyError *err)
+{
+	return policy_load_memo(main_path, NULL, ret, err);
 }
 
 size_t policy_file_count(const Policy *p)

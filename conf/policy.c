@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -30,37 +31,48 @@ static bool in_groups(const PolicyIdentity *who, const char *group)
 	return false;
 }
 
-/* The entry deciding key for who, or NULL for the built-in default. */
-static const PolicyEntry *decide(const Policy *p, const PolicyIdentity *who, size_t key)
+#define KEYS_MAX 64
+
+/*
+ * The entry deciding each key for who (NULL: the built-in default), in one
+ * pass over n entries: for each key, the last matching [user:NAME] entry,
+ * else the last matching [group:NAME] one, else the last of [default] (or
+ * [global]).  Root's isolate comes from [user:root] only.
+ */
+static void decide_all(const PolicyEntry *entries, size_t n, const PolicyIdentity *who,
+		       const PolicyEntry *ret[KEYS_MAX])
 {
-	const PolicyEntry *user = NULL, *group = NULL, *def = NULL;
+	const PolicyEntry *user[KEYS_MAX] = { 0 }, *group[KEYS_MAX] = { 0 }, *def[KEYS_MAX] = { 0 };
 	bool root = who && who->uid == 0;
+	int isolate = policy_key_find("isolate");
 
-	for (size_t i = 0; i < p->n_entries; i++) {
-		const PolicyEntry *e = &p->entries[i];
+	_Static_assert(KEYS_MAX >= 20, "KEYS_MAX too small");
+	for (size_t i = 0; i < n; i++) {
+		const PolicyEntry *e = &entries[i];
+		bool exempt = root && (int)e->key == isolate;
 
-		if (e->key != key)
+		if (e->key >= KEYS_MAX)
 			continue;
 		switch (e->kind) {
 		case SECTION_GLOBAL:
-			def = e;
+			def[e->key] = e;
 			break;
 		case SECTION_DEFAULT:
-			if (!(root && streq(policy_keys[key].info.name, "isolate")))
-				def = e;
+			if (!exempt)
+				def[e->key] = e;
 			break;
 		case SECTION_GROUP:
-			if (who && in_groups(who, e->target) &&
-			    !(root && streq(policy_keys[key].info.name, "isolate")))
-				group = e;
+			if (who && !exempt && in_groups(who, e->target))
+				group[e->key] = e;
 			break;
 		case SECTION_USER:
 			if (who && who->user && streq(who->user, e->target))
-				user = e;
+				user[e->key] = e;
 			break;
 		}
 	}
-	return user ? user : group ? group : def;
+	for (size_t k = 0; k < policy_n_keys && k < KEYS_MAX; k++)
+		ret[k] = user[k] ? user[k] : group[k] ? group[k] : def[k];
 }
 
 static void set_source(PolicySource *src, const Policy *p, const PolicyEntry *e,
@@ -81,13 +93,15 @@ static void set_source(PolicySource *src, const Policy *p, const PolicyEntry *e,
 
 void policy_global(const Policy *p, PolicyGlobal *ret, PolicySource *sources)
 {
+	const PolicyEntry *decided[KEYS_MAX];
+
 	memset(ret, 0, sizeof(*ret));
+	decide_all(p->entries, p->n_entries, NULL, decided);
 	for (size_t k = 0; k < policy_n_keys; k++) {
-		const PolicyEntry *e;
+		const PolicyEntry *e = decided[k];
 
 		if (!policy_keys[k].info.global)
 			continue;
-		e = decide(p, NULL, k);
 		apply(k, e ? e->value : policy_keys[k].info.builtin, ret);
 		set_source(sources ? &sources[k] : NULL, p, e, policy_keys[k].info.builtin);
 	}
@@ -180,10 +194,35 @@ bool policy_uses_groups(const Policy *p)
 	return false;
 }
 
+/* policy_resolve() over n of p's entries (all of them, or a view's). */
+static int resolve_entries(const Policy *p, const PolicyEntry *entries, size_t n,
+			   const PolicyIdentity *who, UserPolicy *ret, PolicySource *sources)
+{
+	const PolicyEntry *decided[KEYS_MAX];
+
+	memset(ret, 0, sizeof(*ret));
+	decide_all(entries, n, who, decided);
+	for (size_t k = 0; k < policy_n_keys; k++) {
+		const char *builtin = policy_keys[k].info.builtin;
+		const PolicyEntry *e = decided[k];
+
+		if (policy_keys[k].info.global)
+			continue;
+		/* Built-in rule, needs no policy: root is exempt unless [user:root]. */
+		if (!e && who->uid == 0 && streq(policy_keys[k].info.name, "isolate"))
+			builtin = "no";
+		apply(k, e ? e->value : builtin, ret);
+		set_source(&sources[k], p, e, builtin);
+		if (!e && builtin != policy_keys[k].info.builtin)
+			sources[k].section = "built-in rule: root is exempt";
+	}
+	return 0;
+}
+
 int policy_resolve(const Policy *p, const PolicyIdentity *who, UserPolicy *ret,
 		   PolicySource *sources, PolicyError *err)
 {
-	PolicySource local[64];
+	PolicySource local[KEYS_MAX];
 	PolicySource *src = sources ? sources : local;
 
 	_Static_assert(ELEMENTSOF(local) >= 20, "source array too small");
@@ -196,36 +235,135 @@ int policy_resolve(const Policy *p, const PolicyIdentity *who, UserPolicy *ret,
 			     who->user ? who->user : "?");
 		return -EINVAL;
 	}
-	for (size_t k = 0; k < policy_n_keys; k++) {
-		const char *builtin = policy_keys[k].info.builtin;
-		const PolicyEntry *e;
-
-		if (policy_keys[k].info.global)
-			continue;
-		e = decide(p, who, k);
-		/* Built-in rule, needs no policy: root is exempt unless [user:root]. */
-		if (!e && who->uid == 0 && streq(policy_keys[k].info.name, "isolate"))
-			builtin = "no";
-		apply(k, e ? e->value : builtin, ret);
-		set_source(&src[k], p, e, builtin);
-		if (!e && builtin != policy_keys[k].info.builtin)
-			src[k].section = "built-in rule: root is exempt";
-	}
+	resolve_entries(p, p->entries, p->n_entries, who, ret, src);
 	return check_combination(p, ret, src, err);
+}
+
+/* The order sections and entries are sorted in here: kind, name, then file order. */
+static int cmp_place(SectionKind ka, const char *ta, size_t ia, SectionKind kb, const char *tb,
+		     size_t ib)
+{
+	int c;
+
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	c = strcmp(ta, tb);
+	if (c)
+		return c;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* Indices of entries, by section. */
+static int cmp_by_section(const void *a, const void *b, void *userdata)
+{
+	const PolicyEntry *entries = userdata;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+
+	return cmp_place(entries[ia].kind, entries[ia].target, ia, entries[ib].kind,
+			 entries[ib].target, ib);
+}
+
+/* The first of the sorted entries of section (kind, target): its position in by, or n. */
+static size_t find_section(const Policy *p, const size_t *by, size_t n, SectionKind kind,
+			   const char *target)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const PolicyEntry *e = &p->entries[by[mid]];
+
+		/* Position 0 sorts before every entry of the same name. */
+		if (cmp_place(e->kind, e->target, 1, kind, target, 0) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * What a user matched by section s alone gets is decided by the entries of
+ * the sections of that name and of [default] only (a user section's user
+ * has no group, a group section's none of the users named): in view, those
+ * entries in file order.  Returns how many.
+ */
+static size_t section_view(const Policy *p, const size_t *by, const PolicySection *s,
+			   PolicyEntry *view)
+{
+	size_t n = 0, d = 0, g = s ? find_section(p, by, p->n_entries, s->kind, s->target) : 0;
+	size_t g_end = g;
+	size_t d_at = find_section(p, by, p->n_entries, SECTION_DEFAULT, "default");
+
+	while (s && g_end < p->n_entries && p->entries[by[g_end]].kind == s->kind &&
+	       streq(p->entries[by[g_end]].target, s->target))
+		g_end++;
+	while (d_at + d < p->n_entries && p->entries[by[d_at + d]].kind == SECTION_DEFAULT)
+		d++;
+	/* Merge the two runs, each in file order already. */
+	for (size_t i = g, j = d_at; i < g_end || j < d_at + d;) {
+		if (j >= d_at + d || (i < g_end && by[i] < by[j]))
+			view[n++] = p->entries[by[i++]];
+		else
+			view[n++] = p->entries[by[j++]];
+	}
+	return n;
+}
+
+/* Indices of sections, by kind and name. */
+static int cmp_sections(const void *a, const void *b, void *userdata)
+{
+	const PolicySection *sections = userdata;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+
+	return cmp_place(sections[ia].kind, sections[ia].target, ia, sections[ib].kind,
+			 sections[ib].target, ib);
+}
+
+/* again[i]: an earlier section has the name of section i. */
+static void mark_repeated(const Policy *p, size_t *order, bool *again)
+{
+	for (size_t i = 0; i < p->n_sections; i++)
+		order[i] = i;
+	qsort_r(order, p->n_sections, sizeof(*order), cmp_sections, p->sections);
+	for (size_t i = 1; i < p->n_sections; i++) {
+		const PolicySection *a = &p->sections[order[i - 1]], *b = &p->sections[order[i]];
+
+		again[order[i]] = a->kind == b->kind && streq(a->target, b->target);
+	}
 }
 
 int policy_check_consistent(const Policy *p, PolicyError *err)
 {
+	size_t n_alloc = (p->n_entries > p->n_sections ? p->n_entries : p->n_sections) + 1;
+	_cleanup_(freep) size_t *by = NULL;
+	_cleanup_(freep) PolicyEntry *view = NULL;
+	_cleanup_(freep) bool *again = NULL;
+	PolicySource src[KEYS_MAX];
 	UserPolicy up;
 	int r;
 
-	/* [default] alone, then each section as if it were the only match. */
+	by = malloc(n_alloc * sizeof(*by));
+	view = malloc(n_alloc * sizeof(*view));
+	again = calloc(n_alloc, sizeof(*again));
+	if (!by || !view || !again) {
+		policy_error(err, p->n_files ? p->files[0] : "policy", 0, "out of memory");
+		return -ENOMEM;
+	}
+	mark_repeated(p, by, again);
+	for (size_t i = 0; i < p->n_entries; i++)
+		by[i] = i;
+	qsort_r(by, p->n_entries, sizeof(*by), cmp_by_section, p->entries);
+
+	/* [default] alone, then each section as if it were the only match;
+	 * a name seen before gave the same answer then. */
 	for (size_t i = 0; i <= p->n_sections; i++) {
 		const PolicySection *s = i < p->n_sections ? &p->sections[i] : NULL;
 		const char *group[1];
 		PolicyIdentity who = { .user = "", .uid = 65534 };
+		size_t n;
 
-		if (s && s->kind == SECTION_GLOBAL)
+		if (s && (s->kind == SECTION_GLOBAL || again[i]))
 			continue;
 		if (s && s->kind == SECTION_USER) {
 			who.user = s->target;
@@ -236,7 +374,9 @@ int policy_check_consistent(const Policy *p, PolicyError *err)
 			who.groups = group;
 			who.n_groups = 1;
 		}
-		r = policy_resolve(p, &who, &up, NULL, err);
+		n = section_view(p, by, s && s->kind != SECTION_DEFAULT ? s : NULL, view);
+		resolve_entries(p, view, n, &who, &up, src);
+		r = check_combination(p, &up, src, err);
 		if (r < 0) {
 			if (s && err) {
 				char msg[sizeof(err->text)];

@@ -148,6 +148,30 @@ const PolicyKeyInfo *policy_key_info(size_t i);
  */
 int policy_load(const char *main_path, Policy **ret, PolicyError *err);
 
+#define POLICY_MEMO_MAX (4u << 20) /* bytes; a larger memo is not made (nor read) */
+
+/*
+ * Where a caller keeps the memo of a loaded policy between processes
+ * (policy-memo.c): get() hands out the memo kept last (a malloc'ed buffer
+ * the loader frees) or returns -errno; put() keeps a new one, errors
+ * ignored.  Either may be NULL.
+ */
+typedef struct PolicyMemoIO {
+	int (*get)(void *userdata, void **ret_buf, size_t *ret_len);
+	void (*put)(void *userdata, const void *buf, size_t len);
+	void *userdata;
+} PolicyMemoIO;
+
+/*
+ * policy_load(), where the parse of the files read can be skipped: when
+ * io's memo was made by this build from the very same files, byte for
+ * byte, its policy is the result (the files are read and checked as
+ * always; only a policy that loads without error is ever memoized, so an
+ * error is always the parser's own).  Else the files are parsed and the
+ * new memo handed to io->put().  io NULL: policy_load().
+ */
+int policy_load_memo(const char *main_path, const PolicyMemoIO *io, Policy **ret, PolicyError *err);
+
 /* Load one file alone (paddock check FILE), with the same trust rules. */
 int policy_load_file(const char *path, Policy **ret, PolicyError *err);
 

@@ -35,6 +35,7 @@
 #include "cgroup.h"
 #include "ns.h"
 #include "session.h"
+#include "state.h"
 
 #ifndef PADDOCK_HELPER_PATH
 #define PADDOCK_HELPER_PATH "/usr/sbin/paddock"
@@ -339,10 +340,11 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	parse_args(argc, argv, &a);
 	audit_init(pamh, &au, a.debug);
 
-	/* 1. Decide, without side effects.  The policy is read first: its
-	 * audit key says how to record everything below (a policy that cannot
-	 * be read leaves the built-in audit = auto). */
-	policy_r = policy_load(a.conf, &policy, &err);
+	/* 1. Decide, without side effects (but the policy's memo, state.h).
+	 * The policy is read first: its audit key says how to record
+	 * everything below (a policy that cannot be read leaves the built-in
+	 * audit = auto). */
+	policy_r = policy_load_memo(a.conf, &state_policy_memo, &policy, &err);
 	if (policy_r >= 0) {
 		policy_global(policy, &g, NULL);
 		au.mode = g.audit;

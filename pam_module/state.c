@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "../conf/macro.h"
+#include "../conf/policy.h"
 #include "holder-proto.h"
 
 /* openat2 without symlinks, falling back to O_NOFOLLOW on old kernels. */
@@ -151,3 +153,63 @@ int state_user_record_forget(int run_dir_fd, uid_t uid)
 		return r;
 	return state_user_record_drop(fd);
 }
+
+#define POLICY_MEMO_NAME "policy.memo"
+
+/* Root's own regular file in STATE_DIR (0700: only root makes one there). */
+static int memo_get(void *userdata, void **ret_buf, size_t *ret_len)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	_cleanup_(freep) char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	(void)userdata;
+	fd = open_beneath(AT_FDCWD, STATE_DIR "/" POLICY_MEMO_NAME, O_RDONLY | O_NONBLOCK, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077) || st.st_nlink != 1)
+		return -EPERM;
+	if (st.st_size <= 0 || st.st_size > POLICY_MEMO_MAX)
+		return -EFBIG;
+	buf = malloc((size_t)st.st_size);
+	if (!buf)
+		return -ENOMEM;
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n != st.st_size)
+		return n < 0 ? negative_errno() : -EIO;
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+/* Into a STATE_DIR that is there already (making it is the session's
+ * step), by a rename: a reader finds the old memo or the new one. */
+static void memo_put(void *userdata, const void *buf, size_t len)
+{
+	_cleanup_(closep) int dir = -EBADF;
+	char tmp[sizeof(POLICY_MEMO_NAME) + 16];
+	bool ok;
+	int fd;
+
+	(void)userdata;
+	if (state_open_private_dir(AT_FDCWD, STATE_DIR, false, &dir) < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), POLICY_MEMO_NAME ".%d", (int)getpid());
+	fd = open_beneath(dir, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd == -EEXIST) {
+		/* Left by a writer of this pid that died: no live one has it. */
+		(void)unlinkat(dir, tmp, 0);
+		fd = open_beneath(dir, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	}
+	if (fd < 0)
+		return;
+	ok = write(fd, buf, len) == (ssize_t)len;
+	ok = close(fd) == 0 && ok;
+	if (!ok || renameat(dir, tmp, dir, POLICY_MEMO_NAME) < 0)
+		(void)unlinkat(dir, tmp, 0);
+}
+
+const PolicyMemoIO state_policy_memo = { .get = memo_get, .put = memo_put };

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../conf/policy.h"
+
 /*
  * Open STATE_DIR as an O_DIRECTORY fd, creating it (0700) when missing.
  * Refuses (-EPERM) a directory not owned by root or with any group/other
@@ -69,3 +71,13 @@ int state_user_record_drop(int lock_fd);
  * or no lock file) or -errno.
  */
 int state_user_record_forget(int run_dir_fd, uid_t uid);
+
+/*
+ * Where the module keeps the memo of the policy it loaded
+ * (policy_load_memo()): STATE_DIR/policy.memo, one for the machine, read
+ * only when it is root's regular file (0600, one link) and written by a
+ * rename, only into a STATE_DIR that exists already.  The memo is used only
+ * for the very files it was made from, by the build that made it
+ * (conf/policy-memo.c).  It lasts as long as STATE_DIR (the boot).
+ */
+extern const PolicyMemoIO state_policy_memo;

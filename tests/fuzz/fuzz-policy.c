@@ -8,6 +8,12 @@
  * every refused one must carry an error that names the file.  A violation
  * aborts, which libFuzzer reports as a crash; leaks are found by its leak
  * checker (-detect_leaks=1).
+ *
+ * Two rewrites are checked against what they replace: the consistency
+ * check (per section name, in one pass) against resolving the whole policy
+ * for every section, result and error text alike; and a policy taken from
+ * its memo against the policy parsed, for every identity.  The input read
+ * as a memo must be refused or give a policy, never crash.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../conf/policy-internal.h"
 #include "../../conf/policy.h"
 #include "../../conf/units.h"
 
@@ -168,6 +175,91 @@ static void check_user(const Policy *p, const PolicyIdentity *who)
 	      "expanded hostname characters valid");
 }
 
+/*
+ * The consistency check as it was first written: each section (and
+ * [default] alone) resolved against the whole policy for a user only that
+ * section names; the first refusal, with the section added to its text.
+ */
+static int reference_consistent(const Policy *p, PolicyError *err)
+{
+	UserPolicy up;
+
+	for (size_t i = 0; i <= p->n_sections; i++) {
+		const PolicySection *s = i < p->n_sections ? &p->sections[i] : NULL;
+		const char *group[1];
+		PolicyIdentity who = { .user = "", .uid = 65534 };
+		char msg[sizeof(err->text)];
+
+		if (s && s->kind == SECTION_GLOBAL)
+			continue;
+		if (s && s->kind == SECTION_USER) {
+			who.user = s->target;
+			who.uid = strcmp(s->target, "root") == 0 ? 0 : 65534;
+		}
+		if (s && s->kind == SECTION_GROUP) {
+			group[0] = s->target;
+			who.groups = group;
+			who.n_groups = 1;
+		}
+		if (policy_resolve(p, &who, &up, NULL, err) == 0)
+			continue;
+		if (s) {
+			snprintf(msg, sizeof(msg), "%s (for a user matched by [%s] at %s:%u)",
+				 err->text, s->section, p->files[s->file], s->line);
+			memcpy(err->text, msg, sizeof(msg));
+		}
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The same answers, to the byte, from a and b for who. */
+static void check_same(const Policy *a, const Policy *b, const PolicyIdentity *who)
+{
+	PolicySource sa[64], sb[64];
+	PolicyError ea, eb;
+	UserPolicy ua, ub;
+	PolicyGlobal ga, gb;
+	int ra, rb;
+
+	memset(&ea, 0, sizeof(ea));
+	memset(&eb, 0, sizeof(eb));
+	memset(sa, 0, sizeof(sa));
+	memset(sb, 0, sizeof(sb));
+	ra = policy_resolve(a, who, &ua, sa, &ea);
+	rb = policy_resolve(b, who, &ub, sb, &eb);
+	check(ra == rb && strcmp(ea.text, eb.text) == 0, "memo: the same resolution result");
+	check(ra < 0 || memcmp(&ua, &ub, sizeof(ua)) == 0, "memo: the same effective policy");
+	policy_global(a, &ga, NULL);
+	policy_global(b, &gb, NULL);
+	check(memcmp(&ga, &gb, sizeof(ga)) == 0, "memo: the same [global]");
+	for (size_t k = 0; ra == 0 && k < policy_key_count(); k++) {
+		if (policy_key_info(k)->global)
+			continue; /* resolve() leaves those to policy_global() */
+		check(!sa[k].file == !sb[k].file && sa[k].line == sb[k].line,
+		      "memo: the same source file and line");
+		check(strcmp(sa[k].value, sb[k].value) == 0, "memo: the same source value");
+		check(!sa[k].section == !sb[k].section &&
+			      (!sa[k].section || strcmp(sa[k].section, sb[k].section) == 0),
+		      "memo: the same source section");
+	}
+}
+
+/* The input as a memo of itself: refused, or a policy (never a crash). */
+static void memo_garbage(const uint8_t *data, size_t size)
+{
+	PolicyInput in = { .path = (char *)NAME, .buf = (char *)data, .len = size };
+	void *buf = malloc(size ? size : 1);
+	Policy *p = NULL;
+
+	if (!buf)
+		abort();
+	memcpy(buf, data, size);
+	if (policy_memo_decode(buf, size, &in, 1, &p) < 0)
+		free(buf);
+	policy_free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const none[] = { NULL };
@@ -181,12 +273,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ .user = "root", .uid = 0, .groups = rootg, .n_groups = 3 },
 		{ .user = "toor", .uid = 0, .groups = none, .n_groups = 0 },
 	};
-	Policy *p = NULL;
-	PolicyError e;
-	int r;
+	PolicyInput in = { .path = (char *)NAME, .buf = (char *)data, .len = size };
+	Policy *p = NULL, *m = NULL;
+	PolicyError e, ref;
+	size_t memo_len;
+	void *memo;
+	int r, rr;
 
+	memo_garbage(data, size);
 	memset(&e, 0, sizeof(e));
-	r = policy_load_buffer(NAME, (const char *)data, size, &p, &e);
+	memset(&ref, 0, sizeof(ref));
+	r = policy_parse_buffer(NAME, (const char *)data, size, &p, &e);
+	if (r == 0) {
+		r = policy_check_consistent(p, &e);
+		rr = reference_consistent(p, &ref);
+		check(r == rr, "consistency: the same verdict as the reference");
+		check(r == 0 || strcmp(e.text, ref.text) == 0,
+		      "consistency: the same error as the reference");
+		if (r < 0) {
+			policy_free(p);
+			p = NULL;
+		}
+	}
 	if (r < 0) {
 		check(p == NULL, "no policy on error");
 		check_error(&e);
@@ -199,6 +307,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_global(p);
 	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++)
 		check_user(p, &who[i]);
+
+	r = policy_memo_encode(p, &in, 1, &memo, &memo_len);
+	check(r == 0 || r == -EFBIG, "memo: made");
+	if (r == 0) {
+		r = policy_memo_decode(memo, memo_len, &in, 1, &m);
+		check(r == 0, "memo: taken back for the same input");
+		for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++)
+			check_same(p, m, &who[i]);
+		if (size > 0) {
+			/* One byte more or less of the input: not its memo. */
+			PolicyInput shorter = { .path = (char *)NAME,
+						.buf = (char *)data,
+						.len = size - 1 };
+			Policy *none = NULL;
+
+			check(policy_memo_decode(memo, memo_len, &shorter, 1, &none) == -ESTALE &&
+				      !none,
+			      "memo: refused for other input");
+		}
+		policy_free(m);
+	}
 	policy_free(p);
 	return 0;
 }

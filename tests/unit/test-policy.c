@@ -31,6 +31,7 @@
 #include "../../conf/policy.h"
 #include "../../conf/units.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 /* Table rows leave trailing optional fields (also, dropins) out. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -347,6 +348,15 @@ static const BadCase bad_cases[] = {
 	  "[user:bob2]\nnamespaces = mount pid uts net\n",
 	  0, NAME ":5: private_ipc = yes needs 'ipc' in namespaces",
 	  "(for a user matched by [user:bob2] at " NAME ":4)" },
+	{ "a repeated [user:bob]: the first of its sections is named",
+	  "[user:bob]\nmemory_max = 1G\n[user:carol]\nmemory_max = 2G\n[user:bob]\nnetwork = "
+	  "host\n",
+	  0, NAME ":6: network = loopback goes with 'net' in namespaces",
+	  "(for a user matched by [user:bob] at " NAME ":1)" },
+	{ "a repeated [group:lab] after a good one: the first is named",
+	  "[group:lab]\ncpu_weight = 5\n[group:lab]\nnamespaces = mount pid ipc uts\n", 0,
+	  NAME ":4: network = loopback goes with 'net' in namespaces",
+	  "(for a user matched by [group:lab] at " NAME ":1)" },
 	{ "[user:root] isolate = yes is checked",
 	  "[user:root]\nisolate = yes\nnamespaces = mount pid ipc uts\n", 0,
 	  NAME ":3: network = loopback goes with 'net' in namespaces" },
@@ -413,6 +423,23 @@ static void bad_generated(void)
 		free(c);
 	}
 
+	/* A duplicate far into a large policy: found, with the first line. */
+	{
+		size_t cap = 2001 * 48, n = 0;
+
+		s = malloc(cap);
+		if (!s)
+			abort();
+		for (int i = 1; i <= 2000; i++)
+			n += (size_t)snprintf(s + n, cap - n, "[user:u%d]\nmemory_max = %dM\n", i,
+					      i + 100);
+		n += (size_t)snprintf(s + n, cap - n, "[user:u1500]\nmemory_max = 9G\n");
+		bad("a duplicate key in the 2001st section", s, n,
+		    NAME
+		    ":4002: duplicate key 'memory_max' in [user:u1500] (first set on line 3000)",
+		    NULL);
+		free(s);
+	}
 	/* Too many sections: 4097 headers. */
 	{
 		size_t cap = 4097 * 16 + 1, n = 0;
@@ -933,20 +960,6 @@ static const GoodCase good_cases[] = {
 };
 
 /* A temp dir (mode 0700) for file tests, removed at exit. */
-static char tmpdir[PATH_MAX];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static void rm_tmpdir(void)
-{
-	if (tmpdir[0])
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* A fresh, empty directory under tmpdir for one case; returns its path. */
 static const char *case_dir(void)
 {
@@ -1868,22 +1881,52 @@ static void chdir_to_repo(void)
 	(void)!chdir(exe);
 }
 
+/* 2000 [user:NAME] sections, each its own limits: every user gets its own. */
+static void scale_tests(void)
+{
+	size_t cap = 2000 * 64 + 64, n = 0;
+	PolicyError e;
+	UserPolicy up;
+	Policy *p;
+	char *s = malloc(cap), name[16];
+	bool ok = true;
+	int r;
+
+	if (!s)
+		abort();
+	n += (size_t)snprintf(s + n, cap - n, "[default]\nmemory_max = 2G\n");
+	for (int i = 1; i <= 2000; i++)
+		n += (size_t)snprintf(s + n, cap - n,
+				      "[user:u%d]\nmemory_max = %dM\ntasks_max = %d\n", i, i + 100,
+				      i + 10);
+	r = load_text(s, n, &p, &e);
+	tap_ok(r == 0, "scale: 2000 user sections load (%s)", r == 0 ? "ok" : e.text);
+	for (int i = 1; r == 0 && i <= 2000; i += 111) {
+		PolicyIdentity who = { .user = name, .uid = 5000 };
+
+		snprintf(name, sizeof(name), "u%d", i);
+		ok &= policy_resolve(p, &who, &up, NULL, &e) == 0 &&
+		      up.memory_max == (uint64_t)(i + 100) * MIB &&
+		      up.tasks_max == (uint64_t)i + 10;
+	}
+	tap_ok(r == 0 && ok, "scale: ... each user has its own memory_max and tasks_max");
+	if (r == 0) {
+		PolicyIdentity who = { .user = "u2001", .uid = 5000 };
+
+		tap_ok(policy_resolve(p, &who, &up, NULL, &e) == 0 && up.memory_max == 2 * GIB &&
+			       up.tasks_max == 512,
+		       "scale: ... a user no section names has [default]'s");
+	} else {
+		tap_ok(0, "scale: ... a user no section names has [default]'s");
+	}
+	policy_free(p);
+	free(s);
+}
+
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
-	char tmpl[PATH_MAX], *real;
-
 	chdir_to_repo();
-	snprintf(tmpl, sizeof(tmpl), "%s/test-policy.XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpl)) {
-		printf("Bail out! mkdtemp %s: %s\n", tmpl, strerror(errno));
-		return 1;
-	}
-	/* The path must have no symlinks (the trust rules refuse them). */
-	real = realpath(tmpl, NULL);
-	snprintf(tmpdir, sizeof(tmpdir), "%s", real ? real : tmpl);
-	free(real);
-	atexit(rm_tmpdir);
+	tmpdir_make("test-policy");
 
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++)
 		bad(bad_cases[i].name, bad_cases[i].text,
@@ -1896,6 +1939,7 @@ int main(void)
 		good(&good_cases[i]);
 	good_generated();
 	groups_tests();
+	scale_tests();
 	trust_tests();
 	units_tests();
 	host_tests();
