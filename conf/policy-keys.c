@@ -324,6 +324,7 @@ const PolicyKey policy_keys[] = {
 };
 
 const size_t policy_n_keys = ELEMENTSOF(policy_keys);
+_Static_assert(ELEMENTSOF(policy_keys) <= POLICY_KEYS_MAX, "raise POLICY_KEYS_MAX");
 
 int policy_key_find(const char *name)
 {

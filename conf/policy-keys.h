@@ -20,5 +20,8 @@ typedef struct PolicyKey {
 extern const PolicyKey policy_keys[];
 extern const size_t policy_n_keys;
 
+/* At most this many keys (policy-keys.c asserts it): arrays by key are this long. */
+#define POLICY_KEYS_MAX 64
+
 /* Index of the key called name, or -ENOENT. */
 int policy_key_find(const char *name);

@@ -31,8 +31,6 @@ static bool in_groups(const PolicyIdentity *who, const char *group)
 	return false;
 }
 
-#define KEYS_MAX 64
-
 /*
  * The entry deciding each key for who (NULL: the built-in default), in one
  * pass over n entries: for each key, the last matching [user:NAME] entry,
@@ -40,19 +38,17 @@ static bool in_groups(const PolicyIdentity *who, const char *group)
  * [global]).  Root's isolate comes from [user:root] only.
  */
 static void decide_all(const PolicyEntry *entries, size_t n, const PolicyIdentity *who,
-		       const PolicyEntry *ret[KEYS_MAX])
+		       const PolicyEntry *ret[POLICY_KEYS_MAX])
 {
-	const PolicyEntry *user[KEYS_MAX] = { 0 }, *group[KEYS_MAX] = { 0 }, *def[KEYS_MAX] = { 0 };
+	const PolicyEntry *user[POLICY_KEYS_MAX] = { 0 }, *group[POLICY_KEYS_MAX] = { 0 },
+			  *def[POLICY_KEYS_MAX] = { 0 };
 	bool root = who && who->uid == 0;
 	int isolate = policy_key_find("isolate");
 
-	_Static_assert(KEYS_MAX >= 20, "KEYS_MAX too small");
 	for (size_t i = 0; i < n; i++) {
 		const PolicyEntry *e = &entries[i];
 		bool exempt = root && (int)e->key == isolate;
 
-		if (e->key >= KEYS_MAX)
-			continue;
 		switch (e->kind) {
 		case SECTION_GLOBAL:
 			def[e->key] = e;
@@ -71,7 +67,7 @@ static void decide_all(const PolicyEntry *entries, size_t n, const PolicyIdentit
 			break;
 		}
 	}
-	for (size_t k = 0; k < policy_n_keys && k < KEYS_MAX; k++)
+	for (size_t k = 0; k < policy_n_keys; k++)
 		ret[k] = user[k] ? user[k] : group[k] ? group[k] : def[k];
 }
 
@@ -93,7 +89,7 @@ static void set_source(PolicySource *src, const Policy *p, const PolicyEntry *e,
 
 void policy_global(const Policy *p, PolicyGlobal *ret, PolicySource *sources)
 {
-	const PolicyEntry *decided[KEYS_MAX];
+	const PolicyEntry *decided[POLICY_KEYS_MAX];
 
 	memset(ret, 0, sizeof(*ret));
 	decide_all(p->entries, p->n_entries, NULL, decided);
@@ -198,7 +194,7 @@ bool policy_uses_groups(const Policy *p)
 static int resolve_entries(const Policy *p, const PolicyEntry *entries, size_t n,
 			   const PolicyIdentity *who, UserPolicy *ret, PolicySource *sources)
 {
-	const PolicyEntry *decided[KEYS_MAX];
+	const PolicyEntry *decided[POLICY_KEYS_MAX];
 
 	memset(ret, 0, sizeof(*ret));
 	decide_all(entries, n, who, decided);
@@ -222,7 +218,7 @@ static int resolve_entries(const Policy *p, const PolicyEntry *entries, size_t n
 int policy_resolve(const Policy *p, const PolicyIdentity *who, UserPolicy *ret,
 		   PolicySource *sources, PolicyError *err)
 {
-	PolicySource local[KEYS_MAX];
+	PolicySource local[POLICY_KEYS_MAX];
 	PolicySource *src = sources ? sources : local;
 
 	_Static_assert(ELEMENTSOF(local) >= 20, "source array too small");
@@ -286,20 +282,18 @@ static size_t find_section(const Policy *p, const size_t *by, size_t n, SectionK
  * What a user matched by section s alone gets is decided by the entries of
  * the sections of that name and of [default] only (a user section's user
  * has no group, a group section's none of the users named): in view, those
- * entries in file order.  Returns how many.
+ * entries in file order ([default]'s are the d sorted ones from d_at).
+ * Returns how many.
  */
-static size_t section_view(const Policy *p, const size_t *by, const PolicySection *s,
-			   PolicyEntry *view)
+static size_t section_view(const Policy *p, const size_t *by, size_t d_at, size_t d,
+			   const PolicySection *s, PolicyEntry *view)
 {
-	size_t n = 0, d = 0, g = s ? find_section(p, by, p->n_entries, s->kind, s->target) : 0;
+	size_t n = 0, g = s ? find_section(p, by, p->n_entries, s->kind, s->target) : 0;
 	size_t g_end = g;
-	size_t d_at = find_section(p, by, p->n_entries, SECTION_DEFAULT, "default");
 
 	while (s && g_end < p->n_entries && p->entries[by[g_end]].kind == s->kind &&
 	       streq(p->entries[by[g_end]].target, s->target))
 		g_end++;
-	while (d_at + d < p->n_entries && p->entries[by[d_at + d]].kind == SECTION_DEFAULT)
-		d++;
 	/* Merge the two runs, each in file order already. */
 	for (size_t i = g, j = d_at; i < g_end || j < d_at + d;) {
 		if (j >= d_at + d || (i < g_end && by[i] < by[j]))
@@ -339,7 +333,8 @@ int policy_check_consistent(const Policy *p, PolicyError *err)
 	_cleanup_(freep) size_t *by = NULL;
 	_cleanup_(freep) PolicyEntry *view = NULL;
 	_cleanup_(freep) bool *again = NULL;
-	PolicySource src[KEYS_MAX];
+	PolicySource src[POLICY_KEYS_MAX];
+	size_t d_at, d = 0;
 	UserPolicy up;
 	int r;
 
@@ -354,6 +349,9 @@ int policy_check_consistent(const Policy *p, PolicyError *err)
 	for (size_t i = 0; i < p->n_entries; i++)
 		by[i] = i;
 	qsort_r(by, p->n_entries, sizeof(*by), cmp_by_section, p->entries);
+	d_at = find_section(p, by, p->n_entries, SECTION_DEFAULT, "default");
+	while (d_at + d < p->n_entries && p->entries[by[d_at + d]].kind == SECTION_DEFAULT)
+		d++;
 
 	/* [default] alone, then each section as if it were the only match;
 	 * a name seen before gave the same answer then. */
@@ -374,7 +372,7 @@ int policy_check_consistent(const Policy *p, PolicyError *err)
 			who.groups = group;
 			who.n_groups = 1;
 		}
-		n = section_view(p, by, s && s->kind != SECTION_DEFAULT ? s : NULL, view);
+		n = section_view(p, by, d_at, d, s && s->kind != SECTION_DEFAULT ? s : NULL, view);
 		resolve_entries(p, view, n, &who, &up, src);
 		r = check_combination(p, &up, src, err);
 		if (r < 0) {
