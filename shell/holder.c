@@ -7,7 +7,12 @@
  * on purpose: it runs on every first login and lives as long as the user.
  */
 #include "holder.h"
+#include "holder-internal.h"
+#include "holder-mount.h"
+#include "holder-net.h"
+#include "holder-sessions.h"
 #include "holder-spare.h"
+#include "holder-teardown.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -44,46 +49,8 @@
 #include "../pam_module/holder-start.h"
 #include "../pam_module/spare.h"
 
-#define LOCK_RETRY_MS  50
-#define ALONE_POLL_MS  1000
-#define KILL_WAIT_MS   2000
-#define CGROUP_BUSY_MS 2000
-
-typedef enum Phase {
-	PHASE_RUN,     /* sessions > 0 */
-	PHASE_LINGER,  /* no session; the linger timer runs */
-	PHASE_EXPIRED, /* no session for the linger time: tear down when we may */
-} Phase;
-
-#define HOLDER_NS_FILES 5 /* mnt pid ipc uts net: the POLICY_NS_* bits */
-_Static_assert(POLICY_NS_MOUNT == 1u << 0 && POLICY_NS_PID == 1u << 1 && POLICY_NS_IPC == 1u << 2 &&
-		       POLICY_NS_UTS == 1u << 3 && POLICY_NS_NET == 1u << 4,
-	       "keep_ns_files() names the POLICY_NS_* bits in order");
-
-typedef struct Holder {
-	HolderOpts *o;
-	int ep, sig, timer, proc, root;
-	int ns_files[HOLDER_NS_FILES]; /* keep_ns_files(); -EBADF: not ours */
-	unsigned sessions;
-	Phase phase;
-	bool stop;
-	const char *reason;
-} Holder;
-
-/* epoll data: fd in the low 32 bits, then the kind and connection flags. */
-enum {
-	TAG_CTL = 1,
-	TAG_SIG,
-	TAG_TIMER,
-	TAG_CONN,
-};
-#define CONN_DONE    (UINT64_C(1) << 40) /* its one datagram was acted on */
-#define CONN_SESSION (UINT64_C(1) << 41) /* counted as a live session */
-
-static uint64_t ev_data(int fd, unsigned tag, uint64_t flags)
-{
-	return (uint64_t)(uint32_t)fd | (uint64_t)tag << 32 | flags;
-}
+#define LOCK_RETRY_MS 50
+#define ALONE_POLL_MS 1000
 
 /* ---- options ---------------------------------------------------------- */
 
@@ -355,294 +322,9 @@ static int signals_setup(int *ret_sigfd)
 	return 0;
 }
 
-/* Our root: the anchor every mount target is opened beneath. */
-static int open_root(void)
-{
-	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	return fd < 0 ? negative_errno() : fd;
-}
-
-static int make_rslave(void)
-{
-	return mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ? negative_errno() : 0;
-}
-
-/* A new superblock of fstype, mounted on root/path (no symlinks followed). */
-static int mount_fresh(int root, const char *path, const char *fstype, unsigned attrs)
-{
-	_cleanup_(closep) int fs = -EBADF, mnt = -EBADF, target = -EBADF;
-
-	target = holder_state_open(root, path, O_PATH | O_DIRECTORY);
-	if (target < 0)
-		return target;
-	fs = fsopen(fstype, FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return negative_errno();
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return negative_errno();
-	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
-	if (mnt < 0)
-		return negative_errno();
-	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return negative_errno();
-	return 0;
-}
-
-/* Detach the host's view mounted at a top-level directory of our copy of
- * the host's mount tree (nothing of it needs to stay reachable). */
-static int detach_top(const char *path)
-{
-	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL)
-		return negative_errno();
-	return 0;
-}
-
-static int mount_proc(int root)
-{
-	int r = detach_top("/proc");
-
-	if (r < 0)
-		return r;
-	return mount_fresh(root, "proc", "proc",
-			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-}
-
-/* Our copy of the private STATE_DIR mount shows every paddock's control
- * socket and records: detaching it leaves no state visible in ours, not
- * even to root (threat 1). */
-static int detach_state_dir(int root)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	char path[64];
-
-	fd = holder_state_open(root, STATE_DIR + 1, O_PATH | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (umount2(path, MNT_DETACH) < 0)
-		return negative_errno();
-	return 0;
-}
-
-/* A sysfs of our network namespace, with the host's cgroup tree (read-only)
- * kept at /sys/fs/cgroup for the user's tools. */
-static int mount_sys(int root)
-{
-	_cleanup_(closep) int cg = -EBADF, cg_dir = -EBADF, target = -EBADF;
-	struct mount_attr ro = {
-		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    MOUNT_ATTR_NOEXEC,
-	};
-	struct statx sx;
-	int r;
-
-	cg_dir = holder_state_open(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
-	if (cg_dir >= 0 && statx(cg_dir, "", AT_EMPTY_PATH, STATX_TYPE, &sx) == 0 &&
-	    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
-		cg = open_tree(cg_dir, "",
-			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
-		if (cg < 0)
-			return negative_errno();
-		if (mount_setattr(cg, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0 &&
-		    errno != ENOSYS)
-			return negative_errno();
-	}
-	cg_dir = safe_close(cg_dir);
-
-	r = detach_top("/sys");
-	if (r < 0)
-		return r;
-	r = mount_fresh(root, "sys", "sysfs",
-			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (r < 0 || cg < 0)
-		return r;
-	target = holder_state_open(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
-	if (target < 0)
-		return target;
-	if (move_mount(cg, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return negative_errno();
-	return 0;
-}
-
-/* One directory of the shared tmpfs and the mount point it is bound on. */
-typedef struct TmpBind {
-	const char *dir, *target;
-	bool noexec, wanted;
-	int target_fd, clone_fd;
-} TmpBind;
-
-#define TMP_BINDS 3
-
-static void tmp_binds_close(TmpBind (*b)[TMP_BINDS])
-{
-	for (size_t i = 0; i < TMP_BINDS; i++) {
-		(*b)[i].target_fd = safe_close((*b)[i].target_fd);
-		(*b)[i].clone_fd = safe_close((*b)[i].clone_fd);
-	}
-}
-
-/* Clone dir of the backing tmpfs into a detached mount of its own. */
-static int tmp_clone(int backing, const char *dir)
-{
-	int fd = open_tree(backing, dir,
-			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
-				   AT_NO_AUTOMOUNT);
-
-	return fd < 0 ? negative_errno() : fd;
-}
-
-/* Before Linux 6.15 open_tree() cannot clone a detached mount (EINVAL):
- * attach the backing tmpfs on target for as long as the clones take.  No
- * process of the user exists yet (the namespaces are pinned only once we
- * are ready), so nobody can see its root meanwhile. */
-static int tmp_attach_backing(int backing, int target)
-{
-	if (move_mount(backing, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
-	    0)
-		return negative_errno();
-	return 0;
-}
-
-static int tmp_detach_backing(int backing)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", backing);
-	return umount2(path, MNT_DETACH) < 0 ? negative_errno() : 0;
-}
-
-/*
- * The private /tmp, /var/tmp and /dev/shm: directories of ONE tmpfs of
- * tmp_size, each bound on its mount point, instead of a tmpfs each.  Every
- * superblock has a memcg-aware shrinker, and every memory cgroup keeps
- * state for every shrinker id up to the most ever alive (about 1 KiB per
- * 64 ids, per cgroup and NUMA node): each superblock of a user makes every
- * user's cgroup bigger (issue 7).  The tmpfs root (0700, the three
- * directories side by side) is never attached where a user could reach
- * it: only the binds of its subdirectories are, and rename or link across
- * them fails with EXDEV (different mounts).
- */
-static int mount_private_tmp(int root, HolderOpts *o)
-{
-	_cleanup_(tmp_binds_close) TmpBind binds[TMP_BINDS] = {
-		{ "tmp", "tmp", false, o->private_tmp, -EBADF, -EBADF },
-		{ "var-tmp", "var/tmp", false, o->private_tmp, -EBADF, -EBADF },
-		{ "shm", "dev/shm", true, o->private_ipc, -EBADF, -EBADF },
-	};
-	_cleanup_(closep) int fs = -EBADF, backing = -EBADF;
-	struct mount_attr noexec = { .attr_set = MOUNT_ATTR_NOEXEC };
-	bool attached = false;
-	char size[24];
-	int r;
-
-	snprintf(size, sizeof(size), "%" PRIu64, o->tmp_size);
-	/* Every mount point first: nothing is created if one is missing. */
-	for (size_t i = 0; i < TMP_BINDS; i++) {
-		TmpBind *b = &binds[i];
-
-		if (!b->wanted)
-			continue;
-		b->target_fd = holder_state_open(root, b->target, O_PATH | O_DIRECTORY);
-		if (b->target_fd < 0)
-			return b->target_fd;
-	}
-
-	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return negative_errno();
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return negative_errno();
-	backing = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-	if (backing < 0)
-		return negative_errno();
-
-	for (size_t i = 0; i < TMP_BINDS; i++) {
-		_cleanup_(closep) int dir = -EBADF;
-		TmpBind *b = &binds[i];
-
-		if (!b->wanted)
-			continue;
-		if (mkdirat(backing, b->dir, 0700) < 0)
-			return negative_errno();
-		dir = openat(backing, b->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		/* Explicitly: mkdir's mode passes through the umask. */
-		if (dir < 0 || fchmod(dir, 01777) < 0)
-			return negative_errno();
-		b->clone_fd = tmp_clone(backing, b->dir);
-		if (b->clone_fd == -EINVAL && !attached) {
-			r = tmp_attach_backing(backing, b->target_fd);
-			if (r < 0)
-				return r;
-			attached = true;
-			b->clone_fd = tmp_clone(backing, b->dir);
-		}
-		if (b->clone_fd < 0)
-			return b->clone_fd;
-		if (b->noexec &&
-		    mount_setattr(b->clone_fd, "", AT_EMPTY_PATH, &noexec, sizeof(noexec)) < 0)
-			return negative_errno();
-	}
-	/* A spare keeps a handle on the superblock: the claim sets its size. */
-	if (o->spare) {
-		o->tmp_ctx = fspick(backing, "", FSPICK_CLOEXEC | FSPICK_EMPTY_PATH);
-		if (o->tmp_ctx < 0)
-			return negative_errno();
-	}
-	if (attached) {
-		r = tmp_detach_backing(backing);
-		if (r < 0)
-			return r;
-	}
-
-	for (size_t i = 0; i < TMP_BINDS; i++) {
-		TmpBind *b = &binds[i];
-
-		if (b->wanted && move_mount(b->clone_fd, "", b->target_fd, "",
-					    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-			return negative_errno();
-	}
-	return 0;
-}
-
-/* A fresh mqueue of our IPC namespace, where the host has one. */
-static int mount_mqueue(int root, const HolderOpts *o)
-{
-	_cleanup_(closep) int dir = -EBADF;
-
-	if (!(o->ns & POLICY_NS_IPC))
-		return 0;
-	dir = holder_state_open(root, "dev/mqueue", O_PATH | O_DIRECTORY);
-	if (dir == -ENOENT)
-		return 0;
-	if (dir < 0)
-		return dir;
-	return mount_fresh(root, "dev/mqueue", "mqueue",
-			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-}
-
 static int set_hostname(const char *name)
 {
 	return sethostname(name, strlen(name)) < 0 ? negative_errno() : 0;
-}
-
-static int loopback_up(void)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	struct ifreq ifr = { 0 };
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return negative_errno();
-	memcpy(ifr.ifr_name, "lo", 3);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		return negative_errno();
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		return negative_errno();
-	return 0;
 }
 
 /*
@@ -654,6 +336,10 @@ static int loopback_up(void)
  * join take 14 us instead of 28-34, for about 1 KiB of kernel memory per
  * paddock (tests/bench/RESULTS.md).
  */
+_Static_assert(POLICY_NS_MOUNT == 1u << 0 && POLICY_NS_PID == 1u << 1 && POLICY_NS_IPC == 1u << 2 &&
+		       POLICY_NS_UTS == 1u << 3 && POLICY_NS_NET == 1u << 4,
+	       "keep_ns_files() names the POLICY_NS_* bits in order");
+
 static int keep_ns_files(Holder *h)
 {
 	static const char *const names[HOLDER_NS_FILES] = { "mnt", "pid", "ipc", "uts", "net" };
@@ -671,16 +357,6 @@ static int keep_ns_files(Holder *h)
 	return 0;
 }
 
-/* Non-blocking: accept4() loops until the queue is empty. */
-static int listen_ctl(void)
-{
-	int fl = fcntl(HOLDER_FD_CTL, F_GETFL);
-
-	if (fl < 0 || fcntl(HOLDER_FD_CTL, F_SETFL, fl | O_NONBLOCK) < 0)
-		return negative_errno();
-	return listen(HOLDER_FD_CTL, SOMAXCONN) < 0 ? negative_errno() : 0;
-}
-
 #define STEP(name, expr) STEP_OR_RETURN(*step, r, name, expr)
 
 /* The privileged steps, in order, each closing a threat of threats.md. */
@@ -696,36 +372,36 @@ static int setup(Holder *h, const char **step)
 	/* 5: nothing a process of the paddock sends reaches us */
 	STEP("signals", signals_setup(&h->sig));
 	/* 7: nothing mounted from here on leaks to the host */
-	STEP("propagation", make_rslave());
+	STEP("propagation", holder_make_rslave());
 	/* 3: every mount target opened beneath our root, no symlinks */
-	STEP("root", (h->root = open_root()));
+	STEP("root", (h->root = holder_open_root()));
 	/* 8: only the paddock's processes are visible */
-	STEP("proc", mount_proc(h->root));
+	STEP("proc", holder_mount_proc(h->root));
 	/* 2: processes are counted in our PID namespace only */
 	STEP("proc", (h->proc = holder_state_open(h->root, "proc", O_RDONLY | O_DIRECTORY)));
 	/* 1: no state of any paddock is visible in this one */
-	STEP("state", detach_state_dir(h->root));
+	STEP("state", holder_detach_state_dir(h->root));
 	/* 8: only the paddock's network interfaces are visible */
 	if (o->ns & POLICY_NS_NET)
-		STEP("sys", mount_sys(h->root));
+		STEP("sys", holder_mount_sys(h->root));
 	/* 11, 10: private /tmp, /var/tmp (private_tmp) and POSIX shared
 	 * memory in /dev/shm (private_ipc), sharing one bounded tmpfs */
 	if (o->private_tmp || o->private_ipc)
-		STEP("tmp", mount_private_tmp(h->root, o));
+		STEP("tmp", holder_mount_private_tmp(h->root, o));
 	/* 11: POSIX message queues are per paddock */
 	if (o->private_ipc)
-		STEP("mqueue", mount_mqueue(h->root, o));
+		STEP("mqueue", holder_mount_mqueue(h->root, o));
 	/* the paddock's own name, so the user sees where they are (a spare's
 	 * is set by the claim) */
 	if ((o->ns & POLICY_NS_UTS) && !o->spare)
 		STEP("hostname", set_hostname(o->hostname));
 	/* 11: lo works, and it is the only interface */
 	if (o->loopback)
-		STEP("loopback", loopback_up());
+		STEP("loopback", holder_loopback_up());
 	/* 1: the joins' checks of our namespaces find their files made */
 	STEP("namespace files", keep_ns_files(h));
 	/* 1, 2: SO_PEERCRED of clients names us, not the sshd that bound it */
-	STEP("listen", listen_ctl());
+	STEP("listen", holder_listen());
 	return 0;
 }
 
@@ -752,7 +428,7 @@ static bool proc_alive(int proc, const char *name)
 }
 
 /* The live processes of our PID namespace other than us. */
-static unsigned count_processes(int proc)
+unsigned holder_count_processes(int proc)
 {
 	char buf[4096] __attribute__((aligned(8)));
 	unsigned n = 0;
@@ -781,7 +457,7 @@ static unsigned count_processes(int proc)
 }
 
 /* Orphans of the PID namespace are reparented to us: reap them all. */
-static void reap_all(void)
+void holder_reap_all(void)
 {
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
@@ -796,223 +472,7 @@ static void drain_signals(Holder *h)
 			h->stop = true;
 			h->reason = "SIGTERM";
 		}
-	reap_all();
-}
-
-/* ---- sessions and the timer ------------------------------------------ */
-
-static void timer_arm(Holder *h, uint64_t ms)
-{
-	struct itimerspec its = {
-		.it_value = { .tv_sec = (time_t)(ms / 1000),
-			      .tv_nsec = (long)(ms % 1000) * 1000000 },
-	};
-
-	(void)timerfd_settime(h->timer, 0, &its, NULL);
-}
-
-static void session_added(Holder *h)
-{
-	h->sessions++;
-	if (h->phase != PHASE_RUN) {
-		h->phase = PHASE_RUN;
-		timer_arm(h, 0);
-	}
-}
-
-static void sessions_zero(Holder *h)
-{
-	if (h->o->linger == 0) {
-		h->phase = PHASE_EXPIRED;
-		return;
-	}
-	h->phase = PHASE_LINGER;
-	timer_arm(h, h->o->linger * 1000);
-}
-
-static void session_removed(Holder *h)
-{
-	if (h->sessions > 0 && --h->sessions == 0)
-		sessions_zero(h);
-}
-
-static void reply(int fd, const char *msg)
-{
-	(void)send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
-}
-
-/* A claim failed half-way: say why, and go (the claimer kills us anyway,
- * and removes UID/; holder-proto.h). */
-_Noreturn static void claim_failed(int fd, const char *step, int r)
-{
-	char buf[HOLDER_MSG_MAX];
-
-	snprintf(buf, sizeof(buf), "error %s: %s", step, strerror(-r));
-	reply(fd, buf);
-	syslog(LOG_ERR, "spare: %s failed: %s", step, strerror(-r));
-	_exit(1);
-}
-
-static uint64_t handle_claim(Holder *h, int fd, const char *msg, size_t n, int passed_fd)
-{
-	const char *step = "claim";
-	int r = holder_claim(h->o, msg, n, passed_fd, count_processes(h->proc), &step);
-
-	if (r < 0)
-		claim_failed(fd, step, r);
-	/* The login waits for the answer, not for the log line.  This
-	 * connection is its session now (holder-proto.h). */
-	reply(fd, "ok");
-	session_added(h);
-	syslog(LOG_INFO, "uid %u (%s): spare claimed", (unsigned)h->o->uid, h->o->user);
-	return CONN_DONE | CONN_SESSION;
-}
-
-/* Act on a connection's first datagram (n bytes, msg[n] is NUL); returns
- * the new flags. */
-static uint64_t handle_message(Holder *h, int fd, const char *msg, size_t n, int passed_fd)
-{
-	char buf[HOLDER_MSG_MAX];
-
-	if (h->o->spare && n > 6 && memcmp(msg, "claim", 6) == 0)
-		return handle_claim(h, fd, msg, n, passed_fd);
-	/* Nobody joins a spare: it has no user yet. */
-	if (streq(msg, "session") && !h->o->spare) {
-		session_added(h);
-		reply(fd, "ok");
-		return CONN_DONE | CONN_SESSION;
-	}
-	if (streq(msg, "stop")) {
-		if (!h->stop) {
-			h->stop = true;
-			h->reason = "stop requested";
-		}
-		reply(fd, "ok");
-		return CONN_DONE;
-	}
-	if (streq(msg, "status")) {
-		snprintf(buf, sizeof(buf), "sessions %u processes %u", h->sessions,
-			 count_processes(h->proc));
-		reply(fd, buf);
-		return CONN_DONE;
-	}
-	reply(fd, "error");
-	return CONN_DONE;
-}
-
-/* "close" on a session connection: the session ends now and the reply
- * says how many are left, so the module knows whether it closed the last. */
-static uint64_t handle_close(Holder *h, int fd, uint64_t flags)
-{
-	char buf[HOLDER_MSG_MAX];
-
-	session_removed(h);
-	snprintf(buf, sizeof(buf), "ok %u", h->sessions);
-	reply(fd, buf);
-	return flags & ~CONN_SESSION;
-}
-
-static void conn_close(Holder *h, int fd, uint64_t flags)
-{
-	(void)epoll_ctl(h->ep, EPOLL_CTL_DEL, fd, NULL);
-	close(fd);
-	if (flags & CONN_SESSION)
-		session_removed(h);
-}
-
-/* One datagram, and the one fd it may carry (-1: none; any more are
- * closed by the kernel's MSG_CMSG_CLOEXEC only at exec: close them). */
-static ssize_t recv_one(int fd, char *buf, size_t len, int *ret_fd)
-{
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(4 * sizeof(int))];
-	} c;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof(c.b)
-	};
-	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-
-	*ret_fd = -EBADF;
-	if (n < 0)
-		return n;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int got;
-
-			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (*ret_fd < 0)
-				*ret_fd = got;
-			else
-				close(got);
-		}
-	}
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-		buf[0] = '\0'; /* refused as "error" below */
-	return n;
-}
-
-static void handle_conn(Holder *h, uint64_t data)
-{
-	int fd = (int)(uint32_t)data;
-	uint64_t flags = data & (CONN_DONE | CONN_SESSION);
-	char buf[HOLDER_CLAIM_MAX];
-
-	for (;;) {
-		_cleanup_(closep) int passed = -EBADF;
-		ssize_t n = recv_one(fd, buf, sizeof(buf) - 1, &passed);
-
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			conn_close(h, fd, flags);
-			return;
-		}
-		buf[n] = '\0';
-		/* Only the first datagram counts: a session fd that leaked into
-		 * a user process cannot turn into a "stop".  The one exception
-		 * ends the session it was sent on, no more. */
-		if (flags & CONN_DONE) {
-			if (!(flags & CONN_SESSION) || !streq(buf, "close"))
-				continue;
-			/* Nothing more can come that counts: hang up now, so
-			 * that the module's close() has no peer left to wake. */
-			conn_close(h, fd, handle_close(h, fd, flags));
-			return;
-		} else {
-			flags = handle_message(h, fd, buf, (size_t)n, passed);
-		}
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
-					  .data.u64 = ev_data(fd, TAG_CONN, flags) };
-		(void)epoll_ctl(h->ep, EPOLL_CTL_MOD, fd, &ev);
-	}
-}
-
-static void handle_accept(Holder *h)
-{
-	for (;;) {
-		_cleanup_(closep) int fd = -EBADF;
-		struct ucred cred;
-		socklen_t len = sizeof(cred);
-
-		fd = accept4(HOLDER_FD_CTL, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			return;
-		/* STATE_DIR is root-only; refuse anything else all the same. */
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
-			continue;
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
-					  .data.u64 = ev_data(fd, TAG_CONN, 0) };
-		if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
-			continue;
-		TAKE_FD(fd);
-		/* The module sends its request right after connect(): it is
-		 * usually here already, and answered without another wakeup. */
-		handle_conn(h, ev.data.u64);
-	}
+	holder_reap_all();
 }
 
 static void dispatch(Holder *h, const struct epoll_event *ev)
@@ -1021,7 +481,7 @@ static void dispatch(Holder *h, const struct epoll_event *ev)
 
 	switch ((unsigned)(ev->data.u64 >> 32) & 0xff) {
 	case TAG_CTL:
-		handle_accept(h);
+		holder_accept(h);
 		break;
 	case TAG_SIG:
 		drain_signals(h);
@@ -1031,7 +491,7 @@ static void dispatch(Holder *h, const struct epoll_event *ev)
 			h->phase = PHASE_EXPIRED;
 		break;
 	default:
-		handle_conn(h, ev->data.u64);
+		holder_conn(h, ev->data.u64);
 		break;
 	}
 }
@@ -1051,153 +511,6 @@ static void drain_events(Holder *h)
 	}
 }
 
-/* ---- teardown --------------------------------------------------------- */
-
-/* 1, 2, 4, ... 50 ms between looks at something that is about to happen. */
-static unsigned backoff(unsigned step)
-{
-	return step >= 25 ? 50 : step * 2;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* Kill the rest of the PID namespace (from PID 1, kill(-1) reaches exactly
- * it) and wait, bounded, until we are alone: our exit would kill them too,
- * but the cgroup can only be removed once they are gone. */
-static void kill_all(Holder *h)
-{
-	(void)kill(-1, SIGKILL);
-	/* Short first waits: most logouts leave nothing or die at once. */
-	for (unsigned waited = 0, step = 1; waited < KILL_WAIT_MS;
-	     waited += step, step = backoff(step)) {
-		reap_all();
-		if (count_processes(h->proc) == 0)
-			return;
-		sleep_ms(step);
-	}
-	syslog(LOG_WARNING, "uid %u: processes left after SIGKILL", (unsigned)h->o->uid);
-}
-
-/* Tell clients queued on the socket that we are going, and stop listening. */
-static void refuse_pending(void)
-{
-	for (;;) {
-		int fd = accept4(HOLDER_FD_CTL, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-		if (fd < 0)
-			break;
-		reply(fd, "dying");
-		close(fd);
-	}
-	close(HOLDER_FD_CTL);
-}
-
-/* Back in the host's mount namespace: remove UID/ if it is still ours (a
- * module that found us dead may have built a new one meanwhile). */
-static int remove_state(uid_t uid)
-{
-	_cleanup_(closep) int root = -EBADF, run = -EBADF;
-	char name[16];
-
-	if (setns(HOLDER_FD_HOST_MNT, CLONE_NEWNS) < 0)
-		return negative_errno();
-	root = open_root();
-	if (root < 0)
-		return root;
-	run = holder_state_open(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY);
-	if (run < 0)
-		return run;
-	snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	return holder_remove_own_dir(run, name);
-}
-
-static int remove_cgroup(const HolderOpts *o)
-{
-	int r;
-
-	if (!o->cgm)
-		return 0;
-	r = o->cgm->leave(o->cgroup_parent);
-	if (r < 0)
-		return r;
-	/* The sessions' callers (sshd, su) may still be exiting: usually for
-	 * well under a millisecond, so look again soon, then less often. */
-	for (unsigned waited = 0, step = 1;; waited += step, step = backoff(step)) {
-		r = o->cgm->destroy(o->cgroup_parent, o->uid);
-		if (r != -EBUSY || waited >= CGROUP_BUSY_MS)
-			return r;
-		sleep_ms(step);
-	}
-}
-
-/* Under the lock (threat 13): nobody can join or start a paddock for this
- * user until the state is gone. */
-static int teardown(Holder *h)
-{
-	const HolderOpts *o = h->o;
-	int r, ret = 0;
-
-	syslog(LOG_INFO, "uid %u (%s): tearing down the paddock: %s", (unsigned)o->uid, o->user,
-	       h->reason);
-	if (unlinkat(HOLDER_FD_STATE, HOLDER_CTL_NAME, 0) < 0 && errno != ENOENT)
-		ret = negative_errno();
-	refuse_pending();
-	kill_all(h);
-	r = remove_state(o->uid);
-	if (r < 0) {
-		syslog(LOG_ERR, "uid %u: removing %s/%u: %s", (unsigned)o->uid, STATE_DIR,
-		       (unsigned)o->uid, strerror(-r));
-		ret = r;
-	}
-	r = remove_cgroup(o);
-	if (r < 0) {
-		syslog(LOG_ERR, "uid %u: removing the cgroup (%s): %s", (unsigned)o->uid,
-		       o->cgm->name, strerror(-r));
-		ret = r;
-	}
-	(void)flock(HOLDER_FD_LOCK, LOCK_UN);
-	return ret;
-}
-
-/* A spare stopped before any claim: no user, no lock; its directory goes,
- * and the spare cgroup it was made in (spare.h): out of it into the reaper
- * leaf first, then it is removed. */
-static void teardown_spare(Holder *h)
-{
-	_cleanup_(closep) int root = -EBADF, run = -EBADF;
-	int r;
-
-	syslog(LOG_INFO, "spare %s: stopping: %s", h->o->spare, h->reason);
-	(void)unlinkat(HOLDER_FD_STATE, HOLDER_CTL_NAME, 0);
-	refuse_pending();
-	kill_all(h);
-	if (setns(HOLDER_FD_HOST_MNT, CLONE_NEWNS) < 0)
-		r = negative_errno();
-	else if ((root = open_root()) < 0)
-		r = root;
-	else if ((run = holder_state_open(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY)) < 0)
-		r = run;
-	else
-		r = holder_spare_remove_state(run, h->o->spare);
-	if (r < 0)
-		syslog(LOG_ERR, "spare %s: removing %s/%s/%s: %s", h->o->spare, STATE_DIR,
-		       HOLDER_SPARE_DIR, h->o->spare, strerror(-r));
-	if (root >= 0 && h->o->cgm && h->o->cgm->spare_sweep) {
-		r = h->o->cgm->leave(h->o->cgroup_parent);
-		if (r >= 0)
-			r = spare_cgroup_remove(h->o->cgm, h->o->cgroup_parent, h->o->spare);
-		if (r < 0)
-			syslog(LOG_ERR, "spare %s: removing its cgroup: %s", h->o->spare,
-			       strerror(-r));
-	}
-}
-
 /* Tear down now if we should and may; otherwise arrange to look again.
  * Returns 1 once torn down. */
 static int reconsider(Holder *h)
@@ -1208,34 +521,34 @@ static int reconsider(Holder *h)
 	if (h->o->spare) {
 		if (!h->stop)
 			return 0;
-		teardown_spare(h);
+		holder_teardown_spare(h);
 		return 1;
 	}
 
 	if (!h->stop && h->phase != PHASE_EXPIRED)
 		return 0;
-	if (!kill_them && count_processes(h->proc) > 0) {
-		timer_arm(h, ALONE_POLL_MS);
+	if (!kill_them && holder_count_processes(h->proc) > 0) {
+		holder_timer_arm(h, ALONE_POLL_MS);
 		return 0;
 	}
 	/* Never block: a login holding the lock waits for our answer. */
 	if (flock(HOLDER_FD_LOCK, LOCK_EX | LOCK_NB) < 0) {
-		timer_arm(h, LOCK_RETRY_MS);
+		holder_timer_arm(h, LOCK_RETRY_MS);
 		return 0;
 	}
 	/* Whatever arrived before we held the lock still counts. */
 	drain_events(h);
 	if (!h->stop &&
-	    (h->phase != PHASE_EXPIRED || (!kill_them && count_processes(h->proc) > 0))) {
+	    (h->phase != PHASE_EXPIRED || (!kill_them && holder_count_processes(h->proc) > 0))) {
 		(void)flock(HOLDER_FD_LOCK, LOCK_UN);
 		if (h->phase == PHASE_EXPIRED)
-			timer_arm(h, ALONE_POLL_MS);
+			holder_timer_arm(h, ALONE_POLL_MS);
 		return 0;
 	}
 	if (!h->reason)
 		h->reason = h->o->kill_on_logout ? "no session left (kill_on_logout)"
 						 : "no session and no process left";
-	(void)teardown(h);
+	(void)holder_teardown(h);
 	return 1;
 }
 
@@ -1307,7 +620,7 @@ int holder_main(int argc, char **argv)
 	close(HOLDER_FD_READY);
 
 	if (!o.spare)
-		sessions_zero(&h);
+		holder_sessions_zero(&h);
 	for (;;) {
 		if (reconsider(&h))
 			return 0;
