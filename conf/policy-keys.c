@@ -346,18 +346,8 @@ const PolicyKeyInfo *policy_key_info(size_t i)
 
 const char *policy_ns_name(unsigned bit)
 {
-	switch (bit) {
-	case POLICY_NS_MOUNT:
-		return "mount";
-	case POLICY_NS_PID:
-		return "pid";
-	case POLICY_NS_IPC:
-		return "ipc";
-	case POLICY_NS_UTS:
-		return "uts";
-	case POLICY_NS_NET:
-		return "net";
-	default:
-		return "?";
-	}
+	for (unsigned i = 0; i < NS_COUNT; i++)
+		if (bit == 1u << i)
+			return ns_types[i].policy_word;
+	return "?";
 }

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "namespaces.h"
+
 #define POLICY_DEFAULT_PATH "/etc/security/paddock.conf"
 /* Drop-ins live in the directory "paddock.d" beside the main file. */
 #define POLICY_DROPIN_DIR "paddock.d"
@@ -29,12 +31,13 @@
 #define POLICY_HOSTNAME_TEMPLATE_MAX 128
 #define POLICY_PATH_MAX		     256
 
+/* The bits of `namespaces =`, one per entry of ns_types[] (namespaces.h). */
 enum {
-	POLICY_NS_MOUNT = 1u << 0,
-	POLICY_NS_PID = 1u << 1,
-	POLICY_NS_IPC = 1u << 2,
-	POLICY_NS_UTS = 1u << 3,
-	POLICY_NS_NET = 1u << 4,
+	POLICY_NS_MOUNT = 1u << NS_MNT,
+	POLICY_NS_PID = 1u << NS_PID,
+	POLICY_NS_IPC = 1u << NS_IPC,
+	POLICY_NS_UTS = 1u << NS_UTS,
+	POLICY_NS_NET = 1u << NS_NET,
 };
 
 typedef enum CgroupManagerKind {
@@ -224,7 +227,8 @@ int policy_resolve(const Policy *p, const PolicyIdentity *who, UserPolicy *ret,
  */
 int policy_check_consistent(const Policy *p, PolicyError *err);
 
-/* Names of the namespace bits, in the order of the namespaces key. */
+/* The policy's word for a namespace bit ("mount", "pid" ...), "?" for
+ * anything else. */
 const char *policy_ns_name(unsigned bit);
 
 /*

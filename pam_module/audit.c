@@ -43,9 +43,6 @@ static const char *const op_names[AUDIT_OP_COUNT] = {
 	[AUDIT_OP_POLICY_ERROR] = "policy-error",
 };
 
-static const char *const ns_fields[AUDIT_NS_COUNT] = { "mnt_ns", "pid_ns", "ipc_ns", "uts_ns",
-						       "net_ns" };
-
 const char *audit_op_name(AuditOp op)
 {
 	return (unsigned)op < AUDIT_OP_COUNT ? op_names[op] : NULL;
@@ -227,8 +224,8 @@ int audit_format(const AuditRecord *rec, char *buf, size_t len)
 		put(&b, " vm-pid=%d", rec->holder_pid);
 	else
 		put(&b, " vm-pid=?");
-	for (unsigned i = 0; i < AUDIT_NS_COUNT; i++)
-		put_u64(&b, ns_fields[i], rec->ns_ino[i], rec->ns_ino[i] != 0);
+	for (unsigned i = 0; i < NS_COUNT; i++)
+		put_u64(&b, ns_types[i].audit_field, rec->ns_ino[i], rec->ns_ino[i] != 0);
 	put_u64(&b, "memory_max", l ? l->memory_max : 0, l);
 	put_u64(&b, "memory_high", l ? l->memory_high : 0, l);
 	put_u64(&b, "swap_max", l ? l->memory_swap_max : 0, l);

@@ -29,8 +29,6 @@ typedef enum AuditOp {
 	AUDIT_OP_COUNT,
 } AuditOp;
 
-enum { AUDIT_NS_COUNT = 5 }; /* mnt pid ipc uts net, the order of SessionInfo */
-
 /* Longest record text, NUL included; the kernel takes up to 8560 bytes. */
 #define AUDIT_RECORD_MAX 8192
 /* Untrusted values are cut to this many bytes before encoding. */
@@ -61,7 +59,7 @@ typedef struct AuditRecord {
 	const char *cgroup;	    /* the user's cgroup path */
 	const char *cgroup_manager; /* "cgroupfs-v1", ... */
 	int holder_pid;		    /* vm-pid=: the holder in the host PID namespace */
-	unsigned long long ns_ino[AUDIT_NS_COUNT];
+	unsigned long long ns_ino[NS_COUNT];
 	const CgroupLimits *limits;
 } AuditRecord;
 

@@ -35,32 +35,13 @@
 #endif
 #define PIDFD_NS_IOCTL(n) _IO(PIDFS_IOCTL_MAGIC, (n))
 
-static const struct {
-	const char *name;
-	int clone_flag;
-	unsigned pidfd_ioctl; /* PIDFD_GET_*_NAMESPACE */
-} ns_table[NS_COUNT] = {
-	{ "mnt", CLONE_NEWNS, PIDFD_NS_IOCTL(3) },  { "pid", CLONE_NEWPID, PIDFD_NS_IOCTL(5) },
-	{ "ipc", CLONE_NEWIPC, PIDFD_NS_IOCTL(2) }, { "uts", CLONE_NEWUTS, PIDFD_NS_IOCTL(10) },
-	{ "net", CLONE_NEWNET, PIDFD_NS_IOCTL(4) },
-};
-
-_Static_assert(POLICY_NS_MOUNT == 1u << 0 && POLICY_NS_PID == 1u << 1 && POLICY_NS_IPC == 1u << 2 &&
-		       POLICY_NS_UTS == 1u << 3 && POLICY_NS_NET == 1u << 4,
-	       "ns_table follows the POLICY_NS_* bit order");
-
-const char *ns_name(unsigned i)
-{
-	return i < NS_COUNT ? ns_table[i].name : NULL;
-}
-
 int ns_clone_flags(unsigned ns_mask)
 {
 	int flags = 0;
 
 	for (unsigned i = 0; i < NS_COUNT; i++)
 		if (ns_mask & (1u << i))
-			flags |= ns_table[i].clone_flag;
+			flags |= ns_types[i].clone_flag;
 	return flags;
 }
 
@@ -74,7 +55,7 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path)
 		*ret_by_path = false;
 	if (i >= NS_COUNT)
 		return -EINVAL;
-	fd = ioctl(pidfd, ns_table[i].pidfd_ioctl, 0);
+	fd = ioctl(pidfd, PIDFD_NS_IOCTL(ns_types[i].pidfd_ioctl_nr), 0);
 	if (fd >= 0)
 		return TAKE_FD(fd);
 	if (errno == ESRCH)
@@ -84,7 +65,7 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path)
 		return negative_errno();
 	if (ret_by_path)
 		*ret_by_path = true;
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_table[i].name);
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_types[i].name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
@@ -322,12 +303,12 @@ static int read_record(int ns_dir_fd, unsigned i, uint64_t *ret)
 	char *end;
 
 	/* A pin is root's regular file too (nsfs), one that cannot be read. */
-	fd = open_record(ns_dir_fd, ns_table[i].name, &st);
+	fd = open_record(ns_dir_fd, ns_types[i].name, &st);
 	if (fd < 0)
 		return fd;
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0 && errno == EINVAL && fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC) {
-		if (ioctl(fd, NS_GET_NSTYPE) != ns_table[i].clone_flag)
+		if (ioctl(fd, NS_GET_NSTYPE) != ns_types[i].clone_flag)
 			return -ENOENT;
 		*ret = st.st_ino;
 		return 0;
@@ -373,7 +354,7 @@ static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInod
 		if (!sp)
 			return -ENOENT;
 		*sp = '\0';
-		while (i < NS_COUNT && !streq(p, ns_table[i].name))
+		while (i < NS_COUNT && !streq(p, ns_types[i].name))
 			i++;
 		if (i == NS_COUNT || (seen & (1u << i)) || sp[1] < '1' || sp[1] > '9')
 			return -ENOENT;

@@ -8,8 +8,8 @@
  * host's mount namespace (each one would be copied by every later clone of a
  * mount namespace: first logins would grow slower with the users alive).
  *
- * The namespaces are indexed 0..NS_COUNT-1 in the order of the POLICY_NS_*
- * bits (mnt pid ipc uts net): index i is the bit 1u << i.
+ * The namespaces are indexed as in conf/namespaces.h: index i is the
+ * POLICY_NS_* bit 1u << i.
  */
 #pragma once
 
@@ -19,23 +19,12 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define NS_COUNT 5
-
-enum {
-	NS_MNT, /* each recorded in UID/ns/all (an inode number) */
-	NS_PID,
-	NS_IPC,
-	NS_UTS,
-	NS_NET,
-};
+#include "../conf/namespaces.h"
 
 /* Namespace inode numbers, for audit and status.  0 = not in the mask. */
 typedef struct NsInodes {
 	uint64_t ino[NS_COUNT];
 } NsInodes;
-
-/* The /proc/PID/ns/ name of namespace i ("mnt" ...), NULL when out of range. */
-const char *ns_name(unsigned i);
 
 /* The CLONE_NEW* flags for a mask of POLICY_NS_* bits (unknown bits ignored). */
 int ns_clone_flags(unsigned ns_mask);

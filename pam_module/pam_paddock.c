@@ -311,7 +311,7 @@ static AuditRecord session_record(AuditOp op, const char *user, uid_t uid, const
 		.linger = -1,
 	};
 
-	for (unsigned i = 0; i < AUDIT_NS_COUNT && i < SESSION_NS_COUNT; i++)
+	for (unsigned i = 0; i < NS_COUNT; i++)
 		rec.ns_ino[i] = info->ns_ino[i];
 	return rec;
 }

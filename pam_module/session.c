@@ -24,8 +24,6 @@
 #include "spare.h"
 #include "state.h"
 
-const char *const session_ns_names[SESSION_NS_COUNT] = { "mnt", "pid", "ipc", "uts", "net" };
-
 /*
  * The helper is exec'd as root into the new namespaces: it must be a
  * root-owned regular file nobody else can write, opened here in the host
@@ -273,7 +271,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	info->cgroup_manager = cg->name;
 	if (cg->path(parent, uid, info->cgroup, sizeof(info->cgroup)) < 0)
 		snprintf(info->cgroup, sizeof(info->cgroup), "?");
-	for (unsigned i = 0; i < SESSION_NS_COUNT && i < NS_COUNT; i++)
+	for (unsigned i = 0; i < NS_COUNT; i++)
 		info->ns_ino[i] = ino.ino[i];
 	*ret_session_fd = fd;
 	*ret_step = NULL;

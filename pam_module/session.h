@@ -18,18 +18,16 @@ typedef struct SessionRequest {
 	const char *helper_path; /* the paddock helper, root-owned */
 } SessionRequest;
 
-enum { SESSION_NS_COUNT = 5 };
-
 /* What happened, for syslog and audit. */
 typedef struct SessionInfo {
-	bool created;				     /* a new paddock was started */
-	const char *cgroup_manager;		     /* "cgroupfs-v1", ... */
-	char cgroup[256];			     /* "/paddock.slice/user-1001" */
-	unsigned long long ns_ino[SESSION_NS_COUNT]; /* mnt pid ipc uts net; 0 = not used */
-	int holder_pid;				     /* in the host PID namespace */
-	bool from_spare;			     /* created: a spare was claimed */
-	char spare_error[128];			     /* why a spare's claim failed, or "" */
-	int spare_started;   /* 1: a spare is being made, 0: none needed, -errno */
+	bool created;			     /* a new paddock was started */
+	const char *cgroup_manager;	     /* "cgroupfs-v1", ... */
+	char cgroup[256];		     /* "/paddock.slice/user-1001" */
+	unsigned long long ns_ino[NS_COUNT]; /* by NsIndex; 0 = not used */
+	int holder_pid;			     /* in the host PID namespace */
+	bool from_spare;		     /* created: a spare was claimed */
+	char spare_error[128];		     /* why a spare's claim failed, or "" */
+	int spare_started;		     /* 1: a spare is being made, 0: none needed, -errno */
 	bool limits_written; /* this login wrote the cgroup's limits (not a stamp's) */
 } SessionInfo;
 
@@ -41,6 +39,3 @@ typedef struct SessionInfo {
  */
 int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *info,
 		 const char **ret_step);
-
-/* Names of the namespaces in SessionInfo.ns_ino order. */
-extern const char *const session_ns_names[SESSION_NS_COUNT];

@@ -258,7 +258,7 @@ void admin_audit(const AdminEvent *e, AuditMode mode)
 	const char *why = NULL;
 	int err = 0, r;
 
-	for (unsigned i = 0; p && i < AUDIT_NS_COUNT && i < NS_COUNT; i++)
+	for (unsigned i = 0; p && i < NS_COUNT; i++)
 		rec.ns_ino[i] = p->ns.ino[i];
 
 	openlog("paddock", LOG_PID, LOG_AUTHPRIV);

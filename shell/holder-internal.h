@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../conf/namespaces.h"
 #include "holder-spare.h"
 
 typedef enum Phase {
@@ -16,12 +17,10 @@ typedef enum Phase {
 	PHASE_EXPIRED, /* no session for the linger time: tear down when we may */
 } Phase;
 
-#define HOLDER_NS_FILES 5 /* mnt pid ipc uts net: the POLICY_NS_* bits */
-
 typedef struct Holder {
 	HolderOpts *o;
 	int ep, sig, timer, proc, root;
-	int ns_files[HOLDER_NS_FILES]; /* keep_ns_files(); -EBADF: not ours */
+	int ns_files[NS_COUNT]; /* keep_ns_files(); -EBADF: not ours */
 	unsigned sessions;
 	Phase phase;
 	bool stop;

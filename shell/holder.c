@@ -336,20 +336,14 @@ static int set_hostname(const char *name)
  * join take 14 us instead of 28-34, for about 1 KiB of kernel memory per
  * paddock (tests/bench/RESULTS.md).
  */
-_Static_assert(POLICY_NS_MOUNT == 1u << 0 && POLICY_NS_PID == 1u << 1 && POLICY_NS_IPC == 1u << 2 &&
-		       POLICY_NS_UTS == 1u << 3 && POLICY_NS_NET == 1u << 4,
-	       "keep_ns_files() names the POLICY_NS_* bits in order");
-
 static int keep_ns_files(Holder *h)
 {
-	static const char *const names[HOLDER_NS_FILES] = { "mnt", "pid", "ipc", "uts", "net" };
-
-	for (unsigned i = 0; i < HOLDER_NS_FILES; i++) {
+	for (unsigned i = 0; i < NS_COUNT; i++) {
 		char path[32];
 
 		if (!(h->o->ns & (1u << i)))
 			continue;
-		snprintf(path, sizeof(path), "self/ns/%s", names[i]);
+		snprintf(path, sizeof(path), "self/ns/%s", ns_types[i].name);
 		h->ns_files[i] = openat(h->proc, path, O_RDONLY | O_CLOEXEC);
 		if (h->ns_files[i] < 0)
 			return negative_errno();
@@ -590,12 +584,13 @@ int holder_main(int argc, char **argv)
 		     .sig = -EBADF,
 		     .timer = -EBADF,
 		     .proc = -EBADF,
-		     .root = -EBADF,
-		     .ns_files = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF } };
+		     .root = -EBADF };
 	const char *step = "arguments";
 	struct epoll_event evs[16];
 	int r;
 
+	for (unsigned i = 0; i < NS_COUNT; i++)
+		h.ns_files[i] = -EBADF;
 	/* No LOG_PID: ours is 1; the syslog daemon sees the real one. */
 	openlog("paddock-holder", 0, LOG_AUTHPRIV);
 	/* Our whole command line, "paddock" (argv[-1]: main passes argv + 1)
