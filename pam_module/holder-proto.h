@@ -11,15 +11,11 @@
  *                             that order, those of --ns), written once it is
  *                             ready; ns_join checks the live holder's
  *                             namespaces against them before setns.
- *   STATE_DIR/UID/ns/NAME     the same, a file per namespace ("INODE\n"),
- *                             written before ns/all: what earlier versions
- *                             read and wrote (their paddocks have no ns/all,
- *                             or an nsfs pin there: still read).
  *                             Records, not nsfs bind mounts ("pins"): the holder
  *                             keeps its namespaces alive, and a mount per user
  *                             in the host's mount namespace would be copied by
  *                             every later clone of a mount namespace (first
- *                             logins 3.2 us slower per pin alive; fs.mount-max
+ *                             logins slower with every pin alive; fs.mount-max
  *                             caps them), and binding a mount namespace fails
  *                             at random on Linux 6.18 (ELOOP from the loop
  *                             check, which compares per-CPU batched ids).

@@ -130,21 +130,6 @@ int holder_state_repair(int run_dir_fd)
 	return r < 0 ? r : set_private(run_dir_fd);
 }
 
-/* Detach whatever is mounted on ns/NAME: the nsfs pin of a paddock started
- * by an older pam_paddock (which bind-mounted them), possibly stacked. */
-static int unpin(int ns_fd, const char *name)
-{
-	char path[64];
-	int r = fd_path(path, sizeof(path), ns_fd, name);
-
-	if (r < 0)
-		return r;
-	for (int i = 0; i < 8; i++)
-		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-			return errno == EINVAL || errno == ENOENT ? 0 : negative_errno();
-	return -EBUSY;
-}
-
 static void keep_first(int *r, int e)
 {
 	if (*r == 0 && e < 0)
@@ -177,14 +162,6 @@ int holder_state_remove_at(int run_dir_fd, const char *name)
 	if (ns_fd >= 0) {
 		if (unlinkat(ns_fd, HOLDER_NS_RECORDS, 0) < 0 && errno != ENOENT)
 			keep_first(&r, negative_errno());
-		/* The records per name, and pins of earlier versions. */
-		for (unsigned i = 0; i < NS_COUNT; i++) {
-			int e = unpin(ns_fd, ns_name(i));
-
-			keep_first(&r, e);
-			if (e >= 0 && unlinkat(ns_fd, ns_name(i), 0) < 0 && errno != ENOENT)
-				keep_first(&r, negative_errno());
-		}
 		if (unlinkat(uid_fd, HOLDER_NS_DIR, AT_REMOVEDIR) < 0)
 			keep_first(&r, negative_errno());
 	} else if (ns_fd != -ENOENT)
@@ -619,11 +596,9 @@ static int write_new(int ns_dir_fd, const char *name, const char *buf, size_t le
 
 /*
  * The records of the holder's namespaces, checked by ns_join() against the
- * live holder before every join: the root-only file ns/all, which this
- * version reads (one open per join), written last; before it the file per
- * namespace earlier versions read (ns/NAME), for their modules still loaded
- * in processes that began before an upgrade.  Nothing is bind-mounted (see
- * ns.h).
+ * live holder before every join: the root-only file ns/all (one open per
+ * join), written once every namespace was checked.  Nothing is bind-mounted
+ * (see ns.h).
  */
 int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
 {
@@ -642,20 +617,16 @@ int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
 		return negative_errno();
 
 	for (unsigned i = 0; i < NS_COUNT; i++) {
-		char one[32];
 		uint64_t ino;
-		int n, r;
+		int r;
 
 		if (!(mask & (1u << i)))
 			continue;
 		r = record_one(pid, pidfd, i, self_ns, &userns, &ino);
 		if (r < 0)
 			return r;
-		n = snprintf(one, sizeof(one), "%llu\n", (unsigned long long)ino);
-		r = write_new(ns_dir_fd, ns_name(i), one, (size_t)n);
-		if (r < 0)
-			return r;
-		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s %s", ns_name(i), one);
+		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s %llu\n", ns_name(i),
+					(unsigned long long)ino);
 	}
 	return write_new(ns_dir_fd, HOLDER_NS_RECORDS, all, len);
 }

@@ -60,9 +60,8 @@ int holder_state_open(int dirfd, const char *path, int flags);
 int holder_state_make_private(int run_dir_fd, int *ret_fd);
 
 /*
- * Remove the state of uid's paddock: unlink ctl and every namespace record
- * (detaching first the nsfs pin an older version may have mounted there),
- * remove ns/ and UID/.  Only for a paddock known dead
+ * Remove the state of uid's paddock: unlink ctl and the namespace records
+ * (ns/all), remove ns/ and UID/.  Only for a paddock known dead
  * (ns_join said -ESTALE, under the lock) or by its own holder at teardown.
  * Never removes anything it does not know (-ENOTEMPTY then).  Returns 0
  * (also when there was nothing), or the first -errno.

@@ -287,42 +287,6 @@ static int open_record(int dirfd, const char *path, struct stat *ret_st)
 	return S_ISREG(ret_st->st_mode) && ret_st->st_uid == 0 ? TAKE_FD(fd) : -EPERM;
 }
 
-/* A record of a paddock started by an earlier version: the inode number
- * of namespace i in the root-owned regular file ns/NAME.  -ENOENT when it
- * is missing or holds no number (a paddock started under another policy,
- * or half-removed).  Older still, an nsfs pin there (bind mounted, in this
- * private STATE_DIR mount only): its inode is the record, so live paddocks
- * stay joinable across upgrades. */
-static int read_record(int ns_dir_fd, unsigned i, uint64_t *ret)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	char buf[32];
-	struct statfs sfs;
-	struct stat st;
-	ssize_t n;
-	char *end;
-
-	/* A pin is root's regular file too (nsfs), one that cannot be read. */
-	fd = open_record(ns_dir_fd, ns_types[i].name, &st);
-	if (fd < 0)
-		return fd;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0 && errno == EINVAL && fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC) {
-		if (ioctl(fd, NS_GET_NSTYPE) != ns_types[i].clone_flag)
-			return -ENOENT;
-		*ret = st.st_ino;
-		return 0;
-	}
-	if (n < 0)
-		return negative_errno();
-	buf[n] = '\0';
-	errno = 0;
-	*ret = strtoull(buf, &end, 10);
-	if (errno || end == buf || *end != '\n' || *ret == 0)
-		return -ENOENT;
-	return 0;
-}
-
 /* The records holder_record() wrote: ns/all, a line "NAME INODE" per
  * namespace, for the bits of ns_mask.  -ENOENT when the file is missing,
  * malformed, or lacks a namespace of ns_mask (a paddock started under
@@ -372,12 +336,11 @@ static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInod
 	return 0;
 }
 
-/* The records of the user's paddock for ns_mask, whichever version wrote
- * them; -ESTALE when the paddock has none at all. */
+/* The records of the user's paddock for ns_mask; -ESTALE when the
+ * paddock has none at all (no ns/), -ENOENT when ns/ has no usable ns/all. */
 static int read_records(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 {
 	_cleanup_(closep) int ns_dir = -EBADF;
-	NsInodes out = { { 0 } };
 	int r;
 
 	r = read_records_file(run_dir_fd, uid, ns_mask, ret);
@@ -386,14 +349,7 @@ static int read_records(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *r
 	ns_dir = open_user_dir(run_dir_fd, uid, HOLDER_NS_DIR);
 	if (ns_dir < 0)
 		return ns_dir == -ENOENT ? -ESTALE : ns_dir;
-	for (unsigned i = 0; i < NS_COUNT; i++)
-		if (ns_mask & (1u << i)) {
-			r = read_record(ns_dir, i, &out.ino[i]);
-			if (r < 0)
-				return r;
-		}
-	*ret = out;
-	return 0;
+	return -ENOENT;
 }
 
 int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)

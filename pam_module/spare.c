@@ -409,7 +409,7 @@ typedef struct Take {
 /* UID/ is ours now: make the spare the user's holder. */
 static int claim(Take *t, const char *uid_name, int *pidfd)
 {
-	_cleanup_(closep) int dir_fd = -EBADF, ns_fd = -EBADF, fd = -EBADF, lock_fd = -EBADF;
+	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, lock_fd = -EBADF;
 	char reply[HOLDER_MSG_MAX];
 	pid_t pid = 0;
 	int r;
@@ -417,9 +417,6 @@ static int claim(Take *t, const char *uid_name, int *pidfd)
 	dir_fd = holder_state_open(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return dir_fd;
-	ns_fd = holder_state_open(dir_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
-	if (ns_fd < 0)
-		return ns_fd;
 	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, pidfd);
 	if (r < 0)
 		return r;
@@ -437,16 +434,9 @@ static int claim(Take *t, const char *uid_name, int *pidfd)
 		snprintf(t->ret->error, sizeof(t->ret->error), "%s", reply);
 		return -EIO;
 	}
-	/* Recorded by its maker (spare_make()), checked as a join checks
-	 * them; a spare of an earlier version has none: recorded here. */
+	/* Recorded by its maker (spare_make()), checked as a join checks them. */
 	r = ns_check_holder(t->run_dir_fd, t->p->uid, t->p->namespaces, pid, *pidfd,
 			    t->session ? &t->session->inodes : &(NsInodes){ { 0 } });
-	if (r == -ESTALE || r == -ENOENT) {
-		r = holder_record(ns_fd, pid, *pidfd, t->p->namespaces);
-		if (r >= 0 && t->session)
-			r = ns_read_inodes(t->run_dir_fd, t->p->uid, t->p->namespaces,
-					   &t->session->inodes);
-	}
 	if (r < 0)
 		return r;
 	t->ret->pid = pid;

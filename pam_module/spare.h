@@ -60,8 +60,7 @@ void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
 /*
  * Claim a ready spare of p's shape for p->uid: rename it to UID/, send the
  * claim with the user's lock file, and check its namespaces against the
- * records its maker wrote in UID/ns/ (a spare of an earlier version has
- * none: recorded then).
+ * records its maker wrote in UID/ns/all.
  * Call it where holder_start() would be called (the per-user lock held,
  * no live paddock, run_dir_fd the private STATE_DIR mount).  Returns 0 and
  * fills *ret as holder_start() does; -ENOENT when no spare was ready; other

@@ -73,21 +73,16 @@ sys.exit("something answers on " + sys.argv[1])
 pt_no_holder_pin() { [[ $(pt_state "$1") == "holder=0 mnts=0 "* ]]; }
 
 # pt_snapshot UID: take a reference (an open fd) on every namespace that exists for
-# UID right now (the live holders' and whatever is pinned), so that their inodes stay
+# UID right now (the live holders'), so that their inodes stay
 # allocated, and remember the inodes in OLD_INOS.  A later login must be in none.
 OLD_INOS=() OLD_FDS=()
 pt_snapshot() {
-	local uid=$1 h n fd f
+	local uid=$1 h n fd
 	for h in $(pgrep -f "^paddock holder --uid $uid "); do
 		for n in $NS_NAMES; do
 			exec {fd}<"/proc/$h/ns/$n" 2>/dev/null || continue
 			OLD_FDS+=("$fd") OLD_INOS+=("$n:$(stat -L -c %i "/proc/self/fd/$fd")")
 		done
-	done
-	for f in /run/paddock/"$uid"/ns/*; do
-		[ "$(stat -f -c %T "$f" 2>/dev/null)" = nsfs ] || continue
-		exec {fd}<"$f" 2>/dev/null || continue
-		OLD_FDS+=("$fd") OLD_INOS+=("${f##*/}:$(stat -L -c %i "/proc/self/fd/$fd")")
 	done
 }
 pt_release() {

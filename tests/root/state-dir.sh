@@ -4,9 +4,7 @@
 # tests/root/state-dir.sh: /run/paddock as it is after a boot, a plain directory.  The
 # first login makes it a private mount of its own (a bind onto itself), which each
 # holder detaches from its copy.  Several users logging in for the first time at once
-# must make exactly one such mount: a second one stacked over the first hid the nsfs
-# pins that earlier versions placed in the first, and every later login of those users
-# was refused (join: ENOENT); stacked mounts are still wrong (one per login).  So:
+# must make exactly one such mount: stacked mounts are wrong (one per login).  So:
 # four first logins at once, then one mount on /run/paddock, every user's second login
 # joins the first one's namespaces, and every paddock is torn down (holder, state).
 set -u
