@@ -39,7 +39,7 @@ LIBS_CONF := $(shell pkg-config --libs inih 2>/dev/null)
 # libsystemd is not linked: pam_module/sd-bus-dl.c loads it on the first D-Bus call.
 # STATIC_DEPS=1 (default): libcap, libaudit (with libcap-ng) and inih are linked in from
 # their static archives, so the holder's exec and the module's dlopen map libc (and
-# libpam) only: -0.4 ms per first login (tests/bench/RESULTS.md).  A distribution that
+# libpam) only: a faster first login (tests/bench/RESULTS.md).  A distribution that
 # wants security updates of those libraries to reach paddock without a rebuild sets
 # STATIC_DEPS=0.
 STATIC_DEPS ?= 1

@@ -323,7 +323,7 @@ AuditLink audit_connect(AuditMode mode, int *ret_fd, int *ret_error, const char 
 	}
 	/*
 	 * Only required asks the kernel whether audit is enabled: AUDIT_GET
-	 * costs a kernel thread per reply (about 0.2 ms a login).  auto sends
+	 * costs a kernel thread per reply (tests/bench/RESULTS.md).  auto sends
 	 * regardless, as Linux-PAM's pam_loginuid and libaudit's
 	 * audit_log_acct_message() do: a disabled audit acknowledges user
 	 * records and drops them, and a kernel that refuses them says so on the

@@ -217,8 +217,8 @@ static int v1_set_limits(const char *parent, uid_t uid, const CgroupLimits *limi
 
 /*
  * Move the caller into leaf of every hierarchy.  "0" written to tasks moves
- * the writing thread: measured, writing a pid to cgroup.procs on v1 stalls
- * about 14 ms in one case of ten, while a single-threaded process writing 0
+ * the writing thread: writing a pid to cgroup.procs on v1 stalls now and
+ * then (tests/bench/RESULTS.md), while a single-threaded process writing 0
  * to tasks does not.  The caller is single-threaded (cgroup.h), so the
  * thread is the whole process.
  */

@@ -145,8 +145,8 @@ typedef struct CgroupManager {
 	 * Spare cgroups: empty leaves named CG_SPARE_PREFIX + an id below
 	 * parent, made ahead of demand next to the spare paddocks (spare.h), so
 	 * that a first login renames one to its user's cgroup instead of
-	 * making one (a memory cgroup's mkdir is most of that: about 0.3 ms
-	 * here).  Only v1 can rename a cgroup; NULL for the others.
+	 * making one (a memory cgroup's mkdir is most of a first login's
+	 * cgroup step).  Only v1 can rename a cgroup; NULL for the others.
 	 *
 	 * spare_make: create leaf name (and parent) in every hierarchy, write
 	 * limits into it (NULL: none) and with enter move the calling process

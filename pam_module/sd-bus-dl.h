@@ -7,8 +7,7 @@
  * liblzma, libzstd, liblz4, libgpg-error, libcap) are mapped and relocated
  * in every process that loads pam_paddock.so and at every exec of the
  * helper, including the holder at each first login on hosts without
- * systemd: measured about 0.4-0.9 ms per exec on the development machines
- * (tests/bench/RESULTS.md).  Loaded here with dlopen("libsystemd.so.0") on
+ * systemd (tests/bench/RESULTS.md has the cost).  Loaded here with dlopen("libsystemd.so.0") on
  * the first D-Bus call, the ABI soname systemd guarantees.
  */
 #pragma once

@@ -215,8 +215,8 @@ static int maker_run(const HolderParams *p, unsigned count, HolderStarted *start
 			 * A claim took a spare: the claiming login is still in
 			 * its cgroup steps and its join, and v1 makes every
 			 * cgroup change wait for one lock, which the next
-			 * spare's cgroup would hold (a memory cgroup's mkdir:
-			 * 0.3 ms).  The login first, then the spare.
+			 * spare's cgroup would hold (a memory cgroup's mkdir,
+			 * the slow one).  The login first, then the spare.
 			 */
 			do
 				n = poll(pfd, 1, SPARE_MAKER_SETTLE_MS);

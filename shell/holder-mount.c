@@ -180,9 +180,9 @@ static int tmp_detach_backing(int backing)
  * The private /tmp, /var/tmp and /dev/shm: directories of ONE tmpfs of
  * tmp_size, each bound on its mount point, instead of a tmpfs each.  Every
  * superblock has a memcg-aware shrinker, and every memory cgroup keeps
- * state for every shrinker id up to the most ever alive (about 1 KiB per
- * 64 ids, per cgroup and NUMA node): each superblock of a user makes every
- * user's cgroup bigger (issue 7).  The tmpfs root (0700, the three
+ * state for every shrinker id up to the most ever alive, per cgroup and
+ * NUMA node: each superblock of a user makes every user's cgroup bigger
+ * (tests/bench/RESULTS.md).  The tmpfs root (0700, the three
  * directories side by side) is never attached where a user could reach
  * it: only the binds of its subdirectories are, and rename or link across
  * them fails with EXDEV (different mounts).

@@ -332,9 +332,9 @@ static int set_hostname(const char *name)
  * claim checks our namespaces through our pidfd (PIDFD_GET_*_NAMESPACE,
  * pam_module/ns.c), and the kernel makes a namespace's nsfs inode and
  * dentry anew for each such call unless one is open somewhere (it keeps,
- * "stashes", them only while referenced): measured, the five checks of a
- * join take 14 us instead of 28-34, for about 1 KiB of kernel memory per
- * paddock (tests/bench/RESULTS.md).
+ * "stashes", them only while referenced): kept open, the checks of a join
+ * are about twice as fast, for little kernel memory per paddock
+ * (tests/bench/RESULTS.md).
  */
 static int keep_ns_files(Holder *h)
 {
