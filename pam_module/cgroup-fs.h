@@ -154,6 +154,20 @@ int cg_read_u64(int dirfd, const char *name, uint64_t *ret);
  * -ENODATA when key is absent, or -errno. */
 int cg_read_key_u64(int dirfd, const char *name, const char *key, uint64_t *ret);
 
+/*
+ * Read n keys of a flat-keyed file (cpu.stat, memory.events) in one read:
+ * vals[i] is the value of keys[i], UINT64_MAX where the file lacks the key.
+ * Returns 0 or -errno (-EBADMSG for a value that is no number).
+ */
+int cg_read_keys(int dirfd, const char *name, const char *const *keys, uint64_t *vals, size_t n);
+
+/*
+ * Read the "total=" (microseconds stalled) of the some and full lines of
+ * a pressure file (cpu.pressure, memory.pressure, io.pressure);
+ * UINT64_MAX for a line the file lacks.  Returns 0 or -errno.
+ */
+int cg_read_pressure(int dirfd, const char *name, uint64_t *ret_some, uint64_t *ret_full);
+
 /* Whether every word of want (NULL-terminated) is a word of the
  * space-separated list text (cgroup.controllers, cgroup.subtree_control). */
 bool cg_words_contain(const char *text, const char *const *want);

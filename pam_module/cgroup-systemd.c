@@ -245,15 +245,14 @@ static int sd_usage_bus(uid_t uid, CgroupUsage *ret)
 	_cleanup_(bus_closep) sd_bus *bus = NULL;
 	_cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(freep) char *path = NULL;
-	CgroupUsage u = {
-		.nr_throttled = UINT64_MAX,
-		/* Not read back here: status shows them as unknown. */
-		.live = CG_LIMITS_UNKNOWN,
-	};
+	CgroupUsage u;
 	uint64_t cpu_nsec;
 	char unit[32];
 	int r;
 
+	/* Throttling, events, pressure and the live limits are not among its
+	 * properties: they stay unknown. */
+	cg_usage_unknown(&u);
 	r = slice_name(uid, unit, sizeof(unit));
 	if (r < 0)
 		return r;

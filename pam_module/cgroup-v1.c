@@ -604,11 +604,16 @@ static int v1_read_live(V1Walks *s, CgroupLimits *ret)
 	return 0;
 }
 
+/* The keys of cpu.stat read for CgroupUsage (throttled_time in ns). */
+static const char *const v1_cpu_keys[] = { "nr_periods", "nr_throttled", "throttled_time" };
+static const char *const v1_oom_key = "oom_kill";
+
 static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 {
 	_cleanup_(v1_walks_done) V1Walks s = { 0 };
-	CgroupUsage u = { 0 };
-	uint64_t ns;
+	int mem, cpu;
+	CgroupUsage u;
+	uint64_t ns, memsw, st[ELEMENTSOF(v1_cpu_keys)];
 	char leaf[32];
 	int r;
 
@@ -618,10 +623,26 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 	r = v1_open(&s, parent, leaf, false);
 	if (r < 0)
 		return r;
+	mem = cg_walk_fd(&s.w[V1_MEMORY]);
+	cpu = cg_walk_fd(&s.w[V1_CPU]);
+	cg_usage_unknown(&u);
 
-	r = cg_usage_figure(cg_read_u64(cg_walk_fd(&s.w[V1_MEMORY]), "memory.usage_in_bytes",
-					&u.memory_current),
+	r = cg_usage_figure(cg_read_u64(mem, "memory.usage_in_bytes", &u.memory_current),
 			    &u.memory_current);
+	if (r >= 0)
+		r = cg_usage_figure(cg_read_u64(mem, "memory.memsw.usage_in_bytes", &memsw),
+				    &memsw);
+	/* v1 counts memory and swap together in memsw (swap accounting on). */
+	if (r >= 0 && memsw != UINT64_MAX && u.memory_current != UINT64_MAX)
+		u.memory_swap = memsw > u.memory_current ? memsw - u.memory_current : 0;
+	if (r >= 0)
+		r = cg_usage_figure(cg_read_keys(mem, "memory.oom_control", &v1_oom_key,
+						 &u.memory_oom_kills, 1),
+				    &u.memory_oom_kills);
+	/* The charges refused at the limit: v1's nearest to v2's "max" events. */
+	if (r >= 0)
+		r = cg_usage_figure(cg_read_u64(mem, "memory.failcnt", &u.memory_max_events),
+				    &u.memory_max_events);
 	if (r < 0)
 		return r;
 	/*
@@ -629,15 +650,16 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 	 * is co-mounted with cpu ("cpu,cpuacct"); a separately mounted cpuacct
 	 * hierarchy is not managed, so the figure stays unknown there.
 	 */
-	r = cg_usage_figure(cg_read_u64(cg_walk_fd(&s.w[V1_CPU]), "cpuacct.usage", &ns), &ns);
+	r = cg_usage_figure(cg_read_u64(cpu, "cpuacct.usage", &ns), &ns);
 	if (r < 0)
 		return r;
 	u.cpu_usage_usec = ns == UINT64_MAX ? UINT64_MAX : ns / 1000;
-	r = cg_usage_figure(cg_read_key_u64(cg_walk_fd(&s.w[V1_CPU]), "cpu.stat", "nr_throttled",
-					    &u.nr_throttled),
-			    &u.nr_throttled);
+	r = cg_usage_figure(cg_read_keys(cpu, "cpu.stat", v1_cpu_keys, st, ELEMENTSOF(st)), &st[0]);
 	if (r < 0)
 		return r;
+	u.cpu_periods = st[0];
+	u.nr_throttled = st[1];
+	u.cpu_throttled_usec = st[2] == UINT64_MAX ? UINT64_MAX : st[2] / 1000;
 	r = cg_usage_figure(
 		cg_read_u64(cg_walk_fd(&s.w[V1_PIDS]), "pids.current", &u.tasks_current),
 		&u.tasks_current);

@@ -228,25 +228,43 @@ static int v2_read_cpu_max(int fd, uint64_t *ret)
 	return 0;
 }
 
+/* The keys of cpu.stat and memory.events read for CgroupUsage. */
+static const char *const v2_cpu_keys[] = { "usage_usec", "nr_periods", "nr_throttled",
+					   "throttled_usec" };
+static const char *const v2_memory_event_keys[] = { "oom_kill", "max", "high" };
+static const char *const v2_pressure_files[CG_PRESSURE_N] = { "cpu.pressure", "memory.pressure",
+							      "io.pressure" };
+
 int cg_v2_read_usage(int fd, CgroupUsage *ret)
 {
-	CgroupUsage u = { 0 };
+	CgroupUsage u;
 	CgroupLimits *l = &u.live;
+	uint64_t cpu[ELEMENTSOF(v2_cpu_keys)], ev[ELEMENTSOF(v2_memory_event_keys)];
 	int r;
 
+	cg_usage_unknown(&u);
 	r = cg_usage_figure(cg_read_u64(fd, "memory.current", &u.memory_current),
 			    &u.memory_current);
 	if (r >= 0)
-		r = cg_usage_figure(
-			cg_read_key_u64(fd, "cpu.stat", "usage_usec", &u.cpu_usage_usec),
-			&u.cpu_usage_usec);
+		r = cg_usage_figure(cg_read_u64(fd, "memory.swap.current", &u.memory_swap),
+				    &u.memory_swap);
 	if (r >= 0)
 		r = cg_usage_figure(
-			cg_read_key_u64(fd, "cpu.stat", "nr_throttled", &u.nr_throttled),
-			&u.nr_throttled);
+			cg_read_keys(fd, "memory.events", v2_memory_event_keys, ev, ELEMENTSOF(ev)),
+			&ev[0]);
+	if (r >= 0)
+		r = cg_usage_figure(cg_read_keys(fd, "cpu.stat", v2_cpu_keys, cpu, ELEMENTSOF(cpu)),
+				    &cpu[0]);
 	if (r >= 0)
 		r = cg_usage_figure(cg_read_u64(fd, "pids.current", &u.tasks_current),
 				    &u.tasks_current);
+	for (CgroupPressure p = 0; r >= 0 && p < CG_PRESSURE_N; p++) {
+		r = cg_read_pressure(fd, v2_pressure_files[p], &u.pressure_some_usec[p],
+				     &u.pressure_full_usec[p]);
+		/* Without CONFIG_PSI, or with psi=0 (EOPNOTSUPP on read). */
+		if (r == -ENOENT || r == -EOPNOTSUPP)
+			r = 0;
+	}
 	if (r >= 0)
 		r = cg_live_figure(cg_read_u64(fd, "memory.max", &l->memory_max), &l->memory_max);
 	if (r >= 0)
@@ -263,6 +281,13 @@ int cg_v2_read_usage(int fd, CgroupUsage *ret)
 		r = cg_live_figure(cg_read_u64(fd, "pids.max", &l->tasks_max), &l->tasks_max);
 	if (r < 0)
 		return r;
+	u.memory_oom_kills = ev[0];
+	u.memory_max_events = ev[1];
+	u.memory_high_events = ev[2];
+	u.cpu_usage_usec = cpu[0];
+	u.cpu_periods = cpu[1];
+	u.nr_throttled = cpu[2];
+	u.cpu_throttled_usec = cpu[3];
 	*ret = u;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -440,20 +441,56 @@ int cg_read_u64(int dirfd, const char *name, uint64_t *ret)
 	return units_parse_u64(buf, ret);
 }
 
-int cg_read_key_u64(int dirfd, const char *name, const char *key, uint64_t *ret)
+int cg_read_keys(int dirfd, const char *name, const char *const *keys, uint64_t *vals, size_t n)
 {
 	char buf[4096];
-	size_t klen = strlen(key);
 	char *line, *save = NULL;
 	int r;
 
+	for (size_t i = 0; i < n; i++)
+		vals[i] = UINT64_MAX;
 	r = cg_read(dirfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
-			return units_parse_u64(line + klen + 1, ret);
-	return -ENODATA;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t klen = strcspn(line, " ");
+
+		for (size_t i = 0; i < n; i++)
+			if (strlen(keys[i]) == klen && strncmp(line, keys[i], klen) == 0 &&
+			    line[klen] == ' ' && units_parse_u64(line + klen + 1, &vals[i]) < 0)
+				return -EBADMSG;
+	}
+	return 0;
+}
+
+int cg_read_key_u64(int dirfd, const char *name, const char *key, uint64_t *ret)
+{
+	int r = cg_read_keys(dirfd, name, &key, ret, 1);
+
+	return r < 0 ? r : *ret == UINT64_MAX ? -ENODATA : 0;
+}
+
+int cg_read_pressure(int dirfd, const char *name, uint64_t *ret_some, uint64_t *ret_full)
+{
+	char buf[256];
+	char *line, *save = NULL;
+	int r;
+
+	*ret_some = *ret_full = UINT64_MAX;
+	r = cg_read(dirfd, name, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=123" and a "full" line. */
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *total = strstr(line, " total=");
+		uint64_t *v = strncmp(line, "some ", 5) == 0   ? ret_some
+			      : strncmp(line, "full ", 5) == 0 ? ret_full
+							       : NULL;
+
+		if (v && total && units_parse_u64(total + 7, v) < 0)
+			return -EBADMSG;
+	}
+	return 0;
 }
 
 bool cg_words_contain(const char *text, const char *const *want)
@@ -592,4 +629,17 @@ const CgroupManager *cg_manager_by_name(const char *name)
 		if (streq(name, all_managers[i]->name))
 			return all_managers[i];
 	return NULL;
+}
+
+void cg_usage_unknown(CgroupUsage *ret)
+{
+	memset(ret, 0xff, offsetof(CgroupUsage, live));
+	ret->live = CG_LIMITS_UNKNOWN;
+}
+
+const char *cg_pressure_name(CgroupPressure p)
+{
+	static const char *const names[CG_PRESSURE_N] = { "cpu", "memory", "io" };
+
+	return names[p];
 }

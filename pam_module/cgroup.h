@@ -37,18 +37,43 @@ typedef struct CgroupLimits {
 /* A live limit the kernel (or systemd) does not report: no such file here. */
 #define CG_UNKNOWN (UINT64_MAX - 1)
 
+/* The resources of the kernel's pressure stall information (PSI). */
+typedef enum CgroupPressure {
+	CG_PRESSURE_CPU,
+	CG_PRESSURE_MEMORY,
+	CG_PRESSURE_IO,
+	CG_PRESSURE_N,
+} CgroupPressure;
+
 /*
- * Usage figures for paddock status, UINT64_MAX where unknown, and the
- * limits in force as read back from the cgroup (CgroupLimits units:
- * UNITS_MAX for none, CG_UNKNOWN where this kernel has no such file).
+ * Usage figures for paddock status, metrics and top, UINT64_MAX where
+ * unknown (this kernel or manager has no such file), and the limits in
+ * force as read back from the cgroup (CgroupLimits units: UNITS_MAX for
+ * none, CG_UNKNOWN where this kernel has no such file).  The counters
+ * count since the cgroup was made.
  */
 typedef struct CgroupUsage {
-	uint64_t memory_current;
+	uint64_t memory_current;     /* bytes */
+	uint64_t memory_swap;	     /* bytes swapped out */
+	uint64_t memory_oom_kills;   /* processes the OOM killer killed */
+	uint64_t memory_max_events;  /* times usage hit the hard limit */
+	uint64_t memory_high_events; /* times usage went over memory_high (v2) */
 	uint64_t cpu_usage_usec;
-	uint64_t nr_throttled;
+	uint64_t cpu_periods;	     /* CFS periods with runnable tasks */
+	uint64_t nr_throttled;	     /* of those, periods throttled */
+	uint64_t cpu_throttled_usec; /* time throttled */
 	uint64_t tasks_current;
+	uint64_t pressure_some_usec[CG_PRESSURE_N]; /* some task stalled (PSI "some" total) */
+	uint64_t pressure_full_usec
+		[CG_PRESSURE_N]; /* all stalled (PSI "full"); none for cpu on old kernels */
 	CgroupLimits live;
 } CgroupUsage;
+
+/* A CgroupUsage with every figure unknown and no live limit known. */
+void cg_usage_unknown(CgroupUsage *ret);
+
+/* The name of pressure resource p: "cpu", "memory", "io". */
+const char *cg_pressure_name(CgroupPressure p);
 
 /* Live limits of which nothing is known (none could be read back). */
 #define CG_LIMITS_UNKNOWN                                                                          \

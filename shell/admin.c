@@ -71,6 +71,8 @@ int admin_list_uids(int run_dir_fd, uid_t **ret, size_t *ret_n)
 	if (!d)
 		return negative_errno();
 	TAKE_FD(fd);
+	/* The dup shares its offset with run_dir_fd: an earlier listing left it at the end. */
+	rewinddir(d);
 	while ((de = readdir(d))) {
 		char ctl[32];
 		struct stat st;
@@ -170,13 +172,13 @@ static int parse_holder_cmdline(const char *buf, size_t n, PaddockInfo *p)
 	return uid_ok && have_ns ? 0 : -EPROTO;
 }
 
-static int read_cmdline(pid_t pid, char *buf, size_t len)
+static int read_proc(pid_t pid, const char *name, char *buf, size_t len)
 {
 	_cleanup_(closep) int fd = -EBADF;
 	char path[48];
 	size_t have = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
@@ -194,37 +196,76 @@ static int read_cmdline(pid_t pid, char *buf, size_t len)
 	return have == len ? -EFBIG : (int)have;
 }
 
-int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret)
+/* Field 22 of /proc/PID/stat, starttime; the command name before it may
+ * hold spaces and parentheses, so the fields count from the last ')'. */
+static int parse_start_ticks(char *stat, uint64_t *ret)
+{
+	char *p = strrchr(stat, ')'), *save = NULL, *tok;
+	int field = 2;
+
+	if (!p)
+		return -EPROTO;
+	for (tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (++field == 22)
+			return units_parse_u64(tok, ret) < 0 ? -EPROTO : 0;
+	return -EPROTO;
+}
+
+int admin_paddock_info_brief(int run_dir_fd, uid_t uid, PaddockInfo *ret)
 {
 	_cleanup_(closep) int pidfd = -EBADF;
 	PaddockInfo p = { .uid = uid };
-	char reply[HOLDER_MSG_MAX], cmdline[4096];
-	struct passwd *pw;
-	int n, r;
+	char reply[HOLDER_MSG_MAX], cmdline[4096], stat[1024];
+	int n, k, r;
 
 	r = admin_ctl(run_dir_fd, uid, "status", reply, sizeof(reply), &p.holder_pid, &pidfd);
 	if (r < 0)
 		return r;
 	if (sscanf(reply, "sessions %u processes %u", &p.sessions, &p.processes) != 2)
 		return -EPROTO;
-	n = read_cmdline(p.holder_pid, cmdline, sizeof(cmdline));
+	n = read_proc(p.holder_pid, "cmdline", cmdline, sizeof(cmdline));
 	if (n < 0)
 		return n;
+	k = read_proc(p.holder_pid, "stat", stat, sizeof(stat) - 1);
+	if (k < 0)
+		return k;
+	stat[k] = '\0';
 	/* Threat 2: what we read was the holder's only if it is still alive. */
 	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
 		return errno == ESRCH ? -ESTALE : negative_errno();
 	r = parse_holder_cmdline(cmdline, (size_t)n, &p);
+	if (r >= 0)
+		r = parse_start_ticks(stat, &p.holder_start_ticks);
 	if (r < 0)
 		return r;
 	p.cgm = cg_manager_by_name(p.cgroup_manager);
 	if (p.cgm && p.cgm->path(p.cgroup_parent, uid, p.cgroup, sizeof(p.cgroup)) < 0)
 		p.cgroup[0] = '\0';
+	*ret = p;
+	return 0;
+}
+
+void admin_paddock_read_ns(int run_dir_fd, PaddockInfo *p)
+{
 	for (unsigned i = 0; i < NS_COUNT; i++) {
 		NsInodes one;
 
-		if ((p.ns_mask & (1u << i)) && ns_read_inodes(run_dir_fd, uid, 1u << i, &one) == 0)
-			p.ns.ino[i] = one.ino[i];
+		if ((p->ns_mask & (1u << i)) &&
+		    ns_read_inodes(run_dir_fd, p->uid, 1u << i, &one) == 0)
+			p->ns.ino[i] = one.ino[i];
 	}
+}
+
+int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret)
+{
+	PaddockInfo p;
+	struct passwd *pw;
+	int r;
+
+	r = admin_paddock_info_brief(run_dir_fd, uid, &p);
+	if (r < 0)
+		return r;
+	admin_paddock_read_ns(run_dir_fd, &p);
 	pw = getpwuid(uid);
 	if (pw)
 		snprintf(p.user, sizeof(p.user), "%s", pw->pw_name);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -29,6 +30,7 @@ typedef struct PaddockInfo {
 	char cgroup_manager[32];  /* the holder's --cgroup-manager */
 	char cgroup_parent[POLICY_PATH_MAX];
 	char cgroup[POLICY_PATH_MAX + 32]; /* "PARENT/user-UID", "" without a manager */
+	uint64_t holder_start_ticks;	   /* the holder's start, clock ticks after boot */
 } PaddockInfo;
 
 /* Refuse (message on stderr, returns false) unless real and effective uid are 0. */
@@ -64,11 +66,20 @@ int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t le
 
 /*
  * Describe uid's paddock: "status" through the control socket, the options
- * the holder was started with (its command line, read through the peer pid
- * and checked against its pidfd afterwards), the pinned namespace inodes.
- * Returns 0, -ESTALE when there is no live paddock, other -errno.
+ * the holder was started with and its start (its command line and stat,
+ * read through the peer pid and checked against its pidfd afterwards), the
+ * pinned namespace inodes.  Returns 0, -ESTALE when there is no live
+ * paddock, other -errno.
  */
 int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret);
+
+/* admin_paddock_info() without the namespace inodes and the user name
+ * (those stay 0 and ""): what a scrape of every paddock needs. */
+int admin_paddock_info_brief(int run_dir_fd, uid_t uid, PaddockInfo *ret);
+
+/* Fill p->ns from the records of p's namespaces (p->ns_mask); a record
+ * that cannot be read leaves its inode 0. */
+void admin_paddock_read_ns(int run_dir_fd, PaddockInfo *p);
 
 /* One admin action, for admin_audit(). */
 typedef struct AdminEvent {

@@ -22,12 +22,11 @@
 #include "admin.h"
 #include "commands.h"
 #include "limits.h"
+#include "usage.h"
 
-/* What status shows for one paddock besides PaddockInfo. */
+/* What status shows for one paddock besides its figures (usage.h). */
 typedef struct StatusRow {
-	PaddockInfo info;
-	bool have_usage; /* usage and live limits, read from the cgroup */
-	CgroupUsage usage;
+	PaddockUsage u;
 	bool have_policy; /* the limits the current policy sets for the user */
 	CgroupLimits policy;
 } StatusRow;
@@ -82,9 +81,10 @@ static void json_limit(const char *key, uint64_t v, bool known, bool comma)
 
 static void print_json_row(const StatusRow *s)
 {
-	const PaddockInfo *p = &s->info;
-	const CgroupUsage *u = &s->usage;
+	const PaddockInfo *p = &s->u.info;
+	const CgroupUsage *u = &s->u.usage;
 	const CgroupLimits *l = &u->live;
+	bool have_usage = s->u.have_usage;
 	char diff[512];
 
 	printf("  {\"user\": ");
@@ -110,19 +110,48 @@ static void print_json_row(const StatusRow *s)
 	else
 		printf("null");
 	printf("},\n   \"memory\": {");
-	json_u64("current", u->memory_current, s->have_usage, true);
-	json_limit("max", l->memory_max, s->have_usage, true);
-	json_limit("high", l->memory_high, s->have_usage, true);
-	json_limit("swap_max", l->memory_swap_max, s->have_usage, false);
+	json_u64("current", u->memory_current, have_usage, true);
+	json_limit("max", l->memory_max, have_usage, true);
+	json_limit("high", l->memory_high, have_usage, true);
+	json_limit("swap_max", l->memory_swap_max, have_usage, true);
+	json_u64("swap", u->memory_swap, have_usage, true);
+	json_u64("oom_kills", u->memory_oom_kills, have_usage, true);
+	json_u64("max_events", u->memory_max_events, have_usage, true);
+	json_u64("high_events", u->memory_high_events, have_usage, false);
 	printf("},\n   \"cpu\": {");
-	json_u64("usage_usec", u->cpu_usage_usec, s->have_usage, true);
-	json_u64("nr_throttled", u->nr_throttled, s->have_usage, true);
-	json_limit("quota_percent", l->cpu_quota, s->have_usage, true);
-	json_limit("weight", l->cpu_weight, s->have_usage, false);
+	json_u64("usage_usec", u->cpu_usage_usec, have_usage, true);
+	json_u64("nr_throttled", u->nr_throttled, have_usage, true);
+	json_limit("quota_percent", l->cpu_quota, have_usage, true);
+	json_limit("weight", l->cpu_weight, have_usage, true);
+	json_u64("throttled_usec", u->cpu_throttled_usec, have_usage, true);
+	json_u64("nr_periods", u->cpu_periods, have_usage, false);
 	printf("},\n   \"tasks\": {");
-	json_u64("current", u->tasks_current, s->have_usage, true);
-	json_limit("max", l->tasks_max, s->have_usage, false);
-	printf("},\n   \"policy\": ");
+	json_u64("current", u->tasks_current, have_usage, true);
+	json_limit("max", l->tasks_max, have_usage, false);
+	printf("},\n   \"pressure\": {");
+	for (CgroupPressure k = 0; k < CG_PRESSURE_N; k++) {
+		printf("%s\"%s\": {", k ? ", " : "", cg_pressure_name(k));
+		json_u64("some_usec", u->pressure_some_usec[k], have_usage, true);
+		json_u64("full_usec", u->pressure_full_usec[k], have_usage, false);
+		printf("}");
+	}
+	printf("},\n   \"start_time\": ");
+	if (s->u.start_time > 0)
+		printf("%.2f", s->u.start_time);
+	else
+		printf("null");
+	printf(", \"network\": ");
+	if (*s->u.net.host_if) {
+		printf("{\"host_interface\": ");
+		admin_json_string(stdout, s->u.net.host_if);
+		printf(", \"rx_bytes\": %" PRIu64 ", \"rx_packets\": %" PRIu64
+		       ", \"tx_bytes\": %" PRIu64 ", \"tx_packets\": %" PRIu64 "}",
+		       s->u.net.rx_bytes, s->u.net.rx_packets, s->u.net.tx_bytes,
+		       s->u.net.tx_packets);
+	} else {
+		printf("null");
+	}
+	printf(",\n   \"policy\": ");
 	if (!s->have_policy) {
 		printf("null, \"matches_policy\": null}");
 		return;
@@ -131,7 +160,7 @@ static void print_json_row(const StatusRow *s)
 	for (LimitField f = 0; f < LIMIT_N; f++)
 		json_limit(limit_key(f), limit_get(&s->policy, f), true, f + 1 < LIMIT_N);
 	printf("}, \"matches_policy\": ");
-	if (!s->have_usage)
+	if (!have_usage)
 		printf("null}");
 	else
 		printf("%s}", limits_diff(l, &s->policy, diff, sizeof(diff)) ? "false" : "true");
@@ -181,25 +210,26 @@ static void print_table(const StatusRow *rows, size_t n)
 	       "PROCS", "MEMORY(cur/max)", "CPU(time,thrott.)", "TASKS", "CGROUP");
 	for (size_t i = 0; i < n; i++) {
 		const StatusRow *s = &rows[i];
-		const PaddockInfo *p = &s->info;
-		const CgroupUsage *u = &s->usage;
+		const PaddockInfo *p = &s->u.info;
+		const CgroupUsage *u = &s->u.usage;
 		const CgroupLimits *l = &u->live;
-		char a[24], b[24], mem[48], cpu[40], tasks[48], sec[24], diff[512];
+		bool have_usage = s->u.have_usage;
+		char a[24], b[24], c[24], d[24], mem[48], cpu[40], tasks[48], sec[24], diff[512];
 
 		snprintf(mem, sizeof(mem), "%s/%s",
-			 fmt_bytes(u->memory_current, s->have_usage, a, sizeof(a)),
-			 s->have_usage ? limit_format(LIMIT_MEMORY_MAX, l->memory_max, b, sizeof(b))
-				       : "?");
-		if (s->have_usage && u->cpu_usage_usec != UINT64_MAX)
+			 fmt_bytes(u->memory_current, have_usage, a, sizeof(a)),
+			 have_usage ? limit_format(LIMIT_MEMORY_MAX, l->memory_max, b, sizeof(b))
+				    : "?");
+		if (have_usage && u->cpu_usage_usec != UINT64_MAX)
 			snprintf(sec, sizeof(sec), "%.2fs", (double)u->cpu_usage_usec / 1e6);
 		else
 			snprintf(sec, sizeof(sec), "?");
 		snprintf(cpu, sizeof(cpu), "%s,%s", sec,
-			 fmt_count(u->nr_throttled, s->have_usage, a, sizeof(a)));
+			 fmt_count(u->nr_throttled, have_usage, a, sizeof(a)));
 		snprintf(tasks, sizeof(tasks), "%s/%s",
-			 fmt_count(u->tasks_current, s->have_usage, a, sizeof(a)),
-			 s->have_usage ? limit_format(LIMIT_TASKS_MAX, l->tasks_max, b, sizeof(b))
-				       : "?");
+			 fmt_count(u->tasks_current, have_usage, a, sizeof(a)),
+			 have_usage ? limit_format(LIMIT_TASKS_MAX, l->tasks_max, b, sizeof(b))
+				    : "?");
 		printf("%-20s %7u %8d %5u %5u %-17s %-18s %-11s %s (%s)\n",
 		       *p->user ? p->user : "?", (unsigned)p->uid, (int)p->holder_pid, p->sessions,
 		       p->processes, mem, cpu, tasks, *p->cgroup ? p->cgroup : "-",
@@ -209,7 +239,16 @@ static void print_table(const StatusRow *rows, size_t n)
 			if (p->ns.ino[k])
 				printf(" %s:%" PRIu64, ns_name(k), p->ns.ino[k]);
 		printf("\n");
-		if (s->have_usage && s->have_policy &&
+		if (u->cpu_throttled_usec != UINT64_MAX)
+			snprintf(sec, sizeof(sec), "%.2fs", (double)u->cpu_throttled_usec / 1e6);
+		else
+			snprintf(sec, sizeof(sec), "?");
+		printf("%-20s events oom-kills:%s memory-max:%s throttled:%s in %s of %s periods\n",
+		       "", fmt_count(u->memory_oom_kills, have_usage, a, sizeof(a)),
+		       fmt_count(u->memory_max_events, have_usage, b, sizeof(b)), sec,
+		       fmt_count(u->nr_throttled, have_usage, c, sizeof(c)),
+		       fmt_count(u->cpu_periods, have_usage, d, sizeof(d)));
+		if (have_usage && s->have_policy &&
 		    limits_diff(l, &s->policy, diff, sizeof(diff)) > 0)
 			printf("%-20s differs from the policy (live -> policy): %s; "
 			       "paddock reload applies it\n",
@@ -228,6 +267,7 @@ int cmd_status(int argc, char **argv)
 	_cleanup_(closep) int run = -EBADF;
 	_cleanup_(freep) uid_t *uids = NULL;
 	_cleanup_(freep) StatusRow *rows = NULL;
+	_cleanup_(user_names_freep) UserNames *names = NULL;
 	const char *conf = NULL;
 	bool json = false, one = false;
 	uid_t want = 0;
@@ -262,12 +302,15 @@ int cmd_status(int argc, char **argv)
 	rows = calloc(n ? n : 1, sizeof(StatusRow));
 	if (!rows)
 		return 1;
+	/* One pass over the passwd database when there are many to name. */
+	if (!one && n > 16)
+		names = user_names_load();
 	for (size_t i = 0; i < n; i++) {
 		StatusRow *s = &rows[k];
 
 		if (one && uids[i] != want)
 			continue;
-		r = admin_paddock_info(run, uids[i], &s->info);
+		r = usage_collect(run, uids[i], names, USAGE_NAMESPACES, &s->u);
 		if (r == -ESTALE)
 			continue; /* dead or dying: collected by the next login */
 		if (r < 0) {
@@ -275,9 +318,7 @@ int cmd_status(int argc, char **argv)
 				strerror(-r));
 			continue;
 		}
-		s->have_usage = s->info.cgm &&
-				s->info.cgm->usage(s->info.cgroup_parent, uids[i], &s->usage) >= 0;
-		s->have_policy = policy_limits(policy, s->info.user, &s->policy) >= 0;
+		s->have_policy = policy_limits(policy, s->u.info.user, &s->policy) >= 0;
 		k++;
 	}
 	if (json)

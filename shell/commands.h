@@ -24,6 +24,12 @@ int check_system(const char *pam_dir, const char *sshd_config);
 /* paddock status [--json] [--conf PATH] [USER] (root) */
 int cmd_status(int argc, char **argv);
 
+/* paddock metrics [--textfile DIR] (root) */
+int cmd_metrics(int argc, char **argv);
+
+/* paddock top [--batch] [--sort cpu|memory] (root) */
+int cmd_top(int argc, char **argv);
+
 /* paddock enter [--root] USER [--] [CMD...] (root) */
 int cmd_enter(int argc, char **argv);
 

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "usage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../conf/macro.h"
+#include "../conf/units.h"
+
+typedef struct UserName {
+	uid_t uid;
+	char *name;
+} UserName;
+
+struct UserNames {
+	UserName *v;
+	size_t n;
+};
+
+static int user_name_cmp(const void *a, const void *b)
+{
+	uid_t x = ((const UserName *)a)->uid, y = ((const UserName *)b)->uid;
+
+	return x < y ? -1 : x > y;
+}
+
+UserNames *user_names_load(void)
+{
+	UserNames *t = calloc(1, sizeof(*t));
+	size_t cap = 0;
+	struct passwd *pw;
+
+	if (!t)
+		return NULL;
+	setpwent();
+	while ((pw = getpwent())) {
+		if (t->n == cap) {
+			UserName *m = realloc(t->v, (cap = cap ? cap * 2 : 256) * sizeof(*m));
+
+			if (!m)
+				break;
+			t->v = m;
+		}
+		t->v[t->n].uid = pw->pw_uid;
+		t->v[t->n].name = strdup(pw->pw_name);
+		if (!t->v[t->n].name)
+			break;
+		t->n++;
+	}
+	endpwent();
+	if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), user_name_cmp);
+	return t;
+}
+
+void user_names_free(UserNames *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].name);
+	free(t->v);
+	free(t);
+}
+
+void user_names_freep(UserNames **t)
+{
+	user_names_free(*t);
+}
+
+void user_names_get(UserNames *t, uid_t uid, char *buf, size_t len)
+{
+	UserName key = { .uid = uid }, *hit = NULL;
+	struct passwd *pw;
+
+	if (t && t->n)
+		hit = bsearch(&key, t->v, t->n, sizeof(*t->v), user_name_cmp);
+	if (hit) {
+		snprintf(buf, len, "%s", hit->name);
+		return;
+	}
+	/* Sources that do not enumerate (LDAP or SSSD without enumerate). */
+	pw = getpwuid(uid);
+	snprintf(buf, len, "%s", pw ? pw->pw_name : "");
+}
+
+/*
+ * The holder's start in seconds since the epoch: /proc counts a process's
+ * start in clock ticks after boot (CLOCK_BOOTTIME), so the boot is now on
+ * the real-time clock minus the time since boot.
+ */
+static double start_time(uint64_t ticks)
+{
+	static long hz;
+	struct timespec rt, bt;
+
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0 || clock_gettime(CLOCK_REALTIME, &rt) < 0 ||
+	    clock_gettime(CLOCK_BOOTTIME, &bt) < 0)
+		return 0;
+	return (double)rt.tv_sec - (double)bt.tv_sec + (rt.tv_nsec - bt.tv_nsec) / 1e9 +
+	       (double)ticks / (double)hz;
+}
+
+/*
+ * The host-side interface of a paddock with a network of its own, as its
+ * state directory records it: STATE_DIR/UID/net/ifname, one line.  None
+ * recorded: "" (a paddock with only lo, or none of its own).
+ */
+static void net_host_if(int run_dir_fd, uid_t uid, char *buf, size_t len)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char path[48];
+	ssize_t n;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%u/net/ifname", (unsigned)uid);
+	fd = openat(run_dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, len - 1);
+	if (n <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	/* Only a name the kernel could have given: it becomes part of a path. */
+	if (strchr(buf, '/') || streq(buf, ".") || streq(buf, ".."))
+		buf[0] = '\0';
+}
+
+/* One counter of /sys/class/net/IF/statistics (the host's network namespace). */
+static int net_stat(const char *ifname, const char *name, uint64_t *ret)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char path[96], buf[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? negative_errno() : -EBADMSG;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return units_parse_u64(buf, ret) < 0 ? -EBADMSG : 0;
+}
+
+/* The host end sends what the paddock receives: the directions swap. */
+static void net_read(PaddockNet *net)
+{
+	if (!*net->host_if)
+		return;
+	if (net_stat(net->host_if, "tx_bytes", &net->rx_bytes) < 0 ||
+	    net_stat(net->host_if, "tx_packets", &net->rx_packets) < 0 ||
+	    net_stat(net->host_if, "rx_bytes", &net->tx_bytes) < 0 ||
+	    net_stat(net->host_if, "rx_packets", &net->tx_packets) < 0)
+		net->host_if[0] = '\0'; /* recorded but gone: no figures */
+}
+
+int usage_collect(int run_dir_fd, uid_t uid, UserNames *names, unsigned flags, PaddockUsage *ret)
+{
+	PaddockUsage u = { 0 };
+	int r;
+
+	r = admin_paddock_info_brief(run_dir_fd, uid, &u.info);
+	if (r < 0)
+		return r;
+	if (flags & USAGE_NAMESPACES)
+		admin_paddock_read_ns(run_dir_fd, &u.info);
+	user_names_get(names, uid, u.info.user, sizeof(u.info.user));
+	u.have_usage = u.info.cgm && u.info.cgm->usage(u.info.cgroup_parent, uid, &u.usage) >= 0;
+	if (!u.have_usage)
+		cg_usage_unknown(&u.usage);
+	u.start_time = start_time(u.info.holder_start_ticks);
+	net_host_if(run_dir_fd, uid, u.net.host_if, sizeof(u.net.host_if));
+	net_read(&u.net);
+	*ret = u;
+	return 0;
+}
+
+int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockUsage **ret,
+		      size_t *ret_n, size_t *ret_failed)
+{
+	_cleanup_(freep) uid_t *uids = NULL;
+	_cleanup_(freep) PaddockUsage *v = NULL;
+	size_t n = 0, k = 0, failed = 0;
+	int r;
+
+	r = admin_list_uids(run_dir_fd, &uids, &n);
+	if (r < 0)
+		return r;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r = usage_collect(run_dir_fd, uids[i], names, flags, &v[k]);
+		if (r >= 0)
+			k++;
+		else if (r != -ESTALE) /* dead or dying: collected by the next login */
+			failed++;
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = k;
+	*ret_failed = failed;
+	return 0;
+}
+
+double usage_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
