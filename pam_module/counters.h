@@ -4,12 +4,15 @@
  * saw end in each way since boot.  They live in STATE_DIR/counters, root's
  * file (0600) on /run: a holder's exit does not touch them, a reboot
  * clears them (Prometheus takes a counter that starts again from 0 as a
- * reset).  Each login adds with atomic adds on a shared mapping of the
- * file, so concurrent logins of sshd's many monitor processes lose no
- * count and take no lock.
+ * reset).  A login adds under an exclusive flock of the file, one read and
+ * one write, so concurrent logins of sshd's many monitor processes lose no
+ * count; a process that dies holding the lock releases it.  A shared
+ * mapping with atomic adds needs no lock, but its page fault and munmap
+ * cost a login more (tests/bench/RESULTS.md).
  */
 #pragma once
 
+#include <errno.h>
 #include <stdint.h>
 
 /* One counter; paddock(8) names each as a metric. */
@@ -30,24 +33,26 @@ typedef enum Counter {
 
 #define COUNTER_BIT(c) (1u << (c))
 
-/* The counters mapped for one PAM call (opaque). */
-typedef struct Counters Counters;
+/* The counters opened for one PAM call: the file, or -EBADF (nothing counted). */
+typedef struct Counters {
+	int fd;
+} Counters;
 
 /*
- * Map STATE_DIR/counters, creating it when it is missing or of another
- * layout, into *ret.  Done once at the start of a session's opening, in
- * the host's mount namespace: the outcomes are counted through the
- * mapping, also after the join, when no path of the host may be used
- * (threat 6).  Returns 0 or -errno (*ret NULL: nothing is counted; a
- * login never fails for its counters).
+ * Open STATE_DIR/counters (O_CLOEXEC), creating it (and STATE_DIR) when
+ * it is missing or of another layout, into *ret.  Done once at the start
+ * of a session's opening, in the host's mount namespace: the outcomes are
+ * counted through the fd, also after the join, when no path of the host
+ * may be used (threat 6).  Returns 0 or -errno (ret->fd -EBADF: nothing is
+ * counted; a login never fails for its counters).
  */
-int counters_open(Counters **ret);
+int counters_open(Counters *ret);
 
-/* Add one to every counter in mask (COUNTER_BIT()s), with atomic adds;
- * c may be NULL (not mapped: nothing happens). */
+/* Add one to every counter in mask (COUNTER_BIT()s) under the file's lock;
+ * nothing when c is not open. */
 void counters_bump(Counters *c, unsigned mask);
 
-/* Unmap c (NULL: nothing). */
+/* Close c (before the call returns: no session inherits it). */
 void counters_close(Counters *c);
 
 /*

@@ -235,6 +235,16 @@ static int ctl_recv(int fd, char *reply, size_t len)
 	return (int)n;
 }
 
+int ns_ctl_send(int fd, const char *msg)
+{
+	return ctl_send(fd, msg);
+}
+
+int ns_ctl_recv(int fd, char *reply, size_t len)
+{
+	return len == 0 ? -EINVAL : ctl_recv(fd, reply, len);
+}
+
 int ns_ctl_exchange(int fd, const char *msg, char *reply, size_t len)
 {
 	int r;

@@ -123,6 +123,14 @@ int ns_ctl_connect_dir(int dir_fd, int *ret_fd, pid_t *ret_pid, int *ret_pidfd);
 int ns_ctl_exchange(int fd, const char *msg, char *reply, size_t len);
 
 /*
+ * The two halves of ns_ctl_exchange(), for a caller that asks many holders
+ * at once (paddock metrics): every request out first, then the replies,
+ * so that the holders answer meanwhile.  Same results.
+ */
+int ns_ctl_send(int fd, const char *msg);
+int ns_ctl_recv(int fd, char *reply, size_t len);
+
+/*
  * End the session whose connection ns_join() returned by sending "close" on
  * it, and learn how many sessions the paddock has left (the holder answers
  * "ok N").  The caller still closes fd.  Returns N >= 0, -ESTALE when the

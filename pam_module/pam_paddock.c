@@ -61,7 +61,7 @@ typedef struct Audit {
 	bool debug;
 	int fd;
 	const char *service, *tty, *rhost;
-	Counters *counters; /* the node's login counters, mapped for this call */
+	Counters counters; /* the node's login counters, open for this call */
 } Audit;
 
 /* What close_session needs, kept as PAM data. */
@@ -242,7 +242,7 @@ static void audit_refusal(Audit *au, const char *user, uid_t uid, const char *st
 		.limits = limits,
 	};
 
-	counters_bump(au->counters, COUNTER_BIT(COUNTER_DENIED_USER));
+	counters_bump(&au->counters, COUNTER_BIT(COUNTER_DENIED_USER));
 	(void)audit_write(au, &rec);
 }
 
@@ -259,7 +259,7 @@ static void audit_policy_error(Audit *au, const Identity *id, const char *detail
 		.detail = detail,
 	};
 
-	counters_bump(au->counters,
+	counters_bump(&au->counters,
 		      COUNTER_BIT(id->uid == 0 ? COUNTER_EXEMPT : COUNTER_DENIED_POLICY));
 	(void)audit_write(au, &rec);
 }
@@ -285,10 +285,10 @@ static int fail(Audit *au, const PolicyGlobal *g, const Identity *id, const char
 			   "user %s: %s failed: %s; on_error = allow: session NOT isolated",
 			   id->user, step, strerror(-r));
 		if (audit_write(au, &rec)) {
-			counters_bump(au->counters, COUNTER_BIT(COUNTER_UNISOLATED));
+			counters_bump(&au->counters, COUNTER_BIT(COUNTER_UNISOLATED));
 			return PAM_SUCCESS;
 		}
-		counters_bump(au->counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
+		counters_bump(&au->counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
 		pam_syslog(au->pamh, LOG_ERR,
 			   "user %s: audit = %s and the unisolated session cannot be recorded; "
 			   "session denied",
@@ -297,7 +297,7 @@ static int fail(Audit *au, const PolicyGlobal *g, const Identity *id, const char
 	}
 	pam_syslog(au->pamh, LOG_ERR, "user %s: %s failed: %s; session denied", id->user, step,
 		   strerror(-r));
-	counters_bump(au->counters,
+	counters_bump(&au->counters,
 		      COUNTER_BIT(strncmp(step, "caller check", 12) == 0 ? COUNTER_DENIED_CALLER
 									 : COUNTER_DENIED_SETUP));
 	(void)audit_write(au, &rec);
@@ -411,7 +411,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	}
 	if (!up.isolate) {
 		pam_syslog(pamh, LOG_INFO, "user %s: not isolated by policy", user);
-		counters_bump(au.counters, COUNTER_BIT(COUNTER_EXEMPT));
+		counters_bump(&au.counters, COUNTER_BIT(COUNTER_EXEMPT));
 		ret = PAM_IGNORE;
 		goto out;
 	}
@@ -425,7 +425,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 			   "user %s: audit = %s and no record can be written; "
 			   "session denied",
 			   user, audit_mode_name(au.mode));
-		counters_bump(au.counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
+		counters_bump(&au.counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
 		ret = PAM_SESSION_ERR;
 		goto out;
 	}
@@ -470,7 +470,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	if (r < 0) {
 		free(sd->user);
 		free(sd);
-		counters_bump(au.counters, COUNTER_BIT(COUNTER_SETUP_FAILURES));
+		counters_bump(&au.counters, COUNTER_BIT(COUNTER_SETUP_FAILURES));
 		ret = fail(&au, &g, &id, step, r, &limits);
 		goto out;
 	}
@@ -497,7 +497,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 			   "user %s: audit = %s and the session cannot be recorded; "
 			   "session denied",
 			   user, audit_mode_name(au.mode));
-		counters_bump(au.counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
+		counters_bump(&au.counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
 		ret = PAM_SESSION_ERR;
 		goto out;
 	}
@@ -517,7 +517,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		goto out;
 	}
 	sd->audit_fd = TAKE_FD(au.fd);
-	counters_bump(au.counters,
+	counters_bump(&au.counters,
 		      info.created ? COUNTER_BIT(COUNTER_STARTED) |
 					     (info.from_spare ? COUNTER_BIT(COUNTER_SPARE) : 0)
 				   : COUNTER_BIT(COUNTER_JOINED));
@@ -539,7 +539,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		   info.ns_ino[1], info.ns_ino[2], info.ns_ino[3], info.ns_ino[4]);
 	ret = PAM_SUCCESS;
 out:
-	counters_close(au.counters);
+	counters_close(&au.counters);
 	audit_done(&au);
 	identity_done(&id);
 	return ret;

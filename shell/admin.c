@@ -211,16 +211,28 @@ static int parse_start_ticks(char *stat, uint64_t *ret)
 	return -EPROTO;
 }
 
-int admin_paddock_info_brief(int run_dir_fd, uid_t uid, PaddockInfo *ret)
+void admin_query_start(int run_dir_fd, uid_t uid, AdminQuery *q)
 {
-	_cleanup_(closep) int pidfd = -EBADF;
-	PaddockInfo p = { .uid = uid };
+	*q = (AdminQuery){ .uid = uid, .fd = -EBADF, .pidfd = -EBADF };
+	q->r = ns_ctl_connect(run_dir_fd, uid, &q->fd, &q->pid, &q->pidfd);
+	if (q->r >= 0)
+		q->r = ns_ctl_send(q->fd, "status");
+}
+
+int admin_query_finish(AdminQuery *q, PaddockInfo *ret)
+{
+	_cleanup_(closep) int fd = TAKE_FD(q->fd), pidfd = TAKE_FD(q->pidfd);
+	PaddockInfo p = { .uid = q->uid, .holder_pid = q->pid };
 	char reply[HOLDER_MSG_MAX], cmdline[4096], stat[1024];
 	int n, k, r;
 
-	r = admin_ctl(run_dir_fd, uid, "status", reply, sizeof(reply), &p.holder_pid, &pidfd);
+	if (q->r < 0)
+		return q->r;
+	r = ns_ctl_recv(fd, reply, sizeof(reply));
 	if (r < 0)
 		return r;
+	if (streq(reply, "dying"))
+		return -ESTALE;
 	if (sscanf(reply, "sessions %u processes %u", &p.sessions, &p.processes) != 2)
 		return -EPROTO;
 	n = read_proc(p.holder_pid, "cmdline", cmdline, sizeof(cmdline));
@@ -239,10 +251,18 @@ int admin_paddock_info_brief(int run_dir_fd, uid_t uid, PaddockInfo *ret)
 	if (r < 0)
 		return r;
 	p.cgm = cg_manager_by_name(p.cgroup_manager);
-	if (p.cgm && p.cgm->path(p.cgroup_parent, uid, p.cgroup, sizeof(p.cgroup)) < 0)
+	if (p.cgm && p.cgm->path(p.cgroup_parent, p.uid, p.cgroup, sizeof(p.cgroup)) < 0)
 		p.cgroup[0] = '\0';
 	*ret = p;
 	return 0;
+}
+
+int admin_paddock_info_brief(int run_dir_fd, uid_t uid, PaddockInfo *ret)
+{
+	AdminQuery q;
+
+	admin_query_start(run_dir_fd, uid, &q);
+	return admin_query_finish(&q, ret);
 }
 
 void admin_paddock_read_ns(int run_dir_fd, PaddockInfo *p)

@@ -77,6 +77,21 @@ int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret);
  * (those stay 0 and ""): what a scrape of every paddock needs. */
 int admin_paddock_info_brief(int run_dir_fd, uid_t uid, PaddockInfo *ret);
 
+/* admin_paddock_info_brief() in two halves, so that many holders are asked
+ * at once: the question (connect, "status" sent), then the answer. */
+typedef struct AdminQuery {
+	uid_t uid;
+	int fd, pidfd; /* -EBADF once finished */
+	pid_t pid;
+	int r; /* the question's result: 0 or -errno */
+} AdminQuery;
+
+/* Ask uid's holder; the result is kept in q->r for admin_query_finish(). */
+void admin_query_start(int run_dir_fd, uid_t uid, AdminQuery *q);
+
+/* Its answer into *ret (admin_paddock_info_brief()'s results); closes q's fds. */
+int admin_query_finish(AdminQuery *q, PaddockInfo *ret);
+
 /* Fill p->ns from the records of p's namespaces (p->ns_mask); a record
  * that cannot be read leaves its inode 0. */
 void admin_paddock_read_ns(int run_dir_fd, PaddockInfo *p);

@@ -7,11 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
 #include "../conf/units.h"
+
+/* Holders asked at once by usage_collect_all(): two descriptors each, well
+ * below the usual limit of 1024 open files. */
+#define USAGE_WINDOW 128
 
 typedef struct UserName {
 	uid_t uid;
@@ -110,31 +115,22 @@ static double start_time(uint64_t ticks)
 }
 
 /*
- * The host-side interface of a paddock with a network of its own, as its
- * state directory records it: STATE_DIR/UID/net/ifname, one line.  None
- * recorded: "" (a paddock with only lo, or none of its own).
+ * The host-side interface of a paddock with a network of its own
+ * (network = nat): one whose user holds an address slot in the state
+ * directory (STATE_DIR/net/u-UID, the nat address pool's record) has the
+ * veth end "pdkUID" on the host.  None recorded: "" (a paddock with only
+ * lo, or none of its own).
  */
 static void net_host_if(int run_dir_fd, uid_t uid, char *buf, size_t len)
 {
-	_cleanup_(closep) int fd = -EBADF;
-	char path[48];
-	ssize_t n;
+	char rec[32];
+	struct stat st;
 
 	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%u/net/ifname", (unsigned)uid);
-	fd = openat(run_dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
+	snprintf(rec, sizeof(rec), "net/u-%u", (unsigned)uid);
+	if (fstatat(run_dir_fd, rec, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 		return;
-	n = read(fd, buf, len - 1);
-	if (n <= 0) {
-		buf[0] = '\0';
-		return;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	/* Only a name the kernel could have given: it becomes part of a path. */
-	if (strchr(buf, '/') || streq(buf, ".") || streq(buf, ".."))
-		buf[0] = '\0';
+	snprintf(buf, len, "pdk%u", (unsigned)uid);
 }
 
 /* One counter of /sys/class/net/IF/statistics (the host's network namespace). */
@@ -168,6 +164,23 @@ static void net_read(PaddockNet *net)
 		net->host_if[0] = '\0'; /* recorded but gone: no figures */
 }
 
+/* What usage_collect() adds to the holder's description. */
+static void usage_complete(int run_dir_fd, UserNames *names, unsigned flags, PaddockUsage *u)
+{
+	uid_t uid = u->info.uid;
+
+	if (flags & USAGE_NAMESPACES)
+		admin_paddock_read_ns(run_dir_fd, &u->info);
+	user_names_get(names, uid, u->info.user, sizeof(u->info.user));
+	u->have_usage =
+		u->info.cgm && u->info.cgm->usage(u->info.cgroup_parent, uid, &u->usage) >= 0;
+	if (!u->have_usage)
+		cg_usage_unknown(&u->usage);
+	u->start_time = start_time(u->info.holder_start_ticks);
+	net_host_if(run_dir_fd, uid, u->net.host_if, sizeof(u->net.host_if));
+	net_read(&u->net);
+}
+
 int usage_collect(int run_dir_fd, uid_t uid, UserNames *names, unsigned flags, PaddockUsage *ret)
 {
 	PaddockUsage u = { 0 };
@@ -176,15 +189,7 @@ int usage_collect(int run_dir_fd, uid_t uid, UserNames *names, unsigned flags, P
 	r = admin_paddock_info_brief(run_dir_fd, uid, &u.info);
 	if (r < 0)
 		return r;
-	if (flags & USAGE_NAMESPACES)
-		admin_paddock_read_ns(run_dir_fd, &u.info);
-	user_names_get(names, uid, u.info.user, sizeof(u.info.user));
-	u.have_usage = u.info.cgm && u.info.cgm->usage(u.info.cgroup_parent, uid, &u.usage) >= 0;
-	if (!u.have_usage)
-		cg_usage_unknown(&u.usage);
-	u.start_time = start_time(u.info.holder_start_ticks);
-	net_host_if(run_dir_fd, uid, u.net.host_if, sizeof(u.net.host_if));
-	net_read(&u.net);
+	usage_complete(run_dir_fd, names, flags, &u);
 	*ret = u;
 	return 0;
 }
@@ -203,12 +208,24 @@ int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockU
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		r = usage_collect(run_dir_fd, uids[i], names, flags, &v[k]);
-		if (r >= 0)
-			k++;
-		else if (r != -ESTALE) /* dead or dying: collected by the next login */
-			failed++;
+	/* Every holder of a window asked before the first answer is read: they
+	 * answer meanwhile, instead of one wake-up after the other. */
+	for (size_t base = 0; base < n; base += USAGE_WINDOW) {
+		size_t w = n - base < USAGE_WINDOW ? n - base : USAGE_WINDOW;
+		AdminQuery q[USAGE_WINDOW];
+
+		for (size_t i = 0; i < w; i++)
+			admin_query_start(run_dir_fd, uids[base + i], &q[i]);
+		for (size_t i = 0; i < w; i++) {
+			v[k] = (PaddockUsage){ 0 };
+			r = admin_query_finish(&q[i], &v[k].info);
+			if (r >= 0) {
+				usage_complete(run_dir_fd, names, flags, &v[k]);
+				k++;
+			} else if (r != -ESTALE) { /* dead or dying: collected by the next login */
+				failed++;
+			}
+		}
 	}
 	*ret = TAKE_PTR(v);
 	*ret_n = k;

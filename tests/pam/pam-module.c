@@ -94,7 +94,8 @@ static int open_session(const char *user)
 static int count_run_entries(void)
 {
 	/* The node's login counters count refusals too (pam_paddock(8)). */
-	char cmd[] = "ls -A /run/paddock 2>/dev/null | grep -v -e '\\.lock$' -e '^counters$' | wc -l";
+	char cmd[] =
+		"ls -A /run/paddock 2>/dev/null | grep -v -e '\\.lock$' -e '^counters$' | wc -l";
 	FILE *p = popen(cmd, "r");
 	int n = -1;
 

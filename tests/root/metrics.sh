@@ -163,8 +163,49 @@ t_is "metrics: logins exempt: 1 more (root)" \
 	$(($(num "$exempt0") + 1)) "$(metric paddock_logins_total 'result="exempt"' "$T_TMP/live.prom")"
 t_is "metrics: logins denied for the policy: 1 more" \
 	$(($(num "$denied0") + 1)) "$(metric paddock_logins_denied_total 'reason="policy"' "$T_TMP/live.prom")"
-t_is "metrics: the counters are root's file in STATE_DIR (0600, one page)" \
-	"root 600 4096" "$(stat -c '%U %a %s' /run/paddock/counters)"
+t_is "metrics: the counters are root's regular file in STATE_DIR (0600)" \
+	"root 600 regular file" "$(stat -c '%U %a %F' /run/paddock/counters)"
+
+# --- network: a paddock with its own interface on the host ----------------------------------------
+# carol gets what network = nat records (an address slot, STATE_DIR/net/u-UID) and a veth
+# end pdkUID, made in a network namespace of this test's own (with a fresh sysfs for
+# /sys/class/net), never the host's; 5 frames go out of the host end to carol's side.
+mkdir -p /run/paddock/net && echo 0 >"/run/paddock/net/u-$carol_uid"
+cat >"$T_TMP/frames.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+for i in range(5):  # broadcast frames of the local experimental ethertype
+    s.send(b"\xff" * 6 + b"\x02" * 6 + b"\x88\xb5" + bytes(50))
+EOF
+t_ok "network: carol's traffic counts, as carol sees it, from the host end pdk$carol_uid" \
+	unshare -n -m sh -c '
+	set -e
+	mkdir -p "$1/sysfs"
+	mount -t sysfs sysfs "$1/sysfs"
+	mount --bind "$1/sysfs/class/net" /sys/class/net
+	mount --bind "$1/sysfs/devices/virtual/net" /sys/devices/virtual/net
+	ip link add "pdk$2" type veth peer name eth9
+	# no IPv6 neighbour discovery: only the frames sent below cross the pair
+	for i in "pdk$2" eth9; do echo 1 >"/proc/sys/net/ipv6/conf/$i/disable_ipv6" 2>/dev/null || :; done
+	ip link set "pdk$2" up
+	ip link set eth9 up
+	"$4" "$1/frames.py" "pdk$2"
+	"$3" metrics >"$1/net.prom"
+	cat "/sys/class/net/pdk$2/statistics/tx_packets" "/sys/class/net/pdk$2/statistics/tx_bytes"
+	' _ "$T_TMP" "$carol_uid" "$P" "$PY"
+rm -f "/run/paddock/net/u-$carol_uid"
+read -r tx_p tx_b <<<"$(printf '%s ' $T_OUT)"
+t_ok "network: the host end sent >= 5 packets (${tx_p:-none})" test "${tx_p:-0}" -ge 5
+carol_l="user=\"$carol\",uid=\"$carol_uid\",interface=\"pdk$carol_uid\""
+t_is "network: paddock_network_receive_packets_total is what the host end sent" "$tx_p" \
+	"$(metric paddock_network_receive_packets_total "$carol_l" "$T_TMP/net.prom")"
+t_is "network: paddock_network_receive_bytes_total likewise" "$tx_b" \
+	"$(metric paddock_network_receive_bytes_total "$carol_l" "$T_TMP/net.prom")"
+t_ok "network: promtool accepts it with the network series" \
+	sh -c 'promtool check metrics <"$1"' _ "$T_TMP/net.prom"
+t_nok "network: no series for alice, who has no interface" \
+	grep -q "^paddock_network_.*user=\"$alice\"" "$T_TMP/net.prom"
 
 # --- paddock status: OOM kills and throttling ------------------------------------------------------
 t_ok "status: table" "$P" status --conf "$T_POLICY"
@@ -227,7 +268,7 @@ t_ok "top: draws the three users within 5 s" \
 t_like "top: ... a header line with the sort key" "sorted by cpu" "$(screen)"
 top_pid=$(pgrep -f -- "^$P top\$" | head -1)
 holder=$("$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["holder_pid"])' \
-	<<<"$("$P" status --json "$carol")")
+	<<<"$("$P" status --json --conf "$T_POLICY" "$carol")")
 t_ok "top: ncurses is loaded in top (${top_pid:-not found})" \
 	grep -q 'libncurses' "/proc/${top_pid:-0}/maps"
 t_nok "top: ... and not in a holder (carol's, pid $holder): top loads it, nothing links it" \
