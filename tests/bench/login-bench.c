@@ -35,6 +35,8 @@
  *       waits first until DIR (STATE_DIR/spare) holds COUNT spares ready and
  *       none being made (at most 10 s; "pace i ns" lines): logins that come
  *       slower than spares are made, instead of one right after the other.
+ *       With LOGIN_BENCH_AT_CHECKPOINT=CMD, CMD COUNT runs (system()) at each
+ *       checkpoint after its "mem" line, while the sessions are held.
  *
  *   login-bench keep CONFDIR SVC USER
  *       Internal: a keeper of hold and of lat's join mode, exec'd by the
@@ -485,7 +487,7 @@ static int cmd_hold(int argc, char **argv)
 	FILE *uf, *out;
 	struct rlimit rl;
 	char *ckstr, *tok, *save = NULL, *pace_dir = NULL;
-	const char *pace, *pace_count;
+	const char *pace, *pace_count, *at_ck;
 	int64_t t_all;
 	int pace_n = 0;
 
@@ -532,6 +534,7 @@ static int cmd_hold(int argc, char **argv)
 	}
 
 	pace = getenv("LOGIN_BENCH_PACE");
+	at_ck = getenv("LOGIN_BENCH_AT_CHECKPOINT");
 	if (pace && (pace_count = strrchr(pace, ':'))) {
 		pace_dir = strndup(pace, (size_t)(pace_count - pace));
 		pace_n = atoi(pace_count + 1);
@@ -559,6 +562,14 @@ static int cmd_hold(int argc, char **argv)
 			fprintf(out, "elapsed %d %" PRId64 "\n", i + 1, now_ns() - t_all);
 			bench_mem_line(out, i + 1, "/sys/fs/cgroup/memory", uid_lo, uid_hi);
 			c++;
+			if (at_ck) {
+				char cmd[4096];
+
+				fflush(out);
+				snprintf(cmd, sizeof(cmd), "%s %d", at_ck, i + 1);
+				if (system(cmd) != 0)
+					fprintf(stderr, "login-bench: '%s' failed\n", cmd);
+			}
 		}
 	}
 	fflush(out);

@@ -34,6 +34,10 @@ def us(ns):
     return f"{ns / 1000:,.0f}"
 
 
+def us2(ns):
+    return f"{ns / 1000:,.1f}"
+
+
 def ms(ns):
     return f"{ns / 1e6:,.2f}"
 
@@ -292,6 +296,53 @@ def scale_section(raw):
     return out + [""]
 
 
+def metrics_section(raw):
+    """The login counters' cost per login and paddock metrics at each checkpoint."""
+    out = []
+    text = read(os.path.join(raw, "metrics-counters"))
+    if text:
+        v = {"A": [], "B": []}
+        for line in text.splitlines():
+            f = line.split()
+            if len(f) == 3 and f[0] in v:
+                v[f[0]].append(int(f[2]))
+        if v["A"] and v["B"]:
+            diff = [a - b for a, b in zip(v["A"], v["B"])]
+            out += ["### The login counters: cost per login", "",
+                    f"{len(v['A'])} pairs alternated (`tests/bench/bench-counters.c`, the "
+                    "module's own code). Times in µs: median / p99 [spread p25-p75].", "",
+                    "| A: open STATE_DIR/counters, flock, read, add, write, close | "
+                    "B: STATE_DIR opened and closed alone | A-B, pair by pair |",
+                    "|---|---|---|",
+                    f"| {summary(v['A'], us2)} | {summary(v['B'], us2)} | {summary(diff, us2)} |",
+                    ""]
+    text = read(os.path.join(raw, "metrics-scrape"))
+    if text:
+        runs = {}
+        for line in text.splitlines():
+            f = line.split()
+            if len(f) != 8 or f[0] != "scrape":
+                continue
+            runs.setdefault((int(f[1]), f[2]), []).append((int(f[4]), int(f[5]), f[6],
+                                                            int(f[7])))
+        if runs:
+            out += ["### paddock metrics and top at N paddocks held", "",
+                    "Each run a whole process; times in ms: median / max of the runs "
+                    "(top: less its one-second interval); CPU: user + system time "
+                    "(10 ms resolution), the figure a loaded machine disturbs least.", "",
+                    "| paddocks | kind | runs | wall, median / max | CPU, median / max "
+                    "| output bytes | lines (samples) |",
+                    "|---|---|---|---|---|---|---|"]
+            for (n, kind), r in sorted(runs.items()):
+                t = [x[0] for x in r]
+                c = [x[3] for x in r]
+                out.append(f"| {n} | {kind} | {len(r)} | {ms(statistics.median(t))} / "
+                           f"{ms(max(t))} | {ms(statistics.median(c))} / {ms(max(c))} "
+                           f"| {r[-1][1]:,} | {r[-1][2]} |")
+            out.append("")
+    return out
+
+
 def main():
     raw, results = sys.argv[1], sys.argv[2]
     lines = ["## Figures of the latest run", ""]
@@ -313,6 +364,7 @@ def main():
                                  f"A: {builds[0]}", f"B: {builds[1]}", "A-B, pair by pair")
     lines += peers_section(raw)
     lines += scale_section(raw)
+    lines += metrics_section(raw)
     text = "\n".join(lines)
     print(text)
     old = read(results) or ""
