@@ -8,8 +8,20 @@
 #   make profile    one first and one joining login under strace -f -T, then the joining
 #                   login step by step under uprobes (root)
 #   make install    DESTDIR PREFIX SYSCONFDIR PAMDIR (uninstall: the same, keeps the policy)
-#   STATIC_DEPS=0   link libcap, libaudit and inih dynamically (default 1: static)
+#   make deb        the Debian package (dpkg-buildpackage -b) into build/deb/
+#   STATIC_DEPS=1   link libcap, libaudit and inih in from their static archives
+#                   (default 0: dynamically, as distributions expect)
 #   make fuzz       libFuzzer run over the policy parser (FUZZ_SECONDS)
+#
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line are added to
+# the project's own (dpkg-buildflags' hardening included).  The paths compiled in
+# (the helper under SBINDIR, the policy under SYSCONFDIR) are recorded in
+# build/config: a make install with other paths rebuilds first.
+
+# paddock's version, the only place it is written: paddock --version prints it, the
+# module logs it under "debug"; debian/changelog's top entry must name the same
+# (tests/unit/install.sh).
+VERSION  := 0.1.0
 
 CC       ?= cc
 PKGS     := pam libcap audit inih libsystemd
@@ -22,7 +34,7 @@ PAMDIR   ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x8
 DESTDIR  ?=
 FUZZ_SECONDS ?= 60
 
-B := build
+B ?= build
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security \
 	-Wmissing-prototypes -Wstrict-prototypes -Wvla -Wpointer-arith \
@@ -30,19 +42,30 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security \
 	-Wimplicit-fallthrough -Wno-unused-parameter \
 	-Wno-format-truncation  # snprintf cuts bounded messages on purpose
 HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
-	-D_FORTIFY_SOURCE=2 -fno-strict-aliasing -fno-common
+	-fno-strict-aliasing -fno-common
+# _FORTIFY_SOURCE only when the caller's flags do not set it (dpkg-buildflags does,
+# to 2 or 3): a second definition with another value is an error under -Werror.
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
+HARDEN += -D_FORTIFY_SOURCE=2
+endif
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DPADDOCK_HELPER_PATH='"$(SBINDIR)/paddock"' $(WARN) $(HARDEN) -fPIC -fvisibility=hidden \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
-LDHARDEN := -Wl,-z,relro,-z,now,-z,defs -Wl,--as-needed
+CPPFLAGS ?=
+LDFLAGS ?=
+# What is compiled in: the helper the module execs, the policy, the version.
+PATH_DEFS := -DPADDOCK_HELPER_PATH='"$(SBINDIR)/paddock"' \
+	-DPOLICY_DEFAULT_PATH='"$(SYSCONFDIR)/security/paddock.conf"' \
+	-DPADDOCK_VERSION='"$(VERSION)"'
+ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(PATH_DEFS) $(WARN) $(HARDEN) -fPIC -fvisibility=hidden \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS) $(CFLAGS)
+LDHARDEN := -Wl,-z,relro,-z,now,-z,defs -Wl,--as-needed $(LDFLAGS)
 LIBS_CONF := $(shell pkg-config --libs inih 2>/dev/null)
 # libsystemd is not linked: pam_module/sd-bus-dl.c loads it on the first D-Bus call.
-# STATIC_DEPS=1 (default): libcap, libaudit (with libcap-ng) and inih are linked in from
-# their static archives, so the holder's exec and the module's dlopen map libc (and
-# libpam) only: a faster first login (tests/bench/RESULTS.md).  A distribution that
-# wants security updates of those libraries to reach paddock without a rebuild sets
-# STATIC_DEPS=0.
-STATIC_DEPS ?= 1
+# STATIC_DEPS=0 (default): libcap, libaudit and inih are linked dynamically, so their
+# security updates reach paddock without a rebuild (what distributions expect).
+# STATIC_DEPS=1 links them in from their static archives, so the holder's exec and the
+# module's dlopen map libc (and libpam) only: a faster first login
+# (tests/bench/RESULTS.md).
+STATIC_DEPS ?= 0
 DEP_PKGS  := libcap audit inih
 # The test programs link dynamically: the unit tests interpose libaudit's functions.
 LIBS_TEST := $(shell pkg-config --libs pam $(DEP_PKGS) 2>/dev/null)
@@ -66,11 +89,20 @@ PAMTEST_BIN := $(PAMTEST_SRC:tests/pam/%.c=$(B)/tests/%)
 ROOTTEST_SRC := $(wildcard tests/root/*.c)
 ROOTTEST_BIN := $(ROOTTEST_SRC:tests/root/%.c=$(B)/tests/root/%)
 
-.PHONY: all deps check demo bench profile install uninstall fuzz format lint clean man-lint
+.PHONY: all deps check demo bench profile install uninstall fuzz format lint clean man-lint deb FORCE
 
 all: $(B)/pam_paddock.so $(B)/paddock $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN)
 
-$(B)/%.o: %.c $(wildcard */*.h)
+# build/config: what the objects were built with.  Rewritten only when it changes, so
+# that a make (or make install) with another PREFIX, SYSCONFDIR, VERSION, STATIC_DEPS
+# or other flags rebuilds everything instead of installing a module that execs a
+# helper, or reads a policy, somewhere else.
+BUILD_CONFIG := $(SBINDIR) $(SYSCONFDIR) $(VERSION) $(STATIC_DEPS) $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+$(B)/config: FORCE
+	@mkdir -p $(B)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(BUILD_CONFIG)' ]; then echo '$(BUILD_CONFIG)' >$@; fi
+
+$(B)/%.o: %.c $(wildcard */*.h) $(B)/config
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -87,11 +119,11 @@ $(B)/libpaddock-conf.a: $(CONF_OBJ)
 $(B)/libpaddock-engine.a: $(ENGINE_OBJ)
 	$(AR) rcs $@ $^
 
-$(B)/pam_paddock.so: $(B)/pam_module/pam_paddock.o $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a pam_module/pam_paddock.map
+$(B)/pam_paddock.so: $(B)/pam_module/pam_paddock.o $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a pam_module/pam_paddock.map $(B)/config
 	$(CC) -shared $(ALL_CFLAGS) $(LDHARDEN) -Wl,--version-script=pam_module/pam_paddock.map \
 		-o $@ $(B)/pam_module/pam_paddock.o $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
 
-$(B)/paddock: $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
+$(B)/paddock: $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(B)/config
 	$(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) -o $@ $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
 
 $(B)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
@@ -113,7 +145,8 @@ DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev
 	iproute2 util-linux procps passwd login strace python3 mandoc clang \
 	libclang-rt-14-dev clang-format cppcheck socat auditd \
 	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils \
-	libncurses-dev libncursesw6 prometheus prometheus-node-exporter tmux time
+	libncurses-dev libncursesw6 prometheus prometheus-node-exporter tmux time \
+	dpkg-dev debhelper lintian fakeroot git
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -154,6 +187,7 @@ install: $(B)/pam_paddock.so $(B)/paddock
 	install -m 0755 $(B)/paddock $(DESTDIR)$(SBINDIR)/paddock
 	ln -sfn paddock $(DESTDIR)$(SBINDIR)/paddock-shell
 	install -m 0644 man/paddock.8 man/pam_paddock.8 $(DESTDIR)$(MANDIR)/man8/
+	ln -sfn paddock.8 $(DESTDIR)$(MANDIR)/man8/paddock-shell.8
 	install -m 0644 man/paddock.conf.5 $(DESTDIR)$(MANDIR)/man5/paddock.conf.5
 	install -m 0644 conf/pam-configs/paddock $(DESTDIR)$(PAMCONFDIR)/paddock
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf ]; then \
@@ -173,8 +207,30 @@ uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_paddock.so $(DESTDIR)$(SBINDIR)/paddock \
 		$(DESTDIR)$(SBINDIR)/paddock-shell $(DESTDIR)$(PAMCONFDIR)/paddock \
 		$(DESTDIR)$(MANDIR)/man5/paddock.conf.5 $(DESTDIR)$(MANDIR)/man8/paddock.8 \
-		$(DESTDIR)$(MANDIR)/man8/pam_paddock.8
+		$(DESTDIR)$(MANDIR)/man8/pam_paddock.8 $(DESTDIR)$(MANDIR)/man8/paddock-shell.8
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf and paddock.d/ in place (your policy)"
+
+# make deb: the Debian package, built by dpkg-buildpackage -b in a copy of the tree
+# under build/deb/ (dpkg-buildpackage writes its results beside the source tree, and
+# debhelper its work files into debian/: neither may land in this checkout).  The
+# .deb (and -dbgsym), .buildinfo and .changes files are left in build/deb/; a make deb
+# with nothing changed since does nothing (the VM tier and tests/unit/install.sh use it).
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE := build/deb/paddock_$(VERSION)_$(DEB_ARCH).deb
+DEB_SRC  := build/deb/paddock-$(VERSION)
+DEB_INPUTS := $(wildcard Makefile LICENSE debian/* debian/source/* conf/*.[ch] conf/paddock.conf \
+	conf/pam-configs/* pam_module/*.[ch] pam_module/*.map shell/*.[ch] man/*.[58])
+deb: $(DEB_FILE)
+
+$(DEB_FILE): $(DEB_INPUTS)
+	@test "$$(sed -n '1s/^paddock (\([^)]*\)).*/\1/p' debian/changelog)" = "$(VERSION)" || \
+		{ echo "make deb: debian/changelog's top entry is not version $(VERSION)"; exit 1; }
+	rm -rf build/deb
+	mkdir -p $(DEB_SRC)
+	tar --exclude=./build --exclude=./.git -cf - . | tar -C $(DEB_SRC) -xf -
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc
+	rm -rf $(DEB_SRC)
+	@ls build/deb/*.deb
 
 $(B)/fuzz-policy: tests/fuzz/fuzz-policy.c $(CONF_SRC) $(wildcard conf/*.h)
 	@mkdir -p $(B)

@@ -17,7 +17,10 @@
 
 #include "namespaces.h"
 
+/* The Makefile compiles in SYSCONFDIR/security/paddock.conf. */
+#ifndef POLICY_DEFAULT_PATH
 #define POLICY_DEFAULT_PATH "/etc/security/paddock.conf"
+#endif
 /* Drop-ins live in the directory "paddock.d" beside the main file. */
 #define POLICY_DROPIN_DIR "paddock.d"
 

@@ -42,6 +42,10 @@
 #define PADDOCK_HELPER_PATH "/usr/sbin/paddock"
 #endif
 
+#ifndef PADDOCK_VERSION
+#error "PADDOCK_VERSION is set by the Makefile (VERSION)"
+#endif
+
 #define DATA_NAME "pam_paddock_session"
 
 typedef struct Args {
@@ -351,6 +355,9 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	parse_args(argc, argv, &a);
 	audit_init(pamh, &au, a.debug);
 	(void)counters_open(&au.counters);
+	if (a.debug)
+		pam_syslog(pamh, LOG_DEBUG, "paddock %s, helper %s, policy %s", PADDOCK_VERSION,
+			   a.helper, a.conf ? a.conf : POLICY_DEFAULT_PATH);
 
 	/* 1. Decide, without side effects (but the policy's memo, state.h).
 	 * The policy is read first: its audit key says how to record

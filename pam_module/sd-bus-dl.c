@@ -4,8 +4,28 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define SD_SONAME "libsystemd.so.0"
+
+/* No DT_NEEDED entry names libsystemd, so packaging tools learn of it from this
+ * ELF note (systemd's "dlopen metadata": section .note.dlopen, owner "FDO",
+ * a JSON array naming the soname and how much the feature needs it). */
+#define DLOPEN_NOTE_TYPE 0x407c0c0a
+#define DLOPEN_NOTE_JSON                                                                           \
+	"[{\"feature\":\"systemd-manager\",\"description\":\"the systemd cgroup manager "          \
+	"(D-Bus)\",\"priority\":\"recommended\",\"soname\":[\"" SD_SONAME "\"]}]"
+__attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {
+	uint32_t n_namesz, n_descsz, n_type;
+	char name[4];
+	char desc[(sizeof(DLOPEN_NOTE_JSON) + 3) & ~(size_t)3];
+} dlopen_note = {
+	.n_namesz = sizeof("FDO"),
+	.n_descsz = sizeof(DLOPEN_NOTE_JSON),
+	.n_type = DLOPEN_NOTE_TYPE,
+	.name = "FDO",
+	.desc = DLOPEN_NOTE_JSON,
+};
 
 static SdBus api;
 static void *handle;

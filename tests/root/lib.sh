@@ -700,6 +700,19 @@ t_pam_service() {
 		t_bail "cannot write /etc/pam.d/$1"
 }
 
+# t_guard_install: install the login-shell guard as a package would, into a root-owned
+# 0755 directory of the nest's private /run (removed at exit): a copy of the helper and
+# a symlink paddock-shell to it.  Sets T_GUARD to the symlink.  A copy, not the build
+# tree's binary: a checkout under /tmp or /var/tmp is hidden by the paddock's own.
+t_guard_install() {
+	local bin=/run/paddock-test-bin-$$
+	install -d -o root -g root -m 0755 "$bin" &&
+		install -o root -g root -m 0755 "$T_HELPER" "$bin/paddock" &&
+		ln -sfn paddock "$bin/paddock-shell" || t_bail "cannot install the guard in $bin"
+	t_cleanup_add rm -rf "$bin"
+	T_GUARD=$bin/paddock-shell
+}
+
 # t_pam_paddock_stack CONF_PATH [MODULE_ARGS...]: print a typical service file with
 # pam_paddock as the only real session module (use it as CONTENT):
 #   auth sufficient pam_rootok / auth required pam_permit, account and password

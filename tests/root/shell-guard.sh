@@ -37,13 +37,9 @@ memory_max = 256M
 tasks_max = 128
 shell = /bin/bash"
 
-# The installed shell entry: a symlink named paddock-shell (in the nest's private /run,
-# a root-owned 0755 directory every user can reach).
-BIN=/run/paddock-test-bin-$$
-install -d -o root -g root -m 0755 "$BIN"
-ln -s "$T_HELPER" "$BIN/paddock-shell"
-GUARD=$BIN/paddock-shell
-t_cleanup_add rm -rf "$BIN"
+# The installed shell entry (lib.sh: outside the build tree, which may be under /tmp).
+t_guard_install
+GUARD=$T_GUARD
 
 t_user alice
 alice=$T_USER alice_uid=$T_UID alice_home=$T_HOME
@@ -120,7 +116,7 @@ t_is "outside: ... nothing printed" "" "$T_OUT"
 if [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] &&
 	setpriv --reuid="$alice_uid" --regid="$alice_uid" --clear-groups \
 		unshare -U true 2>/dev/null; then
-	forge=$BIN/forge
+	forge=${GUARD%/*}/forge
 	install -d -m 0755 "$forge"
 	cat >"$forge/holder" <<-EOF
 		import os, subprocess, sys

@@ -24,11 +24,8 @@ t_cleanup_add "$T_HELPER" stop --spares
 t_user alice; alice=$T_USER alice_uid=$T_UID
 t_user bob; bob=$T_USER bob_uid=$T_UID
 # bob's login shell is the guard: it must accept a claimed spare as his holder
-BIN=/run/paddock-test-bin-$$
-install -d -o root -g root -m 0755 "$BIN" && ln -s "$T_HELPER" "$BIN/paddock-shell" ||
-	t_bail "cannot install the guard"
-t_cleanup_add rm -rf "$BIN"
-usermod -s "$BIN/paddock-shell" "$bob" || t_bail "usermod -s"
+t_guard_install
+usermod -s "$T_GUARD" "$bob" || t_bail "usermod -s"
 t_user carol; carol=$T_USER carol_uid=$T_UID
 t_user dave; dave=$T_USER dave_uid=$T_UID
 t_user erin; erin=$T_USER erin_uid=$T_UID

@@ -4,7 +4,7 @@
 # make install DESTDIR=... installs exactly the files paddock(8) lists under
 # INSTALLATION, with the documented modes; a second install keeps an edited policy;
 # make uninstall removes every file but the policy.  The pam-auth-update profile
-# has the documented fields.  Uses the binaries already built (make -o: never
+# has the documented fields.  The Debian package (make deb) holds the same files.  Uses the binaries already built (make -o: never
 # rebuilds them here).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -29,6 +29,7 @@ want="$PAMDIR/pam_paddock.so 644
 /usr/sbin/paddock-shell link:paddock
 /usr/share/man/man8/paddock.8 644
 /usr/share/man/man8/pam_paddock.8 644
+/usr/share/man/man8/paddock-shell.8 link:paddock.8
 /usr/share/man/man5/paddock.conf.5 644
 /usr/share/pam-configs/paddock 644
 /etc/security/paddock.conf 644
@@ -73,6 +74,50 @@ echo "# edited by the admin" >>"$d/etc/security/paddock.conf"
 mk install; ok $? "a second make install succeeds"
 tail -n1 "$d/etc/security/paddock.conf" | grep -q "edited by the admin"
 ok $? "... and keeps the admin's policy"
+
+# The package (make deb: dpkg-buildpackage, built only when a source changed) holds what
+# make install installs, with debhelper's additions only (docs, gzipped manuals).
+pamdir_deb=$(pkg-config --variable=libdir pam)/security
+deb_listing() { # the package's files as "PATH MODE", as listing() prints them
+	dpkg-deb -c "$1" | awk '{ p = substr($6, 2); if ($1 ~ /^l/) print p " link:" $8;
+		else if ($1 ~ /^d/) print p " dir"; else print p " " $1 }' |
+		sed -e 's/ -rw-r--r--$/ 644/' -e 's/ -rwxr-xr-x$/ 755/' -e 's/\.gz\( \|$\)/\1/g' |
+		grep -v '^/usr/share/doc/paddock/' | grep -v ' dir$' | sort
+}
+deb_want() { # the documented list, as the package must hold it
+	sed "s|^$PAMDIR/|$pamdir_deb/|; s|^/etc/security/paddock.d/ 755$|/etc/security/paddock.d/ dir|" \
+		<<<"$want" | grep -v ' dir$' | sort
+}
+if make -s deb >"$tmp/deb.log" 2>&1; then
+	deb=$(ls build/deb/paddock_*_"$(dpkg --print-architecture)".deb)
+	ok 0 "make deb builds the package ($deb)"
+	[ "$(deb_listing "$deb")" = "$(deb_want)" ]
+	ok $? "the package holds exactly what make install installs (same paths, modes, links)" ||
+		diff <(deb_want) <(deb_listing "$deb") | sed 's/^/# /'
+	dpkg-deb -c "$deb" 2>/dev/null | grep -q ' \./etc/security/paddock\.d/$'
+	ok $? "... and the drop-in directory"
+	[ "$(dpkg-deb -I "$deb" conffiles)" = /etc/security/paddock.conf ]
+	ok $? "the policy is the package's one conffile"
+	[ "$(dpkg-deb -f "$deb" Version)" = "$(sed -n 's/^VERSION *:= *//p' Makefile)" ]
+	ok $? "the package's version is the Makefile's VERSION"
+	x=$tmp/deb-x
+	dpkg-deb -x "$deb" "$x"
+	grep -qa "/usr/sbin/paddock" "$x$pamdir_deb/pam_paddock.so" &&
+		grep -qa "/etc/security/paddock.conf" "$x$pamdir_deb/pam_paddock.so"
+	ok $? "the packaged module names the packaged helper and policy"
+	! readelf -d "$x/usr/sbin/paddock" "$x$pamdir_deb/pam_paddock.so" | grep -q 'RUNPATH\|RPATH' &&
+		readelf -d "$x/usr/sbin/paddock" | grep -q 'NEEDED.*libaudit'
+	ok $? "the packaged programs link libaudit dynamically, with no rpath"
+	dpkg-deb -f "$deb" Depends | grep -q 'libpam-runtime' &&
+		dpkg-deb -f "$deb" Depends | grep -q 'libcap2' && dpkg-deb -f "$deb" Recommends | grep -q libsystemd0
+	ok $? "Depends from dpkg-shlibdeps and libpam-runtime; Recommends libsystemd0 (dlopen)"
+	dpkg-deb -I "$deb" prerm | grep -q 'pam-auth-update --package --remove paddock' &&
+		dpkg-deb -I "$deb" postinst | grep -q 'pam-auth-update --package$'
+	ok $? "maintainer scripts: pam-auth-update --package, and --remove paddock on removal"
+else
+	ok 1 "make deb builds the package"
+	tail -n 20 "$tmp/deb.log" | sed 's/^/# /'
+fi
 
 mk uninstall; ok $? "make uninstall DESTDIR=... succeeds"
 left=$(cd "$d" && find . -type f -o -type l | sort)

@@ -13,9 +13,9 @@
 #
 # One image serves both guests: the kernel command line picks systemd
 # (init=/lib/systemd/systemd) or the minimal init (init=/sbin/paddock-vm-init).
-# paddock itself is not in the image: tests/vm/run installs the freshly built tree
-# into each boot's throw-away overlay (make install DESTDIR=..., copied in over ssh),
-# so the image only changes when this script or tests/vm/guest/* change (the cache key).
+# paddock itself is not in the image: tests/vm/run installs the freshly built package
+# (make deb) into each boot's throw-away overlay with apt-get, so the image only
+# changes when this script or tests/vm/guest/* change (the cache key).
 #
 # Needs root (mmdebstrap's root mode, chroot), mmdebstrap, busybox-static, kmod
 # (depmod, modprobe --show-depends), e2fsprogs, openssh-client.  Network: Debian's
@@ -37,6 +37,10 @@ pkgs=systemd-sysv,udev,dbus,libpam-systemd,openssh-server,iproute2,procps,util-l
 pkgs=$pkgs,libpam0g,libpam-modules,libcap2,libaudit1,libinih1,libsystemd0,busybox-static
 # The user bus, so systemd-run --user works from a session (the systemd-user tests).
 pkgs=$pkgs,dbus-user-session
+# auditd (ausearch finds the module's records); libpam-runtime (pam-auth-update) is in
+# minbase.  The guest has no network: what the package depends on is in the image, so
+# apt-get install ./paddock_*.deb needs nothing from an archive.
+pkgs=$pkgs,auditd
 
 ssh-keygen -q -t ed25519 -N '' -C paddock-vm -f "$work/id_ed25519"
 

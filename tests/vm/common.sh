@@ -53,22 +53,82 @@ vm_root_in() { # CMD, with stdin
 		-o ControlPath="$VM_RUN/mux-%r" -o ControlPersist=600 127.0.0.1 "$@"
 }
 
-# The freshly built tree (make install DESTDIR=staging on the host, same Debian 12 ABI)
-# copied over the guest's /, files only: /lib is a symlink in the guest and must stay one.
+# The package (make deb on the host, same Debian 12 ABI) installed as an admin would:
+# apt-get install ./paddock_*.deb.  The guest has no network: everything the package
+# depends on is in the image, so apt needs no archive.  It is installed, not enabled.
 vm_install() {
-	(cd "$VM_STAGING" && find . ! -type d -print0 | tar --null -cf - -T -) |
-		vm_root_in 'tar --keep-directory-symlink --no-overwrite-dir -xf - -C / &&
-			ldd /usr/sbin/paddock "$(find /usr/lib/x86_64-linux-gnu/security -name pam_paddock.so)" |
-			{ ! grep "not found"; } && paddock --help >/dev/null'
+	vm_root_in "cat >/root/${VM_DEB##*/}" <"$VM_DEB" &&
+		vm_root "cd /root && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./${VM_DEB##*/}" &&
+		vm_root 'ldd /usr/sbin/paddock "$(dpkg -L paddock | grep "/pam_paddock.so$")" |
+			{ ! grep "not found"; } && paddock --help >/dev/null &&
+			! grep -rq pam_paddock /etc/pam.d && grep -qx /usr/sbin/paddock-shell /etc/shells'
 }
 
-# paddock's line goes last in common-session: after pam_systemd, so that logind has
-# made session-N.scope in user-UID.slice (and the runtime dir) before paddock runs.
+# The policy, then pam-auth-update --enable paddock: the profile puts the module last
+# in common-session, after pam_systemd, so that logind has made session-N.scope in
+# user-UID.slice (and the runtime dir) before paddock runs.
 vm_configure() {
 	printf '%s' "$VM_POLICY" | vm_root_in 'cat >/etc/security/paddock.conf &&
-		chmod 0644 /etc/security/paddock.conf &&
-		echo "session required pam_paddock.so" >>/etc/pam.d/common-session &&
-		paddock check'
+		chmod 0644 /etc/security/paddock.conf && paddock check &&
+		pam-auth-update --enable paddock &&
+		grep -E "^session\s+required\s+pam_paddock\.so" /etc/pam.d/common-session &&
+		grep -n -E "pam_(systemd|paddock)\.so" /etc/pam.d/common-session | cut -d: -f1 | tr "\n" " " |
+			awk "{ exit !(NF == 2 && \$1 < \$2) }"'
+}
+
+# The preflight an admin runs before enabling (the install hint): exit 0 on this guest's
+# stack as Debian ships it, with the module enabled.
+vm_check_system() {
+	vm_root 'out=$(paddock check --system 2>&1); rc=$?; echo "$out"; exit $rc'
+}
+
+# The kernel's records of pdk1's paddock, as auditd kept them: a start (with the
+# namespaces, cgroup and limits), the limits, a join and an end, each res=success.
+# --input-logs: without a terminal on stdin, ausearch reads its records from stdin.
+vm_audit_records() {
+	vm_root 'systemctl is-active -q auditd 2>/dev/null || pgrep -x auditd >/dev/null' || {
+		echo "auditd is not running"
+		return 1
+	}
+	local out op
+	out=$(vm_root 'ausearch --input-logs -m VIRT_CONTROL,VIRT_RESOURCE -ua pdk1 2>/dev/null') || {
+		echo "ausearch found nothing"
+		return 1
+	}
+	for op in start join end; do
+		grep "type=VIRT_CONTROL" <<<"$out" | grep "virt=paddock op=$op " | grep " id=2001 " |
+			grep "pid_ns=[0-9]" | grep "cgroup=" | grep "memory_max=$VM_MEMMAX_2001" |
+			grep -q "res=success" || {
+			echo "no op=$op record with its fields:"
+			grep virt=paddock <<<"$out" | tail -n 4
+			return 1
+		}
+	done
+	grep "type=VIRT_RESOURCE" <<<"$out" | grep "op=limits" | grep -q "memory_max=$VM_MEMMAX_2001" || {
+		echo "no VIRT_RESOURCE op=limits record"
+		return 1
+	}
+	grep -c virt=paddock <<<"$out" | sed 's/^/records: /'
+}
+
+# apt-get purge, after every session ended: no file of the package, no PAM line, no
+# /etc/shells entry, no state, no cgroup of paddock's own.
+vm_purge() {
+	vm_root 'dpkg -L paddock >/root/paddock.files &&
+		DEBIAN_FRONTEND=noninteractive apt-get purge -y -q paddock >/dev/null &&
+		left=$(while read -r f; do
+			# directories (and the /lib symlink of a merged /usr) are shared
+			[ -d "$f" ] || { [ ! -e "$f" ] && [ ! -L "$f" ]; } || echo "$f"
+		done </root/paddock.files)
+		[ -z "$left" ] || { echo "files left: $left"; exit 1; }
+		for p in /etc/security/paddock.conf /etc/security/paddock.d /usr/share/doc/paddock /run/paddock; do
+			[ ! -e "$p" ] || { echo "left: $p"; ls -la "$p"; exit 1; }
+		done
+		! grep -rn paddock /etc/pam.d /var/lib/pam || { echo "PAM config names paddock"; exit 1; }
+		! grep -n paddock /etc/shells || { echo "/etc/shells names paddock"; exit 1; }
+		cg=$(find /sys/fs/cgroup -name "*paddock*")
+		[ -z "$cg" ] || { echo "cgroups left: $cg"; exit 1; }
+		! dpkg -s paddock >/dev/null 2>&1 || { echo "dpkg still knows paddock"; exit 1; }'
 }
 
 t_eq() { # DESC EXPECTED ACTUAL

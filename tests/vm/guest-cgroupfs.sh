@@ -49,8 +49,11 @@ guest_cgroupfs() {
 		'[ ! -e /run/systemd/system ] && grep -q paddock-vm-init /proc/1/cmdline &&
 		[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
 		[ "$(cat /sys/fs/cgroup/cgroup.subtree_control)" = "cpu memory pids" ]'
-	t_ok "the make install tree is installed in the guest and paddock's libraries resolve" vm_install
-	t_ok "policy installed (paddock check), pam_paddock.so in common-session" vm_configure
+	t_ok "apt-get install ./${VM_DEB##*/}: installed offline, libraries resolve, the profile is off, paddock-shell in /etc/shells" \
+		vm_install
+	t_ok "policy installed (paddock check); pam-auth-update --enable paddock puts pam_paddock.so after pam_systemd in common-session" \
+		vm_configure
+	t_ok "paddock check --system exits 0 on the stack as Debian ships it, with paddock enabled" vm_check_system
 
 	common_sessions
 	common_namespaces
@@ -68,12 +71,15 @@ guest_cgroupfs() {
 	vm_session_close a2
 	t_ok "pdk1 after the teardown: paddock gone, cgroup /paddock.slice/user-2001 empty" \
 		vm_wait_for 30 gone_and_empty 2001
+	t_ok "auditd runs; ausearch -m VIRT_CONTROL,VIRT_RESOURCE -ua pdk1 finds start, limits, join, end with their fields" \
+		vm_audit_records
 	vm_session_close b1
 	t_ok "pdk2 after one of two logouts: paddock and cgroup live on" vm_root \
 		"sleep 2; pgrep -f '^paddock holder --uid 2002 ' >/dev/null && [ -d /sys/fs/cgroup/paddock.slice/user-2002 ]"
 	vm_session_close b2
 	t_ok "pdk2 after the last logout: paddock gone, cgroup /paddock.slice/user-2002 removed" \
 		vm_wait_for 30 gone_and_removed 2002
+	t_ok "apt-get purge paddock leaves no file, PAM line, /etc/shells entry, state or cgroup" vm_purge
 	[ "$T_FAILED" -eq "$failed0" ] || vm_dump_logs
 	vm_stop
 	VM_TIMES="$VM_TIMES no-systemd guest: boot ${VM_BOOT_SECONDS}s, total $(($(date +%s) - t0))s;"

@@ -121,8 +121,11 @@ guest_systemd() {
 	t_ok "systemd is PID 1, pure cgroup v2 (no v1 hierarchy), logind active" vm_root \
 		'[ "$(cat /proc/1/comm)" = systemd ] && [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
 		awk "\$3 == \"cgroup\" { exit 1 }" /proc/mounts && systemctl is-active -q systemd-logind'
-	t_ok "the make install tree is installed in the guest and paddock's libraries resolve" vm_install
-	t_ok "policy installed (paddock check), pam_paddock.so after pam_systemd in common-session" vm_configure
+	t_ok "apt-get install ./${VM_DEB##*/}: installed offline, libraries resolve, the profile is off, paddock-shell in /etc/shells" \
+		vm_install
+	t_ok "policy installed (paddock check); pam-auth-update --enable paddock puts pam_paddock.so after pam_systemd in common-session" \
+		vm_configure
+	t_ok "paddock check --system exits 0 on the stack as Debian ships it, with paddock enabled" vm_check_system
 
 	common_sessions
 	common_namespaces
@@ -149,6 +152,8 @@ guest_systemd() {
 	vm_session_close a2
 	t_ok "pdk1 after the teardown: paddock gone, logind clean (no session, no user)" \
 		vm_wait_for 40 gone_and_clean pdk1 2001
+	t_ok "auditd runs; ausearch -m VIRT_CONTROL,VIRT_RESOURCE -ua pdk1 finds start, limits, join, end with their fields" \
+		vm_audit_records
 	vm_session_close b1
 	t_ok "pdk2 after one of two logouts: the paddock lives on" vm_root \
 		"sleep 2; pgrep -f '^paddock holder --uid 2002 ' >/dev/null"
@@ -162,6 +167,7 @@ guest_systemd() {
 		vm_root 'out=$(paddock check --system 2>&1); echo "$out"; echo "$out" | grep -q paddock-vm-gap'
 	t_ok "with the system bus down the systemd manager fails and on_error = deny refuses the login" \
 		dbus_down_refused
+	t_ok "apt-get purge paddock leaves no file, PAM line, /etc/shells entry, state or cgroup" vm_purge
 	[ "$T_FAILED" -eq "$failed0" ] || vm_dump_logs
 	vm_stop
 	VM_TIMES="$VM_TIMES systemd guest: boot ${VM_BOOT_SECONDS}s, total $(($(date +%s) - t0))s;"
