@@ -93,9 +93,10 @@ static int open_session(const char *user)
 
 static int count_run_entries(void)
 {
-	/* The node's login counters count refusals too (pam_paddock(8)). */
-	char cmd[] =
-		"ls -A /run/paddock 2>/dev/null | grep -v -e '\\.lock$' -e '^counters$' | wc -l";
+	/* The node's login counters count refusals too, and a good policy is memoized
+	 * (pam_paddock(8)): neither is a session's state. */
+	char cmd[] = "ls -A /run/paddock 2>/dev/null | "
+		     "grep -v -e '\\.lock$' -e '^counters$' -e '^policy\\.memo$' | wc -l";
 	FILE *p = popen(cmd, "r");
 	int n = -1;
 
