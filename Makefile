@@ -8,11 +8,11 @@
 #   make profile    one first and one joining login under strace -f -T, then the joining
 #                   login step by step under uprobes (root)
 #   make install    DESTDIR PREFIX SYSCONFDIR PAMDIR (uninstall: the same, keeps the policy)
-#   STATIC_DEPS=0   link libcap, libaudit and inih dynamically (default 1: static)
+#   STATIC_DEPS=0   link libcap, libaudit, inih and libseccomp dynamically (default 1: static)
 #   make fuzz       libFuzzer run over the policy parser (FUZZ_SECONDS)
 
 CC       ?= cc
-PKGS     := pam libcap audit inih libsystemd
+PKGS     := pam libcap audit inih libsystemd libseccomp
 PREFIX   ?= /usr
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
@@ -37,13 +37,13 @@ ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DPADDOCK_HELPER_PATH='"$(SBINDIR)/paddoc
 LDHARDEN := -Wl,-z,relro,-z,now,-z,defs -Wl,--as-needed
 LIBS_CONF := $(shell pkg-config --libs inih 2>/dev/null)
 # libsystemd is not linked: pam_module/sd-bus-dl.c loads it on the first D-Bus call.
-# STATIC_DEPS=1 (default): libcap, libaudit (with libcap-ng) and inih are linked in from
-# their static archives, so the holder's exec and the module's dlopen map libc (and
-# libpam) only: a faster first login (tests/bench/RESULTS.md).  A distribution that
-# wants security updates of those libraries to reach paddock without a rebuild sets
+# STATIC_DEPS=1 (default): libcap, libaudit (with libcap-ng), inih and libseccomp are
+# linked in from their static archives, so the holder's exec and the module's dlopen map
+# libc (and libpam) only: a faster first login (tests/bench/RESULTS.md).  A distribution
+# that wants security updates of those libraries to reach paddock without a rebuild sets
 # STATIC_DEPS=0.
 STATIC_DEPS ?= 1
-DEP_PKGS  := libcap audit inih
+DEP_PKGS  := libcap audit inih libseccomp
 # The test programs link dynamically: the unit tests interpose libaudit's functions.
 LIBS_TEST := $(shell pkg-config --libs pam $(DEP_PKGS) 2>/dev/null)
 ifeq ($(STATIC_DEPS),1)
@@ -110,6 +110,7 @@ $(B)/tests/%: tests/pam/%.c tests/unit/tap.h
 # when one is missing, so a prepared machine makes no network call.
 DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev \
 	libcap-ng-dev libsystemd-dev libpam-modules pamtester openssh-server openssh-client \
+	libseccomp-dev \
 	iproute2 util-linux procps passwd login strace python3 mandoc clang \
 	libclang-rt-14-dev clang-format cppcheck socat auditd \
 	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils
