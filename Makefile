@@ -9,8 +9,8 @@
 #                   login step by step under uprobes (root)
 #   make install    DESTDIR PREFIX SYSCONFDIR PAMDIR (uninstall: the same, keeps the policy)
 #   make deb        the Debian package (dpkg-buildpackage -b) into build/deb/
-#   STATIC_DEPS=1   link libcap, libaudit and inih in from their static archives
-#                   (default 0: dynamically, as distributions expect)
+#   STATIC_DEPS=1   link libcap, libaudit, inih and libseccomp in from their static
+#                   archives (default 0: dynamically, as distributions expect)
 #   make fuzz       libFuzzer run over the policy parser (FUZZ_SECONDS)
 #
 # CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line are added to
@@ -24,7 +24,7 @@
 VERSION  := 0.1.0
 
 CC       ?= cc
-PKGS     := pam libcap audit inih libsystemd
+PKGS     := pam libcap audit inih libsystemd libseccomp
 PREFIX   ?= /usr
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
@@ -60,13 +60,13 @@ ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(PATH_DEFS) $(WARN) $(HARDEN) -fPIC -fvi
 LDHARDEN := -Wl,-z,relro,-z,now,-z,defs -Wl,--as-needed $(LDFLAGS)
 LIBS_CONF := $(shell pkg-config --libs inih 2>/dev/null)
 # libsystemd is not linked: pam_module/sd-bus-dl.c loads it on the first D-Bus call.
-# STATIC_DEPS=0 (default): libcap, libaudit and inih are linked dynamically, so their
-# security updates reach paddock without a rebuild (what distributions expect).
+# STATIC_DEPS=0 (default): libcap, libaudit, inih and libseccomp are linked dynamically,
+# so their security updates reach paddock without a rebuild (what distributions expect).
 # STATIC_DEPS=1 links them in from their static archives, so the holder's exec and the
 # module's dlopen map libc (and libpam) only: a faster first login
 # (tests/bench/RESULTS.md).
 STATIC_DEPS ?= 0
-DEP_PKGS  := libcap audit inih
+DEP_PKGS  := libcap audit inih libseccomp
 # The test programs link dynamically: the unit tests interpose libaudit's functions.
 LIBS_TEST := $(shell pkg-config --libs pam $(DEP_PKGS) 2>/dev/null)
 ifeq ($(STATIC_DEPS),1)
@@ -142,6 +142,7 @@ $(B)/tests/%: tests/pam/%.c tests/unit/tap.h
 # when one is missing, so a prepared machine makes no network call.
 DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev \
 	libcap-ng-dev libsystemd-dev libpam-modules pamtester openssh-server openssh-client \
+	libseccomp-dev \
 	iproute2 util-linux procps passwd login strace python3 mandoc clang \
 	libclang-rt-14-dev clang-format cppcheck socat auditd \
 	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils \

@@ -75,6 +75,18 @@ static int parse_network(const char *v, void *dst, const char **why)
 	return r;
 }
 
+static int parse_user_namespaces(const char *v, void *dst, const char **why)
+{
+	static const char *const w[] = { "allow", "deny" };
+	int i, r;
+
+	*why = "expected allow or deny";
+	r = parse_word(v, w, ELEMENTSOF(w), &i);
+	if (r == 0)
+		*(UserNsMode *)dst = (UserNsMode)i;
+	return r;
+}
+
 static int parse_bool(const char *v, void *dst, const char **why)
 {
 	*why = "expected yes or no";
@@ -321,6 +333,7 @@ const PolicyKey policy_keys[] = {
 	{ { "tmp_size", false, "25%" }, parse_tmp_size, U(tmp_size) },
 	{ { "kill_on_logout", false, "yes" }, parse_bool, U(kill_on_logout) },
 	{ { "shell", false, "/bin/bash" }, parse_shell, U(shell) },
+	{ { "user_namespaces", false, "allow" }, parse_user_namespaces, U(user_namespaces) },
 };
 
 const size_t policy_n_keys = ELEMENTSOF(policy_keys);

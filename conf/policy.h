@@ -65,6 +65,12 @@ typedef enum NetworkMode {
 	NETWORK_HOST,
 } NetworkMode;
 
+/* user_namespaces: deny puts CLONE_NEWUSER in the session's seccomp filter. */
+typedef enum UserNsMode {
+	USERNS_ALLOW,
+	USERNS_DENY,
+} UserNsMode;
+
 /* The size of the private tmpfs: bytes, or a percentage of memory_max. */
 typedef struct TmpSize {
 	bool percent;
@@ -103,6 +109,7 @@ typedef struct UserPolicy {
 	TmpSize tmp_size;
 	bool kill_on_logout;
 	char shell[POLICY_PATH_MAX];
+	UserNsMode user_namespaces;
 } UserPolicy;
 
 /* Where an effective value came from.  file == NULL: the built-in default. */

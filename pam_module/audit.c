@@ -226,6 +226,8 @@ int audit_format(const AuditRecord *rec, char *buf, size_t len)
 		put(&b, " vm-pid=?");
 	for (unsigned i = 0; i < NS_COUNT; i++)
 		put_u64(&b, ns_types[i].audit_field, rec->ns_ino[i], rec->ns_ino[i] != 0);
+	/* Our own names (syscall_filter_name), a comma between them. */
+	put(&b, " seccomp=%s", rec->seccomp ? rec->seccomp : "?");
 	put_u64(&b, "memory_max", l ? l->memory_max : 0, l);
 	put_u64(&b, "memory_high", l ? l->memory_high : 0, l);
 	put_u64(&b, "swap_max", l ? l->memory_swap_max : 0, l);

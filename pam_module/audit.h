@@ -60,6 +60,7 @@ typedef struct AuditRecord {
 	const char *cgroup_manager; /* "cgroupfs-v1", ... */
 	int holder_pid;		    /* vm-pid=: the holder in the host PID namespace */
 	unsigned long long ns_ino[NS_COUNT];
+	const char *seccomp; /* the session's filter: "tty", "tty,userns" */
 	const CgroupLimits *limits;
 } AuditRecord;
 

@@ -70,6 +70,20 @@ static int is_mount_root(int fd)
 	return !!(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
+/* A mount of its own filesystem, not a bind of the directory it sits on:
+ * detaching a copy of such a bind would show the very same directory. */
+static int is_own_mount(int fd)
+{
+	struct stat st, up;
+	int r = is_mount_root(fd);
+
+	if (r <= 0)
+		return r;
+	if (fstat(fd, &st) < 0 || fstatat(fd, "..", &up, 0) < 0)
+		return negative_errno();
+	return st.st_dev != up.st_dev;
+}
+
 static int set_private(int mount_fd)
 {
 	char path[64];
@@ -84,10 +98,10 @@ static int set_private(int mount_fd)
 
 int holder_state_make_private(int run_dir_fd, int *ret_fd)
 {
-	_cleanup_(closep) int tree = -EBADF, fd = -EBADF;
+	_cleanup_(closep) int fs = -EBADF, tree = -EBADF, fd = -EBADF;
 	int r;
 
-	r = is_mount_root(run_dir_fd);
+	r = is_own_mount(run_dir_fd);
 	if (r < 0)
 		return r;
 	if (r > 0) {
@@ -102,10 +116,21 @@ int holder_state_make_private(int run_dir_fd, int *ret_fd)
 		return 0;
 	}
 
-	/* A detached clone of the directory, attached onto itself: the new
-	 * mount may briefly be shared with the parent's peers, then it is
-	 * made private before any state is placed under it. */
-	tree = open_tree(run_dir_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	/* A tmpfs of its own, not a bind of the directory onto itself: a
+	 * holder that detaches its copy then finds the empty directory of
+	 * /run below it, not the same directory again.  No size bound: only
+	 * root writes there, and a bound would cap the number of paddocks.
+	 * The new mount may briefly be shared with the parent's peers, then
+	 * it is made private before any state is placed under it. */
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return negative_errno();
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "paddock", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return negative_errno();
+	tree = fsmount(fs, FSMOUNT_CLOEXEC,
+		       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (tree < 0)
 		return negative_errno();
 	if (move_mount(tree, "", run_dir_fd, "",
@@ -123,7 +148,7 @@ int holder_state_make_private(int run_dir_fd, int *ret_fd)
 
 int holder_state_repair(int run_dir_fd)
 {
-	int r = is_mount_root(run_dir_fd);
+	int r = is_own_mount(run_dir_fd);
 
 	if (r == 0)
 		return -EINVAL; /* not the private STATE_DIR mount */
@@ -232,7 +257,11 @@ static int ctl_bind(int uid_fd, int *ret_fd)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return negative_errno();
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	/* Root's alone whatever the caller's umask: bind() gives the socket
+	 * the mode of its inode less the umask, so it is never wider than
+	 * 0600, and the chmod after it makes it exactly that. */
+	if (fchmod(fd, 0600) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fchmodat(uid_fd, HOLDER_CTL_NAME, 0600, 0) < 0)
 		return negative_errno();
 	*ret_fd = TAKE_FD(fd);
 	return 0;
@@ -652,7 +681,7 @@ int holder_state_dir(int *ret_fd)
 	if (r < 0)
 		return r;
 	/* Nearly every login: the private mount exists, no global lock. */
-	r = is_mount_root(lock_fd);
+	r = is_own_mount(lock_fd);
 	if (r > 0) {
 		*ret_fd = TAKE_FD(lock_fd);
 		return 0;

@@ -47,15 +47,16 @@ int holder_state_open(int dirfd, const char *path, int flags);
 
 /*
  * Make the STATE_DIR directory behind run_dir_fd a private mount of its own
- * (like ip-netns does for /run/netns, but private), so that each holder can
- * detach its copy (no paddock sees STATE_DIR, not even as root) and nothing
- * mounted below it propagates anywhere.  Idempotent; a directory that is a
- * mount root already is left as it is (holder_start() makes it private
- * again before it uses it).  If the directory was not yet a mount root it
- * is bind-mounted onto itself and made private: run_dir_fd then still names the
- * directory *under* the new mount, so the caller must use *ret_fd (a new
- * O_DIRECTORY|O_CLOEXEC fd on the mount root) from now on.  Returns 0 or
- * -errno.
+ * filesystem (a tmpfs, mode 0700), so that each holder can detach its copy
+ * and find the empty directory of /run below it (no paddock sees STATE_DIR,
+ * not even as root: a bind of the directory onto itself would show the
+ * same directory again), and nothing mounted below it propagates anywhere.
+ * Idempotent; a directory that is the root of a mount of another
+ * filesystem already is left as it is (holder_start() makes it private
+ * again before it uses it).  Otherwise the tmpfs is mounted over it and
+ * made private: run_dir_fd then still names the directory *under* the new
+ * mount, so the caller must use *ret_fd (a new O_DIRECTORY|O_CLOEXEC fd on
+ * the mount root) from now on.  Returns 0 or -errno.
  */
 int holder_state_make_private(int run_dir_fd, int *ret_fd);
 

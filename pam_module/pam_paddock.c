@@ -32,11 +32,13 @@
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "audit.h"
+#include "caller-fds.h"
 #include "cgroup.h"
 #include "counters.h"
 #include "ns.h"
 #include "session.h"
 #include "state.h"
+#include "syscall-filter.h"
 
 #ifndef PADDOCK_HELPER_PATH
 #define PADDOCK_HELPER_PATH "/usr/sbin/paddock"
@@ -322,6 +324,7 @@ static AuditRecord session_record(AuditOp op, const char *user, uid_t uid, const
 		.cgroup = info->cgroup,
 		.cgroup_manager = info->cgroup_manager,
 		.holder_pid = info->holder_pid,
+		.seccomp = info->seccomp,
 		.limits = limits,
 		.linger = -1,
 	};
@@ -481,6 +484,24 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		ret = fail(&au, &g, &id, step, r, &limits);
 		goto out;
 	}
+	/* What the caller hands to the processes it starts from now on: none
+	 * of its descriptors past an exec (threat 20), and the session's
+	 * filter (threat 19).  A failure denies whatever on_error says: the
+	 * caller is inside the paddock already. */
+	info.seccomp = syscall_filter_name(syscall_filter_for(&up));
+	step = "descriptors";
+	r = caller_fds_cloexec();
+	if (r >= 0) {
+		step = "seccomp filter";
+		r = syscall_filter_install(syscall_filter_for(&up));
+	}
+	if (r < 0) {
+		fd = safe_close(fd);
+		free(sd->user);
+		free(sd);
+		ret = fail(&au, NULL, &id, step, r, &limits);
+		goto out;
+	}
 
 	/* The records of the session: a session the mode says must be
 	 * recorded and is not, ends here (closing fd ends it at the holder).
@@ -537,13 +558,13 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 			   strerror(-info.spare_started));
 	pam_syslog(pamh, LOG_INFO,
 		   "user %s (uid %u): %s paddock, holder pid %d, cgroup %s (%s), "
-		   "mnt:%llu pid:%llu ipc:%llu uts:%llu net:%llu",
+		   "mnt:%llu pid:%llu ipc:%llu uts:%llu net:%llu, seccomp %s",
 		   user, (unsigned)id.uid,
 		   info.from_spare ? "claimed a spare"
 		   : info.created  ? "started"
 				   : "joined",
 		   info.holder_pid, info.cgroup, info.cgroup_manager, info.ns_ino[0],
-		   info.ns_ino[1], info.ns_ino[2], info.ns_ino[3], info.ns_ino[4]);
+		   info.ns_ino[1], info.ns_ino[2], info.ns_ino[3], info.ns_ino[4], info.seccomp);
 	ret = PAM_SUCCESS;
 out:
 	counters_close(&au.counters);

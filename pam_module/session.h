@@ -29,6 +29,7 @@ typedef struct SessionInfo {
 	char spare_error[128];		     /* why a spare's claim failed, or "" */
 	int spare_started;		     /* 1: a spare is being made, 0: none needed, -errno */
 	bool limits_written; /* this login wrote the cgroup's limits (not a stamp's) */
+	const char *seccomp; /* the filter the caller runs under (syscall-filter.h) */
 } SessionInfo;
 
 /*

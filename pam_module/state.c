@@ -194,8 +194,15 @@ static void memo_put(void *userdata, const void *buf, size_t len)
 	bool ok;
 	int fd;
 
+	struct statx sx;
+
 	(void)userdata;
 	if (state_open_private_dir(AT_FDCWD, STATE_DIR, false, &dir) < 0)
+		return;
+	/* Only into the state mount: a memo left in the directory below it
+	 * would be seen from inside every paddock (holder-start.h). */
+	if (statx(dir, "", AT_EMPTY_PATH, STATX_TYPE, &sx) < 0 ||
+	    !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
 		return;
 	snprintf(tmp, sizeof(tmp), POLICY_MEMO_NAME ".%d", (int)getpid());
 	fd = open_beneath(dir, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);

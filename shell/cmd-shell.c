@@ -414,8 +414,16 @@ static int guard_run(int argc, char **argv, bool login)
 		return refuse(user, uid, strerror(errno));
 
 	/* Nothing of ours survives the exec: every fd we opened was
-	 * O_CLOEXEC and is closed by now; the syslog socket goes too. */
+	 * O_CLOEXEC and is closed by now; the syslog socket goes too.
+	 * Nor anything above 2 we were handed (threat 20): an entry point
+	 * that skipped the module may pass a descriptor of the host's tree. */
 	closelog();
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		r = errno;
+		openlog(GUARD_NAME, LOG_PID, LOG_AUTHPRIV);
+		snprintf(text, sizeof(text), "cannot close inherited descriptors: %s", strerror(r));
+		return refuse(user, uid, text);
+	}
 	execve(shell, nargv, environ);
 	r = errno;
 	openlog(GUARD_NAME, LOG_PID, LOG_AUTHPRIV);

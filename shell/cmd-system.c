@@ -3,8 +3,9 @@
  * paddock check --system: the entry points that would skip the module
  * (threats.md 12).  Every PAM service in /etc/pam.d whose session stack
  * lacks pam_paddock (following "@include", "session include" and "session
- * substack"), and sshd settings that bypass PAM sessions ("UsePAM no") or
- * the login-shell guard ("PermitUserEnvironment").
+ * substack"), sshd settings that bypass PAM sessions ("UsePAM no") or
+ * the login-shell guard ("PermitUserEnvironment"), and descriptors of the
+ * host held inside paddocks (fd-leaks.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 
 #include "../conf/macro.h"
 #include "commands.h"
+#include "fd-leaks.h"
 
 #define MODULE_NAME	  "pam_paddock.so"
 #define INCLUDE_DEPTH_MAX 16
@@ -377,12 +379,24 @@ static int check_sshd(const char *config)
 	return problems;
 }
 
+/* Descriptors of the host that reached a paddock (threat 20): a warning each. */
+static void check_fd_leaks(void)
+{
+	int n = fd_leaks_report();
+
+	if (n == 0)
+		printf("fds: ok (no process inside a paddock holds a file of the host's mounts)\n");
+	else if (n < 0)
+		printf("fds: cannot look for leaked descriptors: %s\n", strerror(-n));
+}
+
 int check_system(const char *pam_dir, const char *sshd_config)
 {
 	int missing, bypass;
 
 	missing = check_pam(pam_dir);
 	bypass = check_sshd(sshd_config);
+	check_fd_leaks();
 	if (missing < 0)
 		return 1;
 	if (missing + bypass > 0) {

@@ -8,6 +8,8 @@
 #   * outside (su through a stack without the module; forged environment variables;
 #     a forged "paddock holder" as PID 1 of the user's own user+PID namespaces;
 #     another user's paddock) it refuses with exit 1 and runs nothing;
+#   * a descriptor handed to the guard (fd 7 on the host's /, entered with nsenter, a
+#     path without the module) does not reach the shell (threat 20);
 #   * a real sshd user whose login shell is the guard: ssh host cmd, an interactive
 #     login, scp upload/download (legacy protocol, through the shell) and sftp
 #     (sftp-server, started through the shell) all work, inside the paddock.
@@ -135,6 +137,26 @@ else
 	t_skip "forged: ... refused"
 	t_skip "forged: ... nothing ran"
 fi
+
+# --- threat 20: a descriptor handed to the guard does not reach the shell ---------------------
+# Root enters alice's live paddock as alice (nsenter: a path without the module) with fd 7
+# on the host's /.  Through the guard the shell has no fd 7; the same entry without the
+# guard keeps it (the control: the descriptor really was handed over).
+t_su_stack "$WITH_MODULE"
+t_sess_start guardfd "$alice" 'true'
+t_ok "fds: alice's paddock is live" t_sess_wait guardfd
+hpid=$(pgrep -f "^paddock holder --uid $alice_uid " | head -1)
+enter_as_alice() {
+	nsenter -t "${hpid:-0}" -m -p -- setpriv --reuid="$alice_uid" --regid="$(id -g "$alice")" \
+		--clear-groups "$@" 7</
+}
+# shellcheck disable=SC2016 # expanded by the entered shell
+fdcheck='if [ -e /proc/$$/fd/7 ]; then echo "fd7 $(ls /proc/$$/fd/7/ | tr "\n" " ")"; else echo "no fd7"; fi'
+t_ok "fds (control): entered without the guard, the shell runs" enter_as_alice /bin/bash -c "$fdcheck"
+t_like "fds (control): ... and holds fd 7, the host's /" '^fd7 .*\<etc\>' "$T_OUT"
+t_ok "fds: entered through the guard, the shell runs" enter_as_alice "$GUARD" -c "$fdcheck"
+t_is "fds: ... without fd 7" "no fd7" "$T_OUT"
+t_sess_end guardfd
 
 # --- a real sshd whose user's login shell is the guard ---------------------------------------
 t_pam_service paddock-test-guard-sshd "$WITH_MODULE"

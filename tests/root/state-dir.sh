@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # tests/root/state-dir.sh: /run/paddock as it is after a boot, a plain directory.  The
-# first login makes it a private mount of its own (a bind onto itself), which each
-# holder detaches from its copy.  Several users logging in for the first time at once
-# must make exactly one such mount: stacked mounts are wrong (one per login).  So:
+# first login mounts a private tmpfs of its own on it, which each holder detaches from
+# its copy: root inside a paddock (paddock enter --root) finds the empty directory of
+# /run below it, no state (threat 1).  The logins come from a caller whose umask is 000:
+# the control sockets are 0600 all the same, no state is open to others.  Several users
+# logging in for the first time at once must make exactly one such mount: stacked
+# mounts are wrong (one per login).  So:
 # four first logins at once, then one mount on /run/paddock, every user's second login
 # joins the first one's namespaces, and every paddock is torn down (holder, state).
 set -u
@@ -37,12 +40,15 @@ for i in 1 2 3 4; do
 	names+=("$T_USER") uids+=("$T_UID") homes+=("$T_HOME")
 done
 
-# Four first logins at once, each keeping its session open.
+# Four first logins at once, each keeping its session open, from a caller whose umask
+# is 000: nothing of the state may take its mode from it.
+umask 000
 for i in 0 1 2 3; do
 	t_bg su - "${names[$i]}" -c 'readlink /proc/self/ns/pid >~/first.ns; exec sleep 60' \
 		>"$T_TMP/first-$i.log" 2>&1
 	bgs+=("$T_BG_PID")
 done
+umask 022
 all_started() { for h in "${homes[@]}"; do [ -s "$h/first.ns" ] || return 1; done; }
 t_ok "four first logins at once all opened" t_wait_for 20 all_started
 for i in 0 1 2 3; do [ -s "${homes[$i]}/first.ns" ] || t_diag "login $i: $(cat "$T_TMP/first-$i.log")"; done
@@ -51,6 +57,20 @@ t_is "exactly one mount made on /run/paddock (none stacked over it)" $((base + 1
 # The topmost one (the last in mountinfo): private, no shared: or master: tag.
 t_is "... and it is private" "" \
 	"$(awk '$5 == "/run/paddock"' /proc/self/mountinfo | tail -n 1 | sed 's/ - .*//' | grep -oE '(shared|master):[0-9]+')"
+
+t_ok "the mount is a filesystem of its own (not a bind of /run's directory)" \
+	test "$(stat -c %d /run/paddock)" != "$(stat -c %d /run)"
+for i in 0 1 2 3; do
+	t_is "user $((i + 1)): the control socket is mode 0600 under the caller's umask 000" \
+		"socket 600" "$(stat -c '%F %a' "/run/paddock/${uids[$i]}/ctl" 2>&1)"
+done
+t_is "no state is open to group or others under umask 000" "" \
+	"$(find /run/paddock -perm /077 -printf '%p %m\n' 2>&1)"
+# Threat 1: root inside a paddock (paddock enter --root) sees no state of any paddock.
+t_ok "root inside user 1's paddock (enter --root) runs" \
+	"$T_HELPER" enter --root "${names[0]}" -- find /run/paddock -mindepth 1
+t_is "... and finds nothing under /run/paddock (no ctl, no records, no lock)" "" "$T_OUT"
+t_ok "(on the host the state is there)" test -S "/run/paddock/${uids[1]}/ctl"
 
 for i in 0 1 2 3; do
 	first=$(cat "${homes[$i]}/first.ns" 2>/dev/null)

@@ -40,6 +40,8 @@ static const CgroupLimits limits = {
 	" tasks_max=512"
 #define NO_PADDOCK " cgroup=? cgroup_manager=? vm-pid=?"
 #define NO_NS	   " mnt_ns=? pid_ns=? ipc_ns=? uts_ns=? net_ns=?"
+#define FILTER	   " seccomp=tty"
+#define NO_FILTER  " seccomp=?"
 #define NO_LIMITS  " memory_max=? memory_high=? swap_max=? cpu_quota=? cpu_weight=? tasks_max=?"
 
 static AuditRecord session(AuditOp op)
@@ -56,6 +58,7 @@ static AuditRecord session(AuditOp op)
 		.cgroup_manager = "cgroupfs-v1",
 		.holder_pid = 4242,
 		.ns_ino = { 4026532301, 4026532302, 4026532303, 4026532304, 4026532306 },
+		.seccomp = "tty",
 		.limits = &limits,
 		.linger = -1,
 	};
@@ -83,21 +86,28 @@ static void test_events(void)
 	r = session(AUDIT_OP_START);
 	expect(&r, AUDIT_VIRT_CONTROL,
 	       "virt=paddock op=start vm=\"alice\" acct=\"alice\" id=1001" ITEMS PADDOCK
-	       " vm-pid=4242" NS LIMITS " res=success",
+	       " vm-pid=4242" NS FILTER LIMITS " res=success",
 	       "start");
 
 	r = session(AUDIT_OP_JOIN);
 	r.holder_pid = 0;
 	expect(&r, AUDIT_VIRT_CONTROL,
 	       "virt=paddock op=join vm=\"alice\" acct=\"alice\" id=1001" ITEMS PADDOCK
-	       " vm-pid=?" NS LIMITS " res=success",
+	       " vm-pid=?" NS FILTER LIMITS " res=success",
 	       "join");
+
+	r = session(AUDIT_OP_JOIN);
+	r.seccomp = "tty,userns";
+	expect(&r, AUDIT_VIRT_CONTROL,
+	       "virt=paddock op=join vm=\"alice\" acct=\"alice\" id=1001" ITEMS PADDOCK
+	       " vm-pid=4242" NS " seccomp=tty,userns" LIMITS " res=success",
+	       "join, user namespaces denied");
 
 	r = session(AUDIT_OP_LIMITS);
 	r.reason = "start";
 	expect(&r, AUDIT_VIRT_RESOURCE,
 	       "virt=paddock op=limits vm=\"alice\" acct=\"alice\" id=1001 reason=start" ITEMS
-		       PADDOCK " vm-pid=4242" NS LIMITS " res=success",
+		       PADDOCK " vm-pid=4242" NS FILTER LIMITS " res=success",
 	       "limits");
 
 	r = session(AUDIT_OP_END);
@@ -105,7 +115,7 @@ static void test_events(void)
 	r.linger = 30;
 	expect(&r, AUDIT_VIRT_CONTROL,
 	       "virt=paddock op=end vm=\"alice\" acct=\"alice\" id=1001 reason=last-session"
-	       " linger=30" ITEMS PADDOCK " vm-pid=4242" NS LIMITS " res=success",
+	       " linger=30" ITEMS PADDOCK " vm-pid=4242" NS FILTER LIMITS " res=success",
 	       "end");
 
 	r = session(AUDIT_OP_END);
@@ -115,7 +125,7 @@ static void test_events(void)
 	r.linger = 0;
 	expect(&r, AUDIT_USER_ERR,
 	       "virt=paddock op=end vm=\"alice\" acct=\"alice\" id=1001 decision=? step=close"
-	       " error=ETIMEDOUT detail=? linger=0" ITEMS PADDOCK " vm-pid=4242" NS LIMITS
+	       " error=ETIMEDOUT detail=? linger=0" ITEMS PADDOCK " vm-pid=4242" NS FILTER LIMITS
 	       " res=failed",
 	       "end, holder did not answer");
 
@@ -131,7 +141,7 @@ static void test_events(void)
 			   .limits = &limits };
 	expect(&r, AUDIT_USER_ERR,
 	       "virt=paddock op=refuse vm=\"alice\" acct=\"alice\" id=1001 decision=deny"
-	       " step=cgroup-attach error=ENOENT detail=?" ITEMS NO_PADDOCK NO_NS LIMITS
+	       " step=cgroup-attach error=ENOENT detail=?" ITEMS NO_PADDOCK NO_NS NO_FILTER LIMITS
 	       " res=failed",
 	       "refuse");
 
@@ -142,7 +152,7 @@ static void test_events(void)
 	expect(&r, AUDIT_USER_ERR,
 	       "virt=paddock op=unisolated vm=\"alice\" acct=\"alice\" id=1001"
 	       " decision=allow-unisolated step=caller-check-single-threaded-caller"
-	       " error=EBUSY detail=?" ITEMS NO_PADDOCK NO_NS LIMITS " res=failed",
+	       " error=EBUSY detail=?" ITEMS NO_PADDOCK NO_NS NO_FILTER LIMITS " res=failed",
 	       "unisolated");
 
 	r = (AuditRecord){ .op = AUDIT_OP_POLICY_ERROR,
@@ -158,7 +168,8 @@ static void test_events(void)
 	       " step=policy error=EINVAL detail="
 	       "2F6574632F73656375726974792F706164646F636B2E636F6E663A333A20756E6B6E6F776E206B"
 	       "657920276D656D726F795F6D617827"
-	       " service=\"su-l\" terminal=? hostname=?" NO_PADDOCK NO_NS NO_LIMITS " res=failed",
+	       " service=\"su-l\" terminal=? hostname=?" NO_PADDOCK NO_NS NO_FILTER NO_LIMITS
+	       " res=failed",
 	       "policy error (detail hex: spaces and quotes)");
 
 	r = (AuditRecord){ .op = AUDIT_OP_REFUSE,
@@ -168,7 +179,8 @@ static void test_events(void)
 			   .error = EINVAL };
 	expect(&r, AUDIT_USER_ERR,
 	       "virt=paddock op=refuse vm=? acct=? id=? decision=deny step=user error=EINVAL"
-	       " detail=? service=? terminal=? hostname=?" NO_PADDOCK NO_NS NO_LIMITS " res=failed",
+	       " detail=? service=? terminal=? hostname=?" NO_PADDOCK NO_NS NO_FILTER NO_LIMITS
+	       " res=failed",
 	       "refuse without a user name");
 
 	r = session(AUDIT_OP_START);
@@ -189,12 +201,11 @@ static void test_events(void)
 static bool tokens_clean(const char *text, const char *want_res)
 {
 	static const char *const names[] = {
-		"virt",		  "op",		"vm",	      "acct",	     "id",
-		"decision",	  "step",	"error",      "detail",	     "reason",
-		"linger",	  "service",	"terminal",   "hostname",    "cgroup",
-		"cgroup_manager", "vm-pid",	"mnt_ns",     "pid_ns",	     "ipc_ns",
-		"uts_ns",	  "net_ns",	"memory_max", "memory_high", "swap_max",
-		"cpu_quota",	  "cpu_weight", "tasks_max",  "res",
+		"virt",	       "op",	   "vm",	"acct",		  "id",	       "decision",
+		"step",	       "error",	   "detail",	"reason",	  "linger",    "service",
+		"terminal",    "hostname", "cgroup",	"cgroup_manager", "vm-pid",    "mnt_ns",
+		"pid_ns",      "ipc_ns",   "uts_ns",	"net_ns",	  "seccomp",   "memory_max",
+		"memory_high", "swap_max", "cpu_quota", "cpu_weight",	  "tasks_max", "res",
 	};
 	unsigned seen[sizeof(names) / sizeof(names[0])] = { 0 };
 	char copy[AUDIT_RECORD_MAX], *save = NULL, *tok, *last = NULL;

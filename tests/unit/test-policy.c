@@ -233,6 +233,10 @@ static const BadCase bad_cases[] = {
 	  NAME ":2: invalid value 'Auto' for 'audit'" },
 	{ "network none", "[default]\nnetwork = none\n", 0,
 	  NAME ":2: invalid value 'none' for 'network': expected loopback or host" },
+	{ "user_namespaces no", "[default]\nuser_namespaces = no\n", 0,
+	  NAME ":2: invalid value 'no' for 'user_namespaces': expected allow or deny" },
+	{ "user_namespaces in [global]", "[global]\nuser_namespaces = deny\n", 0,
+	  NAME ":2: 'user_namespaces' is not allowed in [global] (use [default])" },
 	{ "isolate maybe", "[default]\nisolate = maybe\n", 0,
 	  NAME ":2: invalid value 'maybe' for 'isolate': expected yes or no" },
 	{ "private_tmp y", "[default]\nprivate_tmp = y\n", 0,
@@ -546,6 +550,8 @@ static void value_text(const char *key, const UserPolicy *up, const PolicyGlobal
 		YESNO(up->kill_on_logout);
 	else if (!strcmp(key, "shell"))
 		snprintf(buf, len, "%s", up->shell);
+	else if (!strcmp(key, "user_namespaces"))
+		snprintf(buf, len, "%s", up->user_namespaces == USERNS_DENY ? "deny" : "allow");
 	else if (!strcmp(key, "tmp_bytes")) /* policy_tmp_bytes() with 8G of RAM */
 		SIZE(policy_tmp_bytes(up, 8 * GIB));
 	else
@@ -710,6 +716,13 @@ static const char GROUPS_REV[] = "[group:b]\n"	      /* 1 */
 				 "memory_max = 1G\n"  /* 4 */
 				 "cpu_quota = 10%\n"; /* 5 */
 
+static const char USERNS[] = "[default]\n"
+			     "user_namespaces = deny\n" /* 2 */
+			     "[group:hpc]\n"
+			     "user_namespaces = allow\n" /* 4 */
+			     "[user:solo]\n"
+			     "user_namespaces = deny\n"; /* 6 */
+
 static const char ROOTY[] = "[default]\n"
 			    "isolate = yes\n"	/* 2 */
 			    "memory_max = 4G\n" /* 3 */
@@ -843,7 +856,8 @@ static const GoodCase good_cases[] = {
 	  "isolate=yes|isolate@builtin|namespaces=mount pid ipc uts net|memory_max=2G|"
 	  "memory_high=max|memory_swap_max=0|cpu_quota=100%|cpu_weight=100|tasks_max=512|"
 	  "hostname=%u-%h|network=loopback|private_tmp=yes|private_ipc=yes|tmp_size=25%|"
-	  "kill_on_logout=yes|shell=/bin/bash|tmp_bytes=512M|memory_max@builtin|"
+	  "kill_on_logout=yes|shell=/bin/"
+	  "bash|user_namespaces=allow|tmp_bytes=512M|memory_max@builtin|"
 	  "cgroup_manager=auto|cgroup_parent=/paddock.slice|on_error=deny|audit=auto|linger=0|"
 	  "others@builtin" },
 	{ "empty policy: root exempt by the built-in rule", "", NULL, "root", 0, "root",
@@ -869,6 +883,12 @@ static const GoodCase good_cases[] = {
 	  "memory_max=1G|memory_max@t.conf:4[group:a]|cpu_quota=10%" },
 	{ "several groups: only one matches", GROUPS_REV, NULL, "fred", 1007, "b",
 	  "memory_max=3G|memory_max@t.conf:2[group:b]|cpu_quota=100%|cpu_quota@builtin" },
+	{ "user_namespaces from [default]", USERNS, NULL, "p", 1040, "users",
+	  "user_namespaces=deny|user_namespaces@t.conf:2[default]" },
+	{ "user_namespaces from a group", USERNS, NULL, "q", 1041, "hpc",
+	  "user_namespaces=allow|user_namespaces@t.conf:4[group:hpc]" },
+	{ "user_namespaces: the user's section beats the group's", USERNS, NULL, "solo", 1042,
+	  "hpc", "user_namespaces=deny|user_namespaces@t.conf:6[user:solo]" },
 	{ "[default] isolate = yes does not isolate root", ROOTY, NULL, "root", 0, "root",
 	  "isolate=no|isolate@rule|memory_max=4G|memory_max@t.conf:3[default]" },
 	{ "[group:wheel] isolate = yes does not isolate root", ROOTY, NULL, "root", 0, "root,wheel",
