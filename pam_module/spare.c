@@ -710,17 +710,22 @@ static bool spare_cgroup_in_use(const char *cg_name, void *data)
 /* A spare of our shape being made (KEY.ID.new/) while we make none: its
  * maker died before the rename (threat 18).  Its holder, if it listens,
  * is killed; one still in its setup exits at its ready line (nobody reads
- * it).  Its directory goes; its cgroup is swept next. */
-static int collect_half_made(const char *name, void *data)
+ * it).  A ready one (KEY.ID/) whose holder is gone: it would count as
+ * ready and never be replaced.  Their directories go; their cgroups are
+ * swept next. */
+static int collect_stale(const char *name, void *data)
 {
 	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, pidfd = -EBADF;
-	int spare_fd = *(int *)data;
+	int spare_fd = *(int *)data, r;
 	pid_t pid;
 
-	if (!is_new(name))
-		return 0;
 	dir_fd = holder_state_open(spare_fd, name, O_RDONLY | O_DIRECTORY);
-	if (dir_fd >= 0 && ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd) >= 0)
+	if (dir_fd < 0)
+		return 0; /* claimed meanwhile */
+	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
+	if (!is_new(name) && r != -ESTALE)
+		return 0;
+	if (r >= 0)
 		holder_kill(pidfd);
 	(void)holder_state_remove_at(spare_fd, name);
 	return 0;
@@ -761,7 +766,7 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 			return negative_errno();
 	/* The caller holds the shape's maker lock (spare_maker_lock()): no
 	 * other maker makes one of this shape now. */
-	(void)each_of_key(spare_fd, key, collect_half_made, &spare_fd);
+	(void)each_of_key(spare_fd, key, collect_stale, &spare_fd);
 	/* The cgroups of spares that are gone (killed, or stopped before
 	 * they removed it): under the lock, so none of a spare being made. */
 	if (cgm)
@@ -863,7 +868,7 @@ static int stop_one(const char *name, void *data)
 		snprintf(key, sizeof(key), "%.*s", SPARE_KEY_LEN, name);
 		maker_name(key, maker);
 		if (maker_pid(s->spare_fd, maker) == 0)
-			(void)collect_half_made(name, &s->spare_fd);
+			(void)collect_stale(name, &s->spare_fd);
 		return 0;
 	}
 	dir_fd = holder_state_open(s->spare_fd, name, O_RDONLY | O_DIRECTORY);

@@ -135,7 +135,8 @@ int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsign
  * manager, create STATE_DIR/spare/KEY.ID.new/, start the holder there,
  * wait for it to be ready, rename the directory to KEY.ID/.  The caller
  * holds the shape's maker lock (spare_maker_lock()): the KEY.ID.new/ of a
- * maker of the shape that died are collected first (their holders killed).
+ * maker of the shape that died are collected first (their holders killed),
+ * and the KEY.ID/ whose holder is gone.
  * Returns 1 when a spare was made, 0 when none was needed, -errno (nothing
  * left).
  */
