@@ -354,6 +354,11 @@ _Noreturn static void child_exec(const Spawn *s)
 		(void)sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Out of the caller's session and process group: a signal to the
+	 * login's group (su's or sshd's on a hangup or a kill by an admin)
+	 * must not reach the paddock of every session of the user, nor the
+	 * spares (threat 18). */
+	(void)setsid();
 
 	execveat(s->nfds, "", s->argv, s->envp, AT_EMPTY_PATH);
 fail:
