@@ -3,6 +3,7 @@
 #   make            build pam_paddock.so and paddock into build/
 #   make deps       install build and test dependencies (apt-get, only if missing)
 #   make check      deps + build + the whole test suite
+#   make check-faults  the fault sweep in full: every kill point (root)
 #   make demo       deps + build + a real isolated login, shown side by side
 #   make bench      benchmarks (root), writes tests/bench/RESULTS.md
 #   make profile    one first and one joining login under strace -f -T, then the joining
@@ -89,7 +90,8 @@ PAMTEST_BIN := $(PAMTEST_SRC:tests/pam/%.c=$(B)/tests/%)
 ROOTTEST_SRC := $(wildcard tests/root/*.c)
 ROOTTEST_BIN := $(ROOTTEST_SRC:tests/root/%.c=$(B)/tests/root/%)
 
-.PHONY: all deps check demo bench profile install uninstall fuzz format lint clean man-lint deb FORCE
+.PHONY: all deps check check-faults demo bench profile install uninstall fuzz format lint clean \
+	man-lint deb FORCE
 
 all: $(B)/pam_paddock.so $(B)/paddock $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN)
 
@@ -163,6 +165,10 @@ deps:
 check: deps
 	$(MAKE) all
 	tests/run
+
+check-faults: deps
+	$(MAKE) all
+	PADDOCK_FAULTS=full TESTS='root/faults-sweep.sh' tests/run root
 
 demo: deps
 	$(MAKE) all

@@ -52,10 +52,11 @@
 #define HOLDER_FD_LOCK	   7 /* STATE_DIR/UID.lock, its own open file description */
 #define HOLDER_FD_COUNT	   8 /* fds 0-2 are /dev/null */
 
-#define HOLDER_ENV_PATH	  "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
-#define HOLDER_CTL_NAME	  "ctl"
-#define HOLDER_NS_DIR	  "ns"
-#define HOLDER_NS_RECORDS "all" /* in HOLDER_NS_DIR */
+#define HOLDER_ENV_PATH	      "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+#define HOLDER_CTL_NAME	      "ctl"
+#define HOLDER_NS_DIR	      "ns"
+#define HOLDER_NS_RECORDS     "all"	/* in HOLDER_NS_DIR */
+#define HOLDER_NS_RECORDS_NEW "all.new" /* written, then renamed to "all" */
 
 /*
  * Ready line: "ok\n" once the mounts, hostname and lo are done, or

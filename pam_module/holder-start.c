@@ -187,6 +187,8 @@ int holder_state_remove_at(int run_dir_fd, const char *name)
 	if (ns_fd >= 0) {
 		if (unlinkat(ns_fd, HOLDER_NS_RECORDS, 0) < 0 && errno != ENOENT)
 			keep_first(&r, negative_errno());
+		if (unlinkat(ns_fd, HOLDER_NS_RECORDS_NEW, 0) < 0 && errno != ENOENT)
+			keep_first(&r, negative_errno());
 		if (unlinkat(uid_fd, HOLDER_NS_DIR, AT_REMOVEDIR) < 0)
 			keep_first(&r, negative_errno());
 	} else if (ns_fd != -ENOENT)
@@ -381,6 +383,11 @@ _Noreturn static void child_exec(const Spawn *s)
 		(void)sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Out of the caller's session and process group: a signal to the
+	 * login's group (su's or sshd's on a hangup or a kill by an admin)
+	 * must not reach the paddock of every session of the user, nor the
+	 * spares (threat 18). */
+	(void)setsid();
 
 	execveat(s->nfds, "", s->argv, s->envp, AT_EMPTY_PATH);
 fail:
@@ -635,6 +642,7 @@ int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
 	char all[HOLDER_MSG_MAX];
 	struct stat userns;
 	size_t len = 0;
+	int r;
 
 	/* Ours, once: /proc/self resolved once for all the namespaces.  Our
 	 * own user namespace rather than /proc/1's: the same thing on a host,
@@ -647,7 +655,6 @@ int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
 
 	for (unsigned i = 0; i < NS_COUNT; i++) {
 		uint64_t ino;
-		int r;
 
 		if (!(mask & (1u << i)))
 			continue;
@@ -657,7 +664,13 @@ int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
 		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s %llu\n", ns_name(i),
 					(unsigned long long)ino);
 	}
-	return write_new(ns_dir_fd, HOLDER_NS_RECORDS, all, len);
+	/* Whole or absent to every reader, whenever the writer dies (threat
+	 * 18): written beside, then renamed into place. */
+	(void)unlinkat(ns_dir_fd, HOLDER_NS_RECORDS_NEW, 0);
+	r = write_new(ns_dir_fd, HOLDER_NS_RECORDS_NEW, all, len);
+	if (r >= 0 && renameat(ns_dir_fd, HOLDER_NS_RECORDS_NEW, ns_dir_fd, HOLDER_NS_RECORDS) < 0)
+		r = negative_errno();
+	return r;
 }
 
 void holder_kill(int pidfd)
@@ -670,6 +683,12 @@ void holder_kill(int pidfd)
 	/* Its namespaces die with it; wait a little so a retry starts clean. */
 	while (poll(&pfd, 1, 1000) < 0 && errno == EINTR)
 		;
+}
+
+int holder_collect(int run_dir_fd, uid_t uid, int pidfd)
+{
+	holder_kill(pidfd);
+	return holder_state_remove(run_dir_fd, uid);
 }
 
 int holder_state_dir(int *ret_fd)

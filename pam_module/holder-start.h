@@ -136,6 +136,14 @@ int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask);
 void holder_kill(int pidfd);
 
 /*
+ * A paddock that is not whole (ns_join_or_stale() said -EUCLEAN, or
+ * paddock stop found no holder it could stop): its holder killed through
+ * pidfd (-1: none alive) and UID/ removed.  Call it with the per-user lock
+ * held.  Returns holder_state_remove()'s result.
+ */
+int holder_collect(int run_dir_fd, uid_t uid, int pidfd);
+
+/*
  * Start uid's holder: remove the stale state of a dead paddock if any,
  * create UID/ (0700), UID/ns/ and bind UID/ctl, start the holder in new
  * namespaces through an intermediate process (so it is not the caller's

@@ -298,9 +298,10 @@ static int open_record(int dirfd, const char *path, struct stat *ret_st)
 }
 
 /* The records holder_record() wrote: ns/all, a line "NAME INODE" per
- * namespace, for the bits of ns_mask.  -ENOENT when the file is missing,
- * malformed, or lacks a namespace of ns_mask (a paddock started under
- * another policy), -EPERM when it is not root's regular file. */
+ * namespace, for the bits of ns_mask.  -ENODATA when the file is missing,
+ * -ENOENT when it is malformed or lacks a namespace of ns_mask (a paddock
+ * started under another policy), -EPERM when it is not root's regular
+ * file. */
 static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 {
 	_cleanup_(closep) int fd = -EBADF;
@@ -313,7 +314,7 @@ static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInod
 	snprintf(path, sizeof(path), "%u/%s/%s", (unsigned)uid, HOLDER_NS_DIR, HOLDER_NS_RECORDS);
 	fd = open_record(run_dir_fd, path, &st);
 	if (fd < 0)
-		return fd;
+		return fd == -ENOENT ? -ENODATA : fd;
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return negative_errno();
@@ -346,27 +347,18 @@ static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInod
 	return 0;
 }
 
-/* The records of the user's paddock for ns_mask; -ESTALE when the
- * paddock has none at all (no ns/), -ENOENT when ns/ has no usable ns/all. */
+/* The records of the user's paddock for ns_mask; -ENODATA when there are
+ * none (no ns/all: a paddock whose maker died before its records). */
 static int read_records(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 {
-	_cleanup_(closep) int ns_dir = -EBADF;
-	int r;
-
-	r = read_records_file(run_dir_fd, uid, ns_mask, ret);
-	if (r != -ENOENT)
-		return r;
-	ns_dir = open_user_dir(run_dir_fd, uid, HOLDER_NS_DIR);
-	if (ns_dir < 0)
-		return ns_dir == -ENOENT ? -ESTALE : ns_dir;
-	return -ENOENT;
+	return read_records_file(run_dir_fd, uid, ns_mask, ret);
 }
 
 int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 {
 	int r = read_records(run_dir_fd, uid, ns_mask, ret);
 
-	return r == -ESTALE ? -ENOENT : r;
+	return r == -ENODATA ? -ENOENT : r;
 }
 
 int ns_owned_by(int ns_fd, const struct stat *userns)
@@ -415,8 +407,9 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 			return negative_errno();
 		/* From a pidfd it is the namespace itself; a /proc path could
 		 * be anything (nsfs is checked there). */
+		/* Not the paddock its records describe (threat 18). */
 		if (ls.st_ino != rec.ino[i])
-			return -EPERM;
+			return -EUCLEAN;
 	}
 	/* Threat 2: where a /proc path was taken, that was the holder only
 	 * if the process behind the pidfd is still alive now. */
@@ -429,9 +422,12 @@ static int verify_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid,
 int ns_check_holder(int run_dir_fd, uid_t uid, unsigned ns_mask, pid_t pid, int pidfd,
 		    NsInodes *ret)
 {
+	int r;
+
 	if (ns_mask == 0 || ns_mask >= (1u << NS_COUNT))
 		return -EINVAL;
-	return verify_holder(run_dir_fd, uid, ns_mask, pid, pidfd, ret);
+	r = verify_holder(run_dir_fd, uid, ns_mask, pid, pidfd, ret);
+	return r == -ENODATA ? -ESTALE : r == -EUCLEAN ? -EPERM : r;
 }
 
 int ns_enter(int pidfd, unsigned ns_mask)
@@ -442,6 +438,12 @@ int ns_enter(int pidfd, unsigned ns_mask)
 }
 
 int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, NsInodes *ret_inodes)
+{
+	return ns_join_or_stale(run_dir_fd, uid, ns_mask, ret_session_fd, ret_inodes, NULL);
+}
+
+int ns_join_or_stale(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd,
+		     NsInodes *ret_inodes, int *ret_stale_pidfd)
 {
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
 	char reply[HOLDER_MSG_MAX];
@@ -457,6 +459,8 @@ int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, Ns
 	if (r < 0)
 		return r;
 	r = verify_holder(run_dir_fd, uid, ns_mask, pid, pidfd, &inodes);
+	if (r == -ENODATA || r == -EUCLEAN)
+		goto stale;
 	if (r < 0)
 		return r;
 	r = ctl_recv(fd, reply, sizeof(reply));
@@ -464,8 +468,10 @@ int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, Ns
 		return r;
 	if (streq(reply, "dying"))
 		return -ESTALE;
+	/* "error": a spare renamed to UID/ by a login that died before its
+	 * claim (nobody joins a spare). */
 	if (!streq(reply, "ok"))
-		return -EPROTO;
+		goto stale;
 	/* One call for all of them: we never end up half inside. */
 	if (setns(pidfd, ns_clone_flags(ns_mask)) < 0)
 		return negative_errno();
@@ -473,4 +479,10 @@ int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, Ns
 	if (ret_inodes)
 		*ret_inodes = inodes;
 	return 0;
+stale:
+	/* A root process listening on root's UID/ctl: this paddock's holder,
+	 * for the caller to kill under the lock it holds. */
+	if (ret_stale_pidfd)
+		*ret_stale_pidfd = TAKE_FD(pidfd);
+	return -EUCLEAN;
 }

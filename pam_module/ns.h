@@ -56,11 +56,25 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path);
  * session) and *ret_inodes (may be NULL).  -ESTALE: no live paddock (no
  * ctl, nobody listening, the holder closed or said "dying"): collect the
  * state with holder_start().  -ENOENT: a namespace of the mask is not
- * recorded (the paddock was started under another policy).  -EPERM: the peer or a
+ * recorded (the paddock was started under another policy).  -EUCLEAN: the
+ * paddock is not whole (see ns_join_or_stale()).  -EPERM: the peer or a
  * namespace failed a check.  -ETIMEDOUT: the holder did not answer within
  * HOLDER_REPLY_TIMEOUT_MS.  Other -errno.  On failure nothing was joined.
  */
 int ns_join(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd, NsInodes *ret_inodes);
+
+/*
+ * ns_join(), which also says when the paddock is not whole although a
+ * holder listens on its socket (threat 18): no records (its maker died
+ * between the holder's start and the records), records that are not the
+ * holder's, or an answer other than "ok" or "dying" (a spare renamed to
+ * UID/ whose claim never came).  Then it returns -EUCLEAN with
+ * *ret_stale_pidfd (when not NULL) the pidfd of that holder: the caller,
+ * under the per-user lock, collects it (holder_collect()) and starts
+ * afresh.  Other returns as ns_join().
+ */
+int ns_join_or_stale(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_session_fd,
+		     NsInodes *ret_inodes, int *ret_stale_pidfd);
 
 /*
  * The checks of ns_join() without the join: the holder behind pidfd (pid,

@@ -553,6 +553,9 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		pam_syslog(pamh, LOG_WARNING,
 			   "user %s: claiming a spare paddock failed (%s); started one instead",
 			   user, info.spare_error);
+	if (info.stale_collected)
+		pam_syslog(pamh, LOG_WARNING,
+			   "user %s: removed a paddock left half-built or half-claimed", user);
 	if (info.spare_started < 0)
 		pam_syslog(pamh, LOG_WARNING, "user %s: starting a spare paddock failed: %s", user,
 			   strerror(-info.spare_started));

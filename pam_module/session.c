@@ -254,8 +254,19 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 				   ret_step);
 	} else {
 		/* Join a live paddock, verified through its holder (threats 1, 2). */
+		_cleanup_(closep) int stale = -EBADF;
+
 		*ret_step = "join";
-		r = ns_join(run_fd, uid, mask, &fd, &ino);
+		r = ns_join_or_stale(run_fd, uid, mask, &fd, &ino, &stale);
+		if (r == -EUCLEAN) {
+			/* Half-built or half-claimed by a login that died
+			 * (threat 18): gone, under our lock, and a new one. */
+			*ret_step = "stale paddock";
+			info->stale_collected = true;
+			r = holder_collect(run_fd, uid, stale);
+			if (r >= 0)
+				r = -ESTALE;
+		}
 		if (r == -ESTALE) {
 			/* None alive: take a spare made ahead of demand, or start
 			 * one (stale state is collected by either). */

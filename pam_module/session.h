@@ -28,8 +28,9 @@ typedef struct SessionInfo {
 	bool from_spare;		     /* created: a spare was claimed */
 	char spare_error[128];		     /* why a spare's claim failed, or "" */
 	int spare_started;		     /* 1: a spare is being made, 0: none needed, -errno */
-	bool limits_written; /* this login wrote the cgroup's limits (not a stamp's) */
-	const char *seccomp; /* the filter the caller runs under (syscall-filter.h) */
+	bool limits_written;  /* this login wrote the cgroup's limits (not a stamp's) */
+	bool stale_collected; /* a paddock that was not whole was killed and removed */
+	const char *seccomp;  /* the filter the caller runs under (syscall-filter.h) */
 } SessionInfo;
 
 /*

@@ -707,6 +707,30 @@ static bool spare_cgroup_in_use(const char *cg_name, void *data)
 	return n > 0;
 }
 
+/* A spare of our shape being made (KEY.ID.new/) while we make none: its
+ * maker died before the rename (threat 18).  Its holder, if it listens,
+ * is killed; one still in its setup exits at its ready line (nobody reads
+ * it).  A ready one (KEY.ID/) whose holder is gone: it would count as
+ * ready and never be replaced.  Their directories go; their cgroups are
+ * swept next. */
+static int collect_stale(const char *name, void *data)
+{
+	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF, pidfd = -EBADF;
+	int spare_fd = *(int *)data, r;
+	pid_t pid;
+
+	dir_fd = holder_state_open(spare_fd, name, O_RDONLY | O_DIRECTORY);
+	if (dir_fd < 0)
+		return 0; /* claimed meanwhile */
+	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
+	if (!is_new(name) && r != -ESTALE)
+		return 0;
+	if (r >= 0)
+		holder_kill(pidfd);
+	(void)holder_state_remove_at(spare_fd, name);
+	return 0;
+}
+
 int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStarted *ret)
 {
 	_cleanup_(closep) int spare_fd = -EBADF, dir_fd = -EBADF, ns_fd = -EBADF, pidfd = -EBADF;
@@ -740,6 +764,9 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 	while (flock(spare_fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return negative_errno();
+	/* The caller holds the shape's maker lock (spare_maker_lock()): no
+	 * other maker makes one of this shape now. */
+	(void)each_of_key(spare_fd, key, collect_stale, &spare_fd);
 	/* The cgroups of spares that are gone (killed, or stopped before
 	 * they removed it): under the lock, so none of a spare being made. */
 	if (cgm)
@@ -834,14 +861,23 @@ static int stop_one(const char *name, void *data)
 	pid_t pid;
 	int r;
 
+	if (is_new(name)) {
+		char key[SPARE_KEY_LEN + 1], maker[MAKER_NAME_MAX];
+
+		/* Left to its maker while one runs; a dead maker's goes. */
+		snprintf(key, sizeof(key), "%.*s", SPARE_KEY_LEN, name);
+		maker_name(key, maker);
+		if (maker_pid(s->spare_fd, maker) == 0)
+			(void)collect_stale(name, &s->spare_fd);
+		return 0;
+	}
 	dir_fd = holder_state_open(s->spare_fd, name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return 0; /* claimed meanwhile */
 	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
 	if (r == -ESTALE) {
-		/* Dead, or not listening yet (being made: its maker goes on). */
-		if (!is_new(name))
-			(void)holder_state_remove_at(s->spare_fd, name);
+		/* Dead. */
+		(void)holder_state_remove_at(s->spare_fd, name);
 		return 0;
 	}
 	if (r >= 0)

@@ -133,8 +133,12 @@ int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsign
  * kill_on_logout and linger unused) unless count of that shape exist,
  * from the helper helper_fd: move into the reaper leaf of p's cgroup
  * manager, create STATE_DIR/spare/KEY.ID.new/, start the holder there,
- * wait for it to be ready, rename the directory to KEY.ID/.  Returns 1
- * when a spare was made, 0 when none was needed, -errno (nothing left).
+ * wait for it to be ready, rename the directory to KEY.ID/.  The caller
+ * holds the shape's maker lock (spare_maker_lock()): the KEY.ID.new/ of a
+ * maker of the shape that died are collected first (their holders killed),
+ * and the KEY.ID/ whose holder is gone.
+ * Returns 1 when a spare was made, 0 when none was needed, -errno (nothing
+ * left).
  */
 int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStarted *ret);
 
@@ -142,7 +146,8 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
  * Stop every maker (SIGTERM: each finishes the spare it is making, then
  * exits) and every spare (whatever its shape), and wait for each to exit;
  * the dead ones' directories are removed.  Spares still being made are
- * left to their makers.  Returns 0 or the first -errno, *ret_stopped how
+ * left to their makers while they run; those of a dead maker are
+ * collected.  Returns 0 or the first -errno, *ret_stopped how
  * many spares stopped.
  */
 int spare_stop_all(int run_dir_fd, unsigned *ret_stopped);

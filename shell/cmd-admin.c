@@ -20,6 +20,8 @@
 #include "../conf/policy.h"
 #include "../pam_module/audit.h"
 #include "../pam_module/holder-proto.h"
+#include "../pam_module/holder-start.h"
+#include "../pam_module/ns.h"
 #include "../pam_module/spare.h"
 #include "../pam_module/state.h"
 #include "admin.h"
@@ -53,6 +55,36 @@ static AuditMode policy_audit_mode(const char *conf)
 	return g.audit;
 }
 
+/*
+ * Under the user's lock, as a login collects a paddock that is not whole
+ * (pam_paddock(8), RECOVERY): a holder that answered "stop" but did not
+ * exit, a spare renamed to UID/ whose claim never came, a holder without
+ * records, or UID/ without a holder.  Its holder (whatever root process
+ * listens on UID/ctl) is killed and UID/ removed.  *ret_forced says
+ * whether there was anything.  Returns 0 or -errno.
+ */
+static int stop_forced(int run, uid_t uid, bool *ret_forced)
+{
+	_cleanup_(closep) int lock = -EBADF, fd = -EBADF, pidfd = -EBADF;
+	char name[16];
+	struct stat st;
+	pid_t pid;
+	int r;
+
+	*ret_forced = false;
+	r = state_lock_user(run, uid, &lock);
+	if (r < 0)
+		return r;
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	if (fstatat(run, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	r = ns_ctl_connect(run, uid, &fd, &pid, &pidfd);
+	if (r < 0 && r != -ESTALE)
+		return r;
+	*ret_forced = true;
+	return holder_collect(run, uid, pidfd);
+}
+
 /* paddock stop --spares: every spare paddock (pam_module/spare.h). */
 static int stop_spares(void)
 {
@@ -78,7 +110,7 @@ int cmd_stop(int argc, char **argv)
 		{ "spares", no_argument, NULL, 's' },
 		{},
 	};
-	bool spares = false;
+	bool spares = false, forced = false;
 	_cleanup_(closep) int run = -EBADF, pidfd = -EBADF;
 	char reply[HOLDER_MSG_MAX], name[16];
 	const char *conf = NULL, *user;
@@ -112,33 +144,31 @@ int cmd_stop(int argc, char **argv)
 	r = state_open_run_dir(&run);
 	if (r >= 0)
 		r = admin_paddock_info(run, uid, &info);
-	if (r == -ESTALE) {
-		fprintf(stderr, "paddock stop: %s has no live paddock\n", user);
-		return 1;
-	}
 	if (r >= 0) {
 		ev.info = &info;
 		r = admin_ctl(run, uid, "stop", reply, sizeof(reply), &pid, &pidfd);
+		if (r >= 0 && !streq(reply, "ok"))
+			r = -EPROTO;
+		/* The holder kills everything and removes UID/ and the
+		 * cgroup before it exits: its exit is "the state is gone". */
+		if (r >= 0 && !wait_exit(pidfd, STOP_WAIT_MS))
+			r = -ETIMEDOUT;
 	}
-	if (r >= 0 && !streq(reply, "ok"))
-		r = -EPROTO;
-	if (r == -ESTALE) {
-		fprintf(stderr, "paddock stop: %s has no live paddock\n", user);
-		return 1;
+	if (r < 0 && run >= 0) {
+		/* No holder that stops as asked: whatever is there goes all
+		 * the same, as the next login would remove it. */
+		int k = stop_forced(run, uid, &forced);
+
+		if (k < 0 || forced)
+			r = k;
+		else if (r == -ESTALE) {
+			fprintf(stderr, "paddock stop: %s has no live paddock\n", user);
+			return 1;
+		}
 	}
 	if (r < 0) {
 		fprintf(stderr, "paddock stop: %s: %s\n", user, strerror(-r));
 		ev.r = r;
-		admin_audit(&ev, policy_audit_mode(conf));
-		return 1;
-	}
-	/* The holder kills everything and removes UID/ and the
-	 * cgroup before it exits: its exit is "the state is gone". */
-	if (!wait_exit(pidfd, STOP_WAIT_MS)) {
-		fprintf(stderr,
-			"paddock stop: %s: the holder (pid %d) has not finished after %d s\n", user,
-			(int)pid, STOP_WAIT_MS / 1000);
-		ev.r = -ETIMEDOUT;
 		admin_audit(&ev, policy_audit_mode(conf));
 		return 1;
 	}
@@ -156,6 +186,10 @@ int cmd_stop(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (forced)
+		printf("%s (uid %u): the paddock was not whole (half-built or half-claimed): "
+		       "its holder was killed and its state removed\n",
+		       user, (unsigned)uid);
 	printf("stopped the paddock of %s (uid %u)\n", user, (unsigned)uid);
 	admin_audit(&ev, policy_audit_mode(conf));
 	return 0;

@@ -24,6 +24,8 @@ typedef struct Holder {
 	unsigned sessions;
 	Phase phase;
 	bool stop;
+	int moved;   /* a spare: holder_spare_watch(), -EBADF for a user's */
+	bool orphan; /* a spare renamed to UID/ (fd 7 that user's lock) */
 	const char *reason;
 } Holder;
 
@@ -32,6 +34,7 @@ enum {
 	TAG_CTL = 1,
 	TAG_SIG,
 	TAG_TIMER,
+	TAG_MOVED,
 	TAG_CONN,
 };
 #define CONN_DONE    (UINT64_C(1) << 40) /* its one datagram was acted on */

@@ -7,12 +7,15 @@
  */
 #include "holder-spare.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +25,7 @@
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/holder-start.h"
 #include "../pam_module/spare.h"
+#include "../pam_module/state.h"
 
 enum {
 	C_WORD,
@@ -246,4 +250,79 @@ int holder_spare_remove_state(int run_dir_fd, const char *name)
 	if (spare_fd < 0)
 		return spare_fd == -ENOENT ? 0 : spare_fd;
 	return holder_remove_own_dir(spare_fd, name);
+}
+
+int holder_spare_watch(void)
+{
+	_cleanup_(closep) int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	char path[32];
+
+	if (fd < 0)
+		return negative_errno();
+	/* Our directory itself, wherever it is renamed to. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", HOLDER_FD_STATE);
+	if (inotify_add_watch(fd, path, IN_MOVE_SELF | IN_ONLYDIR) < 0)
+		return negative_errno();
+	return TAKE_FD(fd);
+}
+
+/* Our directory's name in parent_fd (its inode is fd 3's), into name. */
+static int own_name(int parent_fd, char *name, size_t len)
+{
+	int fd = fcntl(parent_fd, F_DUPFD_CLOEXEC, 3), r = -ENOENT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (fd < 0 || fstat(HOLDER_FD_STATE, &st) < 0) {
+		safe_close(fd);
+		return negative_errno();
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return negative_errno();
+	}
+	while ((de = readdir(d)))
+		if (de->d_ino == st.st_ino && strlen(de->d_name) < len) {
+			snprintf(name, len, "%s", de->d_name);
+			r = 0;
+			break;
+		}
+	closedir(d);
+	return r;
+}
+
+int holder_spare_moved(uid_t *ret_uid, int *ret_lock_fd)
+{
+	_cleanup_(closep) int parent = -EBADF, lock = -EBADF;
+	char name[32];
+	struct stat ps;
+	unsigned long v;
+	char *end;
+	int r;
+
+	/* Our parent now: still STATE_DIR/spare/ (made ready by the maker),
+	 * or STATE_DIR (a login's claim), through fd 3 alone: nothing by a
+	 * path of the host. */
+	parent = openat(HOLDER_FD_STATE, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parent < 0)
+		return negative_errno();
+	if (fstat(parent, &ps) < 0)
+		return negative_errno();
+	if (ps.st_uid != 0 || (ps.st_mode & 077))
+		return -EPERM;
+	r = own_name(parent, name, sizeof(name));
+	if (r < 0)
+		return r;
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (name[0] < '0' || name[0] > '9' || *end || errno || v >= UINT32_MAX)
+		return 0;
+	r = state_open_user_lock(parent, (uid_t)v, false, &lock);
+	if (r < 0)
+		return r;
+	*ret_uid = (uid_t)v;
+	*ret_lock_fd = TAKE_FD(lock);
+	return 1;
 }

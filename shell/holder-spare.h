@@ -62,3 +62,21 @@ int holder_spare_remove_state(int run_dir_fd, const char *name);
  * meanwhile.  Returns 0 (also when it is gone or another's) or -errno.
  */
 int holder_remove_own_dir(int parent_fd, const char *name);
+
+/*
+ * An inotify fd that reads IN_MOVE_SELF whenever our directory (fd 3) is
+ * renamed: by our maker (NAME.new to NAME), or by a login that claims us
+ * (to STATE_DIR/UID).  Returns the fd or -errno.
+ */
+int holder_spare_watch(void);
+
+/*
+ * After a move: where our directory is now, found from fd 3 (its parent,
+ * the entry with its inode).  Returns 1 when it is STATE_DIR/UID, with
+ * *ret_uid and *ret_lock_fd (STATE_DIR/UID.lock, an open file description
+ * of our own, not locked); 0 when it is still a spare's name; -errno.
+ * A login renames a spare under the user's lock and holds it until the
+ * claim is answered: once we hold that lock and no claim came, the login
+ * died between the two (threat 18).
+ */
+int holder_spare_moved(uid_t *ret_uid, int *ret_lock_fd);

@@ -469,6 +469,25 @@ static void drain_signals(Holder *h)
 	holder_reap_all();
 }
 
+/* Our directory was renamed: by our maker, or by a login that claims us
+ * (holder_spare_moved()); then that user's lock is our fd 7. */
+static void spare_moved(Holder *h)
+{
+	char buf[4096];
+	int lock = -EBADF;
+	uid_t uid;
+
+	while (read(h->moved, buf, sizeof(buf)) > 0)
+		;
+	if (!h->o->spare || h->orphan || holder_spare_moved(&uid, &lock) <= 0)
+		return;
+	if (dup3(lock, HOLDER_FD_LOCK, O_CLOEXEC) >= 0) {
+		h->o->uid = uid;
+		h->orphan = true;
+	}
+	close(lock);
+}
+
 static void dispatch(Holder *h, const struct epoll_event *ev)
 {
 	uint64_t ticks;
@@ -483,6 +502,9 @@ static void dispatch(Holder *h, const struct epoll_event *ev)
 	case TAG_TIMER:
 		if (read(h->timer, &ticks, sizeof(ticks)) > 0 && h->phase == PHASE_LINGER)
 			h->phase = PHASE_EXPIRED;
+		break;
+	case TAG_MOVED:
+		spare_moved(h);
 		break;
 	default:
 		holder_conn(h, ev->data.u64);
@@ -507,12 +529,40 @@ static void drain_events(Holder *h)
 
 /* Tear down now if we should and may; otherwise arrange to look again.
  * Returns 1 once torn down. */
+/* A spare renamed to UID/ whose claim never came: the login that renamed
+ * it held the user's lock until the claim's answer, so once we hold the
+ * lock with no claim queued, it died (threat 18).  Torn down as the
+ * user's paddock would be, then the spare's own cgroup (not yet the
+ * user's if the login died before adopting it).  Returns 1 once torn
+ * down. */
+static int reconsider_orphan(Holder *h)
+{
+	const char *name = h->o->spare;
+
+	if (flock(HOLDER_FD_LOCK, LOCK_EX | LOCK_NB) < 0) {
+		holder_timer_arm(h, LOCK_RETRY_MS);
+		return 0;
+	}
+	drain_events(h);
+	if (!h->o->spare) {
+		(void)flock(HOLDER_FD_LOCK, LOCK_UN); /* claimed after all */
+		return 0;
+	}
+	h->o->user = name;
+	h->reason = "renamed for a claim that never came";
+	(void)holder_teardown(h);
+	(void)spare_cgroup_remove(h->o->cgm, h->o->cgroup_parent, name);
+	return 1;
+}
+
 static int reconsider(Holder *h)
 {
 	bool kill_them = h->stop || h->o->kill_on_logout;
 
 	/* A spare has no sessions to wait for, only a stop. */
 	if (h->o->spare) {
+		if (h->orphan)
+			return reconsider_orphan(h);
 		if (!h->stop)
 			return 0;
 		holder_teardown_spare(h);
@@ -563,6 +613,12 @@ static int loop_setup(Holder *h)
 	ev.data.u64 = ev_data(h->timer, TAG_TIMER, 0);
 	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, h->timer, &ev) < 0)
 		return negative_errno();
+	if (h->o->spare) {
+		h->moved = holder_spare_watch();
+		ev.data.u64 = ev_data(h->moved, TAG_MOVED, 0);
+		if (h->moved < 0 || epoll_ctl(h->ep, EPOLL_CTL_ADD, h->moved, &ev) < 0)
+			return h->moved < 0 ? h->moved : negative_errno();
+	}
 	return 0;
 }
 
@@ -583,6 +639,7 @@ int holder_main(int argc, char **argv)
 		     .ep = -EBADF,
 		     .sig = -EBADF,
 		     .timer = -EBADF,
+		     .moved = -EBADF,
 		     .proc = -EBADF,
 		     .root = -EBADF };
 	const char *step = "arguments";
@@ -610,8 +667,12 @@ int holder_main(int argc, char **argv)
 		       strerror(-r));
 		return 1;
 	}
-	if (write(HOLDER_FD_READY, HOLDER_READY_OK, strlen(HOLDER_READY_OK)) < 0)
-		return 1;
+	/* EPIPE: the login (or maker) that started us died before our ready
+	 * line (threat 18): we go, as after "stop", under the lock. */
+	if (write(HOLDER_FD_READY, HOLDER_READY_OK, strlen(HOLDER_READY_OK)) < 0) {
+		h.stop = true;
+		h.reason = "its starter died before the ready line";
+	}
 	close(HOLDER_FD_READY);
 
 	if (!o.spare)

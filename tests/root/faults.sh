@@ -177,11 +177,11 @@ pt_wait_clean "... and its paddock ends" "$alice_uid"
 pt_points "user-lock flock LOCK_EX 1" \
 	"half-made-cgroup mkdirat \"user-$alice_uid\" 2" "state-dir mkdirat \"$alice_uid\", 1" \
 	"ctl-bind bind /ctl\" 1" "fork-helper clone SIGCHLD 1" "holder-pid wait4 . 1" \
-	"holder-ready poll POLLIN 2" "record openat \"all\",.*O_CREAT 1" \
+	"holder-ready poll POLLIN 2" "record openat \"all\.new\",.*O_CREAT 1" \
 	"send-session sendto \"session\" 1" \
 	"read-reply recvfrom \"ok\" 1" "join setns CLONE_NEWPID 1"
 # The records of the namespaces, one file: its open fails below.
-record_all=$(pt_nth openat '"all",.*O_CREAT' 1) || record_all=when=1
+record_all=$(pt_nth openat '"all\.new",.*O_CREAT' 1) || record_all=when=1
 for point in "${POINTS[@]}"; do
 	spec=${point#*|}
 	name="caller killed at ${point%%|*} ($spec)"
