@@ -45,7 +45,7 @@ fi
 : >"$ALOG"
 # PADDOCK_TEST_AUDIT_LOG=FILE keeps a copy of the captured records (documentation, demo).
 [ -n "${PADDOCK_TEST_AUDIT_LOG:-}" ] && t_cleanup_add cp "$ALOG" "$PADDOCK_TEST_AUDIT_LOG"
-t_bg python3 "$AUDIT_PY" listen "$ALOG" "$T_TMP/listen.ready"
+t_bg t_outer_net python3 "$AUDIT_PY" listen "$ALOG" "$T_TMP/listen.ready"
 t_wait_for 10 test -e "$T_TMP/listen.ready" || t_bail "the audit listener did not start"
 
 # ---------------------------------------------------------------------------------------
