@@ -55,7 +55,12 @@ endif
 
 CONF_SRC   := $(wildcard conf/*.c)
 ENGINE_SRC := $(filter-out pam_module/pam_paddock.c,$(wildcard pam_module/*.c))
-SHELL_SRC  := $(wildcard shell/*.c)
+# paddock-net (shell/net-*.c) is a program of its own: libmnl and libnftables are mapped
+# only while it sets a nat paddock's network up, never in the holder or in sshd.
+NET_SRC    := $(wildcard shell/net-*.c)
+SHELL_SRC  := $(filter-out $(NET_SRC),$(wildcard shell/*.c))
+NET_OBJ    := $(NET_SRC:%.c=$(B)/%.o)
+LIBS_NET   := $(shell pkg-config --libs libmnl libnftables 2>/dev/null)
 CONF_OBJ   := $(CONF_SRC:%.c=$(B)/%.o)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/%.o)
 SHELL_OBJ  := $(SHELL_SRC:%.c=$(B)/%.o)
@@ -68,7 +73,7 @@ ROOTTEST_BIN := $(ROOTTEST_SRC:tests/root/%.c=$(B)/tests/root/%)
 
 .PHONY: all deps check demo bench profile install uninstall fuzz format lint clean man-lint
 
-all: $(B)/pam_paddock.so $(B)/paddock $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN)
+all: $(B)/pam_paddock.so $(B)/paddock $(B)/paddock-net $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN)
 
 $(B)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
@@ -94,6 +99,9 @@ $(B)/pam_paddock.so: $(B)/pam_module/pam_paddock.o $(B)/libpaddock-engine.a $(B)
 $(B)/paddock: $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
 	$(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) -o $@ $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
 
+$(B)/paddock-net: $(NET_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
+	$(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) -o $@ $(NET_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL) $(LIBS_NET)
+
 $(B)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_TEST)
@@ -112,7 +120,8 @@ DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev
 	libcap-ng-dev libsystemd-dev libpam-modules pamtester openssh-server openssh-client \
 	iproute2 util-linux procps passwd login strace python3 mandoc clang \
 	libclang-rt-14-dev clang-format cppcheck socat auditd \
-	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils
+	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils \
+	libmnl-dev libnftables-dev nftables dnsmasq iptables
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -145,12 +154,13 @@ profile: deps
 
 # make install: the file list and modes are documented in paddock(8) (INSTALLATION)
 # and checked by tests/unit/install.sh.  The policy is never overwritten.
-install: $(B)/pam_paddock.so $(B)/paddock
+install: $(B)/pam_paddock.so $(B)/paddock $(B)/paddock-net
 	install -d -m 0755 $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PAMCONFDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/security/paddock.d
 	install -m 0644 $(B)/pam_paddock.so $(DESTDIR)$(PAMDIR)/pam_paddock.so
 	install -m 0755 $(B)/paddock $(DESTDIR)$(SBINDIR)/paddock
+	install -m 0755 $(B)/paddock-net $(DESTDIR)$(SBINDIR)/paddock-net
 	ln -sfn paddock $(DESTDIR)$(SBINDIR)/paddock-shell
 	install -m 0644 man/paddock.8 man/pam_paddock.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/paddock.conf.5 $(DESTDIR)$(MANDIR)/man5/paddock.conf.5
@@ -170,7 +180,8 @@ uninstall:
 		pam-auth-update --package --remove paddock; \
 	fi
 	rm -f $(DESTDIR)$(PAMDIR)/pam_paddock.so $(DESTDIR)$(SBINDIR)/paddock \
-		$(DESTDIR)$(SBINDIR)/paddock-shell $(DESTDIR)$(PAMCONFDIR)/paddock \
+		$(DESTDIR)$(SBINDIR)/paddock-shell $(DESTDIR)$(SBINDIR)/paddock-net \
+		$(DESTDIR)$(PAMCONFDIR)/paddock \
 		$(DESTDIR)$(MANDIR)/man5/paddock.conf.5 $(DESTDIR)$(MANDIR)/man8/paddock.8 \
 		$(DESTDIR)$(MANDIR)/man8/pam_paddock.8
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf and paddock.d/ in place (your policy)"

@@ -29,6 +29,9 @@ typedef struct SessionInfo {
 	char spare_error[128];		     /* why a spare's claim failed, or "" */
 	int spare_started;		     /* 1: a spare is being made, 0: none needed, -errno */
 	bool limits_written; /* this login wrote the cgroup's limits (not a stamp's) */
+	char net_addr[64];   /* network = nat, created: eth0's address, else "" */
+	char net_if[16];     /* network = nat, created: the host end, else "" */
+	char net_step[300];  /* the failed step with paddock-net's reason */
 } SessionInfo;
 
 /*
@@ -39,3 +42,12 @@ typedef struct SessionInfo {
  */
 int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *info,
 		 const char **ret_step);
+
+/*
+ * Open path (O_PATH, O_CLOEXEC, the last component not a symlink) for an
+ * exec as root from the fd: a regular file owned by root, executable, that
+ * neither group nor others may write (the helper, paddock-net, a
+ * network_hook).  Returns 0 with *ret_fd, -EPERM for another file, other
+ * -errno.
+ */
+int session_open_root_exec(const char *path, int *ret_fd);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The module's side of network = nat: once per new paddock, before the
+ * join, run paddock-net (the program beside the helper, root's) in the
+ * caller's namespaces and wait for its answer.  Nothing of libmnl or
+ * libnftables is loaded here; a joining login never comes here.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "../conf/policy.h"
+
+#define NET_HELPER_NAME	      "paddock-net"
+#define NET_STATE_DIR	      "net"	   /* below STATE_DIR: the pool's records (paddock-net) */
+#define NET_NETNS_DIR	      "/run/netns" /* ip-netns(8)'s names */
+#define NET_NETNS_PREFIX      "paddock-"
+#define NET_HELPER_TIMEOUT_MS 20000 /* above the hook's own 10 s */
+
+/* What paddock-net made, for syslog and audit. */
+typedef struct NetStarted {
+	char addr[64];	  /* eth0's IPv4 address, or "" */
+	char host_if[16]; /* the host end, "pdkUID" */
+	char error[256];  /* paddock-net's "STEP: TEXT", or "" */
+} NetStarted;
+
+/*
+ * Set the network of the paddock whose holder is pid (pidfd) up for
+ * user/uid with the policy up and g: helper_path names the paddock helper,
+ * paddock-net is looked up beside it (root's, not writable by others).
+ * Returns 0 with *ret filled, or -errno (ret->error says why).
+ */
+int net_start(const char *helper_path, const char *user, uid_t uid, pid_t pid, int pidfd,
+	      const PolicyGlobal *g, const UserPolicy *up, NetStarted *ret);
