@@ -121,7 +121,7 @@ DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev
 	iproute2 util-linux procps passwd login strace python3 mandoc clang \
 	libclang-rt-14-dev clang-format cppcheck socat auditd \
 	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils \
-	libmnl-dev libnftables-dev nftables dnsmasq iptables
+	libmnl-dev libnftables-dev nftables dnsmasq-base iputils-ping iptables iperf3
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \

@@ -578,6 +578,23 @@ t__sweep_stale() {
 	return 0
 }
 
+# t_audit_listen FILE: switch the kernel's audit on for this run (switched off again at
+# exit if it was off) and append every user record to FILE (tests/audit-tool.py listen,
+# in the runner's network namespace: the kernel multicasts records there only).  Sets
+# T_AUDIT_WAS to the enabled flag found before.
+t_audit_listen() {
+	local py=$T_ROOT/tests/audit-tool.py
+	T_AUDIT_WAS=$(python3 "$py" status) || t_bail "cannot read the kernel's audit status (AUDIT_GET)"
+	if [ "$T_AUDIT_WAS" = 0 ]; then
+		t_cleanup_add python3 "$py" set 0
+		python3 "$py" set 1 || t_bail "cannot enable audit (AUDIT_SET)"
+	fi
+	[ "$(python3 "$py" status)" != 0 ] || t_bail "audit still disabled"
+	: >"$1"
+	t_bg t_outer_net python3 "$py" listen "$1" "$1.ready"
+	t_wait_for 10 test -e "$1.ready" || t_bail "the audit listener did not start"
+}
+
 # ---------------------------------------------------------------------------------------
 # Cleanup
 # ---------------------------------------------------------------------------------------
