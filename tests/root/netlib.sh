@@ -75,8 +75,8 @@ n_setup() {
 	n_up ip route get 10.200.0.1 >/dev/null 2>&1 && t_bail "the upstream has a route to 10.200.0.0/16"
 
 	n__serve upstream "$N_UP_NS" "tcp-echo:$N_UP_SVC:7" "udp-echo:$N_UP_SVC:7" \
-		"whoami:$N_UP_SVC:8" "http:$N_UP_SVC:80" "tcp-echo:$N_UP_OTHER:7" \
-		"http:$N_META:80"
+		"whoami:$N_UP_SVC:8" "http:$N_UP_SVC:80" "tcp-echo:$N_UP_OTHER:7"
+	n__serve metadata "$N_UP_NS" "http:$N_META:80"
 	n__dnsmasq upstream "$N_UP_NS" "$N_UP_DNS" "--address=/$N_UP_NAME/$N_UP_SVC"
 
 	N_LO_PORT=$(t_free_port) && N_HOST_PORT=$(t_free_port) &&
