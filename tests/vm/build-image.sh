@@ -37,6 +37,8 @@ pkgs=systemd-sysv,udev,dbus,libpam-systemd,openssh-server,iproute2,procps,util-l
 pkgs=$pkgs,libpam0g,libpam-modules,libcap2,libaudit1,libinih1,libsystemd0,busybox-static
 # The user bus, so systemd-run --user works from a session (the systemd-user tests).
 pkgs=$pkgs,dbus-user-session
+# network = nat: the helper's libraries, and the guest's own upstream (tests/vm/net.sh).
+pkgs=$pkgs,libmnl0,libnftables1,nftables,dnsmasq-base,socat,iputils-ping
 
 ssh-keygen -q -t ed25519 -N '' -C paddock-vm -f "$work/id_ed25519"
 

@@ -52,8 +52,10 @@ guest_cgroupfs() {
 	t_ok "the make install tree is installed in the guest and paddock's libraries resolve" vm_install
 	t_ok "policy installed (paddock check), pam_paddock.so in common-session" vm_configure
 
+	t_ok "the guest's upstream (a network namespace behind a veth) answers" vm_upstream
 	common_sessions
 	common_namespaces
+	common_nat
 	t_ok "sessions sit in /paddock.slice/user-UID (cgroupfs v2, picked by auto)" cg_leaves_ok
 	common_cgroup_files
 	common_pid_view
@@ -74,6 +76,7 @@ guest_cgroupfs() {
 	vm_session_close b2
 	t_ok "pdk2 after the last logout: paddock gone, cgroup /paddock.slice/user-2002 removed" \
 		vm_wait_for 30 gone_and_removed 2002
+	t_ok "... no pdk interface and no paddock-* netns name is left" vm_wait_for 30 nat_clean
 	[ "$T_FAILED" -eq "$failed0" ] || vm_dump_logs
 	vm_stop
 	VM_TIMES="$VM_TIMES no-systemd guest: boot ${VM_BOOT_SECONDS}s, total $(($(date +%s) - t0))s;"
