@@ -113,7 +113,8 @@ t_pam_service "$SVC-hook" "$(t_pam_paddock_stack "$T_POLICY" "helper=$T_HELPER")
 t_su_stack "$(t_pam_paddock_stack "$T_POLICY" "helper=$T_HELPER")"
 t_sess_start hook-hank "$hank" "ip -4 -o addr show dev eth0"
 t_ok "a login with a network_hook opens" t_sess_wait hook-hank 30
-h_addr=$(n_status_field "$hank" address) && h_if=$(n_status_field "$hank" host_if)
+n_inside "$hank" || t_bail "no eth0 address in hank's paddock"
+h_addr=$N_ADDR h_if=$(n_host_if "$N_PEER")
 t_ok "the hook ran" test -s "$HOOKS/good.out"
 t_is "... with the user, uid, address, host interface and netns in its environment" \
 	"PADDOCK_ADDR=$h_addr

@@ -30,6 +30,7 @@ t_user dave; dave=$T_USER     # host_access = none, egress_deny adds N_UP_OTHER
 t_user erin; erin=$T_USER     # egress_allow = N_UP_SVC only
 t_user frank; frank=$T_USER   # first login while the host's resolv.conf is a stub
 t_user grace; grace=$T_USER   # teardown
+declare -A addr=() peer=()    # user -> eth0's address, default gateway (inside)
 
 t_policy nat.conf "$(t_policy_global)
 linger = 0
@@ -61,15 +62,23 @@ for u in "$alice" "$bob" "$carol" "$dave" "$erin"; do
 done
 
 # --- the paddock's face ----------------------------------------------------------------------
+# what the users see inside (eth0's address, the default gateway) drives the tests below;
+# the host's and the admin's views must agree with it
+for u in "$alice" "$bob" "$carol" "$dave" "$erin"; do
+	n_inside "$u" || t_bail "no eth0 address or default route in the paddock of $u"
+	addr[$u]=$N_ADDR peer[$u]=$N_PEER
+done
+a_addr=${addr[$alice]} a_peer=${peer[$alice]}
+b_addr=${addr[$bob]} b_peer=${peer[$bob]}
 t_ok "status --json: network.mode" n_status_field "$alice" mode
 t_is "... is nat" nat "$T_OUT"
 t_ok "status --json: network.address" n_status_field "$alice" address
-a_addr=$T_OUT
+t_is "... is eth0's address inside" "$a_addr" "$T_OUT"
 t_ok "status --json: network.peer" n_status_field "$alice" peer
-a_peer=$T_OUT
+t_is "... is the default gateway inside" "$a_peer" "$T_OUT"
 t_ok "status --json: network.host_if" n_status_field "$alice" host_if
-a_if=$T_OUT
-t_like "... host_if is a pdk… name" '^pdk[A-Za-z0-9_.-]+$' "$a_if"
+t_like "... host_if is a pdk… name" '^pdk[A-Za-z0-9_.-]+$' "$T_OUT"
+t_is "... the host's interface with the peer address" "$(n_host_if "$a_peer")" "$T_OUT"
 # odd address of a /31 in 10.200.0.0/16 (the built-in nat_pool), peer the even one
 in_pool() {
 	"$N_PY" -c 'import ipaddress, sys
@@ -79,21 +88,19 @@ assert int(a) % 2 == 1 and int(p) == int(a) - 1, "not the odd/even pair of a /31
 }
 t_ok "address $a_addr and peer $a_peer: a /31 of 10.200.0.0/16, user odd, host even" \
 	in_pool "$a_addr" "$a_peer" 10.200.0.0/16
-t_ok "inside: eth0's address" n_inside_addr "$alice"
-t_is "... is the status address" "$a_addr" "$T_OUT"
+t_ok "inside: eth0 is a /31" pt "$alice" "ip -4 -o addr show dev eth0"
+t_like "... $a_addr/31" " $a_addr/31 " "$T_OUT"
 t_ok "inside: the default route" pt "$alice" "ip -4 route show default"
 t_like "... via the peer on eth0" "^default via $a_peer dev eth0" "$T_OUT"
 t_ok "inside: the interfaces are lo and eth0" pt "$alice" "ip -o link | awk -F': ' '{ sub(/@.*/, \"\", \$2); print \$2 }' | sort | paste -sd' '"
 t_is "... only those" "eth0 lo" "$T_OUT"
-t_ok "host: $a_if exists, with the peer address" ip -4 -o addr show dev "$a_if"
-t_like "... $a_peer" " $a_peer/" "$T_OUT"
+a_if=$(n_host_if "$a_peer")
+t_like "host: the peer address is on a pdk… interface" '^pdk' "$a_if"
 t_ok "ip netns list names paddock-$alice" sh -c "ip netns list | grep -qw 'paddock-$alice'"
 t_ok "ip netns exec paddock-$alice sees eth0 with $a_addr" ip netns exec "paddock-$alice" ip -4 -o addr show dev eth0
 t_like "... (the admin's view)" " $a_addr/" "$T_OUT"
-b_addr=$(n_status_field "$bob" address) && c_addr=$(n_status_field "$carol" address) &&
-	d_addr=$(n_status_field "$dave" address) && e_addr=$(n_status_field "$erin" address)
-t_is "five users, five addresses" 5 \
-	"$(printf '%s\n' "$a_addr" "$b_addr" "$c_addr" "$d_addr" "$e_addr" | grep . | sort -u | wc -l)"
+t_is "five users, five addresses" 5 "$(printf '%s\n' "${addr[@]}" | sort -u | wc -l)"
+t_is "... five host interfaces" 5 "$(n_pdk_links | wc -l)"
 
 # --- the way out --------------------------------------------------------------------------------
 t_ok "TCP to the upstream ($N_UP_SVC:7)" n_probe "$alice" tcp "$N_UP_SVC" 7
@@ -118,7 +125,8 @@ t_is "the host's /etc/resolv.conf is untouched" "nameserver $N_UP_DNS" \
 n_resolv stub
 t_sess_start keep-frank "$frank" true
 t_sess_wait keep-frank 30 || t_bail "frank's keeper did not start: $(cat "$T_TMP/keep-frank.log")"
-f_addr=$(n_status_field "$frank" address)
+n_inside "$frank" || t_bail "no eth0 address in frank's paddock"
+f_addr=$N_ADDR
 t_ok "DNS, stub resolv.conf (127.0.0.53) on the host: $N_UP_NAME resolves" \
 	n_probe "$frank" resolve "$N_UP_NAME"
 t_is "... to the upstream's address" "$N_UP_SVC" "$T_OUT"
@@ -133,8 +141,7 @@ n_resolv plain
 # --- the host ---------------------------------------------------------------------------------
 # the host's 127.0.0.1-only service, in every host_access mode
 for u in "$alice" "$carol" "$dave"; do
-	u_peer=$(n_status_field "$u" peer)
-	for dst in 127.0.0.1 "$u_peer" "$N_HOST_ADDR"; do
+	for dst in 127.0.0.1 "${peer[$u]}" "$N_HOST_ADDR"; do
 		t_nok "${u##*-}: the host's 127.0.0.1:$N_LO_PORT is not reachable at $dst" \
 			n_probe "$u" tcp "$dst" "$N_LO_PORT"
 	done
@@ -142,14 +149,12 @@ done
 t_ok "control: the host reaches its 127.0.0.1:$N_LO_PORT" n_probe_host tcp 127.0.0.1 "$N_LO_PORT"
 # a service on 0.0.0.0 (a database, sshd): host_access
 for u in "$alice" "$dave"; do
-	u_peer=$(n_status_field "$u" peer)
-	for dst in "$u_peer" "$N_HOST_ADDR"; do
+	for dst in "${peer[$u]}" "$N_HOST_ADDR"; do
 		t_nok "${u##*-} (host_access $([ "$u" = "$dave" ] && echo none || echo dns)): the host's 0.0.0.0:$N_HOST_PORT at $dst is not reachable" \
 			n_probe "$u" tcp "$dst" "$N_HOST_PORT"
 	done
 done
-c_peer=$(n_status_field "$carol" peer)
-for dst in "$c_peer" "$N_HOST_ADDR"; do
+for dst in "${peer[$carol]}" "$N_HOST_ADDR"; do
 	t_ok "carol (host_access all): the host's 0.0.0.0:$N_HOST_PORT at $dst is reachable" \
 		n_probe "$carol" tcp "$dst" "$N_HOST_PORT"
 done
@@ -161,15 +166,12 @@ sleep 0.5"
 t_sess_start listen-alice "$alice" "$N_PY ~/.net-tool.py listen 0.0.0.0 $lport >/dev/null 2>&1 &
 sleep 0.5"
 t_sess_wait listen-bob 30 && t_sess_wait listen-alice 30 || t_bail "the listeners did not start"
-t_ok "control: bob's listener answers inside his paddock" \
-	t_wait_for 10 ip netns exec "paddock-$bob" "$N_PY" "$N_TOOL" tcp "$b_addr" "$lport"
-t_ok "control: alice's listener answers inside her paddock" \
-	t_wait_for 10 ip netns exec "paddock-$alice" "$N_PY" "$N_TOOL" tcp "$a_addr" "$lport"
+t_ok "control: bob's listener answers him at $b_addr:$lport" n_probe "$bob" tcp "$b_addr" "$lport"
+t_ok "control: alice's listener answers her at $a_addr:$lport" n_probe "$alice" tcp "$a_addr" "$lport"
 t_nok "alice cannot reach bob's port ($b_addr:$lport)" n_probe "$alice" tcp "$b_addr" "$lport"
 t_nok "bob cannot reach alice's port ($a_addr:$lport)" n_probe "$bob" tcp "$a_addr" "$lport"
 t_nok "alice cannot ping bob" pt "$alice" "ping -n -c 1 -W 2 $b_addr"
 t_nok "bob cannot ping alice" pt "$bob" "ping -n -c 1 -W 2 $a_addr"
-b_peer=$(n_status_field "$bob" peer)
 t_nok "alice cannot reach bob's port through the host's end of bob's veth ($b_peer)" \
 	n_probe "$alice" tcp "$b_peer" "$lport"
 t_nok "carol (host_access all) cannot reach bob's port either" n_probe "$carol" tcp "$b_addr" "$lport"
@@ -202,9 +204,10 @@ t_ok "pamtester open+close of grace (first login, nat) succeeds" \
 # --- teardown ------------------------------------------------------------------------------------
 t_sess_start keep-grace "$grace" true
 t_sess_wait keep-grace 30 || t_bail "grace's keeper did not start"
-g_addr=$(n_status_field "$grace" address) && g_if=$(n_status_field "$grace" host_if)
+n_inside "$grace" || t_bail "no eth0 address in grace's paddock"
+g_addr=$N_ADDR g_if=$(n_host_if "$N_PEER")
 t_like "grace has an address" '^10\.200\.' "$g_addr"
-t_ok "... and her host interface $g_if" ip link show dev "$g_if"
+t_like "... and a host interface" '^pdk' "$g_if"
 t_sess_end keep-grace
 grace_uid=$(id -u "$grace")
 t_ok "grace's last session ended: her paddock goes" t_wait_for 20 t_paddock_gone "$grace_uid"
@@ -223,7 +226,7 @@ for u in "$alice" "$bob" "$carol" "$dave" "$erin" "$frank"; do
 done
 t_is "all sessions ended: no pdk interface is left" "" "$(n_pdk_links)"
 left=
-for a in "$a_addr" "$b_addr" "$c_addr" "$d_addr" "$e_addr" "$f_addr"; do
+for a in "${addr[@]}" "$f_addr"; do
 	left+=$(n_host_trace "$a")
 done
 t_is "... no address, route or nftables element of any of them" "" "$left"

@@ -48,6 +48,7 @@ N_LO_PORT=                 # the host's 127.0.0.1-only tcp-echo (n_setup)
 N_HOST_PORT=               # the host's 0.0.0.0 tcp-echo, "a database" (n_setup)
 N_TOOL=$T_LIB_DIR/net-tool.py
 N_PY=/usr/bin/python3      # as the user inside a paddock (not a pyenv shim of root's)
+N_ADDR= N_PEER=            # n_inside: eth0's address and the default gateway inside
 declare -A N__TOOL_IN=()   # users whose home holds a copy of net-tool.py
 
 # n_setup: build the host side, the upstream and its services, start the services,
@@ -209,6 +210,21 @@ print("" if v is None else v)' "$1" "$2"
 # n_inside_addr USER: the IPv4 address of eth0 inside USER's paddock, as the user sees it.
 n_inside_addr() {
 	su - "$1" -c "ip -4 -o addr show dev eth0" | awk '{ sub(/\/.*/, "", $4); print $4; exit }'
+}
+
+# n_inside USER: set N_ADDR (eth0's IPv4 address) and N_PEER (the default gateway) as
+# USER sees them inside the paddock; fails when either is missing.
+n_inside() {
+	local out
+	out=$(su - "$1" -c 'ip -4 -o addr show dev eth0; ip -4 route show default')
+	N_ADDR=$(awk '$3 == "inet" { sub(/\/.*/, "", $4); print $4; exit }' <<<"$out")
+	N_PEER=$(awk '$1 == "default" { print $3; exit }' <<<"$out")
+	[ -n "$N_ADDR" ] && [ -n "$N_PEER" ]
+}
+
+# n_host_if PEER: the host's interface that holds the address PEER.
+n_host_if() {
+	ip -4 -o addr | awk -v a="$1" '{ split($4, x, "/") } x[1] == a { print $2; exit }'
 }
 
 # n_host_trace ADDR: print what the host's network namespace still holds of a paddock
