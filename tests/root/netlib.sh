@@ -257,3 +257,19 @@ for k, v in re.findall(r"(\S+?)=(\S*)", body):
             pass
     print("%s=%s" % (k, v))' "$1"
 }
+
+# n_check_system POLICY: paddock check --system against a clean PAM and sshd setup of
+# the test's own (one common-session with pam_paddock, sshd with UsePAM yes), so that
+# its exit status and output are about the policy and the host's network alone.
+n_check_system() {
+	local d=$T_TMP/system
+	if [ ! -f "$d/ssh/sshd_config" ]; then
+		mkdir -p "$d/pam.d" "$d/ssh" &&
+			printf 'session required pam_unix.so\nsession required pam_paddock.so\n' \
+				>"$d/pam.d/common-session" &&
+			ssh-keygen -q -t ed25519 -N '' -f "$d/ssh/hostkey" &&
+			printf 'HostKey %s\nUsePAM yes\n' "$d/ssh/hostkey" >"$d/ssh/sshd_config" ||
+			t_bail "cannot make the clean system for check --system"
+	fi
+	"$T_HELPER" check --system --pam-dir "$d/pam.d" --sshd-config "$d/ssh/sshd_config" "$1"
+}
