@@ -298,7 +298,6 @@ def net_section(raw):
     prestart = (read(os.path.join(raw, "net-prestart")) or "").strip()
     if not prestart:
         return out
-    out += ["### network = nat against network = loopback", ""]
     out += lat_section(raw, "net-first", "nat against loopback, first login (a fresh paddock each time)",
                        "A: network = nat", "B: network = loopback", "added by nat (A-B, pair by pair)")
     out += lat_section(raw, "net-spare-first",
