@@ -108,3 +108,34 @@ int net_start(const char *helper_path, const char *user, uid_t uid, pid_t pid, i
 						  : "paddock-net exited without an answer");
 	return -EIO;
 }
+
+int net_record_format(const NetRecord *r, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s %s %s %s\n", r->host_if, r->address, r->peer,
+			 *r->address6 ? r->address6 : "-");
+
+	return n < 0 || (size_t)n >= len ? -E2BIG : n;
+}
+
+int net_record_read(int net_dir_fd, uid_t uid, NetRecord *ret)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char name[32], buf[256];
+	NetRecord r = { 0 };
+	ssize_t n;
+
+	snprintf(name, sizeof(name), NET_RECORD_PREFIX "%u", (unsigned)uid);
+	fd = openat(net_dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return negative_errno();
+	buf[n] = '\0';
+	if (sscanf(buf, "%15s %63s %63s %63s", r.host_if, r.address, r.peer, r.address6) != 4)
+		return -EBADMSG;
+	if (streq(r.address6, "-"))
+		r.address6[0] = '\0';
+	*ret = r;
+	return 0;
+}

@@ -17,6 +17,27 @@
 #define NET_NETNS_PREFIX      "paddock-"
 #define NET_HELPER_TIMEOUT_MS 20000 /* above the hook's own 10 s */
 
+/*
+ * The record of a nat paddock's network, STATE_DIR/net/a-UID, written by
+ * paddock-net up and removed by down, read by paddock status: one line
+ * "HOST_IF ADDRESS PEER ADDRESS6" ("-" for no IPv6).
+ */
+typedef struct NetRecord {
+	char host_if[16];
+	char address[64];  /* eth0's IPv4 address */
+	char peer[64];	   /* the host end's: the paddock's gateway */
+	char address6[64]; /* eth0's IPv6 address, or "" */
+} NetRecord;
+
+#define NET_RECORD_PREFIX "a-"
+
+/* The record's line into buf.  Returns its length or -E2BIG. */
+int net_record_format(const NetRecord *r, char *buf, size_t len);
+
+/* Read uid's record from net_dir_fd (STATE_DIR/net).  Returns 0, -ENOENT
+ * when there is none, -EBADMSG for a malformed one, other -errno. */
+int net_record_read(int net_dir_fd, uid_t uid, NetRecord *ret);
+
 /* What paddock-net made, for syslog and audit. */
 typedef struct NetStarted {
 	char addr[64];	  /* eth0's IPv4 address, or "" */

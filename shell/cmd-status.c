@@ -18,6 +18,7 @@
 #include "../conf/units.h"
 #include "../pam_module/spare.h"
 #include "../pam_module/holder-proto.h"
+#include "../pam_module/net.h"
 #include "../pam_module/state.h"
 #include "admin.h"
 #include "commands.h"
@@ -30,7 +31,26 @@ typedef struct StatusRow {
 	CgroupUsage usage;
 	bool have_policy; /* the limits the current policy sets for the user */
 	CgroupLimits policy;
+	bool have_net; /* network = nat: paddock-net's record */
+	NetRecord net;
 } StatusRow;
+
+/* nat (paddock-net's record), loopback (own network namespace), host. */
+static const char *net_mode(const StatusRow *s)
+{
+	return s->have_net ? "nat" : (s->info.ns_mask & POLICY_NS_NET) ? "loopback" : "host";
+}
+
+static void json_str_or_null(const char *key, const char *v, bool comma)
+{
+	printf("\"%s\": ", key);
+	if (v && *v)
+		admin_json_string(stdout, v);
+	else
+		printf("null");
+	if (comma)
+		printf(", ");
+}
 
 /* The user's limits under the current policy (what reload would apply). */
 static int policy_limits(const Policy *p, const char *user, CgroupLimits *ret)
@@ -102,6 +122,12 @@ static void print_json_row(const StatusRow *s)
 		else
 			printf("null");
 	}
+	printf("},\n   \"network\": {");
+	json_str_or_null("mode", net_mode(s), true);
+	json_str_or_null("host_if", s->have_net ? s->net.host_if : NULL, true);
+	json_str_or_null("address", s->have_net ? s->net.address : NULL, true);
+	json_str_or_null("peer", s->have_net ? s->net.peer : NULL, true);
+	json_str_or_null("address6", s->have_net ? s->net.address6 : NULL, false);
 	printf("},\n   \"cgroup\": {\"manager\": ");
 	admin_json_string(stdout, p->cgroup_manager);
 	printf(", \"path\": ");
@@ -209,6 +235,10 @@ static void print_table(const StatusRow *rows, size_t n)
 			if (p->ns.ino[k])
 				printf(" %s:%" PRIu64, ns_name(k), p->ns.ino[k]);
 		printf("\n");
+		if (s->have_net)
+			printf("%-20s network nat: eth0 %s%s%s via %s (%s)\n", "", s->net.address,
+			       *s->net.address6 ? " " : "", s->net.address6, s->net.host_if,
+			       s->net.peer);
 		if (s->have_usage && s->have_policy &&
 		    limits_diff(l, &s->policy, diff, sizeof(diff)) > 0)
 			printf("%-20s differs from the policy (live -> policy): %s; "
@@ -225,7 +255,7 @@ int cmd_status(int argc, char **argv)
 		{},
 	};
 	_cleanup_(policy_freep) Policy *policy = NULL;
-	_cleanup_(closep) int run = -EBADF;
+	_cleanup_(closep) int run = -EBADF, net_fd = -EBADF;
 	_cleanup_(freep) uid_t *uids = NULL;
 	_cleanup_(freep) StatusRow *rows = NULL;
 	const char *conf = NULL;
@@ -262,12 +292,17 @@ int cmd_status(int argc, char **argv)
 	rows = calloc(n ? n : 1, sizeof(StatusRow));
 	if (!rows)
 		return 1;
+	/* No net/ (no nat paddock since boot): no records. */
+	if (state_open_private_dir(run, NET_STATE_DIR, false, &net_fd) < 0)
+		net_fd = -EBADF;
 	for (size_t i = 0; i < n; i++) {
 		StatusRow *s = &rows[k];
 
 		if (one && uids[i] != want)
 			continue;
 		r = admin_paddock_info(run, uids[i], &s->info);
+		if (r >= 0 && net_fd >= 0)
+			s->have_net = net_record_read(net_fd, uids[i], &s->net) >= 0;
 		if (r == -ESTALE)
 			continue; /* dead or dying: collected by the next login */
 		if (r < 0) {

@@ -323,7 +323,27 @@ static int do_down(int net_fd, uid_t uid, const char *user)
 		}
 	}
 	(void)net_pool_release(net_fd, uid);
+	snprintf(name, sizeof(name), NET_RECORD_PREFIX "%u", (unsigned)uid);
+	(void)unlinkat(net_fd, name, 0);
 	return r;
+}
+
+/* net/a-UID for paddock status (NetRecord). */
+static int write_record(int net_fd, uid_t uid, const NetAddrs *a, const char *host_if)
+{
+	NetRecord rec = { 0 };
+	char name[32], line[256];
+	int r;
+
+	snprintf(rec.host_if, sizeof(rec.host_if), "%s", host_if);
+	netaddr_format(&a->peer4, false, rec.address, sizeof(rec.address));
+	netaddr_format(&a->host4, false, rec.peer, sizeof(rec.peer));
+	netaddr_format(&a->peer6, false, rec.address6, sizeof(rec.address6));
+	r = net_record_format(&rec, line, sizeof(line));
+	if (r < 0)
+		return r;
+	snprintf(name, sizeof(name), NET_RECORD_PREFIX "%u", (unsigned)uid);
+	return write_text(net_fd, name, line);
 }
 
 #define STEP(name, expr)                                                                           \
@@ -418,6 +438,7 @@ static int do_up(const NetArgs *a, int run_fd, int net_fd, char *ok, size_t ok_l
 	STEP("ip netns name", netns_name_add(a->user, a->pid));
 	if (a->hook)
 		STEP("network_hook", hook_run(a, addr, host_if));
+	STEP("record", write_record(net_fd, a->uid, &addrs, host_if));
 	snprintf(ok, ok_len, "ok %s %s\n", addr, host_if);
 	return 0;
 fail:

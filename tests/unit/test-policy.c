@@ -1886,7 +1886,9 @@ static void docs_tests(void)
 			tap_ok(expect_policy(
 				       p, &who,
 				       "isolate=yes|memory_max=2G|cpu_quota=100%|tasks_max=512|"
-				       "namespaces=mount pid ipc uts net|network=loopback"),
+				       "namespaces=mount pid ipc uts "
+				       "net|network=nat|egress_deny=169.254.0.0/16|"
+				       "host_access=dns"),
 			       "docs: the shipped policy isolates a user with the documented "
 			       "values");
 			make_identity(&who, "root", 0, "root");
