@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,8 +13,7 @@
 #include "holder-start.h"
 #include "session.h"
 
-/* paddock-net beside the helper, with the helper's trust rules. */
-static int open_net_helper(const char *helper_path, int *ret_fd)
+int net_open_helper(const char *helper_path, int *ret_fd)
 {
 	const char *slash = strrchr(helper_path, '/');
 	char path[POLICY_PATH_MAX + sizeof(NET_HELPER_NAME)];
@@ -58,7 +58,7 @@ int net_start(const char *helper_path, const char *user, uid_t uid, pid_t pid, i
 	int r = 0;
 
 	memset(ret, 0, sizeof(*ret));
-	r = open_net_helper(helper_path, &fd);
+	r = net_open_helper(helper_path, &fd);
 	if (r < 0) {
 		snprintf(ret->error, sizeof(ret->error), "%s beside %s: %s", NET_HELPER_NAME,
 			 helper_path, strerror(-r));
@@ -107,6 +107,17 @@ int net_start(const char *helper_path, const char *user, uid_t uid, pid_t pid, i
 		 : *reply			  ? reply
 						  : "paddock-net exited without an answer");
 	return -EIO;
+}
+
+int net_open_helper_self(int *ret_fd)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		return negative_errno();
+	exe[n] = '\0';
+	return net_open_helper(exe, ret_fd);
 }
 
 int net_record_format(const NetRecord *r, char *buf, size_t len)

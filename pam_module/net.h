@@ -46,6 +46,16 @@ typedef struct NetStarted {
 } NetStarted;
 
 /*
+ * Open paddock-net beside helper_path (a path of the paddock helper), with
+ * the helper's trust rules (session_open_root_exec()).  Returns 0 with
+ * *ret_fd or -errno.
+ */
+int net_open_helper(const char *helper_path, int *ret_fd);
+
+/* The same beside the running program (/proc/self/exe): the holder, the CLI. */
+int net_open_helper_self(int *ret_fd);
+
+/*
  * Set the network of the paddock whose holder is pid (pidfd) up for
  * user/uid with the policy up and g: helper_path names the paddock helper,
  * paddock-net is looked up beside it (root's, not writable by others).

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -24,7 +23,6 @@
 #include "../conf/macro.h"
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/net.h"
-#include "../pam_module/session.h"
 
 int holder_loopback_up(void)
 {
@@ -44,25 +42,6 @@ int holder_loopback_up(void)
 }
 
 #define RELEASE_TIMEOUT_MS 5000
-
-/* paddock-net beside the program we run (our /proc/self/exe, read in the
- * host's mount namespace), with the helper's trust rules. */
-static int open_net_helper(int *ret_fd)
-{
-	char exe[PATH_MAX], path[PATH_MAX + sizeof(NET_HELPER_NAME)];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-
-	if (n < 0)
-		return negative_errno();
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = '\0';
-	snprintf(path, sizeof(path), "%s/" NET_HELPER_NAME, exe);
-	return session_open_root_exec(path, ret_fd);
-}
 
 int holder_net_release(uid_t uid, const char *user)
 {
@@ -85,7 +64,7 @@ int holder_net_release(uid_t uid, const char *user)
 	if (lstat(rec, &st) < 0)
 		return errno == ENOENT ? 0 : negative_errno();
 	snprintf(uid_s, sizeof(uid_s), "%u", (unsigned)uid);
-	r = open_net_helper(&fd);
+	r = net_open_helper_self(&fd);
 	if (r < 0)
 		return r;
 	pid = fork();

@@ -13,7 +13,7 @@
 # host's loopback; DNS by name through dns = ADDR, and through dns = auto with a loopback
 # stub on the host (route_localnet on that host end only); teardown leaves no link,
 # element, name or address record; a failing network_hook denies, a good one sees its
-# environment; a full pool denies the login.
+# environment; a full pool denies the login; paddock stop --all removes the table.
 set -u
 . "$(dirname "$0")/lib.sh"
 t_nest "$@"
@@ -187,4 +187,14 @@ policy "nat_pool = 10.201.0.0/24"
 sed -i 's|^nat_pool = 10.200.0.0/24$||' "$T_POLICY"
 for s in $(seq 0 127); do echo 4000000 >"/run/paddock/net/$s"; mkdir -p /run/paddock/4000000; done
 t_nok "a full pool denies the login" su - "$alice" -c true
+rm -rf /run/paddock/4000000 && for s in $(seq 0 127); do rm -f "/run/paddock/net/$s"; done
+
+# --- paddock stop --all ---------------------------------------------------------------------
+t_sess_start s "$alice" 'echo x >~/ready-s'
+t_ok "a paddock before stop --all" t_wait_for 10 test -s "/home/$alice/ready-s"
+t_ok "paddock stop --all" "$T_HELPER" stop --all
+t_ok "... stops it (its state is gone)" test ! -e "/run/paddock/$alice_uid"
+t_nok "... and removes table inet paddock" nft list table inet paddock
+t_ok "... and its host end" bash -c "! ip link show pdk$alice_uid 2>/dev/null"
+t_sess_end s
 t_done
