@@ -79,7 +79,12 @@ endif
 
 CONF_SRC   := $(wildcard conf/*.c)
 ENGINE_SRC := $(filter-out pam_module/pam_paddock.c,$(wildcard pam_module/*.c))
-SHELL_SRC  := $(wildcard shell/*.c)
+# paddock-net (shell/net-*.c) is a program of its own: libmnl and libnftables are mapped
+# only while it sets a nat paddock's network up, never in the holder or in sshd.
+NET_SRC    := $(wildcard shell/net-*.c)
+SHELL_SRC  := $(filter-out $(NET_SRC),$(wildcard shell/*.c))
+NET_OBJ    := $(NET_SRC:%.c=$(B)/%.o)
+LIBS_NET   := $(shell pkg-config --libs libmnl libnftables 2>/dev/null)
 CONF_OBJ   := $(CONF_SRC:%.c=$(B)/%.o)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/%.o)
 SHELL_OBJ  := $(SHELL_SRC:%.c=$(B)/%.o)
@@ -93,7 +98,7 @@ ROOTTEST_BIN := $(ROOTTEST_SRC:tests/root/%.c=$(B)/tests/root/%)
 .PHONY: all deps check check-faults demo bench profile install uninstall fuzz format lint clean \
 	man-lint deb FORCE
 
-all: $(B)/pam_paddock.so $(B)/paddock $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN)
+all: $(B)/pam_paddock.so $(B)/paddock $(B)/paddock-net $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN)
 
 # build/config: what the objects were built with.  Rewritten only when it changes, so
 # that a make (or make install) with another PREFIX, SYSCONFDIR, VERSION, STATIC_DEPS
@@ -128,6 +133,9 @@ $(B)/pam_paddock.so: $(B)/pam_module/pam_paddock.o $(B)/libpaddock-engine.a $(B)
 $(B)/paddock: $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(B)/config
 	$(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) -o $@ $(SHELL_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL)
 
+$(B)/paddock-net: $(NET_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
+	$(CC) $(ALL_CFLAGS) -pie $(LDHARDEN) -o $@ $(NET_OBJ) $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_ALL) $(LIBS_NET)
+
 $(B)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_TEST)
@@ -149,7 +157,8 @@ DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev
 	libclang-rt-14-dev clang-format cppcheck socat auditd \
 	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils \
 	libncurses-dev libncursesw6 prometheus prometheus-node-exporter tmux time \
-	dpkg-dev debhelper lintian fakeroot git
+	dpkg-dev debhelper lintian fakeroot git \
+	libmnl-dev libnftables-dev nftables dnsmasq-base iputils-ping iptables iperf3
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -186,12 +195,13 @@ profile: deps
 
 # make install: the file list and modes are documented in paddock(8) (INSTALLATION)
 # and checked by tests/unit/install.sh.  The policy is never overwritten.
-install: $(B)/pam_paddock.so $(B)/paddock
+install: $(B)/pam_paddock.so $(B)/paddock $(B)/paddock-net
 	install -d -m 0755 $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PAMCONFDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/security/paddock.d
 	install -m 0644 $(B)/pam_paddock.so $(DESTDIR)$(PAMDIR)/pam_paddock.so
 	install -m 0755 $(B)/paddock $(DESTDIR)$(SBINDIR)/paddock
+	install -m 0755 $(B)/paddock-net $(DESTDIR)$(SBINDIR)/paddock-net
 	ln -sfn paddock $(DESTDIR)$(SBINDIR)/paddock-shell
 	install -m 0644 man/paddock.8 man/pam_paddock.8 $(DESTDIR)$(MANDIR)/man8/
 	ln -sfn paddock.8 $(DESTDIR)$(MANDIR)/man8/paddock-shell.8
@@ -212,7 +222,8 @@ uninstall:
 		pam-auth-update --package --remove paddock; \
 	fi
 	rm -f $(DESTDIR)$(PAMDIR)/pam_paddock.so $(DESTDIR)$(SBINDIR)/paddock \
-		$(DESTDIR)$(SBINDIR)/paddock-shell $(DESTDIR)$(PAMCONFDIR)/paddock \
+		$(DESTDIR)$(SBINDIR)/paddock-shell $(DESTDIR)$(SBINDIR)/paddock-net \
+		$(DESTDIR)$(PAMCONFDIR)/paddock \
 		$(DESTDIR)$(MANDIR)/man5/paddock.conf.5 $(DESTDIR)$(MANDIR)/man8/paddock.8 \
 		$(DESTDIR)$(MANDIR)/man8/pam_paddock.8 $(DESTDIR)$(MANDIR)/man8/paddock-shell.8
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf and paddock.d/ in place (your policy)"

@@ -7,6 +7,7 @@
 #include "policy-keys.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -65,10 +66,10 @@ static int parse_audit(const char *v, void *dst, const char **why)
 
 static int parse_network(const char *v, void *dst, const char **why)
 {
-	static const char *const w[] = { "loopback", "host" };
+	static const char *const w[] = { "loopback", "host", "nat" };
 	int i, r;
 
-	*why = "expected loopback or host";
+	*why = "expected nat, loopback or host";
 	r = parse_word(v, w, ELEMENTSOF(w), &i);
 	if (r == 0)
 		*(NetworkMode *)dst = (NetworkMode)i;
@@ -302,13 +303,138 @@ static int parse_tmp_size(const char *v, void *dst, const char **why)
 	return 0;
 }
 
-static int parse_shell(const char *v, void *dst, const char **why)
+/* An absolute path without spaces or quotes, shorter than POLICY_PATH_MAX. */
+static int parse_path(const char *v, void *dst)
 {
-	*why = "expected an absolute path without spaces (at most 255 bytes)";
 	if (v[0] != '/' || strlen(v) >= POLICY_PATH_MAX || strpbrk(v, " \t\"'\\"))
 		return -EINVAL;
 	strcpy((char *)dst, v);
 	return 0;
+}
+
+static int parse_shell(const char *v, void *dst, const char **why)
+{
+	*why = "expected an absolute path without spaces (at most 255 bytes)";
+	return parse_path(v, dst);
+}
+
+/* "none", or "" (the built-in): an optional key left unset. */
+static bool is_none(const char *v)
+{
+	return *v == '\0' || streq(v, "none");
+}
+
+/* Prefixes a pool must not take: this network, loopback, link-local
+ * (cloud metadata lives there), multicast and the reserved range. */
+static bool pool_reserved(const NetCidr *c)
+{
+	static const char *const reserved[] = { "0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16",
+						"224.0.0.0/3" };
+
+	for (size_t i = 0; i < ELEMENTSOF(reserved); i++) {
+		NetCidr r;
+
+		if (netaddr_parse_cidr(reserved[i], AF_INET, &r) == 0 &&
+		    (netaddr_contains(&r, c) || netaddr_contains(c, &r)))
+			return true;
+	}
+	return false;
+}
+
+static int parse_nat_pool(const char *v, void *dst, const char **why)
+{
+	NetCidr c;
+
+	*why = "expected an IPv4 network address with a prefix from /8 to /24 such as "
+	       "10.200.0.0/16 (no host bits set; not in 0/8, 127/8, 169.254/16 or 224/3)";
+	if (!strchr(v, '/') || netaddr_parse_cidr(v, AF_INET, &c) < 0)
+		return -EINVAL;
+	if (c.prefix < 8 || c.prefix > 24 || pool_reserved(&c))
+		return -ERANGE;
+	*(NetCidr *)dst = c;
+	return 0;
+}
+
+static int parse_nat_pool6(const char *v, void *dst, const char **why)
+{
+	NetCidr c, ula;
+
+	*why = "expected none, or an IPv6 unique local (fc00::/7) network address with a "
+	       "prefix from /8 to /64 such as fd42:7:7::/48 (no host bits set)";
+	if (is_none(v)) {
+		*(NetCidr *)dst = (NetCidr){ 0 };
+		return 0;
+	}
+	if (!strchr(v, '/') || netaddr_parse_cidr(v, AF_INET6, &c) < 0)
+		return -EINVAL;
+	if (netaddr_parse_cidr("fc00::/7", AF_INET6, &ula) < 0 || !netaddr_contains(&ula, &c) ||
+	    c.prefix < 8 || c.prefix > 64)
+		return -ERANGE;
+	*(NetCidr *)dst = c;
+	return 0;
+}
+
+static int parse_dns(const char *v, void *dst, const char **why)
+{
+	PolicyDns d = { 0 };
+	int r;
+
+	*why = "expected auto, or one to three IPv4 or IPv6 addresses separated by spaces";
+	if (streq(v, "auto")) {
+		d.auto_ = true;
+		*(PolicyDns *)dst = d;
+		return 0;
+	}
+	r = netaddr_parse_list(v, false, NET_DNS_MAX, &d.servers);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < d.servers.n; i++)
+		if (d.servers.c[i].prefix != (d.servers.c[i].family == AF_INET ? 32 : 128))
+			return -EINVAL;
+	*(PolicyDns *)dst = d;
+	return 0;
+}
+
+/* The path only: the file itself (root's, not writable by others) is
+ * checked where it is run, every time, and by paddock check --system. */
+static int parse_network_hook(const char *v, void *dst, const char **why)
+{
+	*why = "expected none, or an absolute path without spaces (at most 255 bytes)";
+	if (is_none(v)) {
+		*(char *)dst = '\0';
+		return 0;
+	}
+	return parse_path(v, dst);
+}
+
+static int parse_egress_deny(const char *v, void *dst, const char **why)
+{
+	*why = "expected none, or one to 16 IPv4 or IPv6 prefixes (ADDR or ADDR/LEN, no host "
+	       "bits set) separated by spaces";
+	if (streq(v, "none")) {
+		*(NetCidrList *)dst = (NetCidrList){ 0 };
+		return 0;
+	}
+	return netaddr_parse_list(v, false, NET_CIDRS_MAX, dst);
+}
+
+static int parse_egress_allow(const char *v, void *dst, const char **why)
+{
+	*why = "expected any, or one to 16 IPv4 or IPv6 prefixes (ADDR or ADDR/LEN, no host "
+	       "bits set) separated by spaces";
+	return netaddr_parse_list(v, true, NET_CIDRS_MAX, dst);
+}
+
+static int parse_host_access(const char *v, void *dst, const char **why)
+{
+	static const char *const w[] = { "none", "dns", "all" };
+	int i, r;
+
+	*why = "expected none, dns or all";
+	r = parse_word(v, w, ELEMENTSOF(w), &i);
+	if (r == 0)
+		*(HostAccess *)dst = (HostAccess)i;
+	return r;
 }
 
 const PolicyKey policy_keys[] = {
@@ -318,6 +444,10 @@ const PolicyKey policy_keys[] = {
 	{ { "audit", true, "auto" }, parse_audit, G(audit) },
 	{ { "linger", true, "0" }, parse_linger, G(linger) },
 	{ { "prestart", true, "0" }, parse_prestart, G(prestart) },
+	{ { "nat_pool", true, "10.200.0.0/16" }, parse_nat_pool, G(nat_pool) },
+	{ { "nat_pool6", true, "" }, parse_nat_pool6, G(nat_pool6) },
+	{ { "dns", true, "auto" }, parse_dns, G(dns) },
+	{ { "network_hook", true, "" }, parse_network_hook, G(network_hook) },
 	{ { "isolate", false, "yes" }, parse_bool, U(isolate) },
 	{ { "namespaces", false, "mount pid ipc uts net" }, parse_namespaces, U(namespaces) },
 	{ { "memory_max", false, "2G" }, parse_memory, U(memory_max) },
@@ -328,6 +458,9 @@ const PolicyKey policy_keys[] = {
 	{ { "tasks_max", false, "512" }, parse_tasks_max, U(tasks_max) },
 	{ { "hostname", false, "%u-%h" }, parse_hostname, U(hostname) },
 	{ { "network", false, "loopback" }, parse_network, U(network) },
+	{ { "egress_deny", false, "169.254.0.0/16" }, parse_egress_deny, U(egress_deny) },
+	{ { "egress_allow", false, "any" }, parse_egress_allow, U(egress_allow) },
+	{ { "host_access", false, "dns" }, parse_host_access, U(host_access) },
 	{ { "private_tmp", false, "yes" }, parse_bool, U(private_tmp) },
 	{ { "private_ipc", false, "yes" }, parse_bool, U(private_ipc) },
 	{ { "tmp_size", false, "25%" }, parse_tmp_size, U(tmp_size) },

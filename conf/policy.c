@@ -169,7 +169,16 @@ static int check_combination(const Policy *p, const UserPolicy *up, const Policy
 			     "private_ipc = yes needs 'ipc' in namespaces (%s; %s)", a, b);
 		return -EINVAL;
 	}
-	if ((up->network == NETWORK_LOOPBACK) != !!(up->namespaces & POLICY_NS_NET)) {
+	if (up->network == NETWORK_NAT && !(up->namespaces & POLICY_NS_NET)) {
+		describe(a, sizeof(a), &src[net], "network");
+		describe(b, sizeof(b), &src[ns], "namespaces");
+		s = blame(p, &src[net], &src[ns]);
+		policy_error(err, s->file ? s->file : "built-in", s->line,
+			     "network = nat needs 'net' in namespaces (%s; %s)", a, b);
+		return -EINVAL;
+	}
+	if (up->network != NETWORK_NAT &&
+	    (up->network == NETWORK_LOOPBACK) != !!(up->namespaces & POLICY_NS_NET)) {
 		describe(a, sizeof(a), &src[net], "network");
 		describe(b, sizeof(b), &src[ns], "namespaces");
 		s = blame(p, &src[net], &src[ns]);

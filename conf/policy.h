@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "namespaces.h"
+#include "netaddr.h"
 
 /* The Makefile compiles in SYSCONFDIR/security/paddock.conf. */
 #ifndef POLICY_DEFAULT_PATH
@@ -63,6 +64,7 @@ typedef enum AuditMode {
 typedef enum NetworkMode {
 	NETWORK_LOOPBACK,
 	NETWORK_HOST,
+	NETWORK_NAT,
 } NetworkMode;
 
 /* user_namespaces: deny puts CLONE_NEWUSER in the session's seccomp filter. */
@@ -70,6 +72,18 @@ typedef enum UserNsMode {
 	USERNS_ALLOW,
 	USERNS_DENY,
 } UserNsMode;
+/* host_access: what a nat paddock reaches on the host's own addresses. */
+typedef enum HostAccess {
+	HOST_ACCESS_NONE,
+	HOST_ACCESS_DNS,
+	HOST_ACCESS_ALL,
+} HostAccess;
+
+/* dns: auto (from the host's resolv.conf), or the servers named. */
+typedef struct PolicyDns {
+	bool auto_;
+	NetCidrList servers; /* host prefixes, at most NET_DNS_MAX */
+} PolicyDns;
 
 /* The size of the private tmpfs: bytes, or a percentage of memory_max. */
 typedef struct TmpSize {
@@ -85,6 +99,10 @@ typedef struct PolicyGlobal {
 	AuditMode audit;
 	uint64_t linger;   /* seconds */
 	unsigned prestart; /* spare paddocks kept ready, 0..POLICY_PRESTART_MAX */
+	NetCidr nat_pool;  /* IPv4, /24 or larger: one /31 per nat paddock */
+	NetCidr nat_pool6; /* IPv6 ULA, /64 or larger, or family 0: none */
+	PolicyDns dns;
+	char network_hook[POLICY_PATH_MAX]; /* root-owned executable, or "" */
 } PolicyGlobal;
 
 #define POLICY_PRESTART_MAX 64 /* the parser's message says 64 */
@@ -104,6 +122,9 @@ typedef struct UserPolicy {
 	uint64_t tasks_max;
 	char hostname[POLICY_HOSTNAME_TEMPLATE_MAX];
 	NetworkMode network;
+	NetCidrList egress_deny;  /* nat: never reachable (deny wins) */
+	NetCidrList egress_allow; /* nat: reachable (any, or these) */
+	HostAccess host_access;	  /* nat: the host's own addresses */
 	bool private_tmp;
 	bool private_ipc;
 	TmpSize tmp_size;

@@ -224,6 +224,8 @@ int audit_format(const AuditRecord *rec, char *buf, size_t len)
 		put(&b, " vm-pid=%d", rec->holder_pid);
 	else
 		put(&b, " vm-pid=?");
+	if (rec->addr && *rec->addr)
+		put_word(&b, "addr", rec->addr);
 	for (unsigned i = 0; i < NS_COUNT; i++)
 		put_u64(&b, ns_types[i].audit_field, rec->ns_ino[i], rec->ns_ino[i] != 0);
 	/* Our own names (syscall_filter_name), a comma between them. */

@@ -59,6 +59,7 @@ typedef struct AuditRecord {
 	const char *cgroup;	    /* the user's cgroup path */
 	const char *cgroup_manager; /* "cgroupfs-v1", ... */
 	int holder_pid;		    /* vm-pid=: the holder in the host PID namespace */
+	const char *addr;	    /* addr=: network = nat, the paddock's address; NULL/"": none */
 	unsigned long long ns_ino[NS_COUNT];
 	const char *seccomp; /* the session's filter: "tty", "tty,userns" */
 	const CgroupLimits *limits;

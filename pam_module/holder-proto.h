@@ -50,7 +50,8 @@
 #define HOLDER_FD_READY	   5 /* pipe: holder writes one HolderReady line, closes */
 #define HOLDER_FD_CTL	   6 /* listening SOCK_SEQPACKET control socket */
 #define HOLDER_FD_LOCK	   7 /* STATE_DIR/UID.lock, its own open file description */
-#define HOLDER_FD_COUNT	   8 /* fds 0-2 are /dev/null */
+#define HOLDER_FD_HOST_NET 8 /* the host network namespace (nsfs): network = nat's teardown */
+#define HOLDER_FD_COUNT	   9 /* fds 0-2 are /dev/null */
 
 #define HOLDER_ENV_PATH	      "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define HOLDER_CTL_NAME	      "ctl"

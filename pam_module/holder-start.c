@@ -424,8 +424,7 @@ static int intermediate(void *arg)
 	_exit(0);
 }
 
-/* Append one NUL-terminated word to a command line being built. */
-static int put_word(char *buf, size_t len, size_t *n, const char *w)
+int holder_put_word(char *buf, size_t len, size_t *n, const char *w)
 {
 	size_t k = strlen(w) + 1;
 
@@ -438,9 +437,9 @@ static int put_word(char *buf, size_t len, size_t *n, const char *w)
 
 static int put_opt(char *buf, size_t len, size_t *n, const char *opt, const char *val)
 {
-	int r = put_word(buf, len, n, opt);
+	int r = holder_put_word(buf, len, n, opt);
 
-	return r < 0 ? r : put_word(buf, len, n, val);
+	return r < 0 ? r : holder_put_word(buf, len, n, val);
 }
 
 /* The options every holder has, spare or not (holder-proto.h). */
@@ -479,9 +478,9 @@ int holder_cmdline(const HolderParams *p, char *buf, size_t len)
 	snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
 	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
 	snprintf(linger, sizeof(linger), "%" PRIu64, p->linger);
-	r = put_word(buf, len, &n, "paddock");
+	r = holder_put_word(buf, len, &n, "paddock");
 	if (r >= 0)
-		r = put_word(buf, len, &n, "holder");
+		r = holder_put_word(buf, len, &n, "holder");
 	if (r >= 0)
 		r = put_opt(buf, len, &n, "--uid", uid);
 	if (r >= 0)
@@ -508,9 +507,9 @@ int holder_spare_cmdline(const HolderParams *p, const char *name, char *buf, siz
 
 	memset(pad, ' ', HOLDER_SPARE_PAD);
 	pad[HOLDER_SPARE_PAD] = '\0';
-	r = put_word(buf, len, &n, "paddock");
+	r = holder_put_word(buf, len, &n, "paddock");
 	if (r >= 0)
-		r = put_word(buf, len, &n, "holder");
+		r = holder_put_word(buf, len, &n, "holder");
 	if (r >= 0)
 		r = put_opt(buf, len, &n, "--spare", name);
 	if (r >= 0)
@@ -721,7 +720,8 @@ int holder_state_dir(int *ret_fd)
 int holder_spawn(int dir_fd, int lock_fd, int helper_fd, char *cmdline, size_t len, unsigned mask,
 		 HolderStarted *ret, int *ret_pidfd)
 {
-	_cleanup_(closep) int ctl_fd = -EBADF, mnt_fd = -EBADF, null_fd = -EBADF, pidfd = -EBADF;
+	_cleanup_(closep) int ctl_fd = -EBADF, mnt_fd = -EBADF, net_fd = -EBADF, null_fd = -EBADF,
+			      pidfd = -EBADF;
 	int ready[2] = { -EBADF, -EBADF };
 	Spawn s = { .helper_fd = helper_fd, .pidfd = -EBADF, .nfds = HOLDER_FD_COUNT };
 	HolderStarted info = { 0 };
@@ -737,14 +737,16 @@ int holder_spawn(int dir_fd, int lock_fd, int helper_fd, char *cmdline, size_t l
 	if (r < 0)
 		goto out;
 	mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	net_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (mnt_fd < 0 || null_fd < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+	if (mnt_fd < 0 || net_fd < 0 || null_fd < 0 || pipe2(ready, O_CLOEXEC) < 0) {
 		r = negative_errno();
 		goto out;
 	}
 
 	s.src[HOLDER_FD_STATE] = dir_fd;
 	s.src[HOLDER_FD_HOST_MNT] = mnt_fd;
+	s.src[HOLDER_FD_HOST_NET] = net_fd;
 	s.src[HOLDER_FD_READY] = ready[1];
 	s.src[HOLDER_FD_CTL] = ctl_fd;
 	s.src[HOLDER_FD_LOCK] = lock_fd >= 0 ? lock_fd : null_fd;
@@ -856,5 +858,48 @@ out:
 	}
 	if (ret)
 		*ret = info;
+	return r;
+}
+
+int holder_run_helper(int helper_fd, char *cmdline, size_t len, int extra_fd, int timeout_ms,
+		      char *reply, size_t reply_len)
+{
+	_cleanup_(closep) int null_fd = -EBADF;
+	int pipe_fds[2] = { -EBADF, -EBADF };
+	Spawn s = { .helper_fd = helper_fd, .pidfd = -EBADF, .nfds = 5 };
+	pid_t mid = 0;
+	ssize_t n;
+	int r;
+
+	reply[0] = '\0';
+	r = split_argv(&s, cmdline, len);
+	if (r < 0)
+		return r;
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (null_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return negative_errno();
+	s.src[3] = pipe_fds[1];
+	s.src[4] = extra_fd >= 0 ? extra_fd : null_fd;
+	s.null_fd = null_fd;
+	r = run_intermediate(&s, &mid);
+	if (r >= 0) {
+		reap(mid);
+		if (s.pid <= 0 || s.pidfd < 0)
+			r = s.error > 0 ? -s.error : -EIO;
+	}
+	pipe_fds[1] = safe_close(pipe_fds[1]);
+	if (r >= 0) {
+		n = read_until(pipe_fds[0], reply, reply_len - 1, true, now_ms() + timeout_ms);
+		if (n < 0) {
+			r = (int)n;
+			holder_kill(s.pidfd);
+		} else {
+			reply[n] = '\0';
+			reply[strcspn(reply, "\n")] = '\0';
+		}
+	}
+	safe_close(pipe_fds[0]);
+	if (s.pidfd >= 0)
+		close(s.pidfd);
 	return r;
 }

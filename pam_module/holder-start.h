@@ -125,6 +125,20 @@ int holder_spawn(int dir_fd, int lock_fd, int helper_fd, char *cmdline, size_t l
  */
 int holder_spawn_detached(int helper_fd, char *cmdline, size_t len);
 
+/* Append one NUL-terminated word w to the command line buf (len bytes, *n
+ * used so far).  Returns 0 or -E2BIG. */
+int holder_put_word(char *buf, size_t len, size_t *n, const char *w);
+
+/*
+ * Run the helper with the words of cmdline in the caller's namespaces, fds
+ * 0-2 /dev/null, 3 a pipe it answers on, 4 extra_fd (-1: /dev/null), as
+ * nobody's child in the caller, and wait up to timeout_ms for its one
+ * reply line (into reply, without the newline; "" when it closed the pipe
+ * without one).  Returns 0, or -errno (-ETIMEDOUT: it was killed).
+ */
+int holder_run_helper(int helper_fd, char *cmdline, size_t len, int extra_fd, int timeout_ms,
+		      char *reply, size_t reply_len);
+
 /*
  * Record the namespaces of mask of the live holder behind pidfd (pid in
  * our PID namespace) in ns_dir_fd (UID/ns/): see holder-proto.h.

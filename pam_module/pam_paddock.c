@@ -325,6 +325,7 @@ static AuditRecord session_record(AuditOp op, const char *user, uid_t uid, const
 		.cgroup_manager = info->cgroup_manager,
 		.holder_pid = info->holder_pid,
 		.seccomp = info->seccomp,
+		.addr = info->net_addr,
 		.limits = limits,
 		.linger = -1,
 	};
@@ -561,13 +562,15 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 			   strerror(-info.spare_started));
 	pam_syslog(pamh, LOG_INFO,
 		   "user %s (uid %u): %s paddock, holder pid %d, cgroup %s (%s), "
-		   "mnt:%llu pid:%llu ipc:%llu uts:%llu net:%llu, seccomp %s",
+		   "mnt:%llu pid:%llu ipc:%llu uts:%llu net:%llu%s%s%s%s, seccomp %s",
 		   user, (unsigned)id.uid,
 		   info.from_spare ? "claimed a spare"
 		   : info.created  ? "started"
 				   : "joined",
 		   info.holder_pid, info.cgroup, info.cgroup_manager, info.ns_ino[0],
-		   info.ns_ino[1], info.ns_ino[2], info.ns_ino[3], info.ns_ino[4], info.seccomp);
+		   info.ns_ino[1], info.ns_ino[2], info.ns_ino[3], info.ns_ino[4],
+		   *info.net_addr ? ", address " : "", info.net_addr, *info.net_if ? " via " : "",
+		   info.net_if, info.seccomp);
 	ret = PAM_SUCCESS;
 out:
 	counters_close(&au.counters);

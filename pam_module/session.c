@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -20,6 +21,7 @@
 #include "../conf/macro.h"
 #include "cgroup.h"
 #include "holder-start.h"
+#include "net.h"
 #include "ns.h"
 #include "spare.h"
 #include "state.h"
@@ -29,7 +31,7 @@
  * root-owned regular file nobody else can write, opened here in the host
  * mount namespace and exec'd from the fd (no path lookup later).
  */
-static int open_helper(const char *path, int *ret_fd)
+int session_open_root_exec(const char *path, int *ret_fd)
 {
 	_cleanup_(closep) int fd = -EBADF;
 	struct stat st;
@@ -137,6 +139,32 @@ static void note_spare_error(SessionInfo *info, int r, const HolderStarted *star
 
 #define STEP(name, expr) STEP_OR_RETURN(*ret_step, r, name, expr)
 
+/* network = nat: the new paddock's network, from the host's namespaces
+ * (so before the join); paddock-net's reason goes into the step. */
+static int network_up(const SessionRequest *req, pid_t pid, int pidfd, SessionInfo *info,
+		      const char **ret_step)
+{
+	_cleanup_(closep) int own = -EBADF;
+	NetStarted ns;
+	int r;
+
+	if (pidfd < 0) {
+		own = pidfd = pidfd_open(pid, 0);
+		if (pidfd < 0)
+			return negative_errno();
+	}
+	r = net_start(req->helper_path, req->id->user, req->id->uid, pid, pidfd, req->global,
+		      req->up, &ns);
+	if (r < 0) {
+		snprintf(info->net_step, sizeof(info->net_step), "network (%s)", ns.error);
+		*ret_step = info->net_step;
+		return r;
+	}
+	snprintf(info->net_addr, sizeof(info->net_addr), "%s", ns.addr);
+	snprintf(info->net_if, sizeof(info->net_if), "%s", ns.host_if);
+	return 0;
+}
+
 /* No paddock alive: the picked spare, else one from the pool, else a new
  * holder; then the join.  Never leaves a paddock nobody joined (threat 13). */
 static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
@@ -168,8 +196,15 @@ static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
 	info->spare_started = spare_replenish(run_fd, helper_fd, hp, prestart);
 	info->created = true;
 	info->holder_pid = started.pid;
-	*ret_step = "join";
-	if (info->from_spare) {
+	*ret_step = "network";
+	if (req->up->network == NETWORK_NAT)
+		r = network_up(req, started.pid, info->from_spare ? ss.pidfd : -EBADF, info,
+			       ret_step);
+	if (r < 0) {
+		safe_close(ss.fd);
+		safe_close(ss.pidfd);
+	} else if (info->from_spare) {
+		*ret_step = "join";
 		/* The claim's connection is the session, its namespaces just
 		 * checked against the records through this pidfd. */
 		if (ret_ino)
@@ -180,6 +215,7 @@ static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
 		safe_close(ss.fd);
 		safe_close(ss.pidfd);
 	} else {
+		*ret_step = "join";
 		r = ns_join(run_fd, req->id->uid, req->up->namespaces, ret_fd, ret_ino);
 	}
 	if (r < 0) {
@@ -211,7 +247,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	cg_limits_from_policy(req->up, &limits);
 
 	/* Resolve the helper by path now, in the host mount namespace (threat 6). */
-	STEP("helper", open_helper(req->helper_path, &helper_fd));
+	STEP("helper", session_open_root_exec(req->helper_path, &helper_fd));
 	/* Root-only state, private mount, no symlinks (threats 3, 7). */
 	STEP("state directory", holder_state_dir(&run_fd));
 	/* One paddock per user even for concurrent first logins (threat 13). */

@@ -31,6 +31,9 @@ typedef struct SessionInfo {
 	bool limits_written;  /* this login wrote the cgroup's limits (not a stamp's) */
 	bool stale_collected; /* a paddock that was not whole was killed and removed */
 	const char *seccomp;  /* the filter the caller runs under (syscall-filter.h) */
+	char net_addr[64];    /* network = nat, created: eth0's address, else "" */
+	char net_if[16];      /* network = nat, created: the host end, else "" */
+	char net_step[300];   /* the failed step with paddock-net's reason */
 } SessionInfo;
 
 /*
@@ -41,3 +44,12 @@ typedef struct SessionInfo {
  */
 int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *info,
 		 const char **ret_step);
+
+/*
+ * Open path (O_PATH, O_CLOEXEC, the last component not a symlink) for an
+ * exec as root from the fd: a regular file owned by root, executable, that
+ * neither group nor others may write (the helper, paddock-net, a
+ * network_hook).  Returns 0 with *ret_fd, -EPERM for another file, other
+ * -errno.
+ */
+int session_open_root_exec(const char *path, int *ret_fd);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/holder-start.h"
 #include "../pam_module/ns.h"
+#include "../pam_module/net.h"
 #include "../pam_module/spare.h"
 #include "../pam_module/state.h"
 #include "admin.h"
@@ -103,14 +105,78 @@ static int stop_spares(void)
 	return 0;
 }
 
+/* paddock-net flush (beside this program): table inet paddock goes. */
+static int net_flush(void)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char *argv[] = { (char *)(uintptr_t)NET_HELPER_NAME, (char *)(uintptr_t) "flush", NULL };
+	char *envp[] = { (char *)(uintptr_t)HOLDER_ENV_PATH, NULL };
+	int status, r;
+	pid_t pid;
+
+	r = net_open_helper_self(&fd);
+	if (r < 0)
+		return r;
+	pid = fork();
+	if (pid < 0)
+		return negative_errno();
+	if (pid == 0) {
+		execveat(fd, "", argv, envp, AT_EMPTY_PATH);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/* paddock stop --all: every paddock, every spare, then the nftables table. */
+static int stop_all(void)
+{
+	_cleanup_(closep) int run = -EBADF;
+	_cleanup_(freep) uid_t *uids = NULL;
+	size_t n = 0;
+	int ret = 0, r;
+
+	if (admin_list_paddocks("stop", &run, &uids, &n) < 0)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(closep) int pidfd = -EBADF;
+		char reply[HOLDER_MSG_MAX];
+		pid_t pid;
+
+		r = admin_ctl(run, uids[i], "stop", reply, sizeof(reply), &pid, &pidfd);
+		if (r == -ESTALE)
+			continue;
+		if (r < 0 || !streq(reply, "ok") || !wait_exit(pidfd, STOP_WAIT_MS)) {
+			fprintf(stderr, "paddock stop: uid %u: %s\n", (unsigned)uids[i],
+				r < 0 ? strerror(-r) : "the holder did not finish");
+			ret = 1;
+			continue;
+		}
+		printf("stopped the paddock of uid %u\n", (unsigned)uids[i]);
+	}
+	if (stop_spares() != 0)
+		ret = 1;
+	r = net_flush();
+	if (r < 0) {
+		fprintf(stderr,
+			"paddock stop: removing table inet paddock (paddock-net flush): %s\n",
+			strerror(-r));
+		ret = 1;
+	}
+	return ret;
+}
+
 int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "conf", required_argument, NULL, 'c' },
 		{ "spares", no_argument, NULL, 's' },
+		{ "all", no_argument, NULL, 'a' },
 		{},
 	};
-	bool spares = false, forced = false;
+	bool spares = false, forced = false, all = false;
 	_cleanup_(closep) int run = -EBADF, pidfd = -EBADF;
 	char reply[HOLDER_MSG_MAX], name[16];
 	const char *conf = NULL, *user;
@@ -125,14 +191,18 @@ int cmd_stop(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
 		if (c == 's')
 			spares = true;
+		else if (c == 'a')
+			all = true;
 		else if (c == 'c')
 			conf = optarg;
 		else
 			goto usage;
 	}
-	if (spares && argc == optind)
+	if (all && !spares && argc == optind)
+		return admin_require_root("stop") ? stop_all() : 1;
+	if (spares && !all && argc == optind)
 		return admin_require_root("stop") ? stop_spares() : 1;
-	if (spares || argc - optind != 1)
+	if (spares || all || argc - optind != 1)
 		goto usage;
 	user = argv[optind];
 	if (!admin_require_root("stop"))
@@ -195,7 +265,8 @@ int cmd_stop(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: paddock stop [--conf PATH] USER\n"
-			"       paddock stop --spares\n");
+			"       paddock stop --spares\n"
+			"       paddock stop --all\n");
 	return 2;
 }
 

@@ -18,6 +18,7 @@
 #include "../conf/units.h"
 #include "../pam_module/spare.h"
 #include "../pam_module/holder-proto.h"
+#include "../pam_module/net.h"
 #include "../pam_module/state.h"
 #include "admin.h"
 #include "commands.h"
@@ -29,7 +30,26 @@ typedef struct StatusRow {
 	PaddockUsage u;
 	bool have_policy; /* the limits the current policy sets for the user */
 	CgroupLimits policy;
+	bool have_net; /* network = nat: paddock-net's record */
+	NetRecord net;
 } StatusRow;
+
+/* nat (paddock-net's record), loopback (own network namespace), host. */
+static const char *net_mode(const StatusRow *s)
+{
+	return s->have_net ? "nat" : (s->u.info.ns_mask & POLICY_NS_NET) ? "loopback" : "host";
+}
+
+static void json_str_or_null(const char *key, const char *v, bool comma)
+{
+	printf("\"%s\": ", key);
+	if (v && *v)
+		admin_json_string(stdout, v);
+	else
+		printf("null");
+	if (comma)
+		printf(", ");
+}
 
 /* The user's limits under the current policy (what reload would apply). */
 static int policy_limits(const Policy *p, const char *user, CgroupLimits *ret)
@@ -102,6 +122,17 @@ static void print_json_row(const StatusRow *s)
 		else
 			printf("null");
 	}
+	printf("},\n   \"network\": {");
+	json_str_or_null("mode", net_mode(s), true);
+	json_str_or_null("host_if", s->have_net ? s->net.host_if : NULL, true);
+	json_str_or_null("address", s->have_net ? s->net.address : NULL, true);
+	json_str_or_null("peer", s->have_net ? s->net.peer : NULL, true);
+	json_str_or_null("address6", s->have_net ? s->net.address6 : NULL, false);
+	if (*s->u.net.host_if)
+		printf(", \"rx_bytes\": %" PRIu64 ", \"rx_packets\": %" PRIu64
+		       ", \"tx_bytes\": %" PRIu64 ", \"tx_packets\": %" PRIu64,
+		       s->u.net.rx_bytes, s->u.net.rx_packets, s->u.net.tx_bytes,
+		       s->u.net.tx_packets);
 	printf("},\n   \"cgroup\": {\"manager\": ");
 	admin_json_string(stdout, p->cgroup_manager);
 	printf(", \"path\": ");
@@ -140,17 +171,6 @@ static void print_json_row(const StatusRow *s)
 		printf("%.2f", s->u.start_time);
 	else
 		printf("null");
-	printf(", \"network\": ");
-	if (*s->u.net.host_if) {
-		printf("{\"host_interface\": ");
-		admin_json_string(stdout, s->u.net.host_if);
-		printf(", \"rx_bytes\": %" PRIu64 ", \"rx_packets\": %" PRIu64
-		       ", \"tx_bytes\": %" PRIu64 ", \"tx_packets\": %" PRIu64 "}",
-		       s->u.net.rx_bytes, s->u.net.rx_packets, s->u.net.tx_bytes,
-		       s->u.net.tx_packets);
-	} else {
-		printf("null");
-	}
 	printf(",\n   \"policy\": ");
 	if (!s->have_policy) {
 		printf("null, \"matches_policy\": null}");
@@ -248,6 +268,10 @@ static void print_table(const StatusRow *rows, size_t n)
 		       fmt_count(u->memory_max_events, have_usage, b, sizeof(b)), sec,
 		       fmt_count(u->nr_throttled, have_usage, c, sizeof(c)),
 		       fmt_count(u->cpu_periods, have_usage, d, sizeof(d)));
+		if (s->have_net)
+			printf("%-20s network nat: eth0 %s%s%s via %s (%s)\n", "", s->net.address,
+			       *s->net.address6 ? " " : "", s->net.address6, s->net.host_if,
+			       s->net.peer);
 		if (have_usage && s->have_policy &&
 		    limits_diff(l, &s->policy, diff, sizeof(diff)) > 0)
 			printf("%-20s differs from the policy (live -> policy): %s; "
@@ -264,7 +288,7 @@ int cmd_status(int argc, char **argv)
 		{},
 	};
 	_cleanup_(policy_freep) Policy *policy = NULL;
-	_cleanup_(closep) int run = -EBADF;
+	_cleanup_(closep) int run = -EBADF, net_fd = -EBADF;
 	_cleanup_(freep) uid_t *uids = NULL;
 	_cleanup_(freep) StatusRow *rows = NULL;
 	_cleanup_(user_names_freep) UserNames *names = NULL;
@@ -305,12 +329,17 @@ int cmd_status(int argc, char **argv)
 	/* One pass over the passwd database when there are many to name. */
 	if (!one && n > 16)
 		names = user_names_load();
+	/* No net/ (no nat paddock since boot): no records. */
+	if (state_open_private_dir(run, NET_STATE_DIR, false, &net_fd) < 0)
+		net_fd = -EBADF;
 	for (size_t i = 0; i < n; i++) {
 		StatusRow *s = &rows[k];
 
 		if (one && uids[i] != want)
 			continue;
 		r = usage_collect(run, uids[i], names, USAGE_NAMESPACES, &s->u);
+		if (r >= 0 && net_fd >= 0)
+			s->have_net = net_record_read(net_fd, uids[i], &s->net) >= 0;
 		if (r == -ESTALE)
 			continue; /* dead or dying: collected by the next login */
 		if (r < 0) {

@@ -390,6 +390,26 @@ static void check_fd_leaks(void)
 		printf("fds: cannot look for leaked descriptors: %s\n", strerror(-n));
 }
 
+/* network = nat: the forwarding state of this network namespace (informational). */
+static void check_forwarding(void)
+{
+	char v = '?';
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "re");
+
+	if (f) {
+		v = (char)fgetc(f);
+		fclose(f);
+	}
+	if (v == '1')
+		printf("network: IPv4 forwarding on\n");
+	else if (v == '0')
+		printf("network: IPv4 forwarding off (the first network = nat paddock turns it on, "
+		       "after a rule of table inet paddock that drops every other forwarded "
+		       "packet)\n");
+	else
+		printf("network: IPv4 forwarding: unknown\n");
+}
+
 int check_system(const char *pam_dir, const char *sshd_config)
 {
 	int missing, bypass;
@@ -397,6 +417,7 @@ int check_system(const char *pam_dir, const char *sshd_config)
 	missing = check_pam(pam_dir);
 	bypass = check_sshd(sshd_config);
 	check_fd_leaks();
+	check_forwarding();
 	if (missing < 0)
 		return 1;
 	if (missing + bypass > 0) {

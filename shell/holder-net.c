@@ -1,17 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The holder's network setup, run in the paddock's network namespace.
+ * The holder's network: lo, run in the paddock's network namespace at
+ * setup; network = nat's release at teardown (holder-net.h).
  */
 #include "holder-net.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
+#include "../pam_module/holder-proto.h"
+#include "../pam_module/net.h"
 
 int holder_loopback_up(void)
 {
@@ -28,4 +39,54 @@ int holder_loopback_up(void)
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
 		return negative_errno();
 	return 0;
+}
+
+#define RELEASE_TIMEOUT_MS 5000
+
+int holder_net_release(uid_t uid, const char *user)
+{
+	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
+	char rec[64], uid_s[16];
+	char *argv[] = { (char *)(uintptr_t)NET_HELPER_NAME,
+			 (char *)(uintptr_t) "down",
+			 (char *)(uintptr_t) "--uid",
+			 uid_s,
+			 (char *)(uintptr_t) "--user",
+			 (char *)(uintptr_t)user,
+			 NULL };
+	char *envp[] = { (char *)(uintptr_t)HOLDER_ENV_PATH, NULL };
+	struct pollfd p;
+	struct stat st;
+	int status, r;
+	pid_t pid;
+
+	snprintf(rec, sizeof(rec), STATE_DIR "/" NET_STATE_DIR "/u-%u", (unsigned)uid);
+	if (lstat(rec, &st) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	snprintf(uid_s, sizeof(uid_s), "%u", (unsigned)uid);
+	r = net_open_helper_self(&fd);
+	if (r < 0)
+		return r;
+	pid = fork();
+	if (pid < 0)
+		return negative_errno();
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null_fd < 0 || setns(HOLDER_FD_HOST_NET, CLONE_NEWNET) < 0 ||
+		    dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
+			_exit(127);
+		execveat(fd, "", argv, envp, AT_EMPTY_PATH);
+		_exit(127);
+	}
+	pidfd = pidfd_open(pid, 0);
+	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	if (pidfd < 0 || poll(&p, 1, RELEASE_TIMEOUT_MS) <= 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		return -ETIMEDOUT;
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return negative_errno();
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }

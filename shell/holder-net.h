@@ -1,8 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The holder's network setup, inside the paddock's network namespace.
+ * The holder's network: lo inside the paddock's network namespace at
+ * setup, and network = nat's release at teardown.
  */
 #pragma once
 
+#include <sys/types.h>
+
 /* Bring the loopback interface up.  0 or -errno. */
 int holder_loopback_up(void);
+
+/*
+ * At teardown, in the host's mount namespace: when STATE_DIR/net/ records
+ * an address for uid, run paddock-net (beside our own binary, root's) as
+ * "paddock-net down" in the host's network namespace (HOLDER_FD_HOST_NET),
+ * which gives the address back and deletes the ruleset's elements and the
+ * ip netns name, and wait for it (at most a few seconds).  Returns 0 (also
+ * when there was nothing to do) or -errno.
+ */
+int holder_net_release(uid_t uid, const char *user);

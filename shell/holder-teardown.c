@@ -24,6 +24,7 @@
 #include "../pam_module/holder-start.h"
 #include "../pam_module/spare.h"
 #include "holder-mount.h"
+#include "holder-net.h"
 #include "holder-sessions.h"
 
 #define KILL_WAIT_MS   2000
@@ -128,6 +129,15 @@ int holder_teardown(Holder *h)
 	r = remove_state(o->uid);
 	if (r < 0) {
 		syslog(LOG_ERR, "uid %u: removing %s/%u: %s", (unsigned)o->uid, STATE_DIR,
+		       (unsigned)o->uid, strerror(-r));
+		ret = r;
+	}
+	/* network = nat: the address and the ruleset's elements (the links
+	 * went with our network namespace); from the host's mount namespace,
+	 * where remove_state() left us. */
+	r = holder_net_release(o->uid, o->user);
+	if (r < 0) {
+		syslog(LOG_ERR, "uid %u: releasing the network (paddock-net down): %s",
 		       (unsigned)o->uid, strerror(-r));
 		ret = r;
 	}

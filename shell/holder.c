@@ -255,7 +255,8 @@ static int check_self(bool spare)
 	len = sizeof(v);
 	if (getsockopt(HOLDER_FD_CTL, SOL_SOCKET, SO_TYPE, &v, &len) < 0 || v != SOCK_SEQPACKET)
 		return -ENOTSOCK;
-	if (ioctl(HOLDER_FD_HOST_MNT, NS_GET_NSTYPE) != CLONE_NEWNS)
+	if (ioctl(HOLDER_FD_HOST_MNT, NS_GET_NSTYPE) != CLONE_NEWNS ||
+	    ioctl(HOLDER_FD_HOST_NET, NS_GET_NSTYPE) != CLONE_NEWNET)
 		return -EBADF;
 	/* Mounting anything in the host's mount namespace would be fatal:
 	 * make sure the clone really gave us a new one. */

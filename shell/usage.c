@@ -13,6 +13,8 @@
 
 #include "../conf/macro.h"
 #include "../conf/units.h"
+#include "../pam_module/net.h"
+#include "../pam_module/state.h"
 
 /* Holders asked at once by usage_collect_all(): two descriptors each, well
  * below the usual limit of 1024 open files. */
@@ -114,23 +116,18 @@ static double start_time(uint64_t ticks)
 	       (double)ticks / (double)hz;
 }
 
-/*
- * The host-side interface of a paddock with a network of its own
- * (network = nat): one whose user holds an address slot in the state
- * directory (STATE_DIR/net/u-UID, the nat address pool's record) has the
- * veth end "pdkUID" on the host.  None recorded: "" (a paddock with only
- * lo, or none of its own).
- */
+/* The host end of a nat paddock, from paddock-net's record (STATE_DIR/net/); "" for
+ * a paddock without one. */
 static void net_host_if(int run_dir_fd, uid_t uid, char *buf, size_t len)
 {
-	char rec[32];
-	struct stat st;
+	_cleanup_(closep) int net_fd = -EBADF;
+	NetRecord rec;
 
 	buf[0] = '\0';
-	snprintf(rec, sizeof(rec), "net/u-%u", (unsigned)uid);
-	if (fstatat(run_dir_fd, rec, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+	if (state_open_private_dir(run_dir_fd, NET_STATE_DIR, false, &net_fd) < 0 ||
+	    net_record_read(net_fd, uid, &rec) < 0)
 		return;
-	snprintf(buf, len, "pdk%u", (unsigned)uid);
+	snprintf(buf, len, "%s", rec.host_if);
 }
 
 /* One counter of /sys/class/net/IF/statistics (the host's network namespace). */

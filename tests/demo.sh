@@ -17,10 +17,19 @@ if [ -z "${PADDOCK_DEMO_NEST:-}" ]; then
 	# Re-run inside our own cgroup and mount namespaces.
 	PADDOCK_DEMO_NEST=1 exec unshare -C -m --propagation private -- "$top/tests/demo.sh"
 fi
+if [ "$PADDOCK_DEMO_NEST" = 1 ]; then
+	# And once more in a network namespace of our own: it is the demo's host, with an
+	# upstream of its own behind a veth (tests/root/netlib.sh), so the paddock's veth,
+	# addresses and nftables never touch the machine's network.  The machine's
+	# namespace is pinned first: the kernel multicasts audit records there only.
+	work=$(mktemp -d /tmp/paddock-demo.XXXXXX)
+	chmod 0700 "$work"
+	touch "$work/outer-netns" && mount --bind /proc/self/ns/net "$work/outer-netns" || exit 1
+	PADDOCK_DEMO_NEST=2 PADDOCK_DEMO_WORK=$work exec unshare -n -- "$top/tests/demo.sh"
+fi
 
 user=pdk-demo-$$
-work=$(mktemp -d /tmp/paddock-demo.XXXXXX)
-chmod 0700 "$work"
+work=$PADDOCK_DEMO_WORK
 
 made_run_dir=
 made_cgroups=()
@@ -44,12 +53,19 @@ cleanup() {
 	[ "${audit_was:-}" = 0 ] && python3 tests/audit-tool.py set 0
 	umount /run/paddock 2>/dev/null
 	[ -n "$made_run_dir" ] && rmdir /run/paddock 2>/dev/null
+	# the upstream, its services and the resolv.conf bind (netlib.sh's cleanup steps)
+	umount "$work/outer-netns" 2>/dev/null
+	[ -n "${T_TMP:-}" ] && t__cleanup
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
 # su sends SIGHUP around its sessions; the demo carries on.
 trap "" HUP
+
+ip link set lo up
+# A sysfs of this network namespace, so /sys/class/net shows the demo host's interfaces.
+mount -t sysfs sysfs /sys
 
 # Cgroups: a fresh tmpfs with the hierarchies remounted in our cgroup
 # namespace, so "/" of each is the cgroup this script started in.
@@ -88,11 +104,19 @@ audit_was=$(python3 tests/audit-tool.py status 2>/dev/null)
 audit_pid=
 if [ -n "$audit_was" ]; then
 	[ "$audit_was" = 0 ] && python3 tests/audit-tool.py set 1
-	python3 tests/audit-tool.py listen "$work/audit.log" "$work/audit.ready" &
+	nsenter --net="$work/outer-netns" python3 tests/audit-tool.py listen "$work/audit.log" "$work/audit.ready" &
 	audit_pid=$!
 	for i in $(seq 50); do [ -e "$work/audit.ready" ] && break; sleep 0.1; done
 
 fi
+
+# The demo's host and upstream: tests/root/netlib.sh, with lib.sh's helpers for the
+# background services and their cleanup (t__cleanup above), rooted in $work.
+. tests/root/lib.sh
+. tests/root/netlib.sh
+T_TMP=$work T_TAG=$(printf '%05x' $$)
+PADDOCK_T_NEST=$(stat -L -c %i /proc/self/ns/mnt)
+n_setup >/dev/null
 
 useradd -m -s /bin/bash -c "paddock demo" "$user" || exit 1
 uid=$(id -u "$user")
@@ -122,6 +146,32 @@ printf '%-20s %-36s %s\n' "" "the host sees" "$user sees"
 printf '%-20s %-36s %s\n' "" "-------------" "-------------"
 paste "$work/host" "$work/user" | tr '\t' '|' | while IFS='|' read -r k hv _ uv; do
 	printf '%-20s %-36s %s\n' "$k" "$hv" "$uv"
+done
+echo
+echo "-- the network (network = nat), the demo's own: host and upstream are namespaces of it"
+home=$(getent passwd "$user" | cut -d: -f6)
+n_tool "$user"
+cat >"$home/.netview" <<EOF
+probe() { $N_PY $home/.net-tool.py "\$@" 2>&1 | sed 's/^FAIL /no: /'; }
+printf 'interfaces\t%s\n' "\$(ip -br link | awk '{ sub(/@.*/, "", \$1); print \$1 }' | paste -sd' ')"
+printf 'IPv4 addresses\t%s\n' "\$(ip -4 -br addr | awk '\$1 != "lo" { print \$3 }' | paste -sd' ')"
+printf 'default route\t%s\n' "\$(ip route show default | cut -d' ' -f2-5)"
+printf 'nameserver\t%s\n' "\$(awk '\$1 == "nameserver" { print \$2 }' /etc/resolv.conf | paste -sd' ')"
+printf '$N_UP_NAME\t%s\n' "\$(probe resolve $N_UP_NAME)"
+printf 'http://$N_UP_NAME/\t%s\n' "\$(probe http $N_UP_NAME 80)"
+printf 'host 127.0.0.1:$N_LO_PORT\t%s\n' "\$(probe tcp 127.0.0.1 $N_LO_PORT)"
+printf 'host $N_HOST_ADDR:$N_HOST_PORT\t%s\n' "\$(probe tcp $N_HOST_ADDR $N_HOST_PORT)"
+printf 'metadata $N_META\t%s\n' "\$(probe http $N_META 80)"
+EOF
+chmod 0644 "$home/.netview"
+echo "   upstream: $N_UP_NAME = $N_UP_SVC (its http answers with the address it saw)"
+echo "   host: a service on 127.0.0.1:$N_LO_PORT and one on 0.0.0.0:$N_HOST_PORT"
+bash "$home/.netview" >"$work/host-net"
+su - "$user" -c "bash ~/.netview" >"$work/user-net" 2>"$work/err" ||
+	{ cat "$work/err"; echo "make demo: the login failed; see the syslog (authpriv)"; exit 1; }
+printf '%-28s %-36s %s\n' "" "the host sees" "$user sees"
+paste "$work/host-net" "$work/user-net" | tr '\t' '|' | while IFS='|' read -r k hv _ uv; do
+	printf '%-28s %-36s %s\n' "$k" "$hv" "$uv"
 done
 echo
 echo "-- two sessions of $user share one paddock:"

@@ -340,6 +340,57 @@ def metrics_section(raw):
                            f"{ms(max(t))} | {ms(statistics.median(c))} / {ms(max(c))} "
                            f"| {r[-1][1]:,} | {r[-1][2]} |")
             out.append("")
+def net_section(raw):
+    """network = nat against loopback: latency, memory of idle users, bulk TCP."""
+    out = []
+    prestart = (read(os.path.join(raw, "net-prestart")) or "").strip()
+    if not prestart:
+        return out
+    out += lat_section(raw, "net-first", "nat against loopback, first login (a fresh paddock each time)",
+                       "A: network = nat", "B: network = loopback", "added by nat (A-B, pair by pair)")
+    out += lat_section(raw, "net-spare-first",
+                       f"nat against loopback, first login with spares (prestart = {prestart})",
+                       "A: nat, spares", "B: loopback, spares", "added by nat (A-B, pair by pair)")
+    out += lat_section(raw, "net-join", "nat against loopback, joining login (a keeper each)",
+                       "A: network = nat", "B: network = loopback", "A-B, pair by pair")
+    nat = parse_hold(read(os.path.join(raw, "net-hold-nat")))
+    loop = parse_hold(read(os.path.join(raw, "net-hold-loopback")))
+    ks = sorted(k for k in nat["mem"] if k > 0 and k in loop["mem"])
+    if ks and 0 in nat["mem"] and 0 in loop["mem"]:
+        k = ks[-1]
+        a, a0, b, b0 = nat["mem"][k], nat["mem"][0], loop["mem"][k], loop["mem"][0]
+        per = {x: (a[x] - a0[x]) / k for x in KERNEL}
+        perb = {x: (b[x] - b0[x]) / k for x in KERNEL}
+        out += [f"#### Kernel memory per idle user, {k} users held each way", "",
+                "Each run's growth from its own start, divided by the users; /proc/meminfo, KiB per user.", "",
+                "| network | " + " | ".join(KERNEL) + " | kernel total | holder PSS |",
+                "|---|---|---|---|---|---|---|"]
+        for name, d, m in (("nat", per, a), ("loopback", perb, b)):
+            out.append(f"| {name} | " + " | ".join(f"{d[x]:,.0f}" for x in KERNEL) +
+                       f" | **{sum(d.values()):,.0f}** | {m['holderPss'] / max(1, m['holders']):,.0f} |")
+        out += ["", f"nat adds {sum(per.values()) - sum(perb.values()):,.0f} KiB of kernel memory "
+                "per idle user over loopback.", ""]
+        for name, d in (("nat", nat), ("loopback", loop)):
+            if d["fail"]:
+                out.append(f"**{name}: stopped at login {d['fail'][0]}** (PAM code {d['fail'][1]}).")
+    text = read(os.path.join(raw, "net-iperf"))
+    if text:
+        runs = {"nat": [], "veth": []}
+        for line in text.splitlines():
+            f = line.split()
+            if len(f) == 2 and f[0] in runs:
+                runs[f[0]].append(int(f[1]) / 1e9)
+        if runs["nat"] and runs["veth"]:
+            mn, mv = statistics.median(runs["nat"]), statistics.median(runs["veth"])
+            out += ["#### Bulk TCP (iperf3), Gbit/s", "",
+                    "A paddock's user to the test upstream (eth0, the host's pdk end, forwarding, "
+                    "the inet paddock table, masquerade, the upstream veth) against the same "
+                    "transfer between two namespaces joined by one plain veth; rounds alternated; "
+                    "median [min-max].", "",
+                    "| path | Gbit/s | rounds |", "|---|---|---|",
+                    f"| paddock (nat) to upstream | {mn:.2f} [{min(runs['nat']):.2f}-{max(runs['nat']):.2f}] | {len(runs['nat'])} |",
+                    f"| plain veth | {mv:.2f} [{min(runs['veth']):.2f}-{max(runs['veth']):.2f}] | {len(runs['veth'])} |",
+                    "", f"nat reaches {100 * mn / mv:.0f}% of the plain veth.", ""]
     return out
 
 
@@ -365,6 +416,7 @@ def main():
     lines += peers_section(raw)
     lines += scale_section(raw)
     lines += metrics_section(raw)
+    lines += net_section(raw)
     text = "\n".join(lines)
     print(text)
     old = read(results) or ""

@@ -34,19 +34,10 @@ ALOG=$T_TMP/audit.log
 
 audit_ctl() { python3 "$AUDIT_PY" "$@"; }
 
-AUDIT_WAS=$(audit_ctl status) || t_bail "cannot read the kernel's audit status (AUDIT_GET)"
-t_diag "kernel audit enabled=$AUDIT_WAS before the test"
-if [ "$AUDIT_WAS" = 0 ]; then
-	t_cleanup_add python3 "$AUDIT_PY" set 0
-	audit_ctl set 1 || t_bail "cannot enable audit (AUDIT_SET)"
-fi
-[ "$(audit_ctl status)" != 0 ] || t_bail "audit still disabled"
-
-: >"$ALOG"
 # PADDOCK_TEST_AUDIT_LOG=FILE keeps a copy of the captured records (documentation, demo).
 [ -n "${PADDOCK_TEST_AUDIT_LOG:-}" ] && t_cleanup_add cp "$ALOG" "$PADDOCK_TEST_AUDIT_LOG"
-t_bg python3 "$AUDIT_PY" listen "$ALOG" "$T_TMP/listen.ready"
-t_wait_for 10 test -e "$T_TMP/listen.ready" || t_bail "the audit listener did not start"
+t_audit_listen "$ALOG"
+t_diag "kernel audit enabled=$T_AUDIT_WAS before the test"
 
 # ---------------------------------------------------------------------------------------
 # Reading the records

@@ -39,6 +39,10 @@
 #                      host, even if the run is SIGKILLed),
 #       /var/log/{wtmp,btmp,lastlog}  are private empty files (sshd and login records),
 #       /sys/fs/cgroup is a fresh tmpfs holding the remounted hierarchies;
+#   * its own network namespace with only lo (up): whatever a login does to "the
+#     host's" network (a paddock's veth, addresses, nftables, sysctls) happens there and
+#     vanishes with the run, never in the real host's; sshd listens on its 127.0.0.1.
+#     t_outer_net runs a command in the runner's network namespace (audit multicast);
 #   * a scratch directory $T_TMP (tmpfs, root 0700) for keys, configs, logs, policies.
 #
 # Users and groups cannot be made private (uids must be unique host-wide, and two runs
@@ -347,7 +351,7 @@ t_nested() {
 }
 
 # t_nest "$@": call first thing in a test script.  Outside the nest: re-exec the script
-# under "unshare -C -m --propagation private" (once).  Inside: set up the mounts listed
+# under "unshare -C -m --propagation private", then once more under "unshare -n".  Inside: set up the mounts listed
 # at the top of this file, verify that memory, cpu and pids show "/" in /proc/self/cgroup,
 # and remove accounts left behind by dead runs.  Any failure is a "Bail out!".
 t_nest() {
@@ -367,15 +371,52 @@ t_nest() {
 			/bin/bash "$script" "$@"
 		t_bail "cannot exec unshare"
 	fi
-	if [ "$PADDOCK_T_NEST" != pending ]; then
+	if [ "$PADDOCK_T_NEST" = pending ]; then
+		# Still in the runner's network namespace: pin it for t_outer_net, then
+		# re-exec once more in a network namespace of the nest's own.
+		local script
+		script=$(readlink -f "$0")
+		t__nest_tmp
+		export PADDOCK_T_TMP=$T_TMP PADDOCK_T_OUTER_NETNS
+		PADDOCK_T_OUTER_NETNS=$(stat -L -c %i /proc/self/ns/net)
+		touch "$T_TMP/outer-netns" && mount --bind /proc/self/ns/net "$T_TMP/outer-netns" ||
+			t_bail "cannot pin the runner's network namespace"
+		# shellcheck disable=SC2093 # exec on purpose, as above
+		PADDOCK_T_NEST=pending-net exec unshare -n -- /bin/bash "$script" "$@"
+		t_bail "cannot exec unshare -n"
+	fi
+	if [ "$PADDOCK_T_NEST" != pending-net ]; then
 		t_nested && return 0   # a nested child (already set up) sourced us again
 		t_bail "PADDOCK_T_NEST is set but this is not the nest's mount namespace"
 	fi
 	local mnt
 	mnt=$(stat -L -c %i /proc/self/ns/mnt)
 	[ "$mnt" != "${PADDOCK_T_OUTER_MNTNS:-}" ] || t_bail "unshare gave no new mount namespace"
+	[ "$(stat -L -c %i /proc/self/ns/net)" != "$PADDOCK_T_OUTER_NETNS" ] ||
+		t_bail "unshare gave no new network namespace"
 	export PADDOCK_T_NEST=$mnt
+	T_TMP=$PADDOCK_T_TMP
+	unset PADDOCK_T_TMP
+	ip link set lo up || t_bail "cannot bring lo up in the nest's network namespace"
 	t__nest_setup
+}
+
+# t__nest_tmp: the scratch dir, a tmpfs mounted in the nest only; on the host it is an
+# empty directory named after this run, removed at exit (or by the next run if we die).
+t__nest_tmp() {
+	local start
+	start=$(t__starttime $$)
+	T_TMP=$(mktemp -d "/tmp/paddock-test.$$-$start.XXXXXX") || t_bail "mktemp failed"
+	mount -t tmpfs -o mode=0700,size=256m,nosuid,nodev paddock-test "$T_TMP" ||
+		t_bail "cannot mount a tmpfs on $T_TMP"
+}
+
+# t_outer_net CMD...: run CMD in the network namespace the runner started in (the nest
+# has one of its own, so that nothing a test does can reach the real host's network).
+# Only for what the kernel offers there alone: the audit multicast group
+# (AUDIT_NLGRP_READLOG) delivers records in the initial network namespace only.
+t_outer_net() {
+	nsenter --net="${T_TMP:?t_nest first}/outer-netns" -- "$@"
 }
 
 # t__nest_setup: the mounts, in an order where each step only needs the previous ones.
@@ -386,11 +427,6 @@ t__nest_setup() {
 	# SIGKILLed run left behind (t__sweep_stale).
 	export PADDOCK_T_RUN=$$-$start
 	T_TAG=$(printf '%05x' $(((RANDOM << 15 | RANDOM) & 0xfffff)))
-	# The scratch dir is a tmpfs mounted in the nest only; on the host it is an empty
-	# directory named after this run, removed at exit (or by the next run if we die).
-	T_TMP=$(mktemp -d "/tmp/paddock-test.$$-$start.XXXXXX") || t_bail "mktemp failed"
-	mount -t tmpfs -o mode=0700,size=256m,nosuid,nodev paddock-test "$T_TMP" ||
-		t_bail "cannot mount a tmpfs on $T_TMP"
 	trap 't__cleanup' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -540,6 +576,23 @@ t__sweep_stale() {
 		t__alive "${run%-*}" "${run#*-}" || rmdir "$d" 2>/dev/null
 	done
 	return 0
+}
+
+# t_audit_listen FILE: switch the kernel's audit on for this run (switched off again at
+# exit if it was off) and append every user record to FILE (tests/audit-tool.py listen,
+# in the runner's network namespace: the kernel multicasts records there only).  Sets
+# T_AUDIT_WAS to the enabled flag found before.
+t_audit_listen() {
+	local py=$T_ROOT/tests/audit-tool.py
+	T_AUDIT_WAS=$(python3 "$py" status) || t_bail "cannot read the kernel's audit status (AUDIT_GET)"
+	if [ "$T_AUDIT_WAS" = 0 ]; then
+		t_cleanup_add python3 "$py" set 0
+		python3 "$py" set 1 || t_bail "cannot enable audit (AUDIT_SET)"
+	fi
+	[ "$(python3 "$py" status)" != 0 ] || t_bail "audit still disabled"
+	: >"$1"
+	t_bg t_outer_net python3 "$py" listen "$1" "$1.ready"
+	t_wait_for 10 test -e "$1.ready" || t_bail "the audit listener did not start"
 }
 
 # ---------------------------------------------------------------------------------------

@@ -167,10 +167,12 @@ t_is "metrics: the counters are root's regular file in STATE_DIR (0600)" \
 	"root 600 regular file" "$(stat -c '%U %a %F' /run/paddock/counters)"
 
 # --- network: a paddock with its own interface on the host ----------------------------------------
-# carol gets what network = nat records (an address slot, STATE_DIR/net/u-UID) and a veth
-# end pdkUID, made in a network namespace of this test's own (with a fresh sysfs for
-# /sys/class/net), never the host's; 5 frames go out of the host end to carol's side.
-mkdir -p /run/paddock/net && echo 0 >"/run/paddock/net/u-$carol_uid"
+# carol gets what network = nat records (paddock-net's record STATE_DIR/net/a-UID: host
+# end, address, peer, address6) and a veth end pdkUID, made in a network namespace of this
+# test's own (with a fresh sysfs for /sys/class/net), never the host's; 5 frames go out
+# of the host end to carol's side.
+install -d -m 0700 /run/paddock/net &&
+	printf 'pdk%s 10.200.0.1 10.200.0.0 -\n' "$carol_uid" >"/run/paddock/net/a-$carol_uid"
 cat >"$T_TMP/frames.py" <<'EOF'
 import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -194,7 +196,7 @@ t_ok "network: carol's traffic counts, as carol sees it, from the host end pdk$c
 	"$3" metrics >"$1/net.prom"
 	cat "/sys/class/net/pdk$2/statistics/tx_packets" "/sys/class/net/pdk$2/statistics/tx_bytes"
 	' _ "$T_TMP" "$carol_uid" "$P" "$PY"
-rm -f "/run/paddock/net/u-$carol_uid"
+rm -f "/run/paddock/net/a-$carol_uid"
 read -r tx_p tx_b <<<"$(printf '%s ' $T_OUT)"
 t_ok "network: the host end sent >= 5 packets (${tx_p:-none})" test "${tx_p:-0}" -ge 5
 carol_l="user=\"$carol\",uid=\"$carol_uid\",interface=\"pdk$carol_uid\""

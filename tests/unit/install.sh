@@ -15,10 +15,10 @@ trap 'rm -rf "$tmp"' EXIT
 d=$tmp/root
 PAMDIR=/usr/lib/x86_64-linux-gnu/security
 mk() {
-	make -s -o build/paddock -o build/pam_paddock.so "$@" DESTDIR="$d" PREFIX=/usr \
+	make -s -o build/paddock -o build/paddock-net -o build/pam_paddock.so "$@" DESTDIR="$d" PREFIX=/usr \
 		SYSCONFDIR=/etc PAMDIR="$PAMDIR" >"$tmp/make.log" 2>&1
 }
-if [ ! -x build/paddock ] || [ ! -f build/pam_paddock.so ]; then
+if [ ! -x build/paddock ] || [ ! -x build/paddock-net ] || [ ! -f build/pam_paddock.so ]; then
 	echo "1..0 # SKIP run make first"
 	exit 0
 fi
@@ -27,6 +27,7 @@ fi
 want="$PAMDIR/pam_paddock.so 644
 /usr/sbin/paddock 755
 /usr/sbin/paddock-shell link:paddock
+/usr/sbin/paddock-net 755
 /usr/share/man/man8/paddock.8 644
 /usr/share/man/man8/pam_paddock.8 644
 /usr/share/man/man8/paddock-shell.8 link:paddock.8

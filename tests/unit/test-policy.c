@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -232,7 +233,58 @@ static const BadCase bad_cases[] = {
 	{ "enum words are case-sensitive", "[global]\naudit = Auto\n", 0,
 	  NAME ":2: invalid value 'Auto' for 'audit'" },
 	{ "network none", "[default]\nnetwork = none\n", 0,
-	  NAME ":2: invalid value 'none' for 'network': expected loopback or host" },
+	  NAME ":2: invalid value 'none' for 'network': expected nat, loopback or host" },
+	{ "nat_pool without a prefix", "[global]\nnat_pool = 10.200.0.0\n", 0,
+	  NAME ":2: invalid value '10.200.0.0' for 'nat_pool': expected an IPv4 network address "
+	       "with a prefix from /8 to /24" },
+	{ "nat_pool with host bits", "[global]\nnat_pool = 10.200.0.1/16\n", 0,
+	  NAME ":2: invalid value '10.200.0.1/16' for 'nat_pool'" },
+	{ "nat_pool /25 too small", "[global]\nnat_pool = 10.200.0.0/25\n", 0,
+	  NAME ":2: value '10.200.0.0/25' for 'nat_pool' is out of range" },
+	{ "nat_pool /7 too large", "[global]\nnat_pool = 10.0.0.0/7\n", 0,
+	  NAME ":2: value '10.0.0.0/7' for 'nat_pool' is out of range" },
+	{ "nat_pool in loopback", "[global]\nnat_pool = 127.1.0.0/16\n", 0,
+	  NAME ":2: value '127.1.0.0/16' for 'nat_pool' is out of range" },
+	{ "nat_pool link-local", "[global]\nnat_pool = 169.254.0.0/16\n", 0,
+	  NAME ":2: value '169.254.0.0/16' for 'nat_pool' is out of range" },
+	{ "nat_pool IPv6", "[global]\nnat_pool = fd00::/64\n", 0,
+	  NAME ":2: invalid value 'fd00::/64' for 'nat_pool'" },
+	{ "nat_pool garbage after", "[global]\nnat_pool = 10.200.0.0/16x\n", 0,
+	  NAME ":2: invalid value '10.200.0.0/16x' for 'nat_pool'" },
+	{ "nat_pool6 not ULA", "[global]\nnat_pool6 = 2001:db8::/48\n", 0,
+	  NAME ":2: value '2001:db8::/48' for 'nat_pool6' is out of range: expected none, or an "
+	       "IPv6 unique local" },
+	{ "nat_pool6 /96", "[global]\nnat_pool6 = fd42::/96\n", 0,
+	  NAME ":2: value 'fd42::/96' for 'nat_pool6' is out of range" },
+	{ "dns four servers", "[global]\ndns = 192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4\n", 0,
+	  NAME ":2: value '192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4' for 'dns' is out of range: "
+	       "expected auto, or one to three" },
+	{ "dns a prefix", "[global]\ndns = 192.0.2.0/24\n", 0,
+	  NAME ":2: invalid value '192.0.2.0/24' for 'dns'" },
+	{ "dns a name", "[global]\ndns = ns.example\n", 0,
+	  NAME ":2: invalid value 'ns.example' for 'dns'" },
+	{ "network_hook relative", "[global]\nnetwork_hook = bin/hook\n", 0,
+	  NAME ":2: invalid value 'bin/hook' for 'network_hook': expected none, or an absolute "
+	       "path" },
+	{ "egress_deny a bad prefix", "[default]\negress_deny = 10.0.0.0/33\n", 0,
+	  NAME ":2: invalid value '10.0.0.0/33' for 'egress_deny'" },
+	{ "egress_deny host bits", "[default]\negress_deny = 169.254.169.254/16\n", 0,
+	  NAME ":2: invalid value '169.254.169.254/16' for 'egress_deny'" },
+	{ "egress_deny 17 prefixes",
+	  "[default]\negress_deny = 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 "
+	  "10.0.0.7 10.0.0.8 10.0.0.9 10.0.0.10 10.0.0.11 10.0.0.12 10.0.0.13 10.0.0.14 "
+	  "10.0.0.15 10.0.0.16 10.0.0.17\n",
+	  0, NAME ":2: value '10.0.0.1 10.0.0.2" },
+	{ "egress_allow any with a prefix", "[default]\negress_allow = any 10.0.0.0/8\n", 0,
+	  NAME ":2: invalid value 'any 10.0.0.0/8' for 'egress_allow'" },
+	{ "egress_allow none", "[default]\negress_allow = none\n", 0,
+	  NAME ":2: invalid value 'none' for 'egress_allow'" },
+	{ "host_access some", "[default]\nhost_access = some\n", 0,
+	  NAME ":2: invalid value 'some' for 'host_access': expected none, dns or all" },
+	{ "nat_pool in [default]", "[default]\nnat_pool = 10.200.0.0/16\n", 0,
+	  NAME ":2: 'nat_pool' is a [global] key and is not allowed in [default]" },
+	{ "network = nat without net", "[default]\nnamespaces = mount pid ipc uts\nnetwork = nat\n",
+	  0, NAME ":3: network = nat needs 'net' in namespaces" },
 	{ "user_namespaces no", "[default]\nuser_namespaces = no\n", 0,
 	  NAME ":2: invalid value 'no' for 'user_namespaces': expected allow or deny" },
 	{ "user_namespaces in [global]", "[global]\nuser_namespaces = deny\n", 0,
@@ -484,6 +536,25 @@ static void bad_generated(void)
 /* ------------------------------------------------------------------ */
 /* good inputs: effective values and sources                           */
 
+/* A prefix list as the policy writes it: "any", "none" or "A/L B/L". */
+static void cidrs(const NetCidrList *l, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (l->any || l->n == 0) {
+		snprintf(buf, len, "%s", l->any ? "any" : "none");
+		return;
+	}
+	buf[0] = '\0';
+	for (unsigned i = 0; i < l->n && n + 1 < len; i++) {
+		if (i)
+			buf[n++] = ' ';
+		netaddr_format(&l->c[i], l->c[i].prefix != (l->c[i].family == AF_INET ? 32 : 128),
+			       buf + n, len - n);
+		n += strlen(buf + n);
+	}
+}
+
 /* The canonical text of a key's effective value (what the tables compare). */
 static void value_text(const char *key, const UserPolicy *up, const PolicyGlobal *g, char *buf,
 		       size_t len)
@@ -508,6 +579,21 @@ static void value_text(const char *key, const UserPolicy *up, const PolicyGlobal
 		snprintf(buf, len, "%s", audits[g->audit]);
 	else if (!strcmp(key, "linger"))
 		COUNT(g->linger);
+	else if (!strcmp(key, "nat_pool"))
+		netaddr_format(&g->nat_pool, true, buf, len);
+	else if (!strcmp(key, "nat_pool6"))
+		g->nat_pool6.family ? netaddr_format(&g->nat_pool6, true, buf, len)
+				    : (void)snprintf(buf, len, "none");
+	else if (!strcmp(key, "dns"))
+		g->dns.auto_ ? (void)snprintf(buf, len, "auto") : cidrs(&g->dns.servers, buf, len);
+	else if (!strcmp(key, "network_hook"))
+		snprintf(buf, len, "%s", *g->network_hook ? g->network_hook : "none");
+	else if (!strcmp(key, "egress_deny"))
+		cidrs(&up->egress_deny, buf, len);
+	else if (!strcmp(key, "egress_allow"))
+		cidrs(&up->egress_allow, buf, len);
+	else if (!strcmp(key, "host_access"))
+		snprintf(buf, len, "%s", (const char *[]){ "none", "dns", "all" }[up->host_access]);
 	else if (!strcmp(key, "isolate"))
 		YESNO(up->isolate);
 	else if (!strcmp(key, "namespaces")) {
@@ -537,7 +623,10 @@ static void value_text(const char *key, const UserPolicy *up, const PolicyGlobal
 	else if (!strcmp(key, "hostname"))
 		snprintf(buf, len, "%s", up->hostname);
 	else if (!strcmp(key, "network"))
-		snprintf(buf, len, "%s", up->network == NETWORK_HOST ? "host" : "loopback");
+		snprintf(buf, len, "%s",
+			 up->network == NETWORK_HOST  ? "host"
+			 : up->network == NETWORK_NAT ? "nat"
+						      : "loopback");
 	else if (!strcmp(key, "private_tmp"))
 		YESNO(up->private_tmp);
 	else if (!strcmp(key, "private_ipc"))
@@ -779,6 +868,12 @@ static const char CRLF_BOM[] = "\xef\xbb\xbf; policy with a BOM and CRLF\r\n"
 			       "[user:crlf]\r\n"
 			       "cpu_quota = 150%\r\n"; /* 9 */
 
+static const char NAT[] = "[global]\nnat_pool = 172.30.0.0/16\nnat_pool6 = fd42:7:7::/48\n"
+			  "dns = 192.0.2.53 2001:db8::53\n[default]\nnetwork = nat\n"
+			  "egress_deny = 169.254.0.0/16 10.0.0.0/8 fd00::/8\n"
+			  "egress_allow = 192.0.2.0/24 2001:db8::/32\nhost_access = none\n"
+			  "[global]\nnetwork_hook = /usr/local/sbin/hook\n";
+
 static const char GLOBAL[] = "[global]\n"
 			     "cgroup_manager = cgroupfs\n"		/* 2 */
 			     "cgroup_parent = /lab.slice/paddock-1_x\n" /* 3 */
@@ -922,6 +1017,19 @@ static const GoodCase good_cases[] = {
 	  "cgroup_manager=cgroupfs|cgroup_manager@t.conf:3[global]|memory_max=3G|"
 	  "memory_max@t.conf:6[default]|cpu_quota=150%|cpu_quota@t.conf:9[user:crlf]|"
 	  "namespaces=mount pid ipc uts net" },
+	{ "network = nat and its keys", NAT, NULL, "n", 1030, "",
+	  "network=nat|network@t.conf:6[default]|nat_pool=172.30.0.0/16|"
+	  "nat_pool@t.conf:2[global]|nat_pool6=fd42:7:7::/48|dns=192.0.2.53 2001:db8::53|"
+	  "network_hook=/usr/local/sbin/hook|egress_deny=169.254.0.0/16 10.0.0.0/8 fd00::/8|"
+	  "egress_allow=192.0.2.0/24 2001:db8::/32|host_access=none" },
+	{ "network = nat: the built-in defaults", "[default]\nnetwork = nat\n", NULL, "m", 1031, "",
+	  "network=nat|nat_pool=10.200.0.0/16|nat_pool6=none|dns=auto|network_hook=none|"
+	  "egress_deny=169.254.0.0/16|egress_allow=any|host_access=dns|egress_deny@builtin" },
+	{ "nat keys set to none",
+	  "[global]\nnat_pool6 = none\nnetwork_hook = none\n"
+	  "[default]\nnetwork = nat\negress_deny = none\n",
+	  NULL, "o", 1032, "",
+	  "nat_pool6=none|network_hook=none|egress_deny=none|egress_allow=any" },
 	{ "[global] values and sources", GLOBAL, NULL, "g", 1015, "",
 	  "cgroup_manager=cgroupfs|cgroup_manager@t.conf:2[global]|"
 	  "cgroup_parent=/lab.slice/paddock-1_x|cgroup_parent@t.conf:3[global]|on_error=allow|"
@@ -1798,7 +1906,9 @@ static void docs_tests(void)
 			tap_ok(expect_policy(
 				       p, &who,
 				       "isolate=yes|memory_max=2G|cpu_quota=100%|tasks_max=512|"
-				       "namespaces=mount pid ipc uts net|network=loopback"),
+				       "namespaces=mount pid ipc uts "
+				       "net|network=nat|egress_deny=169.254.0.0/16|"
+				       "host_access=dns"),
 			       "docs: the shipped policy isolates a user with the documented "
 			       "values");
 			make_identity(&who, "root", 0, "root");

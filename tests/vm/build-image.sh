@@ -41,6 +41,8 @@ pkgs=$pkgs,dbus-user-session
 # minbase.  The guest has no network: what the package depends on is in the image, so
 # apt-get install ./paddock_*.deb needs nothing from an archive.
 pkgs=$pkgs,auditd
+# network = nat: the helper's libraries, and the guest's own upstream (tests/vm/net.sh).
+pkgs=$pkgs,libmnl0,libnftables1,nftables,dnsmasq-base,socat,iputils-ping
 
 ssh-keygen -q -t ed25519 -N '' -C paddock-vm -f "$work/id_ed25519"
 

@@ -21,6 +21,7 @@ linger         = 0
 [default]
 isolate         = yes
 namespaces      = mount pid ipc uts net
+network         = nat
 memory_max      = 128M
 memory_high     = max
 memory_swap_max = 0

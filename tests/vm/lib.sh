@@ -223,6 +223,7 @@ vm_dump_logs() {
 VM_SESSION_SCRIPT='
 for n in mnt pid ipc uts net; do echo "ns $n $(readlink /proc/self/ns/$n)"; done
 echo "cgroup $(cut -d: -f3 /proc/self/cgroup)"
+echo "net4 $(ip -4 -o addr show dev eth0 2>/dev/null | awk "{ print \$4 }")"
 echo "oom $(cat /proc/self/oom_score_adj)"
 echo "xdg ${XDG_RUNTIME_DIR:-unset}"
 if [ -n "${XDG_RUNTIME_DIR:-}" ] && touch "$XDG_RUNTIME_DIR/paddock-probe-$$"; then echo "xdgprobe $$"; fi
