@@ -743,6 +743,30 @@ t_group() {
 # PAM services and policies
 # ---------------------------------------------------------------------------------------
 
+# t_private_users PREFIX N HOME SHELL: N accounts PREFIX0..PREFIX<N-1> that exist only
+# in the nest (useradd costs tens of ms per account and more with a long /etc/passwd
+# and other runs' useradds): a copy of /etc/passwd with N more entries (group 100, HOME,
+# SHELL), installed in an overlay on /etc (umount -l /etc when done; the overlay goes
+# with the nest anyway).  Their uids are far above what useradd hands out and random
+# per run.  "name uid" lines go to $T_TMP/PREFIX-users.  Not in T__USERS: their
+# processes are killed with the run's cgroup_parent (t__remove_parent) or by the caller.
+t_private_users() {
+	local prefix=$1 n=$2 base
+	t_nested || t_bail "t_private_users only inside t_nest"
+	base=$((1900000000 + (RANDOM % 5000) * 20000))
+	cp /etc/passwd "$T_TMP/passwd" || t_bail "cannot copy /etc/passwd"
+	awk -v n="$n" -v b="$base" -v p="$prefix" -v h="$3" -v s="$4" 'BEGIN {
+		for (i = 0; i < n; i++) printf "%s%d:x:%d:100::%s:%s\n", p, i, b + i, h, s }' \
+		>"$T_TMP/$prefix-passwd"
+	cat "$T_TMP/$prefix-passwd" >>"$T_TMP/passwd"
+	awk -F: '{ print $1, $3 }' "$T_TMP/$prefix-passwd" >"$T_TMP/$prefix-users"
+	# An overlay on /etc, not a bind on /etc/passwd: useradd on the host renames
+	# a new passwd into place, which detaches a bind from the old one.
+	t__overlay /etc "etc-$prefix"
+	install -m 0644 "$T_TMP/passwd" /etc/passwd || t_bail "cannot write the private passwd"
+	getent passwd "${prefix}0" >/dev/null || t_bail "the private passwd is not used"
+}
+
 # t_pam_service NAME CONTENT: write /etc/pam.d/NAME (NAME must start with paddock-test-),
 # removed at exit.  In the nest, /etc/pam.d is a private overlay: the host never sees it.
 t_pam_service() {
