@@ -531,19 +531,30 @@ t__nest_verify() {
 #   * the empty cgroups /paddock-test-PID-STARTTIME.slice (t_cgroup_parent) of dead runs;
 #   * the empty scratch mount points /tmp/paddock-test.PID-STARTTIME.* of dead runs.
 t__sweep_stale() {
-	local name gecos uid tag pid start tags="" d g run
-	# candidates first (one grep, one pgrep), then a closer look at each
-	for d in $(grep -l -a -z '^PADDOCK_T_RUN=' /proc/[0-9]*/environ 2>/dev/null |
-		sed 's|^/proc/\([0-9]*\)/environ$|\1|') $(pgrep -f ' -f /tmp/paddock-test\.'); do
+	local name gecos uid tag pid start tags="" d g run line
+	# "pid run" of every process with PADDOCK_T_RUN in its environment (one grep: a
+	# bench keeps thousands of such processes), and of our sshds (their environment is
+	# sshd's own: the run is in the -f path); then each run's liveness looked up once
+	local -A alive=()
+	while IFS= read -r -d '' line; do
+		d=${line#/proc/} run=${line#*:PADDOCK_T_RUN=}
+		d=${d%%/*}
 		[ "$d" = $$ ] && continue
-		run=$({ tr '\0' '\n' <"/proc/$d/environ"; } 2>/dev/null | sed -n 's/^PADDOCK_T_RUN=//p')
-		if [ -z "$run" ] && [ "$(readlink "/proc/$d/exe" 2>/dev/null)" = /usr/sbin/sshd ]; then
-			g=$({ tr '\0' ' ' <"/proc/$d/cmdline"; } 2>/dev/null)
-			[[ $g =~ \ -f\ /tmp/paddock-test\.([0-9]+-[0-9]+)\. ]] && run=${BASH_REMATCH[1]}
+		if [ -z "${alive[$run]:-}" ]; then
+			alive[$run]=0
+			t__alive "${run%-*}" "${run#*-}" && alive[$run]=1
 		fi
-		[ -n "$run" ] || continue
-		t__alive "${run%-*}" "${run#*-}" && continue
+		[ "${alive[$run]}" = 1 ] && continue
 		t_diag "killing stale test process $d of dead run $run"
+		kill -KILL "$d" 2>/dev/null
+	done < <(grep -a -z -H '^PADDOCK_T_RUN=' /proc/[0-9]*/environ 2>/dev/null)
+	for d in $(pgrep -f ' -f /tmp/paddock-test\.'); do
+		[ "$(readlink "/proc/$d/exe" 2>/dev/null)" = /usr/sbin/sshd ] || continue
+		g=$({ tr '\0' ' ' <"/proc/$d/cmdline"; } 2>/dev/null)
+		[[ $g =~ \ -f\ /tmp/paddock-test\.([0-9]+-[0-9]+)\. ]] || continue
+		run=${BASH_REMATCH[1]}
+		t__alive "${run%-*}" "${run#*-}" && continue
+		t_diag "killing stale sshd $d of dead run $run"
 		kill -KILL "$d" 2>/dev/null
 	done
 	while IFS=: read -r name _ uid _ gecos _; do
