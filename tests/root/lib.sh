@@ -773,9 +773,30 @@ t_private_users() {
 	awk -F: '{ print $1, $3 }' "$T_TMP/$prefix-passwd" >"$T_TMP/$prefix-users"
 	# An overlay on /etc, not a bind on /etc/passwd: useradd on the host renames
 	# a new passwd into place, which detaches a bind from the old one.
-	t__overlay /etc "etc-$prefix"
+	t__overlay_keep /etc "etc-$prefix"
 	install -m 0644 "$T_TMP/passwd" /etc/passwd || t_bail "cannot write the private passwd"
 	getent passwd "${prefix}0" >/dev/null || t_bail "the private passwd is not used"
+}
+
+# t__overlay_keep DIR NAME: t__overlay, keeping the mounts below DIR (the nest's
+# /etc/pam.d overlay, t_pam_overlay's binds, a bound resolv.conf) on top: each topmost
+# one is moved aside first and back onto the overlay after.
+t__overlay_keep() {
+	local dir=$1 keep=$T_TMP/keep-$2 m i=0 tops=()
+	mapfile -t tops < <(awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo |
+		sort -u | awk '{ for (i = 1; i <= n; i++) if (index($0, t[i] "/") == 1) next; t[++n] = $0; print }')
+	mkdir -p "$keep" || t_bail "mkdir $keep"
+	for m in "${tops[@]}"; do
+		i=$((i + 1))
+		if [ -d "$m" ]; then mkdir "$keep/$i"; else touch "$keep/$i"; fi &&
+			mount --move "$m" "$keep/$i" || t_bail "cannot move $m aside"
+	done
+	t__overlay "$dir" "$2"
+	i=0
+	for m in "${tops[@]}"; do
+		i=$((i + 1))
+		mount --move "$keep/$i" "$m" || t_bail "cannot move $m back onto the overlay"
+	done
 }
 
 # t_pam_service NAME CONTENT: write /etc/pam.d/NAME (NAME must start with paddock-test-),
