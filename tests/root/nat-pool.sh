@@ -211,7 +211,7 @@ t_like "... the reason names the pool" '(nat_pool|pool).*(full|exhausted|no free
 t_is "... and no paddock of that user" "" "$(ls -d "/run/paddock/$last_uid" 2>/dev/null)"
 first_addr=$(sed -n 's/^ADDR=//p' "$T_TMP/pool-0.log")
 pool_end 0
-t_ok "one paddock ends" t_wait_for 20 t_paddock_gone "${uids[0]}"
+t_ok "one paddock ends" t_wait_for 60 t_paddock_gone "${uids[0]}"
 pool_start 128
 t_ok "... the next first login gets its address" batch_wait 128 128
 t_is "... the freed one" "$first_addr" "$(sed -n 's/^ADDR=//p' "$T_TMP/pool-128.log")"
