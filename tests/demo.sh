@@ -166,9 +166,16 @@ EOF
 chmod 0644 "$home/.netview"
 echo "   upstream: $N_UP_NAME = $N_UP_SVC (its http answers with the address it saw)"
 echo "   host: a service on 127.0.0.1:$N_LO_PORT and one on 0.0.0.0:$N_HOST_PORT"
+# the host's view while the user's paddock lives (its pdk end is on the host then)
+su - "$user" -c "bash ~/.netview; sleep 2" >"$work/user-net" 2>"$work/err" &
+upid=$!
+for i in $(seq 200); do
+	[ "$(grep -c . "$work/user-net")" -ge 9 ] && break
+	kill -0 "$upid" 2>/dev/null || break
+	sleep 0.1
+done
 bash "$home/.netview" >"$work/host-net"
-su - "$user" -c "bash ~/.netview" >"$work/user-net" 2>"$work/err" ||
-	{ cat "$work/err"; echo "make demo: the login failed; see the syslog (authpriv)"; exit 1; }
+wait "$upid" || { cat "$work/err"; echo "make demo: the login failed; see the syslog (authpriv)"; exit 1; }
 printf '%-28s %-36s %s\n' "" "the host sees" "$user sees"
 paste "$work/host-net" "$work/user-net" | tr '\t' '|' | while IFS='|' read -r k hv _ uv; do
 	printf '%-28s %-36s %s\n' "$k" "$hv" "$uv"

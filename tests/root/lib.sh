@@ -531,19 +531,30 @@ t__nest_verify() {
 #   * the empty cgroups /paddock-test-PID-STARTTIME.slice (t_cgroup_parent) of dead runs;
 #   * the empty scratch mount points /tmp/paddock-test.PID-STARTTIME.* of dead runs.
 t__sweep_stale() {
-	local name gecos uid tag pid start tags="" d g run
-	# candidates first (one grep, one pgrep), then a closer look at each
-	for d in $(grep -l -a -z '^PADDOCK_T_RUN=' /proc/[0-9]*/environ 2>/dev/null |
-		sed 's|^/proc/\([0-9]*\)/environ$|\1|') $(pgrep -f ' -f /tmp/paddock-test\.'); do
+	local name gecos uid tag pid start tags="" d g run line
+	# "pid run" of every process with PADDOCK_T_RUN in its environment (one grep: a
+	# bench keeps thousands of such processes), and of our sshds (their environment is
+	# sshd's own: the run is in the -f path); then each run's liveness looked up once
+	local -A alive=()
+	while IFS= read -r -d '' line; do
+		d=${line#/proc/} run=${line#*:PADDOCK_T_RUN=}
+		d=${d%%/*}
 		[ "$d" = $$ ] && continue
-		run=$({ tr '\0' '\n' <"/proc/$d/environ"; } 2>/dev/null | sed -n 's/^PADDOCK_T_RUN=//p')
-		if [ -z "$run" ] && [ "$(readlink "/proc/$d/exe" 2>/dev/null)" = /usr/sbin/sshd ]; then
-			g=$({ tr '\0' ' ' <"/proc/$d/cmdline"; } 2>/dev/null)
-			[[ $g =~ \ -f\ /tmp/paddock-test\.([0-9]+-[0-9]+)\. ]] && run=${BASH_REMATCH[1]}
+		if [ -z "${alive[$run]:-}" ]; then
+			alive[$run]=0
+			t__alive "${run%-*}" "${run#*-}" && alive[$run]=1
 		fi
-		[ -n "$run" ] || continue
-		t__alive "${run%-*}" "${run#*-}" && continue
+		[ "${alive[$run]}" = 1 ] && continue
 		t_diag "killing stale test process $d of dead run $run"
+		kill -KILL "$d" 2>/dev/null
+	done < <(grep -a -z -H '^PADDOCK_T_RUN=' /proc/[0-9]*/environ 2>/dev/null)
+	for d in $(pgrep -f ' -f /tmp/paddock-test\.'); do
+		[ "$(readlink "/proc/$d/exe" 2>/dev/null)" = /usr/sbin/sshd ] || continue
+		g=$({ tr '\0' ' ' <"/proc/$d/cmdline"; } 2>/dev/null)
+		[[ $g =~ \ -f\ /tmp/paddock-test\.([0-9]+-[0-9]+)\. ]] || continue
+		run=${BASH_REMATCH[1]}
+		t__alive "${run%-*}" "${run#*-}" && continue
+		t_diag "killing stale sshd $d of dead run $run"
 		kill -KILL "$d" 2>/dev/null
 	done
 	while IFS=: read -r name _ uid _ gecos _; do
@@ -742,6 +753,51 @@ t_group() {
 # ---------------------------------------------------------------------------------------
 # PAM services and policies
 # ---------------------------------------------------------------------------------------
+
+# t_private_users PREFIX N HOME SHELL: N accounts PREFIX0..PREFIX<N-1> that exist only
+# in the nest (useradd costs tens of ms per account and more with a long /etc/passwd
+# and other runs' useradds): a copy of /etc/passwd with N more entries (group 100, HOME,
+# SHELL), installed in an overlay on /etc (umount -l /etc when done; the overlay goes
+# with the nest anyway).  Their uids are far above what useradd hands out and random
+# per run.  "name uid" lines go to $T_TMP/PREFIX-users.  Not in T__USERS: their
+# processes are killed with the run's cgroup_parent (t__remove_parent) or by the caller.
+t_private_users() {
+	local prefix=$1 n=$2 base
+	t_nested || t_bail "t_private_users only inside t_nest"
+	base=$((1900000000 + (RANDOM % 5000) * 20000))
+	cp /etc/passwd "$T_TMP/passwd" || t_bail "cannot copy /etc/passwd"
+	awk -v n="$n" -v b="$base" -v p="$prefix" -v h="$3" -v s="$4" 'BEGIN {
+		for (i = 0; i < n; i++) printf "%s%d:x:%d:100::%s:%s\n", p, i, b + i, h, s }' \
+		>"$T_TMP/$prefix-passwd"
+	cat "$T_TMP/$prefix-passwd" >>"$T_TMP/passwd"
+	awk -F: '{ print $1, $3 }' "$T_TMP/$prefix-passwd" >"$T_TMP/$prefix-users"
+	# An overlay on /etc, not a bind on /etc/passwd: useradd on the host renames
+	# a new passwd into place, which detaches a bind from the old one.
+	t__overlay_keep /etc "etc-$prefix"
+	install -m 0644 "$T_TMP/passwd" /etc/passwd || t_bail "cannot write the private passwd"
+	getent passwd "${prefix}0" >/dev/null || t_bail "the private passwd is not used"
+}
+
+# t__overlay_keep DIR NAME: t__overlay, keeping the mounts below DIR (the nest's
+# /etc/pam.d overlay, t_pam_overlay's binds, a bound resolv.conf) on top: each topmost
+# one is moved aside first and back onto the overlay after.
+t__overlay_keep() {
+	local dir=$1 keep=$T_TMP/keep-$2 m i=0 tops=()
+	mapfile -t tops < <(awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo |
+		sort -u | awk '{ for (i = 1; i <= n; i++) if (index($0, t[i] "/") == 1) next; t[++n] = $0; print }')
+	mkdir -p "$keep" || t_bail "mkdir $keep"
+	for m in "${tops[@]}"; do
+		i=$((i + 1))
+		if [ -d "$m" ]; then mkdir "$keep/$i"; else touch "$keep/$i"; fi &&
+			mount --move "$m" "$keep/$i" || t_bail "cannot move $m aside"
+	done
+	t__overlay "$dir" "$2"
+	i=0
+	for m in "${tops[@]}"; do
+		i=$((i + 1))
+		mount --move "$keep/$i" "$m" || t_bail "cannot move $m back onto the overlay"
+	done
+}
 
 # t_pam_service NAME CONTENT: write /etc/pam.d/NAME (NAME must start with paddock-test-),
 # removed at exit.  In the nest, /etc/pam.d is a private overlay: the host never sees it.

@@ -7,8 +7,9 @@
 #     packet forwarded for a machine that is no paddock (a LAN behind the host) is still
 #     dropped afterwards, as it was before; check --system shows the forwarding state;
 #   * an iptables (iptables-nft) ruleset with FORWARD policy DROP, as Docker leaves it:
-#     the user reaches the upstream, the LAN stays dropped, the iptables ruleset is left
-#     as it was;
+#     the paddocks' packets are dropped until the admin adds the two rules paddock.conf(5)
+#     names; then the user reaches the upstream, the LAN stays dropped, metadata stays
+#     shut, and paddock leaves the iptables ruleset as the admin wrote it;
 #   * paddock stop --all removes the inet paddock table.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -59,16 +60,26 @@ t_ok "check --system passes on this host" n_check_system "$T_POLICY"
 t_like "... and names the forwarding state" '[Ff]orward' "$T_OUT$T_ERR"
 t_sess_end keep-a
 
-# Docker's host: iptables-nft, FORWARD policy DROP, its own chains
+# Docker's host: iptables-nft, FORWARD policy DROP, its own chains.  paddock.conf(5)
+# names the two rules the admin adds (in DOCKER-USER); the test takes them from there.
 iptables -P FORWARD DROP && iptables -N DOCKER-USER && iptables -A DOCKER-USER -j RETURN &&
 	iptables -A FORWARD -j DOCKER-USER || t_bail "cannot write the iptables ruleset"
-before=$(iptables -S)
 t_sess_start keep-b "$bob" true
 t_ok "iptables FORWARD policy DROP: bob's first login opens" t_sess_wait keep-b 30
-t_ok "iptables FORWARD policy DROP: bob reaches the upstream (TCP)" n_probe "$bob" tcp "$N_UP_SVC" 7
+t_nok "... without the documented rules the policy drops bob's packets" n_probe "$bob" tcp "$N_UP_SVC" 7
+mapfile -t rules < <(sed -n 's/\\-/-/g; s/^iptables -I DOCKER-USER /-I DOCKER-USER /p' "$T_ROOT/man/paddock.conf.5")
+t_is "paddock.conf(5) names two iptables rules for DOCKER-USER" 2 "${#rules[@]}"
+for r in "${rules[@]}"; do
+	# shellcheck disable=SC2086 # the rule's words, split on purpose
+	t_ok "the admin adds: iptables $r" iptables $r
+done
+before=$(iptables -S)
+t_ok "with them: bob reaches the upstream (TCP)" n_probe "$bob" tcp "$N_UP_SVC" 7
 t_ok "... UDP" n_probe "$bob" udp "$N_UP_SVC" 7
 t_ok "... by name" n_probe "$bob" resolve "$N_UP_NAME"
 t_nok "... the LAN's packet is still dropped" lan tcp "$N_UP_SVC" 7
+t_nok "... and the metadata service stays shut" \
+	n_probe "$bob" http "$N_META" 80
 t_is "... the iptables ruleset is as the admin wrote it" "$before" "$(iptables -S)"
 t_sess_end keep-b
 t_ok "bob's paddock goes" t_wait_for 20 t_paddock_gone "$(id -u "$bob")"

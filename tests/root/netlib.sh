@@ -48,7 +48,7 @@ N_LO_PORT=                 # the host's 127.0.0.1-only tcp-echo (n_setup)
 N_HOST_PORT=               # the host's 0.0.0.0 tcp-echo, "a database" (n_setup)
 N_TOOL=$T_LIB_DIR/net-tool.py
 N_PY=/usr/bin/python3      # as the user inside a paddock (not a pyenv shim of root's)
-N_ADDR= N_PEER=            # n_inside: eth0's address and the default gateway inside
+N_ADDR="" N_PEER=""        # n_inside: eth0's address and the default gateway inside
 declare -A N__TOOL_IN=()   # users whose home holds a copy of net-tool.py
 
 # n_setup: build the host side, the upstream and its services, start the services,
