@@ -35,27 +35,17 @@
 #include "caller-fds.h"
 #include "cgroup.h"
 #include "counters.h"
+#include "module-args.h"
 #include "ns.h"
 #include "session.h"
 #include "state.h"
 #include "syscall-filter.h"
-
-#ifndef PADDOCK_HELPER_PATH
-#define PADDOCK_HELPER_PATH "/usr/sbin/paddock"
-#endif
 
 #ifndef PADDOCK_VERSION
 #error "PADDOCK_VERSION is set by the Makefile (VERSION)"
 #endif
 
 #define DATA_NAME "pam_paddock_session"
-
-typedef struct Args {
-	const char *conf;
-	const char *helper;
-	bool debug;
-	const char *bad; /* first unknown argument */
-} Args;
 
 /* The audit side of one PAM call: the policy's mode and the kernel link,
  * opened on first use (users the policy leaves alone cost nothing). */
@@ -83,21 +73,6 @@ typedef struct SessionData {
 	SessionInfo info;
 	CgroupLimits limits;
 } SessionData;
-
-static void parse_args(int argc, const char **argv, Args *a)
-{
-	*a = (Args){ .helper = PADDOCK_HELPER_PATH };
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "conf=", 5) == 0 && argv[i][5])
-			a->conf = argv[i] + 5;
-		else if (strncmp(argv[i], "helper=", 7) == 0 && argv[i][7] == '/')
-			a->helper = argv[i] + 7;
-		else if (streq(argv[i], "debug"))
-			a->debug = true;
-		else if (!a->bad)
-			a->bad = argv[i];
-	}
-}
 
 /* The one place errno values become PAM codes. */
 static int errno_to_pam(int r)
@@ -350,12 +325,12 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	AuditRecord rec;
 	SessionData *sd;
 	Audit au;
-	Args a;
+	ModuleArgs a;
 	int r, policy_r, fd = -EBADF, threads, ret;
 	const char *service;
 	char detail[128];
 
-	parse_args(argc, argv, &a);
+	module_args_parse(argc, argv, &a);
 	audit_init(pamh, &au, a.debug);
 	(void)counters_open(&au.counters);
 	if (a.debug)

@@ -21,6 +21,7 @@
 #include "../pam_module/state.h"
 #include "admin.h"
 #include "commands.h"
+#include "json.h"
 #include "limits.h"
 #include "usage.h"
 
@@ -89,7 +90,7 @@ static void print_json_row(const StatusRow *s)
 
 	printf("  {\"user\": ");
 	if (*p->user)
-		admin_json_string(stdout, p->user);
+		json_string(stdout, p->user);
 	else
 		printf("null");
 	printf(", \"uid\": %u, \"holder_pid\": %d, \"sessions\": %u, \"processes\": %u,\n",
@@ -103,10 +104,10 @@ static void print_json_row(const StatusRow *s)
 			printf("null");
 	}
 	printf("},\n   \"cgroup\": {\"manager\": ");
-	admin_json_string(stdout, p->cgroup_manager);
+	json_string(stdout, p->cgroup_manager);
 	printf(", \"path\": ");
 	if (*p->cgroup)
-		admin_json_string(stdout, p->cgroup);
+		json_string(stdout, p->cgroup);
 	else
 		printf("null");
 	printf("},\n   \"memory\": {");
@@ -143,7 +144,7 @@ static void print_json_row(const StatusRow *s)
 	printf(", \"network\": ");
 	if (*s->u.net.host_if) {
 		printf("{\"host_interface\": ");
-		admin_json_string(stdout, s->u.net.host_if);
+		json_string(stdout, s->u.net.host_if);
 		printf(", \"rx_bytes\": %" PRIu64 ", \"rx_packets\": %" PRIu64
 		       ", \"tx_bytes\": %" PRIu64 ", \"tx_packets\": %" PRIu64 "}",
 		       s->u.net.rx_bytes, s->u.net.rx_packets, s->u.net.tx_bytes,
@@ -276,7 +277,9 @@ int cmd_status(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jc:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jc:h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return command_help("status");
 		if (c == 'j')
 			json = true;
 		else if (c == 'c')
@@ -340,6 +343,5 @@ int cmd_status(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: paddock status [--json] [--conf PATH] [USER]\n");
-	return 2;
+	return command_usage_error("status");
 }
