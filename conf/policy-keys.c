@@ -318,6 +318,7 @@ const PolicyKey policy_keys[] = {
 	{ { "audit", true, "auto" }, parse_audit, G(audit) },
 	{ { "linger", true, "0" }, parse_linger, G(linger) },
 	{ { "prestart", true, "0" }, parse_prestart, G(prestart) },
+	{ { "enforce", true, "yes" }, parse_bool, G(enforce) },
 	{ { "isolate", false, "yes" }, parse_bool, U(isolate) },
 	{ { "namespaces", false, "mount pid ipc uts net" }, parse_namespaces, U(namespaces) },
 	{ { "memory_max", false, "2G" }, parse_memory, U(memory_max) },

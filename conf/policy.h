@@ -85,6 +85,7 @@ typedef struct PolicyGlobal {
 	AuditMode audit;
 	uint64_t linger;   /* seconds */
 	unsigned prestart; /* spare paddocks kept ready, 0..POLICY_PRESTART_MAX */
+	bool enforce;	   /* no: record what would be applied, isolate nobody */
 } PolicyGlobal;
 
 #define POLICY_PRESTART_MAX 64 /* the parser's message says 64 */
