@@ -197,7 +197,7 @@ static void test_events(void)
 	expect(&r, AUDIT_VIRT_CONTROL,
 	       "virt=paddock op=dry-run vm=\"alice\" acct=\"alice\" id=1001"
 	       " decision=would-isolate step=? error=? namespaces=mount,pid,net" ITEMS NO_PADDOCK
-		       NO_NS LIMITS " res=success",
+		       NO_NS NO_FILTER LIMITS " res=success",
 	       "dry-run, would isolate");
 	r.decision = "would-deny";
 	r.step = "caller check";
@@ -206,7 +206,7 @@ static void test_events(void)
 	expect(&r, AUDIT_VIRT_CONTROL,
 	       "virt=paddock op=dry-run vm=\"alice\" acct=\"alice\" id=1001"
 	       " decision=would-deny step=caller-check error=EPERM namespaces=?" ITEMS NO_PADDOCK
-		       NO_NS LIMITS " res=success",
+		       NO_NS NO_FILTER LIMITS " res=success",
 	       "dry-run, would deny");
 
 	r = session(AUDIT_OP_START);
