@@ -30,6 +30,7 @@ PREFIX   ?= /usr
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 PAMCONFDIR ?= $(PREFIX)/share/pam-configs
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 PAMDIR   ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)/security
 DESTDIR  ?=
@@ -198,7 +199,8 @@ profile: deps
 install: $(B)/pam_paddock.so $(B)/paddock $(B)/paddock-net
 	install -d -m 0755 $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PAMCONFDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/security/paddock.d
+		$(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(SYSCONFDIR)/security/paddock.d \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 $(B)/pam_paddock.so $(DESTDIR)$(PAMDIR)/pam_paddock.so
 	install -m 0755 $(B)/paddock $(DESTDIR)$(SBINDIR)/paddock
 	install -m 0755 $(B)/paddock-net $(DESTDIR)$(SBINDIR)/paddock-net
@@ -207,6 +209,7 @@ install: $(B)/pam_paddock.so $(B)/paddock $(B)/paddock-net
 	ln -sfn paddock.8 $(DESTDIR)$(MANDIR)/man8/paddock-shell.8
 	install -m 0644 man/paddock.conf.5 $(DESTDIR)$(MANDIR)/man5/paddock.conf.5
 	install -m 0644 conf/pam-configs/paddock $(DESTDIR)$(PAMCONFDIR)/paddock
+	install -m 0644 shell/paddock.bash-completion $(DESTDIR)$(BASHCOMPDIR)/paddock
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf"; \
 	else \
@@ -225,7 +228,8 @@ uninstall:
 		$(DESTDIR)$(SBINDIR)/paddock-shell $(DESTDIR)$(SBINDIR)/paddock-net \
 		$(DESTDIR)$(PAMCONFDIR)/paddock \
 		$(DESTDIR)$(MANDIR)/man5/paddock.conf.5 $(DESTDIR)$(MANDIR)/man8/paddock.8 \
-		$(DESTDIR)$(MANDIR)/man8/pam_paddock.8 $(DESTDIR)$(MANDIR)/man8/paddock-shell.8
+		$(DESTDIR)$(MANDIR)/man8/pam_paddock.8 $(DESTDIR)$(MANDIR)/man8/paddock-shell.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/paddock
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/security/paddock.conf and paddock.d/ in place (your policy)"
 
 # make deb: the Debian package, built by dpkg-buildpackage -b in a copy of the tree

@@ -448,6 +448,7 @@ const PolicyKey policy_keys[] = {
 	{ { "nat_pool6", true, "" }, parse_nat_pool6, G(nat_pool6) },
 	{ { "dns", true, "auto" }, parse_dns, G(dns) },
 	{ { "network_hook", true, "" }, parse_network_hook, G(network_hook) },
+	{ { "enforce", true, "yes" }, parse_bool, G(enforce) },
 	{ { "isolate", false, "yes" }, parse_bool, U(isolate) },
 	{ { "namespaces", false, "mount pid ipc uts net" }, parse_namespaces, U(namespaces) },
 	{ { "memory_max", false, "2G" }, parse_memory, U(memory_max) },

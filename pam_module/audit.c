@@ -41,6 +41,7 @@ static const char *const op_names[AUDIT_OP_COUNT] = {
 	[AUDIT_OP_REFUSE] = "refuse",
 	[AUDIT_OP_UNISOLATED] = "unisolated",
 	[AUDIT_OP_POLICY_ERROR] = "policy-error",
+	[AUDIT_OP_DRY_RUN] = "dry-run",
 };
 
 const char *audit_op_name(AuditOp op)
@@ -206,6 +207,18 @@ int audit_format(const AuditRecord *rec, char *buf, size_t len)
 			return r;
 	} else if (rec->op == AUDIT_OP_LIMITS || rec->op == AUDIT_OP_END) {
 		put_word(&b, "reason", rec->reason);
+	} else if (rec->op == AUDIT_OP_DRY_RUN) {
+		/* What enforce = yes would have done: isolate with these
+		 * namespaces and the limits below, or deny at step. */
+		put_word(&b, "decision", rec->decision);
+		put_word(&b, "step", rec->step);
+		put_error(&b, rec->error);
+		put(&b, " namespaces=");
+		for (unsigned bit = 1, any = 0; bit <= POLICY_NS_NET; bit <<= 1)
+			if (rec->namespaces & bit)
+				put(&b, "%s%s", any++ ? "," : "", policy_ns_name(bit));
+		if (!rec->namespaces)
+			put(&b, "?");
 	}
 	if (rec->op == AUDIT_OP_END) {
 		if (rec->linger < 0)

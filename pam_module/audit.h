@@ -26,6 +26,7 @@ typedef enum AuditOp {
 	AUDIT_OP_REFUSE,       /* an isolated user's session denied */
 	AUDIT_OP_UNISOLATED,   /* isolation failed, on_error = allow let it in */
 	AUDIT_OP_POLICY_ERROR, /* the policy or the module arguments are unusable */
+	AUDIT_OP_DRY_RUN,      /* enforce = no: what the module would have done */
 	AUDIT_OP_COUNT,
 } AuditOp;
 
@@ -47,7 +48,8 @@ typedef struct AuditRecord {
 	bool success;
 	const char *user;	    /* acct= and vm= (the paddock's name) */
 	uid_t uid;		    /* id=; AUDIT_NO_UID: unknown */
-	const char *decision;	    /* failures: "deny", "exempt", "allow-unisolated" */
+	const char *decision;	    /* failures: "deny", "exempt", "allow-unisolated";
+				     * dry-run: "would-isolate", "would-deny" */
 	const char *step;	    /* refuse/unisolated: the step that failed */
 	int error;		    /* a positive errno, written as its name */
 	const char *detail;	    /* policy errors: the parser's message */
@@ -63,6 +65,7 @@ typedef struct AuditRecord {
 	unsigned long long ns_ino[NS_COUNT];
 	const char *seccomp; /* the session's filter: "tty", "tty,userns" */
 	const CgroupLimits *limits;
+	unsigned namespaces; /* dry-run: POLICY_NS_* it would have made */
 } AuditRecord;
 
 #define AUDIT_NO_UID ((uid_t)-1)

@@ -24,38 +24,31 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../conf/identity.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
+#include "../conf/units.h"
 #include "audit.h"
 #include "caller-fds.h"
 #include "cgroup.h"
 #include "counters.h"
+#include "module-args.h"
 #include "ns.h"
 #include "session.h"
 #include "state.h"
 #include "syscall-filter.h"
-
-#ifndef PADDOCK_HELPER_PATH
-#define PADDOCK_HELPER_PATH "/usr/sbin/paddock"
-#endif
 
 #ifndef PADDOCK_VERSION
 #error "PADDOCK_VERSION is set by the Makefile (VERSION)"
 #endif
 
 #define DATA_NAME "pam_paddock_session"
-
-typedef struct Args {
-	const char *conf;
-	const char *helper;
-	bool debug;
-	const char *bad; /* first unknown argument */
-} Args;
 
 /* The audit side of one PAM call: the policy's mode and the kernel link,
  * opened on first use (users the policy leaves alone cost nothing). */
@@ -83,21 +76,6 @@ typedef struct SessionData {
 	SessionInfo info;
 	CgroupLimits limits;
 } SessionData;
-
-static void parse_args(int argc, const char **argv, Args *a)
-{
-	*a = (Args){ .helper = PADDOCK_HELPER_PATH };
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "conf=", 5) == 0 && argv[i][5])
-			a->conf = argv[i] + 5;
-		else if (strncmp(argv[i], "helper=", 7) == 0 && argv[i][7] == '/')
-			a->helper = argv[i] + 7;
-		else if (streq(argv[i], "debug"))
-			a->debug = true;
-		else if (!a->bad)
-			a->bad = argv[i];
-	}
-}
 
 /* The one place errno values become PAM codes. */
 static int errno_to_pam(int r)
@@ -270,6 +248,101 @@ static void audit_policy_error(Audit *au, const Identity *id, const char *detail
 	(void)audit_write(au, &rec);
 }
 
+/* ---- enforce = no and the denied user's message ------------------------ */
+
+/* "memory_max=2147483648 memory_high=max ..." for syslog. */
+static void format_limits(const CgroupLimits *l, char *buf, size_t len)
+{
+	const struct {
+		const char *name;
+		uint64_t v;
+	} f[] = { { "memory_max", l->memory_max },	     { "memory_high", l->memory_high },
+		  { "memory_swap_max", l->memory_swap_max }, { "cpu_quota", l->cpu_quota },
+		  { "cpu_weight", l->cpu_weight },	     { "tasks_max", l->tasks_max } };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ELEMENTSOF(f) && used < len; i++) {
+		int n = f[i].v == UNITS_MAX
+				? snprintf(buf + used, len - used, "%s%s=max", i ? " " : "",
+					   f[i].name)
+				: snprintf(buf + used, len - used, "%s%s=%llu", i ? " " : "",
+					   f[i].name, (unsigned long long)f[i].v);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/*
+ * enforce = no: say in syslog and the audit log what enforce = yes would do
+ * for this login (isolate it with these namespaces and limits, or deny it
+ * at step with r) and leave the session alone (PAM_IGNORE), unless audit
+ * says an unrecorded decision denies.
+ */
+static int dry_run(Audit *au, const Identity *id, unsigned namespaces, const CgroupLimits *limits,
+		   const char *step, int r)
+{
+	AuditRecord rec = {
+		.op = AUDIT_OP_DRY_RUN,
+		.success = true,
+		.user = id->user,
+		.uid = id->uid,
+		.decision = step ? "would-deny" : "would-isolate",
+		.step = step,
+		.error = -r,
+		.limits = limits,
+		.namespaces = namespaces,
+	};
+	char ns[64] = "", lim[256] = "";
+
+	for (unsigned bit = 1; bit <= POLICY_NS_NET; bit <<= 1)
+		if (namespaces & bit)
+			snprintf(ns + strlen(ns), sizeof(ns) - strlen(ns), "%s%s", *ns ? "," : "",
+				 policy_ns_name(bit));
+	if (limits)
+		format_limits(limits, lim, sizeof(lim));
+	if (step)
+		pam_syslog(
+			au->pamh, LOG_NOTICE,
+			"user %s (uid %u): enforce = no: would deny the session (%s failed: %s); "
+			"session NOT isolated",
+			id->user, (unsigned)id->uid, step, strerror(-r));
+	else
+		pam_syslog(au->pamh, LOG_NOTICE,
+			   "user %s (uid %u): enforce = no: would isolate with namespaces %s and "
+			   "limits %s; session NOT isolated",
+			   id->user, (unsigned)id->uid, ns, lim);
+	if (audit_write(au, &rec))
+		return PAM_IGNORE;
+	pam_syslog(au->pamh, LOG_ERR,
+		   "user %s: audit = %s and the decision cannot be recorded; "
+		   "session denied",
+		   id->user, audit_mode_name(au->mode));
+	return PAM_SESSION_ERR;
+}
+
+/*
+ * Tell the denied user why, in one line through the conversation: the class
+ * of reason and a reference the admin finds in syslog, never the policy's
+ * contents (who is isolated how is not the user's to read).
+ */
+static void tell_denied(pam_handle_t *pamh, int flags, const char *user, const char *why)
+{
+	unsigned ref;
+
+	if (getrandom(&ref, sizeof(ref), GRND_NONBLOCK) != sizeof(ref))
+		ref = (unsigned)getpid() ^ (unsigned)time(NULL);
+	pam_syslog(pamh, LOG_ERR, "user %s: session refused (%s), reference pdk-%08x", user, why,
+		   ref);
+	if (!(flags & PAM_SILENT))
+		(void)pam_error(pamh,
+				"paddock: session refused: %s (reference pdk-%08x). Your "
+				"administrator finds the reason in the system log.",
+				why, ref);
+}
+
 /* Fail according to on_error: deny, or let the user in unisolated (audited
  * choice of the admin; with audit = required only if that is recorded). */
 static int fail(Audit *au, const PolicyGlobal *g, const Identity *id, const char *step, int r,
@@ -286,6 +359,8 @@ static int fail(Audit *au, const PolicyGlobal *g, const Identity *id, const char
 		.limits = limits,
 	};
 
+	if (g && !g->enforce)
+		return dry_run(au, id, 0, limits, step, r);
 	if (allow) {
 		pam_syslog(au->pamh, LOG_WARNING,
 			   "user %s: %s failed: %s; on_error = allow: session NOT isolated",
@@ -351,12 +426,13 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	AuditRecord rec;
 	SessionData *sd;
 	Audit au;
-	Args a;
+	ModuleArgs a;
 	int r, policy_r, fd = -EBADF, threads, ret;
 	const char *service;
+	const char *denied = "your isolated session could not be set up";
 	char detail[128];
 
-	parse_args(argc, argv, &a);
+	module_args_parse(argc, argv, &a);
 	audit_init(pamh, &au, a.debug);
 	(void)counters_open(&au.counters);
 	if (a.debug)
@@ -391,6 +467,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		ret = errno_to_pam(r);
 		goto out;
 	}
+	denied = "the login policy cannot be applied";
 	if (a.bad) {
 		/* A typo in the PAM line must not silently weaken isolation. */
 		pam_syslog(pamh, LOG_ERR, "unknown module argument '%s'", a.bad);
@@ -427,6 +504,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		goto out;
 	}
 	cg_limits_from_policy(&up, &limits);
+	denied = "your session cannot be recorded";
 
 	/* Whether a record can be written is known before any side effect:
 	 * audit = required denies here rather than after the join (threat 17). */
@@ -441,6 +519,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		goto out;
 	}
 
+	denied = "your isolated session could not be set up";
 	/* Unusual callers: refuse before any side effect (threat 16). */
 	if (geteuid() != 0) {
 		ret = fail(&au, &g, &id, "caller check", -EPERM, &limits);
@@ -466,6 +545,10 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 			   "paddock's PID namespace; leave pam_paddock out of "
 			   "/etc/pam.d/systemd-user)",
 			   -EOPNOTSUPP, &limits);
+		goto out;
+	}
+	if (!g.enforce) {
+		ret = dry_run(&au, &id, up.namespaces, &limits, NULL, 0);
 		goto out;
 	}
 	sd = calloc(1, sizeof(*sd));
@@ -522,6 +605,7 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	if (fd < 0) {
 		free(sd->user);
 		free(sd);
+		denied = "your session cannot be recorded";
 		pam_syslog(pamh, LOG_ERR,
 			   "user %s: audit = %s and the session cannot be recorded; "
 			   "session denied",
@@ -573,6 +657,8 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 		   info.net_if, info.seccomp);
 	ret = PAM_SUCCESS;
 out:
+	if (ret != PAM_SUCCESS && ret != PAM_IGNORE)
+		tell_denied(pamh, flags, user ? user : "?", denied);
 	counters_close(&au.counters);
 	audit_done(&au);
 	identity_done(&id);

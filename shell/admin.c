@@ -341,19 +341,3 @@ void admin_audit(const AdminEvent *e, AuditMode mode)
 	if (r < 0 && audit_classify_error(r) == AUDIT_LINK_BROKEN)
 		fprintf(stderr, "paddock %s: writing the audit record: %s\n", e->op, strerror(-r));
 }
-
-void admin_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}

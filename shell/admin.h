@@ -115,6 +115,3 @@ typedef struct AdminEvent {
  * Never fails the action: an unwritable record is reported on stderr.
  */
 void admin_audit(const AdminEvent *e, AuditMode mode);
-
-/* Write s as a JSON string (quotes included) to f. */
-void admin_json_string(FILE *f, const char *s);

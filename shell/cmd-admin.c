@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,34 +131,133 @@ static int net_flush(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
-/* paddock stop --all: every paddock, every spare, then the nftables table. */
-static int stop_all(void)
+/*
+ * The user's cgroup once the holder is gone.  The holder removes it itself,
+ * unless a session's caller (su, sshd) was still in it when it gave up:
+ * such a caller waits for the holder's answer to its "close", which comes
+ * when the holder exits, and is gone soon after.  -ENOENT is success.
+ */
+static int remove_cgroup(const PaddockInfo *info)
+{
+	for (unsigned waited = 0; waited < STOP_WAIT_MS; waited += 10) {
+		int r = info->cgm->destroy(info->cgroup_parent, info->uid);
+
+		if (r >= 0 || r == -ENOENT)
+			return 0;
+		if (r != -EBUSY)
+			return r;
+		(void)nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	return -EBUSY;
+}
+
+/*
+ * End uid's paddock (user: how to name it in messages) and wait until its
+ * holder has removed its state.  Returns 0, -ESTALE when it has no live
+ * paddock (nothing printed), other -errno with the error printed.
+ */
+static int stop_one(int run, uid_t uid, const char *user, AuditMode mode)
+{
+	_cleanup_(closep) int pidfd = -EBADF;
+	char reply[HOLDER_MSG_MAX], name[16];
+	AdminEvent ev = { .op = "stop", .user = user, .uid = uid };
+	PaddockInfo info;
+	bool forced = false, have_info;
+	struct stat st;
+	pid_t pid;
+	int r;
+
+	r = admin_paddock_info(run, uid, &info);
+	have_info = r >= 0;
+	if (r >= 0) {
+		ev.info = &info;
+		r = admin_ctl(run, uid, "stop", reply, sizeof(reply), &pid, &pidfd);
+		if (r >= 0 && !streq(reply, "ok"))
+			r = -EPROTO;
+		/* The holder kills everything and removes UID/ and the
+		 * cgroup before it exits: its exit is "the state is gone". */
+		if (r >= 0 && !wait_exit(pidfd, STOP_WAIT_MS))
+			r = -ETIMEDOUT;
+	}
+	if (r < 0) {
+		/* No holder that stops as asked: whatever is there goes all
+		 * the same, as the next login would remove it. */
+		int k = stop_forced(run, uid, &forced);
+
+		if (k < 0 || forced)
+			r = k;
+		else if (r == -ESTALE)
+			return r;
+	}
+	if (r < 0) {
+		fprintf(stderr, "paddock stop: %s: %s\n", user, strerror(-r));
+		ev.r = r;
+		admin_audit(&ev, mode);
+		return r;
+	}
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	if (fstatat(run, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		_cleanup_(closep) int again = -EBADF;
+
+		/* A new login may have started a fresh paddock meanwhile. */
+		r = admin_ctl(run, uid, "status", reply, sizeof(reply), &pid, &again);
+		if (r < 0) {
+			fprintf(stderr, "paddock stop: %s: state left in %s/%s\n", user, STATE_DIR,
+				name);
+			ev.r = -ENOTEMPTY;
+			admin_audit(&ev, mode);
+			return ev.r;
+		}
+	} else if (have_info && info.cgm && (r = remove_cgroup(&info)) < 0) {
+		fprintf(stderr, "paddock stop: %s: the cgroup %s is left: %s\n", user, info.cgroup,
+			strerror(-r));
+		ev.r = r;
+		admin_audit(&ev, mode);
+		return r;
+	}
+	if (forced)
+		printf("%s (uid %u): the paddock was not whole (half-built or half-claimed): "
+		       "its holder was killed and its state removed\n",
+		       user, (unsigned)uid);
+	printf("stopped the paddock of %s (uid %u)\n", user, (unsigned)uid);
+	admin_audit(&ev, mode);
+	return 0;
+}
+
+/*
+ * paddock stop --all: every paddock, then every spare, then the host-wide
+ * state they shared.  Used to roll paddock back (README): what a paddock
+ * added to the host goes with it, so its steps are listed here in order.
+ */
+static int stop_all(const char *conf)
 {
 	_cleanup_(closep) int run = -EBADF;
 	_cleanup_(freep) uid_t *uids = NULL;
+	AuditMode mode = policy_audit_mode(conf);
 	size_t n = 0;
+	unsigned stopped = 0;
 	int ret = 0, r;
 
 	if (admin_list_paddocks("stop", &run, &uids, &n) < 0)
 		return 1;
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_(closep) int pidfd = -EBADF;
-		char reply[HOLDER_MSG_MAX];
-		pid_t pid;
+		char num[16], user[POLICY_NAME_MAX];
+		struct passwd *pw = getpwuid(uids[i]);
 
-		r = admin_ctl(run, uids[i], "stop", reply, sizeof(reply), &pid, &pidfd);
-		if (r == -ESTALE)
-			continue;
-		if (r < 0 || !streq(reply, "ok") || !wait_exit(pidfd, STOP_WAIT_MS)) {
-			fprintf(stderr, "paddock stop: uid %u: %s\n", (unsigned)uids[i],
-				r < 0 ? strerror(-r) : "the holder did not finish");
+		snprintf(num, sizeof(num), "%u", (unsigned)uids[i]);
+		snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : num);
+		r = stop_one(run, uids[i], user, mode);
+		if (r >= 0)
+			stopped++;
+		else if (r != -ESTALE)
 			ret = 1;
-			continue;
-		}
-		printf("stopped the paddock of uid %u\n", (unsigned)uids[i]);
 	}
+	printf("stopped %u paddock%s\n", stopped, stopped == 1 ? "" : "s");
+	/* The spares' makers first, then the spares (stop_spares). */
 	if (stop_spares() != 0)
 		ret = 1;
+	/* Host-wide state shared by every paddock is removed here, after the
+	 * last paddock that used it: network = nat's table. */
 	r = net_flush();
 	if (r < 0) {
 		fprintf(stderr,
@@ -174,100 +274,46 @@ int cmd_stop(int argc, char **argv)
 		{ "conf", required_argument, NULL, 'c' },
 		{ "spares", no_argument, NULL, 's' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	bool spares = false, forced = false, all = false;
-	_cleanup_(closep) int run = -EBADF, pidfd = -EBADF;
-	char reply[HOLDER_MSG_MAX], name[16];
+	_cleanup_(closep) int run = -EBADF;
+	bool spares = false, all = false;
 	const char *conf = NULL, *user;
-	PaddockInfo info;
-	AdminEvent ev = { .op = "stop" };
-	struct stat st;
-	pid_t pid;
 	uid_t uid;
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
-		if (c == 's')
-			spares = true;
-		else if (c == 'a')
+	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return command_help("stop");
+		if (c == 'a')
 			all = true;
+		else if (c == 's')
+			spares = true;
 		else if (c == 'c')
 			conf = optarg;
 		else
-			goto usage;
+			return command_usage_error("stop");
 	}
-	if (all && !spares && argc == optind)
-		return admin_require_root("stop") ? stop_all() : 1;
-	if (spares && !all && argc == optind)
-		return admin_require_root("stop") ? stop_spares() : 1;
+	if ((spares || all) && argc == optind && !(spares && all))
+		return !admin_require_root("stop") ? 1 : all ? stop_all(conf) : stop_spares();
 	if (spares || all || argc - optind != 1)
-		goto usage;
+		return command_usage_error("stop");
 	user = argv[optind];
 	if (!admin_require_root("stop"))
 		return 1;
 	if (admin_parse_user("stop", user, &uid) < 0)
 		return 1;
-	ev.user = user;
-	ev.uid = uid;
 	r = state_open_run_dir(&run);
-	if (r >= 0)
-		r = admin_paddock_info(run, uid, &info);
-	if (r >= 0) {
-		ev.info = &info;
-		r = admin_ctl(run, uid, "stop", reply, sizeof(reply), &pid, &pidfd);
-		if (r >= 0 && !streq(reply, "ok"))
-			r = -EPROTO;
-		/* The holder kills everything and removes UID/ and the
-		 * cgroup before it exits: its exit is "the state is gone". */
-		if (r >= 0 && !wait_exit(pidfd, STOP_WAIT_MS))
-			r = -ETIMEDOUT;
-	}
-	if (r < 0 && run >= 0) {
-		/* No holder that stops as asked: whatever is there goes all
-		 * the same, as the next login would remove it. */
-		int k = stop_forced(run, uid, &forced);
-
-		if (k < 0 || forced)
-			r = k;
-		else if (r == -ESTALE) {
-			fprintf(stderr, "paddock stop: %s has no live paddock\n", user);
-			return 1;
-		}
-	}
 	if (r < 0) {
-		fprintf(stderr, "paddock stop: %s: %s\n", user, strerror(-r));
-		ev.r = r;
-		admin_audit(&ev, policy_audit_mode(conf));
+		fprintf(stderr, "paddock stop: %s: %s\n", STATE_DIR, strerror(-r));
 		return 1;
 	}
-	snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	if (fstatat(run, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		_cleanup_(closep) int again = -EBADF;
-
-		/* A new login may have started a fresh paddock meanwhile. */
-		r = admin_ctl(run, uid, "status", reply, sizeof(reply), &pid, &again);
-		if (r < 0) {
-			fprintf(stderr, "paddock stop: %s: state left in %s/%s\n", user, STATE_DIR,
-				name);
-			ev.r = -ENOTEMPTY;
-			admin_audit(&ev, policy_audit_mode(conf));
-			return 1;
-		}
-	}
-	if (forced)
-		printf("%s (uid %u): the paddock was not whole (half-built or half-claimed): "
-		       "its holder was killed and its state removed\n",
-		       user, (unsigned)uid);
-	printf("stopped the paddock of %s (uid %u)\n", user, (unsigned)uid);
-	admin_audit(&ev, policy_audit_mode(conf));
-	return 0;
-usage:
-	fprintf(stderr, "usage: paddock stop [--conf PATH] USER\n"
-			"       paddock stop --spares\n"
-			"       paddock stop --all\n");
-	return 2;
+	r = stop_one(run, uid, user, policy_audit_mode(conf));
+	if (r == -ESTALE)
+		fprintf(stderr, "paddock stop: %s has no live paddock\n", user);
+	return r < 0 ? 1 : 0;
 }
 
 /* One live paddock and what reload will do to it. */
@@ -281,6 +327,7 @@ int cmd_reload(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "conf", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	_cleanup_(policy_freep) Policy *policy = NULL;
@@ -294,17 +341,15 @@ int cmd_reload(int argc, char **argv)
 	int c, r, ret = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
-		if (c != 'c') {
-			fprintf(stderr, "usage: paddock reload [--conf PATH]\n");
-			return 2;
-		}
+	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return command_help("reload");
+		if (c != 'c')
+			return command_usage_error("reload");
 		conf = optarg;
 	}
-	if (optind != argc) {
-		fprintf(stderr, "usage: paddock reload [--conf PATH]\n");
-		return 2;
-	}
+	if (optind != argc)
+		return command_usage_error("reload");
 	if (!admin_require_root("reload"))
 		return 1;
 

@@ -275,6 +275,7 @@ int cmd_enter(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "root", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	_cleanup_(closep) int run = -EBADF, lock = -EBADF, session = -EBADF;
@@ -288,7 +289,9 @@ int cmd_enter(int argc, char **argv)
 	int c, r, i;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+r", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+rh", opts, NULL)) != -1) {
+		if (c == 'h')
+			return command_help("enter");
 		if (c != 'r')
 			goto usage;
 		root = true;
@@ -351,6 +354,5 @@ fail:
 	plan_done(&plan);
 	return 1;
 usage:
-	fprintf(stderr, "usage: paddock enter [--root] USER [--] [CMD [ARG...]]\n");
-	return 2;
+	return command_usage_error("enter");
 }

@@ -13,7 +13,8 @@
 #include "../conf/units.h"
 #include "commands.h"
 
-/* Parse the options shared by the policy commands; returns optind or -1. */
+/* Parse the options shared by the policy commands; returns optind, -1 on a
+ * usage error, -2 for --help. */
 static int parse_conf_option(int argc, char **argv, const char **conf)
 {
 	static const struct option opts[] = {
@@ -29,6 +30,8 @@ static int parse_conf_option(int argc, char **argv, const char **conf)
 		case 'c':
 			*conf = optarg;
 			break;
+		case 'h':
+			return -2;
 		default:
 			return -1;
 		}
@@ -43,28 +46,37 @@ int cmd_check(int argc, char **argv)
 		{ "system", no_argument, NULL, 's' },
 		{ "pam-dir", required_argument, NULL, 'p' },
 		{ "sshd-config", required_argument, NULL, 'd' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	_cleanup_(policy_freep) Policy *p = NULL;
-	const char *conf = NULL, *pam_dir = "/etc/pam.d", *sshd_config = "/etc/ssh/sshd_config";
+	SystemCheckOptions so = { 0 };
+	const char *conf = NULL;
+	PolicyGlobal g;
 	bool sys = false;
 	PolicyError err;
 	int c, i, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'h':
+			return command_help("check");
 		case 'c':
 			conf = optarg;
+			break;
+		case 'r':
+			so.root = optarg;
 			break;
 		case 's':
 			sys = true;
 			break;
 		case 'p':
-			pam_dir = optarg;
+			so.pam_dir = optarg;
 			break;
 		case 'd':
-			sshd_config = optarg;
+			so.sshd_config = optarg;
 			break;
 		default:
 			goto usage;
@@ -82,16 +94,17 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "paddock check: policy refused; sessions of isolated users "
 				"would be denied (root stays exempt)\n");
 		if (sys)
-			(void)check_system(pam_dir, sshd_config);
+			(void)check_system(&so, NULL);
 		return 1;
 	}
 	for (size_t f = 0; f < policy_file_count(p); f++)
 		printf("%s: ok\n", policy_file_path(p, f));
-	return sys ? check_system(pam_dir, sshd_config) : 0;
+	if (!sys)
+		return 0;
+	policy_global(p, &g, NULL);
+	return check_system(&so, &g);
 usage:
-	fprintf(stderr, "usage: paddock check [--conf PATH] [--system [--pam-dir DIR] "
-			"[--sshd-config FILE]] [FILE]\n");
-	return 2;
+	return command_usage_error("check");
 }
 
 /* Render one effective value; a few keys get their expanded meaning. */
@@ -145,10 +158,10 @@ int cmd_explain(int argc, char **argv)
 	int i, r, ret = 0;
 
 	i = parse_conf_option(argc, argv, &conf);
-	if (i < 0 || argc - i != 1) {
-		fprintf(stderr, "usage: paddock explain [--conf PATH] USER\n");
-		return 2;
-	}
+	if (i == -2)
+		return command_help("explain");
+	if (i < 0 || argc - i != 1)
+		return command_usage_error("explain");
 	r = identity_lookup(argv[i], &id);
 	if (r < 0) {
 		fprintf(stderr, "paddock explain: user '%s': %s\n", argv[i],

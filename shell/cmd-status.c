@@ -22,6 +22,7 @@
 #include "../pam_module/state.h"
 #include "admin.h"
 #include "commands.h"
+#include "json.h"
 #include "limits.h"
 #include "usage.h"
 
@@ -44,7 +45,7 @@ static void json_str_or_null(const char *key, const char *v, bool comma)
 {
 	printf("\"%s\": ", key);
 	if (v && *v)
-		admin_json_string(stdout, v);
+		json_string(stdout, v);
 	else
 		printf("null");
 	if (comma)
@@ -109,7 +110,7 @@ static void print_json_row(const StatusRow *s)
 
 	printf("  {\"user\": ");
 	if (*p->user)
-		admin_json_string(stdout, p->user);
+		json_string(stdout, p->user);
 	else
 		printf("null");
 	printf(", \"uid\": %u, \"holder_pid\": %d, \"sessions\": %u, \"processes\": %u,\n",
@@ -134,10 +135,10 @@ static void print_json_row(const StatusRow *s)
 		       s->u.net.rx_bytes, s->u.net.rx_packets, s->u.net.tx_bytes,
 		       s->u.net.tx_packets);
 	printf("},\n   \"cgroup\": {\"manager\": ");
-	admin_json_string(stdout, p->cgroup_manager);
+	json_string(stdout, p->cgroup_manager);
 	printf(", \"path\": ");
 	if (*p->cgroup)
-		admin_json_string(stdout, p->cgroup);
+		json_string(stdout, p->cgroup);
 	else
 		printf("null");
 	printf("},\n   \"memory\": {");
@@ -300,7 +301,9 @@ int cmd_status(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jc:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jc:h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return command_help("status");
 		if (c == 'j')
 			json = true;
 		else if (c == 'c')
@@ -369,6 +372,5 @@ int cmd_status(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: paddock status [--json] [--conf PATH] [USER]\n");
-	return 2;
+	return command_usage_error("status");
 }

@@ -8,18 +8,37 @@
 
 #include <stdbool.h>
 
+#include "../conf/policy.h"
+
+/* paddock CMD --help: CMD's synopsis and options on stdout (main.c); returns 0. */
+int command_help(const char *name);
+
+/* A usage error of CMD: its synopsis on stderr; returns 2. */
+int command_usage_error(const char *name);
+
+/* Whether arg is --help or -h. */
+bool is_help_option(const char *arg);
+
 /* paddock check [--conf PATH] [--system [--pam-dir DIR] [--sshd-config FILE]] [FILE] */
 int cmd_check(int argc, char **argv);
 
 /* paddock explain [--conf PATH] USER */
 int cmd_explain(int argc, char **argv);
 
+/* Where "paddock check --system" looks; NULL members: the defaults below root. */
+typedef struct SystemCheckOptions {
+	const char *root;	 /* NULL or "/": this host */
+	const char *pam_dir;	 /* default ROOT/etc/pam.d, then ROOT/usr/lib/pam.d */
+	const char *sshd_config; /* default ROOT/etc/ssh/sshd_config */
+} SystemCheckOptions;
+
 /*
- * The system half of "paddock check --system" (cmd-system.c): PAM services
- * of pam_dir whose session stack lacks the module, sshd settings that
- * bypass it.  Prints one line per finding; returns 0 or 1.
+ * The system half of "paddock check --system" (cmd-system.c): the PAM
+ * services, the helper, cgroup controllers, logind and sshd as the module
+ * would meet them; g is the policy's [global] (NULL: unknown).  Prints one
+ * line per finding; returns 0, or 1 when there is a problem.
  */
-int check_system(const char *pam_dir, const char *sshd_config);
+int check_system(const SystemCheckOptions *o, const PolicyGlobal *g);
 
 /* paddock status [--json] [--conf PATH] [USER] (root) */
 int cmd_status(int argc, char **argv);
@@ -33,7 +52,7 @@ int cmd_top(int argc, char **argv);
 /* paddock enter [--root] USER [--] [CMD...] (root) */
 int cmd_enter(int argc, char **argv);
 
-/* paddock stop USER (root) */
+/* paddock stop [--conf PATH] USER | --all | --spares (root) */
 int cmd_stop(int argc, char **argv);
 
 /* paddock reload [--conf PATH] (root) */

@@ -218,8 +218,11 @@ t_rc "stop: a user without a paddock: exit 1" 1 "$P" stop "$bob"
 t_like "stop: ... says so" "has no live paddock" "$T_ERR"
 
 # --- check --system ---------------------------------------------------------------------------
+# (--root: the helper and the kernel's cgroup table are read below $d too.)
 d=$T_TMP/system
-mkdir -p "$d/pam.d" "$d/ssh/sshd_config.d"
+mkdir -p "$d/pam.d" "$d/ssh/sshd_config.d" "$d/usr/sbin" "$d/proc"
+install -m 0755 "$P" "$d/usr/sbin/paddock"
+cp /proc/cgroups "$d/proc/cgroups"
 pam() { printf '%b\n' "$2" >"$d/pam.d/$1"; }
 pam common-session 'session required pam_unix.so\nsession required /usr/lib/x86_64-linux-gnu/security/pam_paddock.so'
 pam common-session-plain 'session required pam_unix.so'
@@ -237,11 +240,11 @@ printf 'HostKey %s\nInclude %s/ssh/sshd_config.d/*.conf\nUsePAM yes\n' "$d/ssh/h
 	>"$d/ssh/sshd_config"
 printf 'UsePAM no\n' >"$d/ssh/sshd_config.d/10-nopam.conf"
 t_rc "check --system: problems found (exit 1)" 1 \
-	"$P" check --system --pam-dir "$d/pam.d" --sshd-config "$d/ssh/sshd_config" "$T_ROOT/conf/paddock.conf"
+	"$P" check --system --root "$d" --pam-dir "$d/pam.d" --sshd-config "$d/ssh/sshd_config" "$T_ROOT/conf/paddock.conf"
 for ok in svc-include svc-substack svc-bracket svc-continued; do
 	t_like "check --system: $ok has it" "pam: $ok: ok" "$T_OUT"
 done
-t_like "check --system: @include is named as the way in" "pam: svc-include: ok \(pam_paddock via common-session\)" "$T_OUT"
+t_like "check --system: @include is named as the way in" "pam: svc-include: ok \(pam_paddock at $d/pam.d/common-session:2\)" "$T_OUT"
 for bad in svc-missing svc-plain svc-auth-include; do
 	t_like "check --system: $bad lacks it" "pam: $bad: MISSING" "$T_OUT"
 done
@@ -255,7 +258,7 @@ rm -f "$d/pam.d/svc-missing" "$d/pam.d/svc-plain" "$d/pam.d/svc-auth-include" "$
 	"$d/ssh/sshd_config.d/10-nopam.conf"
 printf 'PermitUserEnvironment yes\n' >"$d/ssh/sshd_config.d/20-env.conf"
 t_ok "check --system: a clean system passes (exit 0)" \
-	"$P" check --system --pam-dir "$d/pam.d" --sshd-config "$d/ssh/sshd_config" "$T_ROOT/conf/paddock.conf"
+	"$P" check --system --root "$d" --pam-dir "$d/pam.d" --sshd-config "$d/ssh/sshd_config" "$T_ROOT/conf/paddock.conf"
 t_like "check --system: ... sshd uses PAM" "sshd: ok \(UsePAM yes" "$T_OUT"
 t_like "check --system: PermitUserEnvironment is a warning for the guard" \
 	"sshd: warning: PermitUserEnvironment yes" "$T_OUT"

@@ -435,6 +435,52 @@ t_like "debug: each record written is in syslog" \
 	"$(tr '\n' ' ' <"$SYSLOG")"
 
 # ---------------------------------------------------------------------------------------
+# 6b. enforce = no: one record and one syslog line say what would have been applied;
+#     nothing is made.  A denial tells the user a reference that syslog has too.
+# ---------------------------------------------------------------------------------------
+
+t_policy dryrun.conf "$(sed 's/^audit = auto$/audit = auto\nenforce = no/' "$P_AUTO")"
+service dryrun "$T_POLICY"
+pa_mark
+t_ok "enforce = no: pamtester login of $carol opens the session" \
+	with_syslog "$SYSLOG" pt "$SVC-dryrun" "$carol" open_session close_session
+pa_wait 1
+t_is "enforce = no: one record, VIRT_CONTROL op=dry-run (no start, limits, end)" \
+	"VIRT_CONTROL dry-run" "$(pa_seq)"
+rec=$(pa_rec 1)
+t_is "dry-run: decision=would-isolate" would-isolate "$(pa_field "$rec" decision)"
+t_is "dry-run: the namespaces it would make" mount,pid,ipc,uts,net "$(pa_field "$rec" namespaces)"
+t_is "dry-run: the limits it would apply (the [default] ones)" "2147483648 max 0 100 100 512" \
+	"$(for f in memory_max memory_high swap_max cpu_quota cpu_weight tasks_max; do
+		pa_field "$rec" "$f"; done | paste -sd' ')"
+t_is "dry-run: no cgroup, no holder, no namespace" "? ? ? ?" \
+	"$(pa_field "$rec" cgroup) $(pa_field "$rec" vm-pid) $(pa_field "$rec" mnt_ns) $(pa_field "$rec" net_ns)"
+t_is "dry-run: res=success" success "$(pa_field "$rec" res)"
+t_like "dry-run: syslog says what would have been applied" \
+	"user $carol \(uid $carol_uid\): enforce = no: would isolate with namespaces mount,pid,ipc,uts,net and limits memory_max=2147483648 memory_high=max memory_swap_max=0 cpu_quota=100 cpu_weight=100 tasks_max=512; session NOT isolated" \
+	"$(cat "$SYSLOG")"
+t_ok "dry-run: nothing was made" t_paddock_gone "$carol_uid"
+# A caller the module refuses (not root): the policy where such a caller can read it
+# (/run is the nest's own overlay).
+DRY=/run/paddock-test-dryrun-$T_TAG
+install -d -m 0755 "$DRY" && install -m 0644 "$T_POLICY" "$DRY/paddock.conf" || t_bail "$DRY"
+t_cleanup_add rm -rf "$DRY"
+service dryrun-user "$DRY/paddock.conf"
+t_ok "enforce = no: a caller that would be refused (not root) is let through" \
+	with_syslog "$SYSLOG" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	pamtester "$SVC-dryrun-user" "$carol" open_session
+t_like "... and syslog says it would have been denied, and why" \
+	"user $carol \(uid $carol_uid\): enforce = no: would deny the session \(caller check failed: Operation not permitted\); session NOT isolated" \
+	"$(cat "$SYSLOG")"
+
+t_nok "a denied login (no helper): pamtester fails" \
+	with_syslog "$SYSLOG" pt "$SVC-nohelper" "$bob" open_session
+ref=$(grep -o 'reference pdk-[0-9a-f]*' <<<"$T_ERR" | head -1)
+t_like "the user is told a reference" '^reference pdk-[0-9a-f]{8}$' "$ref"
+t_like "... which syslog has, with the reason class" \
+	"user $bob: session refused \(your isolated session could not be set up\), $ref" "$(cat "$SYSLOG")"
+
+# ---------------------------------------------------------------------------------------
 # 7. The documented ausearch recipes, on the records captured above
 # ---------------------------------------------------------------------------------------
 

@@ -960,6 +960,18 @@ t_paddock_gone() {
 		[ ! -e "$(t_cg pids "$1")" ] && [ ! -e "$(t_cg cpu "$1")" ]
 }
 
+# t_pgrep [PGREP_OPTIONS...] PATTERN: pgrep, limited to the processes of this run's nest,
+# so that a test never counts paddocks or spare makers another run started: seen from
+# inside the nest's cgroup namespace, the cgroup path of a process outside it starts
+# with "/..".  Prints what pgrep prints (pid, or "pid args" with -a), one a line.
+t_pgrep() {
+	local pid rest
+	pgrep "$@" | while read -r pid rest; do
+		[ -r "/proc/$pid/cgroup" ] && ! grep -q ':/\.\.' "/proc/$pid/cgroup" 2>/dev/null &&
+			echo "$pid${rest:+ $rest}"
+	done
+}
+
 # t_policy_global: print the first lines of a policy for this run's paddocks, to start
 # t_policy's CONTENT with (more [global] keys may follow):
 #   [global] / cgroup_manager = cgroupfs / cgroup_parent = $T_PARENT

@@ -56,11 +56,11 @@ install -o root -g root -m 0644 "$T_POLICY" /etc/security/paddock.conf || t_bail
 SPARES=/run/paddock/spare
 # ps_ready: the spares ready to be claimed; ps_pids: their holders' pids, sorted.
 ps_ready() { find "$SPARES" -mindepth 1 -maxdepth 1 -type d ! -name '*.new' 2>/dev/null | wc -l; }
-ps_pids() { pgrep -f '^paddock holder --spare ' | sort -n | tr '\n' ' '; }
+ps_pids() { t_pgrep -f '^paddock holder --spare ' | sort -n | tr '\n' ' '; }
 ps_making() { find "$SPARES" -mindepth 1 -maxdepth 1 -name '*.new' 2>/dev/null | wc -l; }
 # ps_settled N: N ready, none being made (a maker may still wait for claims: spare.h).
 ps_settled() { [ "$(ps_ready)" = "$1" ] && [ "$(ps_making)" = 0 ]; }
-ps_makers() { pgrep -f '^paddock spare ' | tr '\n' ' ' | sed 's/ $//'; }
+ps_makers() { t_pgrep -f '^paddock spare ' | tr '\n' ' ' | sed 's/ $//'; }
 # ps_cgs HIER: the spare cgroups below the parent; ps_ids: the ready spares' as cgroup names.
 ps_cgs() {
 	find "/sys/fs/cgroup/$1$T_PARENT" -mindepth 1 -maxdepth 1 -type d -name 'spare-*' \
@@ -176,17 +176,17 @@ for pid in $before; do
 	t_ok "... spare $pid was not taken" test -d "/proc/$pid"
 done
 t_is "... 2 spares without a network namespace (--ns 15)" 2 \
-	"$(pgrep -c -f '^paddock holder --spare [0-9a-f.]+ --ns 15 ')"
+	"$(t_pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 15 ' | wc -l)"
 
 # --- dead spares are collected by the login that finds them ---------------------------------
-for pid in $(pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 '); do
+for pid in $(t_pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 '); do
 	kill -KILL "$pid"
 	t_wait_for 5 eval "! test -d /proc/$pid"
 done
-t_is "the two default-shape spares killed" 0 "$(pgrep -c -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' || true)"
+t_is "the two default-shape spares killed" 0 "$(t_pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | wc -l)"
 t_ok "dave logs in all the same (a holder of his own)" t_su "$dave" true
 t_ok "... the dead spares' directories are gone, and two new ones are ready" t_wait_for 10 ps_settled 4
-t_is "... every spare directory has a live holder" "$(ps_ready)" "$(pgrep -c -f '^paddock holder --spare ')"
+t_is "... every spare directory has a live holder" "$(ps_ready)" "$(t_pgrep -f '^paddock holder --spare ' | wc -l)"
 for c in memory cpu pids; do
 	t_is "... the dead spares' cgroups are gone: one per ready spare ($c)" "$(ps_ids)" "$(ps_cgs "$c")"
 done
@@ -198,7 +198,7 @@ t_ok "the pools are full before the fault (2 of each shape)" t_wait_for 10 ps_se
 # (before the cgroup step) and the fallback after the failed claim.
 for m in $(ps_makers); do kill -TERM "$m"; done
 t_ok "... and no maker waits (SIGTERM)" t_wait_for 10 eval '[ -z "$(ps_makers)" ]'
-before=$(pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')
+before=$(t_pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')
 dave_home=$(getent passwd "$dave" | cut -d: -f6)
 rm -f "$dave_home/up"
 t_bg strace -o /dev/null -e trace=sendmsg -e inject=sendmsg:error=EPIPE:when=1 \
@@ -211,13 +211,13 @@ t_like "... it took the other spare" " $holder " " $before"
 gone=$(for p in $before; do [ "$p" = "$holder" ] || echo "$p"; done)
 t_ok "... the spare whose claim failed was killed" t_wait_for 5 eval "! test -d /proc/$gone"
 t_ok "... its directory is gone and the pools are full again" t_wait_for 10 ps_settled 4
-t_is "... every spare directory has a live holder" "$(ps_ready)" "$(pgrep -c -f '^paddock holder --spare ')"
+t_is "... every spare directory has a live holder" "$(ps_ready)" "$(t_pgrep -f '^paddock holder --spare ' | wc -l)"
 t_ok "... dave's session ends" t_wait_for 15 t__gone "$sess"
 t_ok "... and his paddock with it (linger 0)" t_wait_for 10 t_paddock_gone "$dave_uid"
 
 # --- a login that fails after it picked its spare (before the claim) leaves nothing ------
 t_ok "the pools are full" t_wait_for 10 ps_settled 4
-before=" $(pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')"
+before=" $(t_pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')"
 t_nok "dave's login with oom_score_adj refused (after the pick and the cgroup step) is denied" \
 	strace -o "$T_TMP/oom.strace" -P /proc/self/oom_score_adj -e trace=openat \
 	-e inject=openat:error=EACCES su - "$dave" -c true
@@ -241,11 +241,11 @@ t_ok "the pools are full again" t_wait_for 10 ps_settled 4
 # A hand-made change in the spare cgroups of the default shape: seen in erin's cgroup only
 # if her login wrote no limit (the spare's stamp: the limits of the login that started
 # the maker, which are erin's too).
-for id in $(pgrep -a -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' |
+for id in $(t_pgrep -a -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' |
 	sed -n 's/.* --spare [0-9a-f]*\.\([0-9a-f]*\) .*/\1/p'); do
 	echo 511 >"/sys/fs/cgroup/pids$T_PARENT/spare-$id/pids.max"
 done
-before=" $(pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')"
+before=" $(t_pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 ' | tr '\n' ' ')"
 t_sess_start e1 "$erin" true
 t_ok "erin (default limits) logs in" t_sess_wait e1
 t_like "... claiming a spare" " $(pgrep -f "^paddock holder --uid $erin_uid ") " "$before"

@@ -79,5 +79,59 @@ out=$($P explain --conf "$tmp/etc/paddock.conf" nobody); rc=$?
 ok $? "explain: a broken drop-in is named and the user is denied"
 $P check --conf "$tmp/etc/paddock.conf" >/dev/null 2>&1; [ $? = 1 ]; ok $? "check --conf: a broken drop-in fails the whole policy"
 $P explain --conf "$tmp/etc/paddock.conf" pdkt-no-such-user >/dev/null 2>&1; [ $? = 1 ]; ok $? "explain: unknown user exits 1"
+
+# CLI conventions: --version, --help on every command (stdout, exit 0), usage
+# errors on stderr with exit 2 and nothing on stdout.
+out=$($P --version); rc=$?
+[ "$rc" = 0 ] && [[ "$out" =~ ^paddock\ [0-9]+\.[0-9]+ ]]; ok $? "--version prints 'paddock VERSION' (got '$out')"
+cmds=$($P --help | awk '/^  paddock [a-z]/ { print $2 }')
+[ "$(wc -w <<<"$cmds")" -ge 9 ]; ok $? "--help lists the commands ($(echo $cmds))"
+for c in $cmds; do
+	for h in --help -h; do
+		out=$($P "$c" "$h" 2>"$tmp/err"); rc=$?
+		[ "$rc" = 0 ] && [[ "$out" == "usage: paddock $c"* ]] && [ ! -s "$tmp/err" ]
+		ok $? "paddock $c $h: usage on stdout, exit 0"
+	done
+done
+out=$($P check --system --help); rc=$?
+[ "$rc" = 0 ] && grep -q -- '--root DIR' <<<"$out"; ok $? "--help after other options too (check --system --help)"
+$P help stop | grep -q -- '--all'; ok $? "paddock help CMD is CMD --help"
+usage_error() {
+	local what=$1; shift
+	out=$($P "$@" 2>"$tmp/err"); rc=$?
+	[ "$rc" = 2 ] && [ -z "$out" ] && grep -q '^usage: paddock' "$tmp/err"
+	ok $? "usage error: $what: exit 2, usage on stderr only (rc=$rc)"
+}
+usage_error "no command"
+usage_error "an unknown command" frobnicate
+usage_error "help for an unknown command" help frobnicate
+usage_error "check with two files" check a b
+usage_error "check with an unknown option" check --bogus
+usage_error "explain without a user" explain
+usage_error "status with two users" status a b
+usage_error "enter without a user" enter
+usage_error "stop without a user" stop
+usage_error "stop --all with a user" stop --all root
+usage_error "stop --all --spares" stop --all --spares
+usage_error "reload with an argument" reload extra
+
+# bash completion (shell/paddock.bash-completion, as installed): commands and
+# options come from the helper's own help.
+comp() {
+	PATH=$PWD/build:$PATH bash -c '
+		. /usr/share/bash-completion/bash_completion
+		. shell/paddock.bash-completion
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_paddock paddock "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort' comp "$@"
+}
+[ "$(comp paddock s | tr '\n' ' ')" = "shell status stop " ]
+ok $? "completion: commands (the internal spare and holder are not offered)"
+want=$($P --help | awk '/^  paddock [a-z]/ && !/only\)$/ { print $2 }' | sort)
+[ "$(comp paddock "")" = "$want" ]; ok $? "completion: every command but the internal ones"
+[ "$(comp paddock stop -- | tr '\n' ' ')" = "--all --conf --help --spares " ]
+ok $? "completion: the options of stop (got '$(comp paddock stop -- | tr '\n' ' ')')"
+comp paddock check --system --r | grep -qx -- --root; ok $? "completion: check --system --r -> --root"
+comp paddock --v | grep -qx -- --version; ok $? "completion: --version"
 echo "1..$n"
 exit $failed

@@ -33,6 +33,7 @@ want="$PAMDIR/pam_paddock.so 644
 /usr/share/man/man8/paddock-shell.8 link:paddock.8
 /usr/share/man/man5/paddock.conf.5 644
 /usr/share/pam-configs/paddock 644
+/usr/share/bash-completion/completions/paddock 644
 /etc/security/paddock.conf 644
 /etc/security/paddock.d/ 755"
 

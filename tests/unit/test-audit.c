@@ -183,6 +183,32 @@ static void test_events(void)
 	       " res=failed",
 	       "refuse without a user name");
 
+	/* enforce = no: what would have been applied, nothing made. */
+	r = (AuditRecord){ .op = AUDIT_OP_DRY_RUN,
+			   .success = true,
+			   .user = "alice",
+			   .uid = 1001,
+			   .decision = "would-isolate",
+			   .service = "sshd",
+			   .tty = "ssh",
+			   .rhost = "192.0.2.7",
+			   .limits = &limits,
+			   .namespaces = POLICY_NS_MOUNT | POLICY_NS_PID | POLICY_NS_NET };
+	expect(&r, AUDIT_VIRT_CONTROL,
+	       "virt=paddock op=dry-run vm=\"alice\" acct=\"alice\" id=1001"
+	       " decision=would-isolate step=? error=? namespaces=mount,pid,net" ITEMS NO_PADDOCK
+		       NO_NS NO_FILTER LIMITS " res=success",
+	       "dry-run, would isolate");
+	r.decision = "would-deny";
+	r.step = "caller check";
+	r.error = EPERM;
+	r.namespaces = 0;
+	expect(&r, AUDIT_VIRT_CONTROL,
+	       "virt=paddock op=dry-run vm=\"alice\" acct=\"alice\" id=1001"
+	       " decision=would-deny step=caller-check error=EPERM namespaces=?" ITEMS NO_PADDOCK
+		       NO_NS NO_FILTER LIMITS " res=success",
+	       "dry-run, would deny");
+
 	r = session(AUDIT_OP_START);
 	r.op = AUDIT_OP_COUNT;
 	tap_ok(audit_format(&r, (char[64]){ 0 }, 64) == -EINVAL, "unknown op: -EINVAL");
