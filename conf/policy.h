@@ -103,7 +103,7 @@ typedef struct PolicyGlobal {
 	NetCidr nat_pool6; /* IPv6 ULA, /64 or larger, or family 0: none */
 	PolicyDns dns;
 	char network_hook[POLICY_PATH_MAX]; /* root-owned executable, or "" */
-	bool enforce;	   /* no: record what would be applied, isolate nobody */
+	bool enforce;			    /* no: record what would be applied, isolate nobody */
 } PolicyGlobal;
 
 #define POLICY_PRESTART_MAX 64 /* the parser's message says 64 */
