@@ -203,6 +203,9 @@ t_is "join: ... 64M again" 67108864 "$(mem_limit "$alice_uid")"
 
 # --- stop -----------------------------------------------------------------------------------
 old_pidns=$(stat -L -c %i "/proc/$SLEEP/ns/pid")
+# Hold the old PID namespace (an fd on its nsfs file, not a process in it): a freed
+# namespace's inode number is reused, and the next one may be handed the same.
+exec {old_pidns_fd}<"/proc/$SLEEP/ns/pid"
 t_ok "stop: alice's paddock" "$P" stop --conf "$T_POLICY" "$alice"
 t_like "stop: ... reports it" "stopped the paddock of $alice" "$T_OUT"
 t_ok "stop: ... her session's processes are gone" t__gone "$SLEEP"
@@ -214,6 +217,7 @@ t_ok "stop: ... the cgroup is removed" \
 t_wait_for 10 t__gone "$SESS_BG"
 t_ok "stop: the next login gets a fresh paddock" t_su "$alice" 'stat -L -c %i /proc/self/ns/pid'
 t_ok "stop: ... with a new PID namespace" test "$T_OUT" != "$old_pidns"
+exec {old_pidns_fd}<&-
 t_rc "stop: a user without a paddock: exit 1" 1 "$P" stop "$bob"
 t_like "stop: ... says so" "has no live paddock" "$T_ERR"
 
