@@ -18,6 +18,7 @@
 
 vm_upstream() {
 	vm_root_in 'set -e
+modprobe -a veth nf_tables nft_ct nft_nat nft_masq nft_chain_nat
 ip netns add up
 ip link add tnup0 type veth peer name eth0 netns up
 ip addr add 198.51.100.1/24 dev tnup0
