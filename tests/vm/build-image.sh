@@ -41,8 +41,8 @@ pkgs=$pkgs,dbus-user-session
 # minbase.  The guest has no network: what the package depends on is in the image, so
 # apt-get install ./paddock_*.deb needs nothing from an archive.
 pkgs=$pkgs,auditd
-# network = nat: the helper's libraries, and the guest's own upstream (tests/vm/net.sh).
-pkgs=$pkgs,libmnl0,libnftables1,nftables,dnsmasq-base,socat,iputils-ping,kmod
+# paddock-net's libraries (the package depends on them), and tools for network tests.
+pkgs=$pkgs,libmnl0,libnftables1,nftables,dnsmasq-base,socat,iputils-ping
 
 ssh-keygen -q -t ed25519 -N '' -C paddock-vm -f "$work/id_ed25519"
 
@@ -64,22 +64,6 @@ kver=$(ls "$work/kernel/lib/modules")
 [ "$(echo "$kver" | wc -l)" = 1 ] || { echo "build-image.sh: no unique kernel in $deb" >&2; exit 1; }
 depmod -b "$work/kernel" "$kver"
 cp "$work/kernel/boot/vmlinuz-$kver" "$work/vmlinuz"
-
-# network = nat in the guest: veth and nftables' NAT and conntrack are modules of the
-# Debian kernel; they go into the root file system (with their dependencies and a
-# modules.dep), where the guest's modprobe (kmod) loads them, also on the kernel's
-# request for an nft expression.
-for m in veth nf_tables nft_ct nft_nat nft_masq nft_chain_nat nf_nat nf_conntrack \
-	nft_reject_inet nft_fib_inet; do
-	modprobe -d "$work/kernel" -S "$kver" --show-depends "$m"
-done | awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' | while read -r ko; do
-	rel=${ko#"$work/kernel"}
-	mkdir -p "$work/rootfs$(dirname "$rel")"
-	cp "$ko" "$work/rootfs$rel"
-done
-cp "$work/kernel/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} \
-	"$work/rootfs/lib/modules/$kver/" 2>/dev/null || :
-depmod -b "$work/rootfs" "$kver"
 
 # The initramfs: busybox-static and the modules the root file system needs, in the
 # order modprobe would load them (builtin ones print "builtin ..." and are skipped).

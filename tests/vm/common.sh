@@ -21,7 +21,7 @@ linger         = 0
 [default]
 isolate         = yes
 namespaces      = mount pid ipc uts net
-network         = nat
+network         = loopback
 memory_max      = 128M
 memory_high     = max
 memory_swap_max = 0
