@@ -127,7 +127,7 @@ t_like "bob's holder is one of the spares" " $holder " " $spares"
 t_is "... and holds its own five namespaces open" \
 	"$(for n in ipc mnt net pid uts; do readlink "/proc/$holder/ns/$n"; done)" \
 	"$(for f in /proc/"$holder"/fd/*; do readlink "$f"; done | grep -E '^(mnt|pid|ipc|uts|net):' |
-		grep -vxF "$(readlink /proc/self/ns/mnt)" | sort)"
+		grep -vxF -e "$(readlink /proc/self/ns/mnt)" -e "$(readlink /proc/self/ns/net)" | sort)"
 t_is "... and the only holder of bob's" 1 "$(pgrep -c -f "^paddock holder --uid $bob_uid ")"
 out=$(ps_inside "$bob")
 t_ok "inside: the login-shell guard lets bob in (his PID 1 is his holder)" t_su "$bob" 'echo "$0"'
