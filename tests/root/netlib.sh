@@ -265,8 +265,8 @@ n_check_system() {
 	local d=$T_TMP/system
 	if [ ! -f "$d/ssh/sshd_config" ]; then
 		mkdir -p "$d/pam.d" "$d/ssh" &&
-			printf 'session required pam_unix.so\nsession required pam_paddock.so\n' \
-				>"$d/pam.d/common-session" &&
+			printf 'session required pam_unix.so\nsession required pam_paddock.so helper=%s\n' \
+				"$T_HELPER" >"$d/pam.d/common-session" &&
 			ssh-keygen -q -t ed25519 -N '' -f "$d/ssh/hostkey" &&
 			printf 'HostKey %s\nUsePAM yes\n' "$d/ssh/hostkey" >"$d/ssh/sshd_config" ||
 			t_bail "cannot make the clean system for check --system"
