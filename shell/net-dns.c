@@ -10,7 +10,6 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
@@ -98,30 +97,30 @@ int net_dns_plan(const PolicyDns *dns, const NetAddrs *a, const char *host_resol
 	return 0;
 }
 
-/* In the paddock's mount namespace (a child of ours): a tmpfs of its own,
- * never attached anywhere, holding the file; a read-only bind of that file
- * over /etc/resolv.conf.  /etc/resolv.conf may be a symlink (to
- * systemd-resolved's file): the mount goes over what it names, in the
- * paddock only.  Returns 0 or an errno. */
-static int install_in(int mnt_fd, const char *text)
+/* In the paddock's mount namespace (a child of ours), entered by the
+ * caller: a tmpfs of its own, never attached anywhere, holding the file; a
+ * read-only bind of that file over /etc/resolv.conf.  /etc/resolv.conf may
+ * be a symlink (to systemd-resolved's file): the mount goes over what it
+ * names, in the paddock only.  Returns 0 or -errno. */
+static int install_in(const char *text)
 {
 	_cleanup_(closep) int fs = -EBADF, mnt = -EBADF, fd = -EBADF, tree = -EBADF;
 	size_t n = strlen(text);
 
-	if (setns(mnt_fd, CLONE_NEWNS) < 0)
-		return errno;
 	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
 	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "size", "16k", 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return errno;
+		return negative_errno();
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
 		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (mnt < 0)
-		return errno;
+		return negative_errno();
 	fd = openat(mnt, "resolv.conf", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, n) != (ssize_t)n)
-		return errno ? errno : EIO;
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, text, n) != (ssize_t)n)
+		return errno ? negative_errno() : -EIO;
 	tree = open_tree(mnt, "resolv.conf", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0 ||
 	    mount_setattr(tree, "", AT_EMPTY_PATH,
@@ -129,26 +128,28 @@ static int install_in(int mnt_fd, const char *text)
 			  sizeof(struct mount_attr)) < 0 ||
 	    move_mount(tree, "", AT_FDCWD, "/etc/resolv.conf",
 		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
-		return errno;
+		return negative_errno();
 	return 0;
 }
 
 int net_dns_install(int mnt_fd, const char *text)
 {
-	pid_t pid;
-	int status;
+	_cleanup_(closep) int self = -EBADF;
+	int r;
 
-	/* The file is made in the paddock's namespace: a detached mount made
-	 * in ours cannot be attached there. */
-	pid = fork();
-	if (pid < 0)
+	/* The file is made in the paddock's namespace (a detached mount made
+	 * in ours cannot be attached there), by this process itself: a
+	 * forked child would copy every mapping of libnftables first.  This
+	 * process has one thread and shares no fs_struct, as setns() asks. */
+	self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
 		return negative_errno();
-	if (pid == 0)
-		_exit(install_in(mnt_fd, text) & 0xff);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	if (!WIFEXITED(status))
-		return -EIO;
-	return -WEXITSTATUS(status);
+	if (setns(mnt_fd, CLONE_NEWNS) < 0)
+		return negative_errno();
+	r = install_in(text);
+	/* Back to ours (root and cwd are set to its root): what follows
+	 * names host paths. */
+	if (setns(self, CLONE_NEWNS) < 0)
+		return -ENOTRECOVERABLE;
+	return r;
 }

@@ -28,9 +28,10 @@ int net_dns_plan(const PolicyDns *dns, const NetAddrs *a, const char *host_resol
 		 size_t len, NetCidr *ret_stub, bool *ret_has_stub);
 
 /*
- * Put text over /etc/resolv.conf in the mount namespace mnt_fd, read-only,
- * from a child that enters the namespace (we stay in ours): the file lives
- * in a small tmpfs of its own that is mounted nowhere else.  Returns 0 or
- * -errno.
+ * Put text over /etc/resolv.conf in the mount namespace mnt_fd, read-only:
+ * the caller (one thread) enters that namespace and returns to its own,
+ * whose root becomes its root and cwd.  The file lives in a small tmpfs of
+ * its own that is mounted nowhere else.  Returns 0 or -errno;
+ * -ENOTRECOVERABLE when the caller could not return to its own namespace.
  */
 int net_dns_install(int mnt_fd, const char *text);

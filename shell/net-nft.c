@@ -3,11 +3,16 @@
 #include "net-nft.h"
 
 #include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "../conf/macro.h"
 
@@ -133,6 +138,54 @@ static void ctx_freep(struct nft_ctx **nft)
 		nft_ctx_free(*nft);
 }
 
+/* One datagram of answers (libmnl's own size is not a constant). */
+#define NFT_NL_BUF 8192
+
+/* Whether table inet paddock exists: one NFT_MSG_GETTABLE over netlink.
+ * Asking libnftables ("list table") would fetch and print the whole table,
+ * every paddock's elements included, on every login. */
+static int table_exists(void)
+{
+	char buf[NFT_NL_BUF];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+	unsigned portid, seq = (unsigned)time(NULL);
+	ssize_t n;
+	int r;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_INET;
+	nfg->version = NFNETLINK_V0;
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, NET_NFT_TABLE);
+
+	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!nl)
+		return negative_errno();
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = negative_errno();
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	/* The table's description, then the ack; or the error alone. */
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0) {
+			r = negative_errno();
+			goto out;
+		}
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL);
+	} while (r == MNL_CB_OK);
+	r = r == MNL_CB_STOP ? 1 : errno == ENOENT ? 0 : negative_errno();
+out:
+	mnl_socket_close(nl);
+	return r;
+}
+
 /* Run cmd; on failure copy libnftables' first error line into err. */
 static int run(struct nft_ctx *nft, const char *cmd, char *err, size_t err_len)
 {
@@ -194,20 +247,24 @@ int net_nft_up(const NetRules *r, const char *old_elems, bool guard4, bool guard
 	static const char *const host_chain[] = { "jump host_none", "jump host_dns",
 						  "jump host_all" };
 	_cleanup_(ctx_freep) struct nft_ctx *nft = NULL;
-	char cmdbuf[NET_NFT_ELEMS_MAX * 2], a4[64], a6[64], g4[64], p[64];
+	char cmdbuf[NET_NFT_ELEMS_MAX * 2 + sizeof(table_text)], a4[64], a6[64], g4[64], p[64];
 	Buf cmd = { .p = cmdbuf, .len = sizeof(cmdbuf) }, rec = { .p = ret_elems, .len = len };
 	int k;
 
 	*err = '\0';
+	k = table_exists();
+	if (k < 0) {
+		snprintf(err, err_len, "asking for table inet " NET_NFT_TABLE ": %s", strerror(-k));
+		return k;
+	}
 	nft = ctx_new();
 	if (!nft)
 		return -ENOMEM;
-	if (run(nft, "list table inet " NET_NFT_TABLE, NULL, 0) < 0) {
-		k = run(nft, table_text, err, err_len);
-		if (k < 0)
-			return k;
-	}
 	delete_elems(nft, old_elems);
+	/* The table (when missing) and this paddock's elements: one
+	 * transaction, one cache fill in libnftables. */
+	if (k == 0)
+		put(&cmd, "%s", table_text);
 
 	netaddr_format(&r->addrs->peer4, false, a4, sizeof(a4));
 	netaddr_format(&r->addrs->peer6, false, a6, sizeof(a6));
@@ -264,11 +321,17 @@ int net_nft_down(const char *elems, char *err, size_t err_len)
 
 int net_nft_remove_table(char *err, size_t err_len)
 {
-	_cleanup_(ctx_freep) struct nft_ctx *nft = ctx_new();
+	_cleanup_(ctx_freep) struct nft_ctx *nft = NULL;
+	int k = table_exists();
 
+	if (k <= 0) {
+		if (k < 0)
+			snprintf(err, err_len, "asking for table inet " NET_NFT_TABLE ": %s",
+				 strerror(-k));
+		return k;
+	}
+	nft = ctx_new();
 	if (!nft)
 		return -ENOMEM;
-	if (run(nft, "list table inet " NET_NFT_TABLE, NULL, 0) < 0)
-		return 0;
 	return run(nft, "delete table inet " NET_NFT_TABLE, err, err_len);
 }
