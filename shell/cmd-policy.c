@@ -82,12 +82,12 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "paddock check: policy refused; sessions of isolated users "
 				"would be denied (root stays exempt)\n");
 		if (sys)
-			(void)check_system(pam_dir, sshd_config);
+			(void)check_system(NULL, pam_dir, sshd_config);
 		return 1;
 	}
 	for (size_t f = 0; f < policy_file_count(p); f++)
 		printf("%s: ok\n", policy_file_path(p, f));
-	return sys ? check_system(pam_dir, sshd_config) : 0;
+	return sys ? check_system(p, pam_dir, sshd_config) : 0;
 usage:
 	fprintf(stderr, "usage: paddock check [--conf PATH] [--system [--pam-dir DIR] "
 			"[--sshd-config FILE]] [FILE]\n");

@@ -17,9 +17,12 @@ int cmd_explain(int argc, char **argv);
 /*
  * The system half of "paddock check --system" (cmd-system.c): PAM services
  * of pam_dir whose session stack lacks the module, sshd settings that
- * bypass it.  Prints one line per finding; returns 0 or 1.
+ * bypass it, and (p not NULL) a nat_pool or nat_pool6 of p overlapping an
+ * address or route of this network namespace.  Prints one line per
+ * finding; returns 0 or 1.
  */
-int check_system(const char *pam_dir, const char *sshd_config);
+typedef struct Policy Policy;
+int check_system(const Policy *p, const char *pam_dir, const char *sshd_config);
 
 /* paddock status [--json] [--conf PATH] [USER] (root) */
 int cmd_status(int argc, char **argv);
