@@ -384,7 +384,15 @@ static int do_up(const NetArgs *a, int run_fd, int net_fd, char *ok, size_t ok_l
 		return failf(-ESTALE, "the holder is gone");
 
 	host_if_name(a->uid, host_if, sizeof(host_if));
-	STEP("address", net_pool_take(run_fd, net_fd, &a->pool, a->uid, &slot));
+	*step = "address";
+	r = net_pool_take(run_fd, net_fd, &a->pool, a->uid, &slot);
+	if (r == -ENOSPC) {
+		netaddr_format(&a->pool, true, addr, sizeof(addr));
+		failf(r, "nat_pool %s is full (%u paddocks)", addr,
+		      (unsigned)net_pool_slots(&a->pool));
+	}
+	if (r < 0)
+		goto fail;
 	STEP("address", net_pool_addrs(&a->pool, &a->pool6, slot, &addrs));
 	netaddr_format(&addrs.peer4, false, addr, sizeof(addr));
 
