@@ -41,7 +41,10 @@ int holder_loopback_up(void)
 	return 0;
 }
 
-#define RELEASE_TIMEOUT_MS 5000
+/* paddock-net down waits for the pool's lock behind the ups and downs of other
+ * paddocks (many end at once when a node drains); killed, it leaves what the
+ * next paddock-net collects. */
+#define RELEASE_TIMEOUT_MS 60000
 
 int holder_net_release(uid_t uid, const char *user)
 {
