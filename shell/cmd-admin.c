@@ -93,21 +93,10 @@ static int net_flush(void)
  * (its address, elements, netns name); nothing when it had none. */
 static int net_down(uid_t uid, const char *user)
 {
-	char uid_s[16], rec[64];
-	char *argv[] = { (char *)(uintptr_t)NET_HELPER_NAME,
-			 (char *)(uintptr_t) "down",
-			 (char *)(uintptr_t) "--uid",
-			 uid_s,
-			 (char *)(uintptr_t) "--user",
-			 (char *)(uintptr_t)user,
-			 NULL };
-	struct stat st;
+	NetDownArgs a;
+	int r = net_down_args(uid, user, &a);
 
-	snprintf(rec, sizeof(rec), STATE_DIR "/" NET_STATE_DIR "/u-%u", (unsigned)uid);
-	if (lstat(rec, &st) < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	snprintf(uid_s, sizeof(uid_s), "%u", (unsigned)uid);
-	return net_helper_run(argv);
+	return r <= 0 ? r : net_helper_run(a.argv);
 }
 
 /*
