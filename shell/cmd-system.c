@@ -551,10 +551,15 @@ static int pool_vs_routes(const PolicySource *src, const char *key, const NetCid
  * routes: a paddock given an address the host uses cuts the host off. */
 static int check_nat_pools(const Policy *p)
 {
-	_cleanup_(freep) PolicySource *src = calloc(policy_key_count(), sizeof(*src));
+	_cleanup_(freep) PolicySource *src = NULL;
 	PolicyGlobal g;
 	int n = 0;
 
+	if (!policy_uses_nat(p)) {
+		printf("network: no section sets network = nat (nat_pool not checked)\n");
+		return 0;
+	}
+	src = calloc(policy_key_count(), sizeof(*src));
 	if (!src)
 		return 1;
 	policy_global(p, &g, src);
