@@ -199,6 +199,15 @@ bool policy_uses_groups(const Policy *p)
 	return false;
 }
 
+bool policy_uses_nat(const Policy *p)
+{
+	for (size_t i = 0; i < p->n_entries; i++)
+		if (streq(policy_key_info(p->entries[i].key)->name, "network") &&
+		    streq(p->entries[i].value, "nat"))
+			return true;
+	return false;
+}
+
 /* policy_resolve() over n of p's entries (all of them, or a view's). */
 static int resolve_entries(const Policy *p, const PolicyEntry *entries, size_t n,
 			   const PolicyIdentity *who, UserPolicy *ret, PolicySource *sources)

@@ -239,6 +239,9 @@ void policy_global(const Policy *p, PolicyGlobal *ret, PolicySource *sources);
  */
 bool policy_uses_groups(const Policy *p);
 
+/* Whether any section sets network = nat (so nat_pool is used at all). */
+bool policy_uses_nat(const Policy *p);
+
 /*
  * The effective policy for one user: [user:NAME], then the matching
  * [group:NAME] sections (the last one in file order wins, key by key), then

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
@@ -118,6 +119,23 @@ int net_open_helper_self(int *ret_fd)
 		return negative_errno();
 	exe[n] = '\0';
 	return net_open_helper(exe, ret_fd);
+}
+
+int net_down_args(uid_t uid, const char *user, NetDownArgs *a)
+{
+	char rec[64];
+	struct stat st;
+
+	snprintf(rec, sizeof(rec), STATE_DIR "/" NET_STATE_DIR "/u-%u", (unsigned)uid);
+	if (lstat(rec, &st) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	*a = (NetDownArgs){ .argv = { (char *)(uintptr_t)NET_HELPER_NAME,
+				      (char *)(uintptr_t) "down", (char *)(uintptr_t) "--uid", NULL,
+				      (char *)(uintptr_t) "--user", (char *)(uintptr_t)user,
+				      NULL } };
+	snprintf(a->uid_s, sizeof(a->uid_s), "%u", (unsigned)uid);
+	a->argv[3] = a->uid_s;
+	return 1;
 }
 
 int net_record_format(const NetRecord *r, char *buf, size_t len)

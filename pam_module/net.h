@@ -55,6 +55,22 @@ int net_open_helper(const char *helper_path, int *ret_fd);
 /* The same beside the running program (/proc/self/exe): the holder, the CLI. */
 int net_open_helper_self(int *ret_fd);
 
+/* The arguments of "paddock-net down" (the holder's teardown, paddock stop).
+ * The caller's storage: argv holds NET_DOWN_ARGC pointers (the last NULL),
+ * uid_s the uid's text. */
+#define NET_DOWN_ARGC 7
+typedef struct NetDownArgs {
+	char *argv[NET_DOWN_ARGC];
+	char uid_s[16];
+} NetDownArgs;
+
+/*
+ * Fill a for uid's paddock-net down.  Returns 1 when uid has a slot of the
+ * pool (STATE_DIR/net/u-UID), 0 when there is nothing to release, or
+ * -errno.
+ */
+int net_down_args(uid_t uid, const char *user, NetDownArgs *a);
+
 /*
  * Set the network of the paddock whose holder is pid (pidfd) up for
  * user/uid with the policy up and g: helper_path names the paddock helper,

@@ -58,59 +58,10 @@ static AuditMode policy_audit_mode(const char *conf)
 	return g.audit;
 }
 
-/*
- * Under the user's lock, as a login collects a paddock that is not whole
- * (pam_paddock(8), RECOVERY): a holder that answered "stop" but did not
- * exit, a spare renamed to UID/ whose claim never came, a holder without
- * records, or UID/ without a holder.  Its holder (whatever root process
- * listens on UID/ctl) is killed and UID/ removed.  *ret_forced says
- * whether there was anything.  Returns 0 or -errno.
- */
-static int stop_forced(int run, uid_t uid, bool *ret_forced)
-{
-	_cleanup_(closep) int lock = -EBADF, fd = -EBADF, pidfd = -EBADF;
-	char name[16];
-	struct stat st;
-	pid_t pid;
-	int r;
-
-	*ret_forced = false;
-	r = state_lock_user(run, uid, &lock);
-	if (r < 0)
-		return r;
-	snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	if (fstatat(run, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	r = ns_ctl_connect(run, uid, &fd, &pid, &pidfd);
-	if (r < 0 && r != -ESTALE)
-		return r;
-	*ret_forced = true;
-	return holder_collect(run, uid, pidfd);
-}
-
-/* paddock stop --spares: every spare paddock (pam_module/spare.h). */
-static int stop_spares(void)
-{
-	_cleanup_(closep) int run = -EBADF;
-	unsigned n = 0;
-	int r;
-
-	r = state_open_run_dir(&run);
-	if (r >= 0)
-		r = spare_stop_all(run, &n);
-	printf("stopped %u spare paddock%s\n", n, n == 1 ? "" : "s");
-	if (r < 0) {
-		fprintf(stderr, "paddock stop: spares: %s\n", strerror(-r));
-		return 1;
-	}
-	return 0;
-}
-
-/* paddock-net flush (beside this program): table inet paddock goes. */
-static int net_flush(void)
+/* Run paddock-net (beside this program) with argv; 0 when it exits 0. */
+static int net_helper_run(char **argv)
 {
 	_cleanup_(closep) int fd = -EBADF;
-	char *argv[] = { (char *)(uintptr_t)NET_HELPER_NAME, (char *)(uintptr_t) "flush", NULL };
 	char *envp[] = { (char *)(uintptr_t)HOLDER_ENV_PATH, NULL };
 	int status, r;
 	pid_t pid;
@@ -129,6 +80,75 @@ static int net_flush(void)
 		if (errno != EINTR)
 			return negative_errno();
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/* paddock-net flush: table inet paddock goes. */
+static int net_flush(void)
+{
+	char *argv[] = { (char *)(uintptr_t)NET_HELPER_NAME, (char *)(uintptr_t) "flush", NULL };
+
+	return net_helper_run(argv);
+}
+
+/* network = nat: what the killed holder's paddock-net down did not release
+ * (its address, elements, netns name); nothing when it had none. */
+static int net_down(uid_t uid, const char *user)
+{
+	NetDownArgs a;
+	int r = net_down_args(uid, user, &a);
+
+	return r <= 0 ? r : net_helper_run(a.argv);
+}
+
+/*
+ * Under the user's lock, as a login collects a paddock that is not whole
+ * (pam_paddock(8), RECOVERY): a holder that answered "stop" but did not
+ * exit, a spare renamed to UID/ whose claim never came, a holder without
+ * records, or UID/ without a holder.  Its holder (whatever root process
+ * listens on UID/ctl) is killed, UID/ removed and its network released.  *ret_forced says
+ * whether there was anything.  Returns 0 or -errno.
+ */
+static int stop_forced(int run, uid_t uid, const char *user, bool *ret_forced)
+{
+	_cleanup_(closep) int lock = -EBADF, fd = -EBADF, pidfd = -EBADF;
+	char name[16];
+	struct stat st;
+	pid_t pid;
+	int r;
+
+	*ret_forced = false;
+	r = state_lock_user(run, uid, &lock);
+	if (r < 0)
+		return r;
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	if (fstatat(run, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	r = ns_ctl_connect(run, uid, &fd, &pid, &pidfd);
+	if (r < 0 && r != -ESTALE)
+		return r;
+	*ret_forced = true;
+	r = holder_collect(run, uid, pidfd);
+	if (r >= 0)
+		r = net_down(uid, user);
+	return r;
+}
+
+/* paddock stop --spares: every spare paddock (pam_module/spare.h). */
+static int stop_spares(void)
+{
+	_cleanup_(closep) int run = -EBADF;
+	unsigned n = 0;
+	int r;
+
+	r = state_open_run_dir(&run);
+	if (r >= 0)
+		r = spare_stop_all(run, &n);
+	printf("stopped %u spare paddock%s\n", n, n == 1 ? "" : "s");
+	if (r < 0) {
+		fprintf(stderr, "paddock stop: spares: %s\n", strerror(-r));
+		return 1;
+	}
+	return 0;
 }
 
 /*
@@ -182,7 +202,7 @@ static int stop_one(int run, uid_t uid, const char *user, AuditMode mode)
 	if (r < 0) {
 		/* No holder that stops as asked: whatever is there goes all
 		 * the same, as the next login would remove it. */
-		int k = stop_forced(run, uid, &forced);
+		int k = stop_forced(run, uid, user, &forced);
 
 		if (k < 0 || forced)
 			r = k;

@@ -53,7 +53,6 @@ int cmd_check(int argc, char **argv)
 	_cleanup_(policy_freep) Policy *p = NULL;
 	SystemCheckOptions so = { 0 };
 	const char *conf = NULL;
-	PolicyGlobal g;
 	bool sys = false;
 	PolicyError err;
 	int c, i, r;
@@ -99,10 +98,7 @@ int cmd_check(int argc, char **argv)
 	}
 	for (size_t f = 0; f < policy_file_count(p); f++)
 		printf("%s: ok\n", policy_file_path(p, f));
-	if (!sys)
-		return 0;
-	policy_global(p, &g, NULL);
-	return check_system(&so, &g);
+	return sys ? check_system(&so, p) : 0;
 usage:
 	return command_usage_error("check");
 }

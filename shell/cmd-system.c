@@ -19,6 +19,8 @@
 #include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 
 #include "../conf/macro.h"
 #include "../pam_module/module-args.h"
+#include "../conf/netaddr.h"
 #include "../conf/policy.h"
 #include "commands.h"
 #include "fd-leaks.h"
@@ -841,6 +844,171 @@ static void check_forwarding(void)
 		printf("network: IPv4 forwarding: unknown\n");
 }
 
+/* A paddock's own host end (pdkUID): its address and route are the pool's. */
+static bool paddock_if(const char *name)
+{
+	return strncmp(name, "pdk", 3) == 0;
+}
+
+/* The prefix of a netmask. */
+static unsigned mask_prefix(const uint8_t *m, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += (unsigned)__builtin_popcount(m[i]);
+	return n;
+}
+
+static bool overlaps(const NetCidr *a, const NetCidr *b)
+{
+	return netaddr_contains(a, b) || netaddr_contains(b, a);
+}
+
+/* One overlap of pool (key at file:line) with the host's net (what: "address
+ * 10.0.0.1/16 of eth0"); 1. */
+static int overlap_report(const PolicySource *src, const char *key, const NetCidr *pool,
+			  const char *what)
+{
+	char p[64];
+
+	netaddr_format(pool, true, p, sizeof(p));
+	printf("%s:%u: %s = %s overlaps the %s (the pool must be a range this host does "
+	       "not use)\n",
+	       src->file ? src->file : "(built-in)", src->line, key, p, what);
+	return 1;
+}
+
+/* The host's addresses (getifaddrs) against pool; the number of overlaps. */
+static int pool_vs_addresses(const PolicySource *src, const char *key, const NetCidr *pool)
+{
+	struct ifaddrs *ifa = NULL;
+	int n = 0;
+
+	if (getifaddrs(&ifa) < 0) {
+		printf("network: cannot list the host's addresses: %m\n");
+		return 1;
+	}
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		NetCidr c = { 0 };
+		char a[64], what[160];
+
+		if (!i->ifa_addr || !i->ifa_netmask || paddock_if(i->ifa_name))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET && pool->family == AF_INET) {
+			c.family = AF_INET;
+			memcpy(c.addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+			c.prefix = (uint8_t)mask_prefix(
+				(const uint8_t *)&((struct sockaddr_in *)i->ifa_netmask)->sin_addr,
+				4);
+		} else if (i->ifa_addr->sa_family == AF_INET6 && pool->family == AF_INET6) {
+			c.family = AF_INET6;
+			memcpy(c.addr, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+			c.prefix = (uint8_t)mask_prefix(
+				(const uint8_t *)&((struct sockaddr_in6 *)i->ifa_netmask)
+					->sin6_addr,
+				16);
+		} else {
+			continue;
+		}
+		if (!overlaps(pool, &c))
+			continue;
+		netaddr_format(&c, true, a, sizeof(a));
+		snprintf(what, sizeof(what), "host's address %s of %s", a, i->ifa_name);
+		n += overlap_report(src, key, pool, what);
+	}
+	freeifaddrs(ifa);
+	return n;
+}
+
+/* Hex digits into bytes (the routes of /proc/net/ipv6_route). */
+static bool unhex(const char *s, uint8_t *out, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return false;
+		out[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+/* The host's routes of the main table (/proc/net/route, ipv6_route) against
+ * pool, default routes aside; the number of overlaps. */
+static int pool_vs_routes(const PolicySource *src, const char *key, const NetCidr *pool)
+{
+	bool v6 = pool->family == AF_INET6;
+	_cleanup_(fclosep) FILE *f = fopen(v6 ? "/proc/net/ipv6_route" : "/proc/net/route", "re");
+	char line[512];
+	int n = 0;
+
+	if (!f) {
+		printf("network: cannot list the host's routes: %m\n");
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char ifname[32], dst[40], r[64], what[160];
+		NetCidr c = { .family = pool->family };
+		unsigned plen, mask;
+		uint32_t d;
+
+		if (v6) {
+			if (sscanf(line, "%32s %x %*s %*s %*s %*s %*s %*s %*s %31s", dst, &plen,
+				   ifname) != 3 ||
+			    !unhex(dst, c.addr, 16))
+				continue;
+		} else {
+			if (sscanf(line, "%31s %x %*x %*x %*d %*d %*d %x", ifname, &d, &mask) != 3)
+				continue;
+			memcpy(c.addr, &d, 4);
+			plen = mask_prefix((const uint8_t *)&mask, 4);
+		}
+		if (plen == 0 || plen > (v6 ? 128U : 32U) || paddock_if(ifname))
+			continue;
+		c.prefix = (uint8_t)plen;
+		if (!overlaps(pool, &c))
+			continue;
+		netaddr_format(&c, true, r, sizeof(r));
+		snprintf(what, sizeof(what), "host's route %s (%s)", r,
+			 streq(ifname, "*") ? "no device" : ifname);
+		n += overlap_report(src, key, pool, what);
+	}
+	return n;
+}
+
+/* nat_pool and nat_pool6 against this network namespace's addresses and
+ * routes: a paddock given an address the host uses cuts the host off. */
+static int check_nat_pools(const Policy *p)
+{
+	_cleanup_(freep) PolicySource *src = NULL;
+	PolicyGlobal g;
+	int n = 0;
+
+	if (!policy_uses_nat(p)) {
+		printf("network: no section sets network = nat (nat_pool not checked)\n");
+		return 0;
+	}
+	src = calloc(policy_key_count(), sizeof(*src));
+	if (!src)
+		return 1;
+	policy_global(p, &g, src);
+	for (size_t k = 0; k < policy_key_count(); k++) {
+		const char *key = policy_key_info(k)->name;
+		const NetCidr *pool = streq(key, "nat_pool")	? &g.nat_pool
+				      : streq(key, "nat_pool6") ? &g.nat_pool6
+								: NULL;
+
+		if (!pool || !pool->family)
+			continue;
+		n += pool_vs_addresses(&src[k], key, pool);
+		n += pool_vs_routes(&src[k], key, pool);
+	}
+	if (n == 0)
+		printf("network: nat_pool overlaps none of the host's addresses and routes\n");
+	return n;
+}
+
 /* Whether the module would use the systemd manager there (sd_booted()'s test). */
 static bool systemd_manager(const char *root, const PolicyGlobal *g)
 {
@@ -853,8 +1021,9 @@ static bool systemd_manager(const char *root, const PolicyGlobal *g)
 	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int check_system(const SystemCheckOptions *o, const PolicyGlobal *g)
+int check_system(const SystemCheckOptions *o, const Policy *p)
 {
+	PolicyGlobal gbuf, *g = NULL;
 	SystemCheck c = { .root = o->root && !streq(o->root, "/") ? o->root : "" };
 	_cleanup_(freep) char *pam_dir = NULL, *sshd_config = NULL;
 
@@ -876,6 +1045,10 @@ int check_system(const SystemCheckOptions *o, const PolicyGlobal *g)
 		return 1;
 	else
 		c.sshd_config = sshd_config;
+	if (p) {
+		policy_global(p, &gbuf, NULL);
+		g = &gbuf;
+	}
 	c.systemd_host = systemd_manager(c.root, g);
 	printf("system: %s%s, %s cgroup manager\n", *c.root ? "root " : "this host", c.root,
 	       c.systemd_host ? "the systemd" : "a cgroupfs");
@@ -889,6 +1062,8 @@ int check_system(const SystemCheckOptions *o, const PolicyGlobal *g)
 	if (!*c.root) {
 		check_fd_leaks();
 		check_forwarding();
+		if (p)
+			c.problems += check_nat_pools(p);
 	}
 	free(c.helper);
 	if (c.problems > 0) {

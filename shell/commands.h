@@ -35,10 +35,13 @@ typedef struct SystemCheckOptions {
 /*
  * The system half of "paddock check --system" (cmd-system.c): the PAM
  * services, the helper, cgroup controllers, logind and sshd as the module
- * would meet them; g is the policy's [global] (NULL: unknown).  Prints one
- * line per finding; returns 0, or 1 when there is a problem.
+ * would meet them, and (p not NULL, on the live host) a nat_pool or
+ * nat_pool6 of p overlapping an address or route of this network namespace;
+ * p is the policy (NULL: refused or unknown).  Prints one line per finding;
+ * returns 0, or 1 when there is a problem.
  */
-int check_system(const SystemCheckOptions *o, const PolicyGlobal *g);
+typedef struct Policy Policy;
+int check_system(const SystemCheckOptions *o, const Policy *p);
 
 /* paddock status [--json] [--conf PATH] [USER] (root) */
 int cmd_status(int argc, char **argv);

@@ -41,29 +41,23 @@ int holder_loopback_up(void)
 	return 0;
 }
 
-#define RELEASE_TIMEOUT_MS 5000
+/* paddock-net down waits for the pool's lock behind the ups and downs of other
+ * paddocks (many end at once when a node drains); killed, it leaves what the
+ * next paddock-net collects. */
+#define RELEASE_TIMEOUT_MS 60000
 
 int holder_net_release(uid_t uid, const char *user)
 {
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
-	char rec[64], uid_s[16];
-	char *argv[] = { (char *)(uintptr_t)NET_HELPER_NAME,
-			 (char *)(uintptr_t) "down",
-			 (char *)(uintptr_t) "--uid",
-			 uid_s,
-			 (char *)(uintptr_t) "--user",
-			 (char *)(uintptr_t)user,
-			 NULL };
 	char *envp[] = { (char *)(uintptr_t)HOLDER_ENV_PATH, NULL };
+	NetDownArgs a;
 	struct pollfd p;
-	struct stat st;
 	int status, r;
 	pid_t pid;
 
-	snprintf(rec, sizeof(rec), STATE_DIR "/" NET_STATE_DIR "/u-%u", (unsigned)uid);
-	if (lstat(rec, &st) < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	snprintf(uid_s, sizeof(uid_s), "%u", (unsigned)uid);
+	r = net_down_args(uid, user, &a);
+	if (r <= 0)
+		return r;
 	r = net_open_helper_self(&fd);
 	if (r < 0)
 		return r;
@@ -76,7 +70,7 @@ int holder_net_release(uid_t uid, const char *user)
 		if (null_fd < 0 || setns(HOLDER_FD_HOST_NET, CLONE_NEWNET) < 0 ||
 		    dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
 			_exit(127);
-		execveat(fd, "", argv, envp, AT_EMPTY_PATH);
+		execveat(fd, "", a.argv, envp, AT_EMPTY_PATH);
 		_exit(127);
 	}
 	pidfd = pidfd_open(pid, 0);

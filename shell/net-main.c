@@ -20,6 +20,7 @@
  * the pool's lock, which is held to the end), the veth pair, the ruleset's
  * elements, forwarding, the resolv.conf, the site's hook.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -328,6 +329,82 @@ static int do_down(int net_fd, uid_t uid, const char *user)
 	return r;
 }
 
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* The names of NET_NETNS_DIR whose namespace is gone (a holder killed before
+ * its paddock-net down): a dangling symlink into /proc. */
+static void netns_names_collect(void)
+{
+	_cleanup_(closedirp) DIR *d = opendir(NET_NETNS_DIR);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char target[64];
+		struct stat st;
+		ssize_t n;
+
+		if (strncmp(de->d_name, NET_NETNS_PREFIX, strlen(NET_NETNS_PREFIX)) != 0)
+			continue;
+		n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, "/proc/", 6) == 0 && stat(target, &st) < 0 && errno == ENOENT)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+}
+
+/* What a paddock that ended without its paddock-net down left (its holder
+ * was killed, or its down timed out): the slot, the ruleset's elements and
+ * the record of every uid other than self whose STATE_DIR/UID is gone, and
+ * the dangling netns names.  Called under the pool's lock.  Returns the
+ * number of other paddocks that still have an address. */
+static unsigned collect_stale(int run_fd, int net_fd, uid_t self)
+{
+	unsigned live = 0;
+	_cleanup_(closedirp) DIR *d = NULL;
+	int fd = fcntl(net_fd, F_DUPFD_CLOEXEC, 3);
+	struct dirent *de;
+
+	if (fd < 0)
+		return 1;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 1;
+	}
+	while ((de = readdir(d))) {
+		char uid_s[16];
+		unsigned long v;
+		struct stat st;
+		char *end;
+
+		if (strncmp(de->d_name, "u-", 2) != 0)
+			continue;
+		errno = 0;
+		v = strtoul(de->d_name + 2, &end, 10);
+		if (errno || *end || end == de->d_name + 2 || v == self || v > UINT32_MAX) {
+			live += v != self;
+			continue;
+		}
+		snprintf(uid_s, sizeof(uid_s), "%lu", v);
+		if (fstatat(run_fd, uid_s, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
+			live++;
+			continue;
+		}
+		syslog(LOG_NOTICE, "uid %lu: collecting the network of an ended paddock", v);
+		(void)do_down(net_fd, (uid_t)v, NULL);
+	}
+	netns_names_collect();
+	return live;
+}
+
 /* net/a-UID for paddock status (NetRecord). */
 static int write_record(int net_fd, uid_t uid, const NetAddrs *a, const char *host_if)
 {
@@ -384,7 +461,15 @@ static int do_up(const NetArgs *a, int run_fd, int net_fd, char *ok, size_t ok_l
 		return failf(-ESTALE, "the holder is gone");
 
 	host_if_name(a->uid, host_if, sizeof(host_if));
-	STEP("address", net_pool_take(run_fd, net_fd, &a->pool, a->uid, &slot));
+	*step = "address";
+	r = net_pool_take(run_fd, net_fd, &a->pool, a->uid, &slot);
+	if (r == -ENOSPC) {
+		netaddr_format(&a->pool, true, addr, sizeof(addr));
+		failf(r, "nat_pool %s is full (%u paddocks)", addr,
+		      (unsigned)net_pool_slots(&a->pool));
+	}
+	if (r < 0)
+		goto fail;
 	STEP("address", net_pool_addrs(&a->pool, &a->pool6, slot, &addrs));
 	netaddr_format(&addrs.peer4, false, addr, sizeof(addr));
 
@@ -462,6 +547,7 @@ int main(int argc, char **argv)
 	char line[700], ok[160];
 	const char *step = "arguments";
 	NetArgs a = { 0 };
+	unsigned live = 1;
 	int r;
 
 	openlog("paddock-net", LOG_PID, LOG_AUTHPRIV);
@@ -487,9 +573,15 @@ int main(int argc, char **argv)
 		step = "address";
 		r = net_pool_open_locked(run_fd, &net_fd, &lock_fd);
 	}
-	if (r >= 0 && streq(a.cmd, "down"))
+	if (r >= 0)
+		live = collect_stale(run_fd, net_fd, a.uid);
+	if (r >= 0 && streq(a.cmd, "down")) {
 		r = do_down(net_fd, a.uid, a.user);
-	else if (r >= 0 && streq(a.cmd, "up"))
+		/* The last paddock gone: the pools' elements too (the table
+		 * stays, for the next one). */
+		if (live == 0)
+			net_nft_pools_clear();
+	} else if (r >= 0 && streq(a.cmd, "up"))
 		r = do_up(&a, run_fd, net_fd, ok, sizeof(ok), &step);
 	else if (r >= 0)
 		r = -EINVAL;

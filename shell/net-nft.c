@@ -203,6 +203,23 @@ static int run(struct nft_ctx *nft, const char *cmd, char *err, size_t err_len)
  * table was removed meanwhile) must not stop the others. */
 static void delete_elems(struct nft_ctx *nft, const char *elems)
 {
+	char batch[NET_NFT_ELEMS_MAX * 2];
+	Buf b = { .p = batch, .len = sizeof(batch) };
+
+	/* One transaction for all of them: each command of libnftables reads
+	 * the whole table first, which grows with the number of paddocks.  One
+	 * by one only when the batch fails (an element already gone). */
+	for (const char *e = elems; e && *e;) {
+		size_t n = strcspn(e, "\n"), s = strcspn(e, " ");
+
+		if (s < n)
+			put(&b, "delete element inet " NET_NFT_TABLE " %.*s { %.*s }\n", (int)s, e,
+			    (int)(n - s - 1), e + s + 1);
+		e += n;
+		e += *e == '\n';
+	}
+	if (!b.overflow && b.n > 0 && run(nft, batch, NULL, 0) == 0)
+		return;
 	while (elems && *elems) {
 		size_t n = strcspn(elems, "\n"), s = strcspn(elems, " ");
 		char cmd[512];
@@ -317,6 +334,17 @@ int net_nft_down(const char *elems, char *err, size_t err_len)
 		return -ENOMEM;
 	delete_elems(nft, elems);
 	return 0;
+}
+
+void net_nft_pools_clear(void)
+{
+	_cleanup_(ctx_freep) struct nft_ctx *nft = ctx_new();
+
+	if (nft && run(nft, "list table inet " NET_NFT_TABLE, NULL, 0) == 0)
+		(void)run(nft,
+			  "flush set inet " NET_NFT_TABLE " pool4\n"
+			  "flush set inet " NET_NFT_TABLE " pool6\n",
+			  NULL, 0);
 }
 
 int net_nft_remove_table(char *err, size_t err_len)

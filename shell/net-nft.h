@@ -41,5 +41,9 @@ int net_nft_up(const NetRules *r, const char *old_elems, bool guard4, bool guard
 /* Delete elems (from net_nft_up()), errors ignored when gone already. */
 int net_nft_down(const char *elems, char *err, size_t err_len);
 
+/* Empty sets pool4 and pool6 (the last paddock went); nothing when the
+ * table is absent. */
+void net_nft_pools_clear(void);
+
 /* Remove the whole table (paddock stop --all).  Returns 0, also when none. */
 int net_nft_remove_table(char *err, size_t err_len);

@@ -13,6 +13,7 @@
 #   * 64 concurrent first logins of 64 users get 64 distinct addresses of the pool;
 #   * a full pool (a /24: 128 paddocks) denies the next first login with a clear reason,
 #     audited; a freed address is given again; the start records carry addr=;
+#   * a holder killed with SIGKILL: paddock stop collects its address, elements, netns name;
 #   * after all of it, nothing of any paddock is left on the host.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -222,6 +223,19 @@ t_ok "... the next first login gets its address" batch_wait 128 128
 t_is "... the freed one" "$first_addr" "$(sed -n 's/^ADDR=//p' "$T_TMP/pool-128.log")"
 start_rec=$(grep -F 'virt=paddock op=start' "$T_TMP/audit.log" | grep -F " id=$last_uid " | grep 'res=success' | tail -n1)
 t_like "the start record carries the address" " addr=${first_addr%/*} " "$start_rec"
+
+# A holder killed (SIGKILL: no teardown, no paddock-net down): paddock stop collects it all.
+k_uid=${uids[1]} k_addr=$(sed -n 's/^ADDR=//p' "$T_TMP/pool-1.log")
+k_addr=${k_addr%/*}
+k_pid=$(pgrep -f "^paddock holder --uid $k_uid " | head -n1)
+t_ok "a holder killed with SIGKILL" kill -KILL "${k_pid:-none}"
+t_wait_for 20 t__gone "${k_pid:-0}"
+t_ok "... paddock stop collects its paddock" "$T_HELPER" stop --conf "$T_POLICY" "${users[1]}"
+t_ok "... no state, no holder" t_wait_for 20 pool_gone "$k_uid"
+t_is "... no element of its address in the nftables table" "" \
+	"$(nft list table inet paddock 2>/dev/null | grep -F -w "$k_addr")"
+t_is "... no netns name" "" "$(ls /run/netns 2>/dev/null | grep -F -x -e "paddock-${users[1]}")"
+t_is "... no pdk interface of it" "" "$(n_pdk_links | grep -F -x "pdk$k_uid")"
 
 pool_end $(seq 1 128)
 for u in "${uids[@]}"; do

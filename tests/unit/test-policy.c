@@ -1202,6 +1202,25 @@ static void groups_tests(void)
 	policy_free(p);
 }
 
+/* paddock check --system compares nat_pool with the host only when some
+ * section sets network = nat: policy_uses_nat(). */
+static void uses_nat_tests(void)
+{
+	static const char none[] =
+		"[global]\nnat_pool = 10.9.0.0/16\n[default]\nnetwork = loopback\n";
+	static const char one[] = "[default]\nnetwork = loopback\n[user:bob]\nnetwork = nat\n";
+	PolicyError e;
+	Policy *p;
+	int r;
+
+	r = load_text(none, strlen(none), &p, &e);
+	tap_ok(r == 0 && !policy_uses_nat(p), "uses_nat: nat_pool set, no network = nat: unused");
+	policy_free(p);
+	r = load_text(one, strlen(one), &p, &e);
+	tap_ok(r == 0 && policy_uses_nat(p), "uses_nat: network = nat in [user:bob]: used");
+	policy_free(p);
+}
+
 /* Good inputs at the limits, generated: "{}" in expect stands for the run of c. */
 static void good_generated(void)
 {
@@ -2069,6 +2088,7 @@ int main(void)
 		good(&good_cases[i]);
 	good_generated();
 	groups_tests();
+	uses_nat_tests();
 	scale_tests();
 	trust_tests();
 	units_tests();
