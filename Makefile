@@ -93,13 +93,17 @@ UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PAMTEST_SRC := $(wildcard tests/pam/*.c)
 PAMTEST_BIN := $(PAMTEST_SRC:tests/pam/%.c=$(B)/tests/%)
-ROOTTEST_SRC := $(wildcard tests/root/*.c)
+# tests/root/*-probe.c are programs the root tests hand to users, not tests themselves.
+PROBE_SRC  := $(wildcard tests/root/*-probe.c)
+PROBE_BIN  := $(PROBE_SRC:tests/root/%.c=$(B)/tests/probes/%)
+ROOTTEST_SRC := $(filter-out $(PROBE_SRC),$(wildcard tests/root/*.c))
 ROOTTEST_BIN := $(ROOTTEST_SRC:tests/root/%.c=$(B)/tests/root/%)
 
 .PHONY: all deps check check-faults demo bench profile install uninstall fuzz format lint clean \
 	man-lint deb FORCE
 
-all: $(B)/pam_paddock.so $(B)/paddock $(B)/paddock-net $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN)
+all: $(B)/pam_paddock.so $(B)/paddock $(B)/paddock-net $(UNIT_BIN) $(PAMTEST_BIN) $(ROOTTEST_BIN) \
+	$(PROBE_BIN)
 
 # build/config: what the objects were built with.  Rewritten only when it changes, so
 # that a make (or make install) with another PREFIX, SYSCONFDIR, VERSION, STATIC_DEPS
@@ -142,6 +146,10 @@ $(B)/tests/test-%: tests/unit/test-%.c tests/unit/tap.h $(B)/libpaddock-engine.a
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_TEST)
 
 $(B)/tests/root/%: tests/root/%.c tests/unit/tap.h $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_TEST)
+
+$(B)/tests/probes/%: tests/root/%.c tests/unit/tap.h $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a $(LIBS_TEST)
 

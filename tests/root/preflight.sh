@@ -36,7 +36,9 @@ cache=$T_ROOT/build/pam-stacks
 mkdir -p "$cache"
 for p in $pkgs; do
 	ls "$cache/${p}_"*.deb >/dev/null 2>&1 && continue
-	(cd "$cache" && apt-get download "$p" >/dev/null 2>&1) || t_bail "apt-get download $p failed"
+	# the registry is reached from the runner's network namespace, not the nest's
+	(cd "$cache" && t_outer_net apt-get download "$p" >/dev/null 2>&1) ||
+		t_bail "apt-get download $p failed"
 done
 src=$T_TMP/debian
 mkdir -p "$src"

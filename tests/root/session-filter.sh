@@ -29,7 +29,7 @@ t_nest "$@"
 t_require_build
 t__need python3 python3
 t__need script bsdutils
-PROBE_BIN=$T_BUILD/tests/root/filter-probe
+PROBE_BIN=$T_BUILD/tests/probes/filter-probe
 [ -x "$PROBE_BIN" ] || t_bail "$PROBE_BIN missing: run make first"
 
 t_cgroup_parent
@@ -55,17 +55,10 @@ t_su_stack "$STACK"
 SVC=paddock-test-filter-$T_TAG
 t_pam_service "$SVC" "$STACK"
 
-# The kernel's audit, on for the test (restored at exit), records copied by a listener.
-AUDIT_PY=$T_ROOT/tests/audit-tool.py
+# The kernel's audit, on for the test (restored at exit), records copied by a listener
+# (in the runner's network namespace: the kernel sends audit multicast only there).
 ALOG=$T_TMP/audit.log
-AUDIT_WAS=$(python3 "$AUDIT_PY" status) || t_bail "cannot read the kernel's audit status"
-if [ "$AUDIT_WAS" = 0 ]; then
-	t_cleanup_add python3 "$AUDIT_PY" set 0
-	python3 "$AUDIT_PY" set 1 || t_bail "cannot enable audit"
-fi
-: >"$ALOG"
-t_bg python3 "$AUDIT_PY" listen "$ALOG" "$T_TMP/listen.ready"
-t_wait_for 10 test -e "$T_TMP/listen.ready" || t_bail "the audit listener did not start"
+t_audit_listen "$ALOG"
 
 # probe_all USER_HOME: every call, "CALL RESULT" a line (run in the user's shell).
 CALLS="tiocsti tiocsti-high tiocsti-x32 tioclinux tioclinux-high unshare-user clone-user
@@ -176,6 +169,7 @@ done
 
 # --- audit -----------------------------------------------------------------------------------------------------
 # Audit is machine-wide: another run may have switched it off meanwhile; on again.
+AUDIT_PY=$T_ROOT/tests/audit-tool.py
 [ "$(python3 "$AUDIT_PY" status)" != 0 ] || python3 "$AUDIT_PY" set 1
 t_ok "audit: alice logs in" t_su "$alice" true
 t_ok "audit: dora logs in" t_su "$dora" true
