@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../conf/macro.h"
+#include "holder-start.h"
 #include "state.h"
 
 #define COUNTERS_NAME "counters"
@@ -126,7 +127,10 @@ int counters_open(Counters *ret)
 	int r;
 
 	ret->fd = -EBADF;
-	r = state_open_run_dir(&dir);
+	/* The private STATE_DIR mount, made here if this is the first login since
+	 * boot: a file written below it first would stay in /run's directory,
+	 * where a paddock that detaches the mount would find it. */
+	r = holder_state_dir(&dir);
 	if (r < 0)
 		return r;
 	return counters_open_at(dir, true, &ret->fd);

@@ -39,7 +39,7 @@ typedef struct Counters {
 } Counters;
 
 /*
- * Open STATE_DIR/counters (O_CLOEXEC), creating it (and STATE_DIR) when
+ * Open STATE_DIR/counters (O_CLOEXEC), creating it (and STATE_DIR's private mount) when
  * it is missing or of another layout, into *ret.  Done once at the start
  * of a session's opening, in the host's mount namespace: the outcomes are
  * counted through the fd, also after the join, when no path of the host
