@@ -267,6 +267,7 @@ n_check_system() {
 		mkdir -p "$d/pam.d" "$d/ssh" &&
 			printf 'session required pam_unix.so\nsession required pam_paddock.so helper=%s\n' \
 				"$T_HELPER" >"$d/pam.d/common-session" &&
+			printf '@include common-session\n' >"$d/pam.d/sshd" &&
 			ssh-keygen -q -t ed25519 -N '' -f "$d/ssh/hostkey" &&
 			printf 'HostKey %s\nUsePAM yes\n' "$d/ssh/hostkey" >"$d/ssh/sshd_config" ||
 			t_bail "cannot make the clean system for check --system"
