@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "../conf/macro.h"
+#include "../conf/units.h"
+#include "cgroup-fs.h"
 #include "holder-start.h"
 #include "session.h"
 
@@ -148,19 +150,14 @@ int net_record_format(const NetRecord *r, char *buf, size_t len)
 
 int net_record_read(int net_dir_fd, uid_t uid, NetRecord *ret)
 {
-	_cleanup_(closep) int fd = -EBADF;
 	char name[32], buf[256];
 	NetRecord r = { 0 };
-	ssize_t n;
+	int n;
 
 	snprintf(name, sizeof(name), NET_RECORD_PREFIX "%u", (unsigned)uid);
-	fd = openat(net_dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = cg_read(net_dir_fd, name, buf, sizeof(buf));
 	if (n < 0)
-		return negative_errno();
-	buf[n] = '\0';
+		return n;
 	if (sscanf(buf, "%15s %63s %63s %63s", r.host_if, r.address, r.peer, r.address6) != 4)
 		return -EBADMSG;
 	if (streq(r.address6, "-"))

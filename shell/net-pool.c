@@ -13,6 +13,7 @@
 
 #include "../conf/macro.h"
 #include "../conf/units.h"
+#include "../pam_module/cgroup-fs.h"
 #include "../pam_module/state.h"
 
 uint32_t net_pool_slots(const NetCidr *pool)
@@ -59,18 +60,12 @@ int net_pool_addrs(const NetCidr *pool, const NetCidr *pool6, uint32_t slot, Net
 /* Read a small decimal record "N\n" from name in dir. */
 static int read_u32(int dir, const char *name, uint32_t *ret)
 {
-	_cleanup_(closep) int fd = -EBADF;
 	char buf[16];
 	uint64_t v;
-	ssize_t n;
+	int n = cg_read(dir, name, buf, sizeof(buf));
 
-	fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
-		return negative_errno();
-	buf[n] = '\0';
+		return n;
 	buf[strcspn(buf, "\n")] = '\0';
 	if (units_parse_u64(buf, &v) < 0 || v > UINT32_MAX)
 		return -EBADMSG;
