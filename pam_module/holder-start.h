@@ -31,6 +31,9 @@ typedef struct HolderParams {
 	/* paddock spare: the limits written into its spare cgroups (spare.h),
 	 * those of the login that started it; NULL: none */
 	const struct CgroupLimits *spare_limits;
+	/* spares of network = nat: the network made ahead for each, as
+	 * net_spare_text() has it (net.h); NULL: none, or not a spare */
+	const char *spare_net;
 } HolderParams;
 
 typedef struct HolderStarted {

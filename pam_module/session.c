@@ -63,7 +63,8 @@ static int reset_oom_score_adj(void)
 }
 
 static void holder_params(const SessionRequest *req, const CgroupManager *cg,
-			  const CgroupLimits *limits, char *hostname, size_t len, HolderParams *ret)
+			  const CgroupLimits *limits, char *hostname, size_t len,
+			  char net[static NET_SPARE_TEXT_MAX], HolderParams *ret)
 {
 	const UserPolicy *up = req->up;
 	struct sysinfo si = { 0 };
@@ -87,6 +88,9 @@ static void holder_params(const SessionRequest *req, const CgroupManager *cg,
 		.cgroup_manager = cg->name,
 		.cgroup_parent = req->global->cgroup_parent,
 		.spare_limits = limits,
+		/* Spares of network = nat get their network ahead (net.h). */
+		.spare_net =
+			req->global->prestart && net_spare_text(req->global, up, net) ? net : NULL,
 	};
 }
 
@@ -140,21 +144,28 @@ static void note_spare_error(SessionInfo *info, int r, const HolderStarted *star
 #define STEP(name, expr) STEP_OR_RETURN(*ret_step, r, name, expr)
 
 /* network = nat: the new paddock's network, from the host's namespaces
- * (so before the join); paddock-net's reason goes into the step. */
-static int network_up(const SessionRequest *req, pid_t pid, int pidfd, SessionInfo *info,
-		      const char **ret_step)
+ * (so before the join); paddock-net's reason goes into the step.  spare:
+ * the claimed spare whose network its maker made, which becomes the user's
+ * (net_claim(): a rename and a symlink, nothing exec'd); NULL: paddock-net
+ * up now. */
+static int network_up(const SessionRequest *req, int run_fd, const char *spare, pid_t pid,
+		      int pidfd, SessionInfo *info, const char **ret_step)
 {
 	_cleanup_(closep) int own = -EBADF;
 	NetStarted ns;
 	int r;
 
-	if (pidfd < 0) {
-		own = pidfd = pidfd_open(pid, 0);
-		if (pidfd < 0)
-			return negative_errno();
+	if (spare) {
+		r = net_claim(run_fd, spare, req->id->uid, req->id->user, pid, &ns);
+	} else {
+		if (pidfd < 0) {
+			own = pidfd = pidfd_open(pid, 0);
+			if (pidfd < 0)
+				return negative_errno();
+		}
+		r = net_start(req->helper_path, req->id->user, req->id->uid, pid, pidfd,
+			      req->global, req->up, &ns);
 	}
-	r = net_start(req->helper_path, req->id->user, req->id->uid, pid, pidfd, req->global,
-		      req->up, &ns);
 	if (r < 0) {
 		snprintf(info->net_step, sizeof(info->net_step), "network (%s)", ns.error);
 		*ret_step = info->net_step;
@@ -173,12 +184,14 @@ static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
 {
 	HolderStarted started = { 0 };
 	SpareSession ss = { .fd = -EBADF, .pidfd = -EBADF };
+	const char *spare = NULL;
 	int r;
 
 	r = -ENOENT;
 	if (pick) {
 		r = spare_claim(run_fd, hp, &started, &ss);
 		note_spare_error(info, r, &started);
+		spare = pick->name;
 	}
 	/* From the pool (the picked one's claim failed: that one is gone). */
 	if (r < 0 && prestart) {
@@ -187,6 +200,7 @@ static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
 		note_spare_error(info, k, &started);
 		if (k != -ENOENT)
 			r = k;
+		spare = ss.name;
 	}
 	info->from_spare = r >= 0;
 	if (r < 0)
@@ -198,8 +212,8 @@ static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
 	info->holder_pid = started.pid;
 	*ret_step = "network";
 	if (req->up->network == NETWORK_NAT)
-		r = network_up(req, started.pid, info->from_spare ? ss.pidfd : -EBADF, info,
-			       ret_step);
+		r = network_up(req, run_fd, info->from_spare && hp->spare_net ? spare : NULL,
+			       started.pid, info->from_spare ? ss.pidfd : -EBADF, info, ret_step);
 	if (r < 0) {
 		safe_close(ss.fd);
 		safe_close(ss.pidfd);
@@ -235,7 +249,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	unsigned mask = req->up->namespaces, prestart;
 	const CgroupManager *cg = NULL;
 	CgroupStamp kept = { 0 };
-	char hostname[POLICY_HOSTNAME_TEMPLATE_MAX];
+	char hostname[POLICY_HOSTNAME_TEMPLATE_MAX], net[NET_SPARE_TEXT_MAX];
 	CgroupLimits limits;
 	HolderParams hp;
 	SparePick pick;
@@ -259,7 +273,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	STEP("cgroup manager", cg_manager_pick(req->global->cgroup_manager, &kept, &cg));
 	prestart = streq(cg->name, "systemd") ? 0 : req->global->prestart;
 	if (prestart && cg->spare_adopt && no_user_dir(run_fd, uid)) {
-		holder_params(req, cg, &limits, hostname, sizeof(hostname), &hp);
+		holder_params(req, cg, &limits, hostname, sizeof(hostname), net, &hp);
 		have_hp = true;
 		/* A spare now, and its cgroup as the user's (spare.h):
 		 * enter() below writes the limits into it. */
@@ -307,7 +321,8 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 			/* None alive: take a spare made ahead of demand, or start
 			 * one (stale state is collected by either). */
 			if (!have_hp)
-				holder_params(req, cg, &limits, hostname, sizeof(hostname), &hp);
+				holder_params(req, cg, &limits, hostname, sizeof(hostname), net,
+					      &hp);
 			r = start_and_join(req, run_fd, helper_fd, &hp, prestart, NULL, &fd, &ino,
 					   info, ret_step);
 		}

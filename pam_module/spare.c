@@ -19,6 +19,7 @@
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "cgroup.h"
+#include "net.h"
 #include "ns.h"
 #include "state.h"
 
@@ -47,6 +48,9 @@ void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1])
 	h = fnv1a(h, shape, (size_t)n + 1);
 	h = fnv1a(h, p->cgroup_manager, strlen(p->cgroup_manager) + 1);
 	h = fnv1a(h, p->cgroup_parent, strlen(p->cgroup_parent) + 1);
+	/* Only a login whose network policy is the spare's takes its network. */
+	if (p->spare_net)
+		h = fnv1a(h, p->spare_net, strlen(p->spare_net) + 1);
 	snprintf(buf, SPARE_KEY_LEN + 1, "%016" PRIx64, h);
 }
 
@@ -518,6 +522,8 @@ static int take_one(const char *name, void *data)
 		adopt(t, uid_name);
 		return 1;
 	}
+	if (t->session)
+		snprintf(t->session->name, sizeof(t->session->name), "%s", name);
 	r = claim_or_kill(t, uid_name);
 	if (r >= 0)
 		return 1;
@@ -634,11 +640,20 @@ static int maker_cmdline(const HolderParams *p, unsigned count, char *buf, size_
 		p->cgroup_manager,
 		"--cgroup-parent",
 		p->cgroup_parent,
+		"--net",
+		p->spare_net,
 		"--limits",
 		NULL,
 	};
 	char ns[16], lim[SPARE_LIMITS_MAX];
 	size_t n = 0, words = ELEMENTSOF(w);
+
+	/* No network made ahead: the words of --net go (the two before --limits). */
+	if (!p->spare_net) {
+		w[ELEMENTSOF(w) - 4] = w[ELEMENTSOF(w) - 2];
+		w[ELEMENTSOF(w) - 3] = w[ELEMENTSOF(w) - 1];
+		words -= 2;
+	}
 
 	snprintf(num, sizeof(num), "%u", count);
 	snprintf(ns, sizeof(ns), "%u", p->namespaces);
@@ -646,7 +661,7 @@ static int maker_cmdline(const HolderParams *p, unsigned count, char *buf, size_
 	w[5] = ns;
 	if (p->spare_limits) {
 		spare_limits_format(p->spare_limits, lim);
-		w[ELEMENTSOF(w) - 1] = lim;
+		w[words - 1] = lim;
 	} else {
 		words -= 2;
 	}
@@ -826,6 +841,14 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 	r = ns_fd < 0 ? ns_fd : holder_record(ns_fd, info.pid, pidfd, p->namespaces);
 	if (r < 0)
 		goto out;
+	/* network = nat: its network now (paddock-net, in the maker's network
+	 * namespace, the host's), so that its claim makes none (net.h). */
+	if (p->spare_net) {
+		r = net_spare_up(name, info.pid, pidfd, p->spare_net, info.error,
+				 sizeof(info.error));
+		if (r < 0)
+			goto out;
+	}
 	if (renameat(spare_fd, tmp_name, spare_fd, name) < 0) {
 		r = negative_errno();
 		goto out;

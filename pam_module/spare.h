@@ -18,7 +18,10 @@
  *
  * KEY names the shape (spare_key()): only a user whose paddock would have
  * the same namespaces, private /tmp and IPC, network, cgroup manager and
- * parent takes it.  A claim is a rename of KEY.ID/ to UID/ (atomic: one
+ * parent, and with network = nat the same network policy
+ * (HolderParams.spare_net), takes it.  Such a spare's network is made by
+ * its maker before it is ready (net_spare_up()); its claim only renames
+ * the network's record (net_claim()).  A claim is a rename of KEY.ID/ to UID/ (atomic: one
  * login wins), then the claim message, whose connection becomes the
  * login's session.  A first login that finds no UID/ at all takes its
  * spare before the cgroup step (spare_pick()): KEY.ID/ to UID/, then the
@@ -73,7 +76,8 @@ void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
  */
 typedef struct SpareSession {
 	int fd, pidfd;
-	NsInodes inodes; /* of the claimed holder, checked against its records */
+	NsInodes inodes;	       /* of the claimed holder, checked against its records */
+	char name[SPARE_KEY_LEN + 18]; /* the claimed spare's (KEY.ID) */
 } SpareSession;
 
 int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret, SpareSession *session);

@@ -95,7 +95,7 @@ static int net_flush(void)
 static int net_down(uid_t uid, const char *user)
 {
 	NetDownArgs a;
-	int r = net_down_args(uid, user, &a);
+	int r = net_down_args(uid, user, NULL, &a);
 
 	return r <= 0 ? r : net_helper_run(a.argv);
 }

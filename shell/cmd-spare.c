@@ -22,6 +22,7 @@
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "../conf/units.h"
+#include "../pam_module/net.h"
 #include "../pam_module/spare.h"
 #include "commands.h"
 
@@ -37,12 +38,13 @@ static int parse_01(const char *s, bool *ret)
 
 static int parse_args(int argc, char **argv, HolderParams *p, unsigned *count)
 {
-	/* --limits last: the one that may be missing (spare.h). */
+	/* --net and --limits last: the ones that may be missing (spare.h). */
 	static const char *const names[] = {
 		"--count",	 "--ns",       "--tmp-size",	   "--private-tmp",
 		"--private-ipc", "--loopback", "--cgroup-manager", "--cgroup-parent",
-		"--limits",
+		"--net",	 "--limits",
 	};
+	const unsigned optional = 3u << (ELEMENTSOF(names) - 2);
 	static CgroupLimits limits;
 	unsigned seen = 0;
 	uint64_t v;
@@ -94,6 +96,11 @@ static int parse_args(int argc, char **argv, HolderParams *p, unsigned *count)
 			p->cgroup_parent = a;
 			r = *a == '/' ? 0 : -EINVAL;
 			break;
+		case 8:
+			/* paddock-net checks the options themselves. */
+			p->spare_net = a;
+			r = *a && strlen(a) < NET_SPARE_TEXT_MAX ? 0 : -EINVAL;
+			break;
 		default:
 			r = spare_limits_parse(a, &limits);
 			p->spare_limits = &limits;
@@ -102,9 +109,9 @@ static int parse_args(int argc, char **argv, HolderParams *p, unsigned *count)
 		if (r < 0)
 			return r;
 	}
-	if ((seen | 1u << (ELEMENTSOF(names) - 1)) != (1u << ELEMENTSOF(names)) - 1)
+	if ((seen | optional) != (1u << ELEMENTSOF(names)) - 1)
 		return -EINVAL;
-	if (p->loopback && !(p->namespaces & POLICY_NS_NET))
+	if ((p->loopback || p->spare_net) && !(p->namespaces & POLICY_NS_NET))
 		return -EINVAL;
 	return 0;
 }

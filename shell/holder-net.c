@@ -46,7 +46,7 @@ int holder_loopback_up(void)
  * next paddock-net collects. */
 #define RELEASE_TIMEOUT_MS 60000
 
-int holder_net_release(uid_t uid, const char *user)
+int holder_net_release(uid_t uid, const char *user, const char *spare)
 {
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
 	char *envp[] = { (char *)(uintptr_t)HOLDER_ENV_PATH, NULL };
@@ -55,7 +55,7 @@ int holder_net_release(uid_t uid, const char *user)
 	int status, r;
 	pid_t pid;
 
-	r = net_down_args(uid, user, &a);
+	r = net_down_args(uid, user, spare, &a);
 	if (r <= 0)
 		return r;
 	r = net_open_helper_self(&fd);

@@ -12,10 +12,11 @@ int holder_loopback_up(void);
 
 /*
  * At teardown, in the host's mount namespace: when STATE_DIR/net/ records
- * an address for uid, run paddock-net (beside our own binary, root's) as
- * "paddock-net down" in the host's network namespace (HOLDER_FD_HOST_NET),
- * which gives the address back and deletes the ruleset's elements and the
- * ip netns name, and wait for it (at most a few seconds).  Returns 0 (also
- * when there was nothing to do) or -errno.
+ * an address for uid ((uid_t)-1: a spare nobody claimed) or for the spare
+ * we were made as (spare, or NULL), run paddock-net (beside our own
+ * binary, root's) as "paddock-net down" in the host's network namespace
+ * (HOLDER_FD_HOST_NET), which gives the address back and deletes the link,
+ * the ruleset's elements and the ip netns name, and wait for it (at most a
+ * few seconds).  Returns 0 (also when there was nothing to do) or -errno.
  */
-int holder_net_release(uid_t uid, const char *user);
+int holder_net_release(uid_t uid, const char *user, const char *spare);

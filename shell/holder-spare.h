@@ -29,6 +29,9 @@ typedef struct HolderOpts {
 	const char *cgroup_parent;
 	/* A spare (--spare NAME) until it is claimed; NULL for a user's. */
 	const char *spare;
+	/* The spare we were made as, claimed or not (the owner of a network
+	 * its maker made, pam_module/net.h); "" for a user's. */
+	char made_as[40];
 	/* Spare: the tmpfs's context (fspick), for the claim's size; -1. */
 	int tmp_ctx;
 	/* Our command line in memory (argv), rewritten by the claim. */

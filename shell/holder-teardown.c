@@ -135,7 +135,7 @@ int holder_teardown(Holder *h)
 	/* network = nat: the address and the ruleset's elements (the links
 	 * went with our network namespace); from the host's mount namespace,
 	 * where remove_state() left us. */
-	r = holder_net_release(o->uid, o->user);
+	r = holder_net_release(o->uid, o->user, *o->made_as ? o->made_as : NULL);
 	if (r < 0) {
 		syslog(LOG_ERR, "uid %u: releasing the network (paddock-net down): %s",
 		       (unsigned)o->uid, strerror(-r));
@@ -174,6 +174,13 @@ void holder_teardown_spare(Holder *h)
 	if (r < 0)
 		syslog(LOG_ERR, "spare %s: removing %s/%s/%s: %s", h->o->spare, STATE_DIR,
 		       HOLDER_SPARE_DIR, h->o->spare, strerror(-r));
+	/* Its network made ahead (pam_module/net.h): link, elements, address. */
+	if (root >= 0) {
+		r = holder_net_release((uid_t)-1, NULL, h->o->spare);
+		if (r < 0)
+			syslog(LOG_ERR, "spare %s: releasing the network (paddock-net down): %s",
+			       h->o->spare, strerror(-r));
+	}
 	if (root >= 0 && h->o->cgm && h->o->cgm->spare_sweep) {
 		r = h->o->cgm->leave(h->o->cgroup_parent);
 		if (r >= 0)

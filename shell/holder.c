@@ -182,7 +182,10 @@ static int parse_opts(int argc, char **argv, HolderOpts *o)
 			break;
 		case 12:
 			o->spare = a;
-			r = *a && !strchr(a, '/') && a[0] != '.' ? 0 : -EINVAL;
+			r = *a && !strchr(a, '/') && a[0] != '.' && strlen(a) < sizeof(o->made_as)
+				    ? 0
+				    : -EINVAL;
+			snprintf(o->made_as, sizeof(o->made_as), "%s", a);
 			break;
 		default:
 			/* room for the claim's command line (holder-proto.h) */

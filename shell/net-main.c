@@ -12,7 +12,11 @@
  *                  --allow any|"CIDR ..." --host-access none|dns|all
  *       fd 3: where the reply goes, "ok ADDR HOST_IF\n" or "error STEP: TEXT\n"
  *       fd 4: a pidfd of the paddock's holder (PID PID)
- *   paddock-net down --uid UID --user NAME
+ *   paddock-net up --spare KEY.ID --pid PID --pool ... (no --uid, --user, --hook)
+ *                                 a spare's network, made ahead by its maker:
+ *                                 host end pdksSLOT, records under KEY.ID,
+ *                                 no ip netns name (the claim makes it)
+ *   paddock-net down [--uid UID --user NAME] [--spare KEY.ID]
  *                                 the paddock's link, elements, address and name
  *   paddock-net flush             the whole table (paddock stop --all)
  *
@@ -55,7 +59,9 @@
 typedef struct NetArgs {
 	const char *cmd;
 	uid_t uid;
+	bool has_uid;
 	const char *user;
+	const char *spare; /* KEY.ID: a spare's network (net-pool.h) */
 	pid_t pid;
 	NetCidr pool, pool6;
 	PolicyDns dns;
@@ -97,6 +103,14 @@ static int parse_args(int argc, char **argv, NetArgs *a)
 			if (r >= 0 && v >= UINT32_MAX)
 				r = -ERANGE;
 			a->uid = (uid_t)v;
+			a->has_uid = true;
+		} else if (streq(k, "--spare")) {
+			/* KEY.ID of pam_module/spare.h: hex digits and one dot. */
+			if (strlen(val) >= NET_OWNER_MAX ||
+			    strspn(val, "0123456789abcdef.") != strlen(val) ||
+			    !net_pool_is_spare(val) || val[0] == '.')
+				r = -EINVAL;
+			a->spare = val;
 		} else if (streq(k, "--pid")) {
 			r = units_parse_u64(val, &v);
 			if (r >= 0 && (v == 0 || v > INT32_MAX))
@@ -259,73 +273,65 @@ static int hook_run(const NetArgs *a, const char *addr, const char *host_if)
 	return 0;
 }
 
-/* NET_NETNS_DIR/paddock-USER: a symlink to the holder's nsfs file, so that
- * "ip netns exec paddock-USER" works while the paddock lives; it pins
- * nothing (a bind mount would keep the namespace, and its veth, alive). */
-static int netns_name_path(const char *user, char *buf, size_t len)
+/* The host end of owner's veth: pdkUID, or a spare's by its slot. */
+static void host_if_name(const char *owner, uint32_t slot, char buf[static NET_IF_NAME_MAX])
 {
-	if (!user || !*user || strchr(user, '/') || user[0] == '.')
-		return -EINVAL;
-	snprintf(buf, len, NET_NETNS_DIR "/" NET_NETNS_PREFIX "%s", user);
-	return 0;
+	if (net_pool_is_spare(owner))
+		net_pool_spare_if(slot, buf);
+	else
+		snprintf(buf, NET_IF_NAME_MAX, "pdk%s", owner);
 }
 
-static int netns_name_add(const char *user, pid_t pid)
+/* Undo what up made for owner: link, elements, the slot, its record.  A
+ * spare's link is known by its slot only while the slot is its own. */
+static int down_owner(int net_fd, const char *owner)
 {
-	char path[128], target[48];
-	int r;
-
-	r = netns_name_path(user, path, sizeof(path));
-	if (r < 0)
-		return r;
-	if (mkdir(NET_NETNS_DIR, 0755) < 0 && errno != EEXIST)
-		return negative_errno();
-	snprintf(target, sizeof(target), "/proc/%d/ns/net", (int)pid);
-	(void)unlink(path);
-	return symlink(target, path) < 0 ? negative_errno() : 0;
-}
-
-/* Remove the name only when it is ours: a symlink into /proc. */
-static void netns_name_remove(const char *user)
-{
-	char path[128], target[64];
-	ssize_t n;
-
-	if (netns_name_path(user, path, sizeof(path)) < 0)
-		return;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return;
-	target[n] = '\0';
-	if (strncmp(target, "/proc/", 6) == 0)
-		(void)unlink(path);
-}
-
-static void host_if_name(uid_t uid, char *buf, size_t len)
-{
-	snprintf(buf, len, "pdk%u", (unsigned)uid);
-}
-
-/* Undo what down removes: link, elements, the slot. */
-static int do_down(int net_fd, uid_t uid, const char *user)
-{
-	char host_if[16], name[24], elems[NET_NFT_ELEMS_MAX], err[256];
+	char host_if[NET_IF_NAME_MAX], name[NET_OWNER_MAX + 4], elems[NET_NFT_ELEMS_MAX], err[256];
+	bool has_slot;
 	uint32_t slot;
 	int r = 0;
 
-	host_if_name(uid, host_if, sizeof(host_if));
-	(void)net_link_remove(host_if);
-	netns_name_remove(user);
-	if (net_pool_find(net_fd, uid, &slot) >= 0) {
+	has_slot = net_pool_find(net_fd, owner, &slot) >= 0;
+	if (has_slot || !net_pool_is_spare(owner)) {
+		host_if_name(owner, has_slot ? slot : 0, host_if);
+		(void)net_link_remove(host_if);
+	}
+	if (has_slot) {
 		snprintf(name, sizeof(name), "e-%u", (unsigned)slot);
 		if (read_text(net_fd, name, elems, sizeof(elems)) >= 0) {
 			r = net_nft_down(elems, err, sizeof(err));
 			(void)unlinkat(net_fd, name, 0);
 		}
 	}
-	(void)net_pool_release(net_fd, uid);
-	snprintf(name, sizeof(name), NET_RECORD_PREFIX "%u", (unsigned)uid);
+	(void)net_pool_release(net_fd, owner);
+	snprintf(name, sizeof(name), NET_RECORD_PREFIX "%s", owner);
 	(void)unlinkat(net_fd, name, 0);
+	return r;
+}
+
+/* paddock-net down: uid's paddock (made by paddock-net up --uid, or a
+ * claimed spare's: its record a-UID names the spare), and the spare's. */
+static int do_down(int net_fd, const NetArgs *a)
+{
+	NetRecord rec;
+	char uid_s[16];
+	int r = 0, k;
+
+	if (a->has_uid) {
+		snprintf(uid_s, sizeof(uid_s), "%u", (unsigned)a->uid);
+		if (net_record_read(net_fd, a->uid, &rec) >= 0 && *rec.spare &&
+		    !(a->spare && streq(a->spare, rec.spare)))
+			r = down_owner(net_fd, rec.spare);
+		k = down_owner(net_fd, uid_s);
+		if (r >= 0)
+			r = k;
+		net_netns_name_remove(a->user);
+	}
+	if (a->spare) {
+		k = down_owner(net_fd, a->spare);
+		if (r >= 0)
+			r = k;
+	}
 	return r;
 }
 
@@ -360,12 +366,23 @@ static void netns_names_collect(void)
 	}
 }
 
-/* What a paddock that ended without its paddock-net down left (its holder
- * was killed, or its down timed out): the slot, the ruleset's elements and
- * the record of every uid other than self whose STATE_DIR/UID is gone, and
- * the dangling netns names.  Called under the pool's lock.  Returns the
- * number of other paddocks that still have an address. */
-static unsigned collect_stale(int run_fd, int net_fd, uid_t self)
+/* Whether name is a uid in decimal. */
+static bool is_uid(const char *name)
+{
+	uint64_t v;
+
+	return *name >= '0' && *name <= '9' && units_parse_u64(name, &v) >= 0 && v < UINT32_MAX;
+}
+
+/* What a paddock or spare that ended without its paddock-net down left (its
+ * holder was killed, or its down timed out): the slot, the ruleset's
+ * elements and the record of every owner other than self and self2 (or
+ * NULL) that is gone
+ * (net_pool_owner_alive()), the records of claimed spares (a-UID) whose
+ * STATE_DIR/UID is gone, and the dangling netns names.  Called under the
+ * pool's lock.  Returns the number of other owners that still have an
+ * address. */
+static unsigned collect_stale(int run_fd, int net_fd, const char *self, const char *self2)
 {
 	unsigned live = 0;
 	_cleanup_(closedirp) DIR *d = NULL;
@@ -380,46 +397,54 @@ static unsigned collect_stale(int run_fd, int net_fd, uid_t self)
 		return 1;
 	}
 	while ((de = readdir(d))) {
-		char uid_s[16];
-		unsigned long v;
+		const char *owner = de->d_name + 2;
+		uint32_t slot = 0;
 		struct stat st;
-		char *end;
 
-		if (strncmp(de->d_name, "u-", 2) != 0)
-			continue;
-		errno = 0;
-		v = strtoul(de->d_name + 2, &end, 10);
-		if (errno || *end || end == de->d_name + 2 || v == self || v > UINT32_MAX) {
-			live += v != self;
+		if (strncmp(de->d_name, NET_RECORD_PREFIX, 2) == 0 && is_uid(owner) &&
+		    !streq(owner, self) && fstatat(run_fd, owner, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno == ENOENT) {
+			(void)unlinkat(net_fd, de->d_name, 0);
 			continue;
 		}
-		snprintf(uid_s, sizeof(uid_s), "%lu", v);
-		if (fstatat(run_fd, uid_s, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
+		if (strncmp(de->d_name, "u-", 2) != 0 || streq(owner, self) ||
+		    (self2 && streq(owner, self2)))
+			continue;
+		if (!is_uid(owner) && !net_pool_is_spare(owner)) {
 			live++;
 			continue;
 		}
-		syslog(LOG_NOTICE, "uid %lu: collecting the network of an ended paddock", v);
-		(void)do_down(net_fd, (uid_t)v, NULL);
+		if (net_pool_is_spare(owner) && net_pool_find(net_fd, owner, &slot) < 0)
+			continue;
+		if (net_pool_owner_alive(run_fd, owner, slot)) {
+			live++;
+			continue;
+		}
+		syslog(LOG_NOTICE, "%s %s: collecting the network of an ended paddock",
+		       net_pool_is_spare(owner) ? "spare" : "uid", owner);
+		(void)down_owner(net_fd, owner);
 	}
 	netns_names_collect();
 	return live;
 }
 
-/* net/a-UID for paddock status (NetRecord). */
-static int write_record(int net_fd, uid_t uid, const NetAddrs *a, const char *host_if)
+/* net/a-OWNER for paddock status (NetRecord). */
+static int write_record(int net_fd, const char *owner, const NetAddrs *a, const char *host_if)
 {
 	NetRecord rec = { 0 };
-	char name[32], line[256];
+	char name[NET_OWNER_MAX + 4], line[320];
 	int r;
 
 	snprintf(rec.host_if, sizeof(rec.host_if), "%s", host_if);
 	netaddr_format(&a->peer4, false, rec.address, sizeof(rec.address));
 	netaddr_format(&a->host4, false, rec.peer, sizeof(rec.peer));
 	netaddr_format(&a->peer6, false, rec.address6, sizeof(rec.address6));
+	if (net_pool_is_spare(owner))
+		snprintf(rec.spare, sizeof(rec.spare), "%s", owner);
 	r = net_record_format(&rec, line, sizeof(line));
 	if (r < 0)
 		return r;
-	snprintf(name, sizeof(name), NET_RECORD_PREFIX "%u", (unsigned)uid);
+	snprintf(name, sizeof(name), NET_RECORD_PREFIX "%s", owner);
 	return write_text(net_fd, name, line);
 }
 
@@ -435,8 +460,9 @@ static int do_up(const NetArgs *a, int run_fd, int net_fd, char *ok, size_t ok_l
 		 const char **step)
 {
 	_cleanup_(closep) int netns = -EBADF, mntns = -EBADF, self = -EBADF;
-	char host_if[16], name[24], old[NET_NFT_ELEMS_MAX], elems[NET_NFT_ELEMS_MAX], err[256];
-	char resolv[NET_RESOLV_MAX], addr[64], fwd = '1', fwd6 = '1';
+	char host_if[NET_IF_NAME_MAX], name[24], old[NET_NFT_ELEMS_MAX], elems[NET_NFT_ELEMS_MAX],
+		err[256];
+	char resolv[NET_RESOLV_MAX], addr[64], owner[NET_OWNER_MAX], fwd = '1', fwd6 = '1';
 	struct stat st_self, st_ns;
 	bool has_stub = false, linked = false, ruled = false;
 	NetCidr stub;
@@ -460,9 +486,12 @@ static int do_up(const NetArgs *a, int run_fd, int net_fd, char *ok, size_t ok_l
 	if (pidfd_send_signal(NET_FD_PIDFD, 0, NULL, 0) < 0)
 		return failf(-ESTALE, "the holder is gone");
 
-	host_if_name(a->uid, host_if, sizeof(host_if));
+	if (a->spare)
+		snprintf(owner, sizeof(owner), "%s", a->spare);
+	else
+		snprintf(owner, sizeof(owner), "%u", (unsigned)a->uid);
 	*step = "address";
-	r = net_pool_take(run_fd, net_fd, &a->pool, a->uid, &slot);
+	r = net_pool_take(run_fd, net_fd, &a->pool, owner, &slot);
 	if (r == -ENOSPC) {
 		netaddr_format(&a->pool, true, addr, sizeof(addr));
 		failf(r, "nat_pool %s is full (%u paddocks)", addr,
@@ -471,6 +500,7 @@ static int do_up(const NetArgs *a, int run_fd, int net_fd, char *ok, size_t ok_l
 	if (r < 0)
 		goto fail;
 	STEP("address", net_pool_addrs(&a->pool, &a->pool6, slot, &addrs));
+	host_if_name(owner, slot, host_if);
 	netaddr_format(&addrs.peer4, false, addr, sizeof(addr));
 
 	STEP("dns", net_dns_plan(&a->dns, &addrs, HOST_RESOLV_CONF, resolv, sizeof(resolv), &stub,
@@ -520,19 +550,24 @@ static int do_up(const NetArgs *a, int run_fd, int net_fd, char *ok, size_t ok_l
 				   "drops every other forwarded packet (chain guard6), as before");
 	}
 	STEP("dns", net_dns_install(mntns, resolv));
-	STEP("ip netns name", netns_name_add(a->user, a->pid));
+	/* A spare's: the login that claims it names it (net_claim()). */
+	if (!a->spare)
+		STEP("ip netns name", net_netns_name_add(a->user, a->pid));
 	if (a->hook)
 		STEP("network_hook", hook_run(a, addr, host_if));
-	STEP("record", write_record(net_fd, a->uid, &addrs, host_if));
+	STEP("record", write_record(net_fd, owner, &addrs, host_if));
 	snprintf(ok, ok_len, "ok %s %s\n", addr, host_if);
 	return 0;
 fail:
 	if (!*reply_err)
 		failf(r, "%s", strerror(-r));
-	if (ruled || linked)
-		(void)do_down(net_fd, a->uid, a->user);
-	else
-		(void)net_pool_release(net_fd, a->uid);
+	if (ruled || linked) {
+		(void)down_owner(net_fd, owner);
+		if (!a->spare)
+			net_netns_name_remove(a->user);
+	} else {
+		(void)net_pool_release(net_fd, owner);
+	}
 	return r;
 }
 
@@ -547,6 +582,7 @@ int main(int argc, char **argv)
 	char line[700], ok[160];
 	const char *step = "arguments";
 	NetArgs a = { 0 };
+	char self[16] = "";
 	unsigned live = 1;
 	int r;
 
@@ -562,6 +598,11 @@ int main(int argc, char **argv)
 	if (streq(a.cmd, "flush")) {
 		char err[256] = "";
 
+		/* The records of whatever ended without its down (paddock stop
+		 * --all stopped every paddock and spare before). */
+		if (state_open_run_dir(&run_fd) >= 0 &&
+		    net_pool_open_locked(run_fd, &net_fd, &lock_fd) >= 0)
+			(void)collect_stale(run_fd, net_fd, "", NULL);
 		r = net_nft_remove_table(err, sizeof(err));
 		if (r < 0)
 			fprintf(stderr, "paddock-net: removing table inet paddock: %s\n", err);
@@ -573,22 +614,26 @@ int main(int argc, char **argv)
 		step = "address";
 		r = net_pool_open_locked(run_fd, &net_fd, &lock_fd);
 	}
+	if (a.has_uid)
+		snprintf(self, sizeof(self), "%u", (unsigned)a.uid);
 	if (r >= 0)
-		live = collect_stale(run_fd, net_fd, a.uid);
+		live = collect_stale(run_fd, net_fd, self, a.spare);
 	if (r >= 0 && streq(a.cmd, "down")) {
-		r = do_down(net_fd, a.uid, a.user);
+		r = do_down(net_fd, &a);
 		/* The last paddock gone: the pools' elements too (the table
 		 * stays, for the next one). */
 		if (live == 0)
 			net_nft_pools_clear();
-	} else if (r >= 0 && streq(a.cmd, "up"))
+	} else if (r >= 0 && streq(a.cmd, "up") && a.pid && !a.has_uid != !a.spare &&
+		   !(a.spare && a.hook))
 		r = do_up(&a, run_fd, net_fd, ok, sizeof(ok), &step);
 	else if (r >= 0)
 		r = -EINVAL;
 	if (r < 0) {
 		snprintf(line, sizeof(line), "error %s: %s\n", step,
 			 *reply_err ? reply_err : strerror(-r));
-		syslog(LOG_ERR, "uid %u: %s", (unsigned)a.uid, line);
+		syslog(LOG_ERR, "%s %s: %s", a.spare ? "spare" : "uid", a.spare ? a.spare : self,
+		       line);
 		reply(line);
 		if (streq(a.cmd, "down"))
 			fprintf(stderr, "paddock-net: %s", line);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -73,13 +74,77 @@ static int read_u32(int dir, const char *name, uint32_t *ret)
 	return 0;
 }
 
-/* Write "V\n" to name in dir, atomically (a temporary file renamed). */
-static int write_u32(int dir, const char *name, uint32_t v)
+bool net_pool_is_spare(const char *owner)
+{
+	return strchr(owner, '.') != NULL;
+}
+
+void net_pool_spare_if(uint32_t slot, char buf[static NET_IF_NAME_MAX])
+{
+	snprintf(buf, NET_IF_NAME_MAX, NET_SPARE_IF_PREFIX "%u", (unsigned)slot);
+}
+
+int net_pool_find(int net_fd, const char *owner, uint32_t *ret_slot)
+{
+	char name[NET_OWNER_MAX + 4];
+
+	snprintf(name, sizeof(name), "u-%s", owner);
+	return read_u32(net_fd, name, ret_slot);
+}
+
+/* The owner recorded for slot (net/N), into buf. */
+static int slot_owner(int net_fd, uint32_t slot, char buf[static NET_OWNER_MAX])
+{
+	char name[16];
+	int n;
+
+	snprintf(name, sizeof(name), "%u", (unsigned)slot);
+	n = cg_read(net_fd, name, buf, NET_OWNER_MAX);
+	if (n < 0)
+		return n;
+	buf[strcspn(buf, "\n")] = '\0';
+	return *buf ? 0 : -EBADMSG;
+}
+
+bool net_pool_owner_alive(int run_fd, const char *owner, uint32_t slot)
+{
+	char host_if[NET_IF_NAME_MAX];
+	struct stat st;
+
+	/* A spare's network lives as long as its namespace, claimed or not:
+	 * its host end goes with it (the claim renames no record of the
+	 * pool, net.h).  Whatever cannot be told is alive. */
+	if (net_pool_is_spare(owner)) {
+		net_pool_spare_if(slot, host_if);
+		return if_nametoindex(host_if) != 0 || errno != ENODEV;
+	}
+	return fstatat(run_fd, owner, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
+/* Whether slot's owner (other than owner) has a paddock, live or stale. */
+static bool slot_busy(int run_fd, int net_fd, uint32_t slot, const char *owner, bool *ret_own)
+{
+	char who[NET_OWNER_MAX];
+
+	*ret_own = false;
+	if (slot_owner(net_fd, slot, who) < 0)
+		return false;
+	if (streq(who, owner)) {
+		*ret_own = true;
+		return false;
+	}
+	return net_pool_owner_alive(run_fd, who, slot);
+}
+
+/* Write "TEXT\n" to name in dir, atomically (a temporary file renamed). */
+static int write_line(int dir, const char *name, const char *text)
 {
 	_cleanup_(closep) int fd = -EBADF;
-	char tmp[32], buf[16];
-	int n = snprintf(buf, sizeof(buf), "%u\n", (unsigned)v);
+	char tmp[NET_OWNER_MAX + 16], buf[NET_OWNER_MAX + 2];
+	int n = snprintf(buf, sizeof(buf), "%s\n", text);
 
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -E2BIG;
 	snprintf(tmp, sizeof(tmp), ".%s.new", name);
 	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -93,59 +158,39 @@ static int write_u32(int dir, const char *name, uint32_t v)
 	return 0;
 }
 
-int net_pool_find(int net_fd, uid_t uid, uint32_t *ret_slot)
-{
-	char name[24];
-
-	snprintf(name, sizeof(name), "u-%u", (unsigned)uid);
-	return read_u32(net_fd, name, ret_slot);
-}
-
-/* Whether slot's owner (other than uid) has a paddock, live or stale. */
-static bool slot_busy(int run_fd, int net_fd, uint32_t slot, uid_t uid, bool *ret_own)
-{
-	char name[16];
-	uint32_t owner;
-	struct stat st;
-
-	*ret_own = false;
-	snprintf(name, sizeof(name), "%u", (unsigned)slot);
-	if (read_u32(net_fd, name, &owner) < 0)
-		return false;
-	if (owner == uid) {
-		*ret_own = true;
-		return false;
-	}
-	snprintf(name, sizeof(name), "%u", (unsigned)owner);
-	return fstatat(run_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-int net_pool_take(int run_fd, int net_fd, const NetCidr *pool, uid_t uid, uint32_t *ret_slot)
+int net_pool_take(int run_fd, int net_fd, const NetCidr *pool, const char *owner,
+		  uint32_t *ret_slot)
 {
 	uint32_t n = net_pool_slots(pool), slot, start;
-	char name[24];
+	char name[NET_OWNER_MAX + 4], num[16];
+	uint64_t h = 0;
 	bool own;
 	int r;
 
-	/* The slot this user had: the same address again. */
-	if (net_pool_find(net_fd, uid, &slot) >= 0 && slot < n &&
-	    !slot_busy(run_fd, net_fd, slot, uid, &own) && own) {
+	/* The slot this owner had: the same address again. */
+	if (net_pool_find(net_fd, owner, &slot) >= 0 && slot < n &&
+	    !slot_busy(run_fd, net_fd, slot, owner, &own) && own) {
 		*ret_slot = slot;
 		return 0;
 	}
-	/* A start spread over the pool by uid, so that a user usually finds
-	 * a free slot at once and often the address of an earlier paddock. */
-	start = (uint32_t)(((uint64_t)uid * UINT64_C(2654435761)) % n);
+	/* A start spread over the pool by owner (a uid's number), so that a
+	 * user usually finds a free slot at once and often the address of an
+	 * earlier paddock. */
+	if (units_parse_u64(owner, &h) < 0)
+		for (const char *c = owner; *c; c++)
+			h = h * 31 + (unsigned char)*c;
+	start = (uint32_t)((h * UINT64_C(2654435761)) % n);
 	for (uint32_t i = 0; i < n; i++) {
 		slot = (start + i) % n;
-		if (slot_busy(run_fd, net_fd, slot, uid, &own))
+		if (slot_busy(run_fd, net_fd, slot, owner, &own))
 			continue;
-		(void)net_pool_release(net_fd, uid);
+		(void)net_pool_release(net_fd, owner);
 		snprintf(name, sizeof(name), "%u", (unsigned)slot);
-		r = write_u32(net_fd, name, uid);
+		r = write_line(net_fd, name, owner);
 		if (r >= 0) {
-			snprintf(name, sizeof(name), "u-%u", (unsigned)uid);
-			r = write_u32(net_fd, name, slot);
+			snprintf(name, sizeof(name), "u-%s", owner);
+			snprintf(num, sizeof(num), "%u", (unsigned)slot);
+			r = write_line(net_fd, name, num);
 		}
 		if (r < 0)
 			return r;
@@ -155,18 +200,18 @@ int net_pool_take(int run_fd, int net_fd, const NetCidr *pool, uid_t uid, uint32
 	return -ENOSPC;
 }
 
-int net_pool_release(int net_fd, uid_t uid)
+int net_pool_release(int net_fd, const char *owner)
 {
-	char name[24];
-	uint32_t slot, owner;
+	char name[NET_OWNER_MAX + 4], who[NET_OWNER_MAX];
+	uint32_t slot;
 
-	if (net_pool_find(net_fd, uid, &slot) < 0)
+	if (net_pool_find(net_fd, owner, &slot) < 0)
 		return 0;
 	snprintf(name, sizeof(name), "%u", (unsigned)slot);
-	if (read_u32(net_fd, name, &owner) >= 0 && owner == uid && unlinkat(net_fd, name, 0) < 0 &&
-	    errno != ENOENT)
+	if (slot_owner(net_fd, slot, who) >= 0 && streq(who, owner) &&
+	    unlinkat(net_fd, name, 0) < 0 && errno != ENOENT)
 		return negative_errno();
-	snprintf(name, sizeof(name), "u-%u", (unsigned)uid);
+	snprintf(name, sizeof(name), "u-%s", owner);
 	if (unlinkat(net_fd, name, 0) < 0 && errno != ENOENT)
 		return negative_errno();
 	return 0;
