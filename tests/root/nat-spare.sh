@@ -129,6 +129,7 @@ t_ok "... and the host's 0.0.0.0 service (her host_access)" n_probe "$carol" tcp
 # --- teardown ----------------------------------------------------------------------------------
 t_sess_end "keep-$alice"
 t_ok "alice's session ends: her paddock goes" t_wait_for 20 paddock_gone "$alice_uid"
+t_ok "... and her cgroup" t_wait_for 10 bash -c "! test -e '$(t_cg pids "$alice_uid")'"
 t_ok "... and her host end $a_if" t_wait_for 10 bash -c "! ip link show '$a_if' >/dev/null 2>&1"
 t_is "... nothing of her address on the host" "" "$(n_host_trace "$a_addr")"
 t_is "... no ip netns name" "" "$(ls "/run/netns/paddock-$alice" 2>/dev/null)"
