@@ -12,7 +12,8 @@
 #     carries the address; two users get distinct addresses and cannot reach each other;
 #   * a user whose network policy differs (host_access) takes no spare of another's;
 #   * teardown: a claimed paddock's end leaves no interface, address, element, record or
-#     name; a spare killed with SIGKILL leaves nothing once the maker made the next one;
+#     name; a spare killed with SIGKILL leaves nothing once the maker made the next one,
+#     nor does a maker killed while it makes a spare, once the next maker's paddock-net ran;
 #     paddock stop --spares and stop --all remove the unclaimed spares' interfaces and
 #     elements (a claimed paddock keeps its own).
 set -u
@@ -32,6 +33,8 @@ t_user bob; bob=$T_USER bob_uid=$T_UID
 t_user carol; carol=$T_USER carol_uid=$T_UID   # host_access = all: another spare key
 t_user dave; dave=$T_USER
 t_user erin; erin=$T_USER
+t_user frank; frank=$T_USER
+t_user grace; grace=$T_USER
 
 t_policy nat-spare.conf "$(t_policy_global)
 prestart = 2
@@ -169,8 +172,42 @@ t_sess_end "keep-$bob"
 t_sess_end keep-c
 t_ok "bob's and carol's paddocks go" t_wait_for 20 bash -c "! pgrep -f '^paddock holder --uid ($bob_uid|$carol_uid) ' >/dev/null"
 
+# the maker SIGKILLed while it makes a spare (its network not yet, half or wholly made):
+# the next maker kills the half-made spare, and the next paddock-net collects whatever of
+# its network was made
+making() { compgen -G "$SPARES/*.new" >/dev/null; }
+# orphans: a spare's record or host end whose spare is neither ready, nor being made, nor
+# claimed (a-UID names it)
+orphans() {
+	local r t
+	for r in "$NETREC"/u-*.*; do
+		[ -e "$r" ] || continue
+		t=${r##*/u-}
+		[ -d "$SPARES/$t" ] || [ -d "$SPARES/$t.new" ] ||
+			grep -q -s -F " $t" "$NETREC"/a-[0-9]* || echo "record $t"
+	done
+	for r in $(spare_links); do
+		grep -q -s "^$r " "$NETREC"/a-* || echo "link $r"
+	done
+}
+no_orphans() { [ -z "$(orphans)" ]; }
+t_ok "a fresh pool: paddock stop --spares" "$T_HELPER" stop --spares
+t_ok "a first login (frank) starts a maker" su - "$frank" -c true
+end=$((SECONDS + 20))
+until making || [ "$SECONDS" -ge "$end" ]; do :; done
+t_ok "... which makes a spare" making
+t_ok "... SIGKILLed then" pkill -KILL -f '^paddock spare '
+t_ok "a first login (grace) starts a maker again" su - "$grace" -c true
+t_ok "... two spares become ready" t_wait_for 30 pool_ready 2
+t_sess_start keep-e "$erin" true
+t_ok "a claim (erin): the maker runs paddock-net again" t_sess_wait keep-e 30
+t_ok "... after which no record or host end is left of the half-made spare" \
+	t_wait_for 30 no_orphans
+t_is "... (what is left)" "" "$(orphans)"
+t_sess_end keep-e
+
 # paddock stop --all with spares ready: no interface, no table
-t_ok "a first login (erin) starts a maker again" su - "$erin" -c true
+t_ok "a first login (dave) starts a maker again" su - "$dave" -c true
 t_ok "... spares become ready" t_wait_for 30 pool_ready 2
 t_ok "paddock stop --all" "$T_HELPER" stop --all --conf "$T_POLICY"
 no_links() { [ -z "$(n_pdk_links)" ]; }
