@@ -398,6 +398,14 @@ t_nest() {
 	T_TMP=$PADDOCK_T_TMP
 	unset PADDOCK_T_TMP
 	ip link set lo up || t_bail "cannot bring lo up in the nest's network namespace"
+	# /sys/class/net shows the network namespace sysfs was mounted in: the runner's.
+	# A sysfs of the nest's own, bound over the two network directories (as `ip netns
+	# exec` does for the whole of /sys), shows the nest's interfaces to what reads
+	# them there (paddock metrics' traffic of a host end).
+	mkdir -p "$T_TMP/sysfs" && mount -t sysfs sysfs-nest "$T_TMP/sysfs" &&
+		mount --bind "$T_TMP/sysfs/class/net" /sys/class/net &&
+		mount --bind "$T_TMP/sysfs/devices/virtual/net" /sys/devices/virtual/net ||
+		t_bail "cannot mount a sysfs of the nest's network namespace"
 	t__nest_setup
 }
 
