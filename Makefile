@@ -167,7 +167,7 @@ DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev
 	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils \
 	libncurses-dev libncursesw6 prometheus prometheus-node-exporter tmux time \
 	dpkg-dev debhelper lintian fakeroot git \
-	libmnl-dev libnftables-dev nftables dnsmasq-base iputils-ping iptables iperf3
+	libmnl-dev libnftables-dev nftables dnsmasq-base iputils-ping iptables iperf3 bash-completion
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
