@@ -13,10 +13,12 @@
 #     the module added to common-session-noninteractive as documented, without
 #     systemd; each service where the module is not needed or must not be is
 #     named with its reason;
-#   * the Ubuntu stack: Ubuntu's packages are not in Debian's archive, so it is
-#     Debian's files with Ubuntu's documented differences (systemd-user in
-#     /etc/pam.d, pam_motd and pam_umask lines, the capability profile); it
-#     passes too;
+#   * the Ubuntu 24.04 stack: sshd's PAM file and sshd_config are Ubuntu's own
+#     (openssh 1:9.6p1-3ubuntu13.9, tests/root/pam-stacks/ubuntu-24.04/README
+#     names the source); Ubuntu's other packages are not reachable from here, so
+#     the rest is Debian's files with Ubuntu's documented differences (systemd-user
+#     in /etc/pam.d, pam_motd and pam_umask lines, the capability profile); it
+#     passes too, and misconfigurations injected into it are found;
 #   * each misconfiguration injected into a fresh copy exits 1 and is named:
 #     optional, sufficient, -session, a stack that ends before the module, the
 #     module before pam_systemd, an unknown argument, the module in cron or
@@ -63,6 +65,10 @@ mkroot() {
 	cp "$src/usr/share/openssh/sshd_config" "$r/etc/ssh/sshd_config"
 	install -m 0644 "$T_ROOT/conf/pam-configs/paddock" "$r/usr/share/pam-configs/paddock"
 	if [ "${3:-}" = ubuntu ]; then
+		# Ubuntu's own files, as the package installs them (debian/rules' seds)
+		# shellcheck disable=SC2016 # a literal $OpenBSD:, as debian/rules has it
+		sed 's/^@IF_KEYINIT@//' "$UBUNTU/openssh-server.sshd.pam.in" >"$r/etc/pam.d/sshd" &&
+			sed '/\$OpenBSD:/d' "$UBUNTU/sshd_config" >"$r/etc/ssh/sshd_config" || return 1
 		mv "$r/usr/lib/pam.d/systemd-user" "$r/etc/pam.d/systemd-user"
 		printf 'Name: Inheritable Capabilities Management\nDefault: yes\nPriority: 256\nAuth-Type: Primary\nAuth:\n\toptional\tpam_cap.so\n' \
 			>"$r/usr/share/pam-configs/capability"
@@ -78,6 +84,7 @@ mkroot() {
 	if [ "${2:-systemd}" = systemd ]; then mkdir -p "$r/run/systemd/system"; fi
 }
 check() { "$P" check --system --root "$1" "$T_ROOT/conf/paddock.conf"; }
+UBUNTU=$T_ROOT/tests/root/pam-stacks/ubuntu-24.04
 
 R=$T_TMP/root
 t_ok "Debian 12 stack installed below a root directory, pam-auth-update --enable paddock" mkroot "$R"
@@ -115,10 +122,19 @@ t_like "... cron has it" "pam: cron: ok \(pam_paddock at $N/etc/pam.d/common-ses
 t_like "... systemd-user without systemd is not a problem" "pam: systemd-user: ok" "$T_OUT"
 
 U=$T_TMP/ubuntu
-t_ok "Ubuntu stack (Debian's files with Ubuntu's differences) enabled" mkroot "$U" systemd ubuntu
+t_ok "Ubuntu 24.04 stack (Ubuntu's sshd files, the rest Debian's with Ubuntu's differences) enabled" \
+	mkroot "$U" systemd ubuntu
+t_ok "... its sshd PAM file is Ubuntu's (pam_motd's motd.dynamic, keyinit line kept)" \
+	grep -qx 'session    optional     pam_keyinit.so force revoke' "$U/etc/pam.d/sshd"
 t_ok "Ubuntu stack, systemd host: passes (exit 0)" check "$U"
-t_like "Ubuntu: systemd-user from /etc/pam.d is named" "pam: systemd-user: ok without pam_paddock \(must not be there" "$T_OUT"
-t_like "Ubuntu: login has it" "pam: login: ok \(pam_paddock at $U/etc/pam.d/common-session" "$T_OUT"
+out=$T_OUT
+t_like "Ubuntu: sshd has it from common-session (Ubuntu's sshd file)" \
+	"pam: sshd: ok \(pam_paddock at $U/etc/pam.d/common-session:[0-9]+\)" "$out"
+t_like "Ubuntu: UsePAM yes from Ubuntu's sshd_config, at its own line" \
+	"sshd: ok \(UsePAM yes at $U/etc/ssh/sshd_config:$(grep -n '^UsePAM yes' "$U/etc/ssh/sshd_config" | cut -d: -f1)\)" "$out"
+t_like "Ubuntu: systemd-user from /etc/pam.d is named" "pam: systemd-user: ok without pam_paddock \(must not be there" "$out"
+t_like "Ubuntu: login has it" "pam: login: ok \(pam_paddock at $U/etc/pam.d/common-session" "$out"
+t_nok "Ubuntu: no false alarm" grep -E "PROBLEM|MISSING|BYPASS" <<<"$out"
 
 # --- one misconfiguration at a time, each on a fresh copy ------------------------------------
 # inject NAME EXPECTED-REGEX COMMANDS...: COMMANDS run in a fresh copy $C; the check
@@ -127,7 +143,7 @@ C=$T_TMP/copy
 inject() {
 	local name=$1 want=$2
 	shift 2
-	rm -rf "$C" && cp -a "$R" "$C" && (cd "$C" && eval "$*") || t_bail "inject $name"
+	rm -rf "$C" && cp -a "${BASE:-$R}" "$C" && (cd "$C" && eval "$*") || t_bail "inject $name"
 	t_rc "injected: $name: exit 1" 1 check "$C"
 	t_like "injected: $name: named" "$want" "$T_OUT"
 	t_like "injected: $name: counted" "paddock check: [0-9]+ problems? \(above\)" "$T_OUT"
@@ -176,6 +192,16 @@ inject "KillUserProcesses=yes in a logind drop-in" \
 	"mkdir -p etc/systemd/logind.conf.d && printf '[Login]\nKillUserProcesses=yes\n' >etc/systemd/logind.conf.d/50-kill.conf"
 inject "UsePAM no" "sshd: BYPASS: UsePAM no at $C/etc/ssh/sshd_config.d/10-nopam.conf:1" \
 	"mkdir -p etc/ssh/sshd_config.d && printf 'UsePAM no\n' >etc/ssh/sshd_config.d/10-nopam.conf"
+
+# The same kinds of mistakes on the Ubuntu stack: found there too.
+BASE=$U inject "Ubuntu: optional" \
+	"pam: sshd: PROBLEM: \"optional\" at $C/$cs:[0-9]+ lets a failure of pam_paddock pass \(fail open\)" \
+	"sed -i 's/^session\trequired\tpam_paddock.so/session\toptional\tpam_paddock.so/' $cs"
+BASE=$U inject "Ubuntu: sshd without common-session" "pam: sshd: MISSING: the session stack lacks pam_paddock" \
+	"sed -i 's/^@include common-session$/session required pam_unix.so/' etc/pam.d/sshd"
+BASE=$U inject "Ubuntu: UsePAM no in a drop-in (Ubuntu's sshd_config includes them)" \
+	"sshd: BYPASS: UsePAM no at $C/etc/ssh/sshd_config.d/50-cloud-init.conf:1" \
+	"mkdir -p etc/ssh/sshd_config.d && printf 'UsePAM no\n' >etc/ssh/sshd_config.d/50-cloud-init.conf"
 
 # All at once: every problem named, and counted.
 rm -rf "$C" && cp -a "$R" "$C" || t_bail "copy"
