@@ -2,7 +2,8 @@
 /*
  * cgroupfs manager for cgroup v1 and hybrid hosts: the user's cgroup exists
  * once in each of the memory, cpu and pids hierarchies mounted below
- * /sys/fs/cgroup, as PARENT/user-UID, with the v1 file names.  v1 has no
+ * /sys/fs/cgroup, and in cpuacct's where it is a hierarchy of its own, as
+ * PARENT/user-UID, with the v1 file names.  v1 has no
  * "no internal processes" rule, but the layout is the v2 one (processes only
  * in user-UID and reaper leaves) so both managers behave the same.
  */
@@ -20,16 +21,27 @@
 #include "cgroup-fs.h"
 #include "cgroup.h"
 
-enum { V1_MEMORY, V1_CPU, V1_PIDS, V1_N };
+/*
+ * memory, cpu and pids are required: without any of them there is no v1
+ * manager.  cpuacct only counts CPU time (paddock status, metrics, top):
+ * co-mounted with cpu ("cpu,cpuacct"), the cpu hierarchy has its files;
+ * mounted on its own, the user's cgroup is made and joined there as well,
+ * or the user's CPU time would be counted nowhere but in the root cgroup;
+ * not mounted at all, the figure stays unknown.
+ */
+enum { V1_MEMORY, V1_CPU, V1_PIDS, V1_REQUIRED, V1_CPUACCT = V1_REQUIRED, V1_N };
 
 static const char *const names_memory[] = { "memory", NULL };
 /* cpu is often co-mounted with cpuacct; "cpu" is then a symlink, which is skipped. */
 static const char *const names_cpu[] = { "cpu", "cpu,cpuacct", "cpuacct,cpu", NULL };
 static const char *const names_pids[] = { "pids", NULL };
+/* A symlink (cpuacct -> cpu,cpuacct) is skipped: the cpu walk covers it. */
+static const char *const names_cpuacct[] = { "cpuacct", NULL };
 static const char *const *const v1_names[V1_N] = {
 	[V1_MEMORY] = names_memory,
 	[V1_CPU] = names_cpu,
 	[V1_PIDS] = names_pids,
+	[V1_CPUACCT] = names_cpuacct,
 };
 
 /* One walk per hierarchy, for _cleanup_. */
@@ -49,7 +61,19 @@ static void v1_walks_rollback(V1Walks *s)
 		cg_walk_rollback(&s->w[i]);
 }
 
-/* Open (or create) parent, and leaf below it when leaf is set, in every hierarchy. */
+/* Whether hierarchy i is walked (an optional one may be absent). */
+static bool v1_has(const V1Walks *s, size_t i)
+{
+	return s->w[i].open;
+}
+
+/*
+ * Open (or create) parent, and leaf below it when leaf is set, in every
+ * hierarchy.  An optional hierarchy that is not mounted, is the cpu
+ * hierarchy under another name (the same superblock), or lacks the
+ * directories when nothing is to be created (a paddock made before it was
+ * mounted) is left unwalked: v1_has() is false.
+ */
 static int v1_open(V1Walks *s, const char *parent, const char *leaf, bool create)
 {
 	_cleanup_(closep) int base = cg_open_base();
@@ -58,17 +82,26 @@ static int v1_open(V1Walks *s, const char *parent, const char *leaf, bool create
 	if (base < 0)
 		return base;
 	for (size_t i = 0; i < V1_N; i++) {
+		bool optional = i >= V1_REQUIRED;
+
 		r = cg_walk_open_root_at(&s->w[i], base, v1_names[i], CGROUP_SUPER_MAGIC);
+		if (r == -ENOENT && optional)
+			continue;
 		if (r < 0)
 			return r;
-		r = cg_walk_path(&s->w[i], parent, create);
-		if (r < 0)
-			return r;
-		if (leaf) {
-			r = cg_walk_down(&s->w[i], leaf, create);
-			if (r < 0)
-				return r;
+		if (optional && s->w[i].dev == s->w[V1_CPU].dev) {
+			cg_walk_done(&s->w[i]);
+			continue;
 		}
+		r = cg_walk_path(&s->w[i], parent, create);
+		if (r >= 0 && leaf)
+			r = cg_walk_down(&s->w[i], leaf, create);
+		if (r == -ENOENT && optional && !create) {
+			cg_walk_done(&s->w[i]);
+			continue;
+		}
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -227,6 +260,8 @@ static int v1_move_self(V1Walks *s)
 	int r;
 
 	for (size_t i = 0; i < V1_N; i++) {
+		if (!v1_has(s, i))
+			continue;
 		r = cg_write(cg_walk_fd(&s->w[i]), "tasks", "0");
 		if (r < 0)
 			return r;
@@ -252,15 +287,20 @@ static int v1_attach_self(const char *parent, uid_t uid)
 /* "PDv1": a stamp of this manager. */
 #define V1_STAMP_MAGIC 0x31764450u
 
-/* The stamp of the user's cgroup as walked now, with limits. */
+/* The stamp of the user's cgroup as walked now, with limits: slot i is
+ * hierarchy i, zero for an optional one not walked; n_dirs counts the
+ * others. */
 static CgroupStamp v1_stamp(const V1Walks *s, const CgroupLimits *limits)
 {
-	CgroupStamp st = { .magic = V1_STAMP_MAGIC, .n_dirs = V1_N, .limits = *limits };
+	CgroupStamp st = { .magic = V1_STAMP_MAGIC, .limits = *limits };
 
 	_Static_assert(V1_N <= CG_STAMP_DIRS, "CgroupStamp too small for v1");
 	for (size_t i = 0; i < V1_N; i++) {
+		if (!v1_has(s, i))
+			continue;
 		st.dev[i] = s->w[i].dev;
 		st.ino[i] = s->w[i].ino[s->w[i].depth];
+		st.n_dirs++;
 	}
 	return st;
 }
@@ -276,7 +316,7 @@ static bool v1_leaf_made(const V1Walks *s)
 
 /*
  * A joining login's way in: the stamp kept from the login that walked the
- * user's cgroup names its three leaves and the limits written there.  Each
+ * user's cgroup names its leaves and the limits written there.  Each
  * leaf is opened in one call (cg_open_known(): below /sys/fs/cgroup, no
  * symlinks, that very directory, still root's alone) instead of a walk
  * through every parent, and the caller moves in.  -ESTALE (nothing done)
@@ -287,13 +327,15 @@ static int v1_enter_known(const char *parent, uid_t uid, const CgroupLimits *lim
 			  const CgroupStamp *stamp)
 {
 	_cleanup_(closep) int base = -EBADF;
-	int fd[V1_N] = { -EBADF, -EBADF, -EBADF };
+	int fd[V1_N];
 	char user_path[POLICY_PATH_MAX + 32], path[POLICY_PATH_MAX + 64];
 	int r;
 
-	if (stamp->magic != V1_STAMP_MAGIC || stamp->n_dirs != V1_N ||
+	if (stamp->magic != V1_STAMP_MAGIC || stamp->n_dirs < V1_REQUIRED ||
 	    memcmp(&stamp->limits, limits, sizeof(*limits)) != 0)
 		return -ESTALE;
+	for (size_t i = 0; i < V1_N; i++)
+		fd[i] = -EBADF;
 	r = cg_user_path(parent, uid, user_path, sizeof(user_path));
 	if (r < 0)
 		return r;
@@ -302,6 +344,9 @@ static int v1_enter_known(const char *parent, uid_t uid, const CgroupLimits *lim
 		return base;
 	r = 0;
 	for (size_t i = 0; i < V1_N && r >= 0; i++) {
+		/* An optional hierarchy the walk did not find (zero slot). */
+		if (i >= V1_REQUIRED && stamp->dev[i] == 0 && stamp->ino[i] == 0)
+			continue;
 		for (const char *const *n = v1_names[i]; *n && fd[i] < 0; n++) {
 			snprintf(path, sizeof(path), "%s%s", *n, user_path);
 			fd[i] = cg_open_known(base, path, stamp->dev[i], stamp->ino[i]);
@@ -311,7 +356,8 @@ static int v1_enter_known(const char *parent, uid_t uid, const CgroupLimits *lim
 			r = -ESTALE;
 	}
 	for (size_t i = 0; i < V1_N && r >= 0; i++)
-		r = cg_write(fd[i], "tasks", "0");
+		if (fd[i] >= 0)
+			r = cg_write(fd[i], "tasks", "0");
 	for (size_t i = 0; i < V1_N; i++)
 		safe_close(fd[i]);
 	return r;
@@ -457,6 +503,8 @@ static int v1_spare_adopt(const char *parent, const char *name, uid_t uid)
 	for (size_t i = 0; i < V1_N; i++) {
 		int fd = cg_walk_fd(&s.w[i]);
 
+		if (!v1_has(&s, i))
+			continue;
 		/* cgroupfs renames within one parent and never over an
 		 * existing cgroup (EEXIST). */
 		if (renameat(fd, name, fd, leaf) == 0)
@@ -483,6 +531,8 @@ static int v1_spare_sweep(const char *parent, bool (*keep)(const char *name, voi
 		struct dirent *de;
 		DIR *d;
 
+		if (!v1_has(&s, i))
+			continue;
 		dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		if (dup_fd < 0)
 			return negative_errno();
@@ -540,7 +590,8 @@ static bool v1_spare_holds_self(const char *parent, uid_t uid)
 			}
 	}
 	fclose(f);
-	return ok && seen == (1u << V1_N) - 1;
+	/* cpuacct, where the process has one, was compared above. */
+	return ok && (seen & ((1u << V1_REQUIRED) - 1)) == (1u << V1_REQUIRED) - 1;
 }
 
 /* cpu.cfs_quota_us: microseconds, or -1 for none (UNITS_MAX). */
@@ -565,9 +616,9 @@ static int v1_read_quota(int fd, uint64_t *ret)
  * (memsw minus the memory limit is the swap limit, the soft limit stands
  * for memory_high, shares go back to a weight rounded to the nearest).
  */
-static int v1_read_live(V1Walks *s, CgroupLimits *ret)
+static int v1_read_live(const int *fd, CgroupLimits *ret)
 {
-	int mem = cg_walk_fd(&s->w[V1_MEMORY]), cpu = cg_walk_fd(&s->w[V1_CPU]);
+	int mem = fd[V1_MEMORY], cpu = fd[V1_CPU];
 	uint64_t memsw, quota, period, shares;
 	CgroupLimits l = { 0 };
 	int r;
@@ -596,8 +647,7 @@ static int v1_read_live(V1Walks *s, CgroupLimits *ret)
 		return r;
 	l.cpu_weight = (shares * 100 + 512) / 1024;
 
-	r = cg_live_figure(cg_read_u64(cg_walk_fd(&s->w[V1_PIDS]), "pids.max", &l.tasks_max),
-			   &l.tasks_max);
+	r = cg_live_figure(cg_read_u64(fd[V1_PIDS], "pids.max", &l.tasks_max), &l.tasks_max);
 	if (r < 0)
 		return r;
 	*ret = l;
@@ -608,23 +658,15 @@ static int v1_read_live(V1Walks *s, CgroupLimits *ret)
 static const char *const v1_cpu_keys[] = { "nr_periods", "nr_throttled", "throttled_time" };
 static const char *const v1_oom_key = "oom_kill";
 
-static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
+/* Usage and live limits from the user's leaves (fd[V1_CPUACCT] may be -EBADF). */
+static int v1_read_usage(const int *fd, CgroupUsage *ret)
 {
-	_cleanup_(v1_walks_done) V1Walks s = { 0 };
-	int mem, cpu;
+	int mem = fd[V1_MEMORY], cpu = fd[V1_CPU],
+	    acct = fd[V1_CPUACCT] >= 0 ? fd[V1_CPUACCT] : cpu;
 	CgroupUsage u;
 	uint64_t ns, memsw, st[ELEMENTSOF(v1_cpu_keys)];
-	char leaf[32];
 	int r;
 
-	r = cg_user_name(uid, leaf, sizeof(leaf));
-	if (r < 0)
-		return r;
-	r = v1_open(&s, parent, leaf, false);
-	if (r < 0)
-		return r;
-	mem = cg_walk_fd(&s.w[V1_MEMORY]);
-	cpu = cg_walk_fd(&s.w[V1_CPU]);
 	cg_usage_unknown(&u);
 
 	r = cg_usage_figure(cg_read_u64(mem, "memory.usage_in_bytes", &u.memory_current),
@@ -645,12 +687,9 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 				    &u.memory_max_events);
 	if (r < 0)
 		return r;
-	/*
-	 * CPU time is cpuacct's, in ns.  It is readable here only when cpuacct
-	 * is co-mounted with cpu ("cpu,cpuacct"); a separately mounted cpuacct
-	 * hierarchy is not managed, so the figure stays unknown there.
-	 */
-	r = cg_usage_figure(cg_read_u64(cpu, "cpuacct.usage", &ns), &ns);
+	/* CPU time is cpuacct's, in ns: its own hierarchy, or cpu's when
+	 * co-mounted; unknown without cpuacct. */
+	r = cg_usage_figure(cg_read_u64(acct, "cpuacct.usage", &ns), &ns);
 	if (r < 0)
 		return r;
 	u.cpu_usage_usec = ns == UINT64_MAX ? UINT64_MAX : ns / 1000;
@@ -660,16 +699,33 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
 	u.cpu_periods = st[0];
 	u.nr_throttled = st[1];
 	u.cpu_throttled_usec = st[2] == UINT64_MAX ? UINT64_MAX : st[2] / 1000;
-	r = cg_usage_figure(
-		cg_read_u64(cg_walk_fd(&s.w[V1_PIDS]), "pids.current", &u.tasks_current),
-		&u.tasks_current);
+	r = cg_usage_figure(cg_read_u64(fd[V1_PIDS], "pids.current", &u.tasks_current),
+			    &u.tasks_current);
 	if (r < 0)
 		return r;
-	r = v1_read_live(&s, &u.live);
+	r = v1_read_live(fd, &u.live);
 	if (r < 0)
 		return r;
 	*ret = u;
 	return 0;
+}
+
+static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
+{
+	_cleanup_(v1_walks_done) V1Walks s = { 0 };
+	int fd[V1_N];
+	char leaf[32];
+	int r;
+
+	r = cg_user_name(uid, leaf, sizeof(leaf));
+	if (r < 0)
+		return r;
+	r = v1_open(&s, parent, leaf, false);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < V1_N; i++)
+		fd[i] = v1_has(&s, i) ? cg_walk_fd(&s.w[i]) : -EBADF;
+	return v1_read_usage(fd, ret);
 }
 
 /*
@@ -681,7 +737,7 @@ static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
  */
 int cg_v1_available(void)
 {
-	for (size_t i = 0; i < V1_N; i++) {
+	for (size_t i = 0; i < V1_REQUIRED; i++) {
 		int r = 0;
 
 		for (const char *const *n = v1_names[i]; *n && r == 0; n++)

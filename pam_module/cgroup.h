@@ -86,7 +86,7 @@ const char *cg_pressure_name(CgroupPressure p);
  * it back, so that a joining login rewrites no limit the cgroup already
  * has from the same policy.  Opaque to the caller; all zero: nothing known.
  */
-#define CG_STAMP_DIRS 3
+#define CG_STAMP_DIRS 4
 typedef struct CgroupStamp {
 	uint32_t magic; /* the manager's own; 0: no stamp */
 	uint32_t n_dirs;

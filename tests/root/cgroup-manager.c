@@ -37,8 +37,10 @@
 /* The initial cgroup namespace's fixed inode number (PROC_CGROUP_INIT_INO). */
 #define INIT_CGROUP_NS_INO 0xEFFFFFFBULL
 
-static const char *const hier[] = { "memory", "cpu", "pids" };
-#define N_HIER 3
+/* memory, cpu and pids always; cpuacct where it is a hierarchy of its own
+ * (not cpu's under another name), which the manager then joins too. */
+static const char *const hier[] = { "memory", "cpu", "pids", "cpuacct" };
+static size_t n_hier = 3;
 
 static const CgroupManager *m = &cgroup_manager_v1;
 static char top[64];	 /* /paddock-test.PID */
@@ -156,7 +158,7 @@ static const char *nest_problem(void)
 	if ((unsigned long long)st.st_ino == INIT_CGROUP_NS_INO)
 		return "this is the initial cgroup namespace (run under unshare -C, see "
 		       "tests/root/nest.sh)";
-	for (size_t h = 0; h < N_HIER; h++) {
+	for (size_t h = 0; h < n_hier; h++) {
 		char path[512];
 
 		if (self_cgroup(hier[h], path, sizeof(path)) < 0) {
@@ -213,7 +215,7 @@ static bool gone_everywhere(const char *rel)
 {
 	bool ok = true;
 
-	for (size_t h = 0; h < N_HIER; h++)
+	for (size_t h = 0; h < n_hier; h++)
 		if (exists(hpath(h, rel, NULL))) {
 			tap_diag("%s still exists", hpath(h, rel, NULL));
 			ok = false;
@@ -290,7 +292,7 @@ static int child_check_cgroup(void *arg)
 {
 	const char *want = arg;
 
-	for (size_t h = 0; h < N_HIER; h++) {
+	for (size_t h = 0; h < n_hier; h++) {
 		char got[512];
 
 		if (self_cgroup(hier[h], got, sizeof(got)) < 0 || strcmp(got, want) != 0) {
@@ -471,12 +473,12 @@ static void test_create(void)
 					   "20000/100000, shares 2048, pids 16)");
 	snprintf(top_rel, sizeof(top_rel), "%s", top);
 	snprintf(slice_rel, sizeof(slice_rel), "%s", parent);
-	for (size_t h = 0; h < N_HIER; h++) {
+	for (size_t h = 0; h < n_hier; h++) {
 		ok &= dir_root_0755(hpath(h, top_rel, NULL));
 		ok &= dir_root_0755(hpath(h, slice_rel, NULL));
 		ok &= dir_root_0755(hpath(h, user_rel(), NULL));
 	}
-	tap_ok(ok, "parent components and user-UID are root-owned 0755 in all three hierarchies");
+	tap_ok(ok, "parent components and user-UID are root-owned 0755 in every hierarchy");
 
 	r = m->create(parent, uid, &base_limits);
 	tap_ok(r == 0 && limits_read_back(64 * MiB), "create again is idempotent (r=%d)", r);
@@ -516,7 +518,7 @@ static void test_attach(void)
 	status = wait_status(pid);
 
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	       "attach_self from a child puts it in %s in memory, cpu and pids (%s)", user_rel(),
+	       "attach_self from a child puts it in %s in every hierarchy (%s)", user_rel(),
 	       describe(status));
 	tap_ok(self_cgroup("memory", self, sizeof(self)) == 0 && strcmp(self, "/") == 0,
 	       "the test process itself was not moved");
@@ -556,7 +558,7 @@ static void test_enter(void)
 	}
 	status = wait_status(pid);
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	       "enter from a child puts it in %s in memory, cpu and pids (%s)", user_rel(),
+	       "enter from a child puts it in %s in every hierarchy (%s)", user_rel(),
 	       describe(status));
 	tap_ok(limits_read_back(80 * MiB), "enter: ... a changed memory_max (80M) is rewritten");
 
@@ -587,7 +589,7 @@ static bool self_in_user_cgroup(void)
 			continue;
 		*path++ = '\0';
 		path[strcspn(path, "\n")] = '\0';
-		for (size_t h = 0; h < N_HIER; h++) {
+		for (size_t h = 0; h < n_hier; h++) {
 			char *t, *save = NULL;
 
 			for (t = strtok_r(ctl, ",", &save); t; t = strtok_r(NULL, ",", &save))
@@ -596,7 +598,7 @@ static bool self_in_user_cgroup(void)
 		}
 	}
 	fclose(f);
-	return found == (1u << N_HIER) - 1;
+	return found == (1u << n_hier) - 1;
 }
 
 /* enter() with *stamp in a child (the test process is never moved); *stamp
@@ -784,10 +786,13 @@ static void test_cpu(void)
 	       "a CPU hog under cpu_quota=20%% is throttled (nr_throttled %" PRIu64 " -> %" PRIu64
 	       ")",
 	       before.nr_throttled, after.nr_throttled);
-	if (after.cpu_usage_usec == UINT64_MAX)
-		tap_diag("cpu usage unknown: cpuacct is not co-mounted with cpu here");
-	else
-		tap_diag("cpu usage %" PRIu64 " us", after.cpu_usage_usec);
+	/* Every hierarchy this nest mounts has cpuacct: its own, or cpu's. */
+	tap_ok(r == 0 && after.cpu_usage_usec != UINT64_MAX &&
+		       after.cpu_usage_usec >= before.cpu_usage_usec + 50000,
+	       "... and its CPU time is counted: cpuacct.usage (%s) grew by >= 50 ms (%" PRIu64
+	       " -> %" PRIu64 " us)",
+	       n_hier > 3 ? "its own hierarchy" : "co-mounted with cpu", before.cpu_usage_usec,
+	       after.cpu_usage_usec);
 }
 
 static void test_set_limits_live(void)
@@ -885,7 +890,7 @@ static void test_usage_destroy(void)
 	r = m->destroy(parent, uid);
 	tap_ok(r == 0 && WIFEXITED(status), "destroy is 0 once it exited (r=%d, child %s)", r,
 	       describe(status));
-	tap_ok(gone_everywhere(user_rel()), "user-UID is gone from all three hierarchies");
+	tap_ok(gone_everywhere(user_rel()), "user-UID is gone from every hierarchy");
 	r = m->destroy(parent, uid);
 	tap_ok(r == 0, "destroy of a cgroup that is gone is 0 (r=%d)", r);
 	/* In a child: were it to succeed, the test process must not be the one moved. */
@@ -949,16 +954,15 @@ static void test_spare_cgroups(void)
 		       v1->spare_make(parent, "spare-", NULL, false, &stamp) == -EINVAL,
 	       "spare_make: only a name CG_SPARE_PREFIX + id");
 	r = v1->spare_make(parent, CG_SPARE_PREFIX "aaaa", NULL, false, &stamp);
-	for (size_t h = 0; h < N_HIER; h++)
+	for (size_t h = 0; h < n_hier; h++)
 		ok = ok && dir_root_0755(hpath(h, rel_a, NULL));
-	tap_ok(r == 0 && ok, "spare_make: %s, root's 0755, in memory, cpu and pids (r=%d)", rel_a,
-	       r);
+	tap_ok(r == 0 && ok, "spare_make: %s, root's 0755, in every hierarchy (r=%d)", rel_a, r);
 	tap_ok(stat(hpath(0, rel_a, NULL), &before) == 0, "... (its inode noted)");
 
 	r = v1->spare_adopt(parent, CG_SPARE_PREFIX "aaaa", su);
-	tap_ok(r == (int)N_HIER && gone_everywhere(rel_a),
+	tap_ok(r == (int)n_hier && gone_everywhere(rel_a),
 	       "spare_adopt: renamed to user-%u in all %d hierarchies (r=%d)", (unsigned)su,
-	       (int)N_HIER, r);
+	       (int)n_hier, r);
 	tap_ok(stat(hpath(0, rel_u, NULL), &after) == 0 && after.st_ino == before.st_ino,
 	       "... the same directory (inode %lu)", (unsigned long)before.st_ino);
 	tap_ok(v1->spare_adopt(parent, CG_SPARE_PREFIX "aaaa", su) == 0,
@@ -982,12 +986,12 @@ static void test_spare_cgroups(void)
 		r = v1->spare_make(parent, CG_SPARE_PREFIX "bbbb", NULL, false, &stamp);
 	tap_ok(r == 0, "two spare cgroups again");
 	r = v1->spare_sweep(parent, keep_named, keep_b);
-	tap_ok(r == (int)N_HIER && gone_everywhere(rel_a) && exists(hpath(0, rel_b, NULL)) &&
+	tap_ok(r == (int)n_hier && gone_everywhere(rel_a) && exists(hpath(0, rel_b, NULL)) &&
 		       exists(hpath(0, rel_u, NULL)),
 	       "spare_sweep: the one not kept goes (%d directories), the kept one and user-%u stay",
 	       r, (unsigned)su);
 	r = v1->spare_sweep(parent, NULL, NULL);
-	tap_ok(r == (int)N_HIER && gone_everywhere(rel_b) && exists(hpath(0, rel_u, NULL)),
+	tap_ok(r == (int)n_hier && gone_everywhere(rel_b) && exists(hpath(0, rel_u, NULL)),
 	       "spare_sweep without keep: every spare cgroup goes, no other cgroup (r=%d)", r);
 	r = v1->destroy(parent, su);
 	tap_ok(r == 0 && gone_everywhere(rel_u), "the adopted cgroup is destroyed as any user's");
@@ -998,7 +1002,7 @@ static void test_spare_cgroups(void)
 	tap_ok(r == 0 && gone_everywhere(user_rel()), "(user-%u removed)", (unsigned)uid);
 	r = v1->spare_make(parent, CG_SPARE_PREFIX "cccc", &base_limits, false, &stamp);
 	snprintf(rel_a, sizeof(rel_a), "%s/" CG_SPARE_PREFIX "cccc", parent);
-	tap_ok(r == 0 && stamp.magic == v1->stamp_magic && stamp.n_dirs == N_HIER &&
+	tap_ok(r == 0 && stamp.magic == v1->stamp_magic && stamp.n_dirs == n_hier &&
 		       file_is(2, rel_a, "pids.max", "16") &&
 		       file_is(0, rel_a, "memory.limit_in_bytes", "67108864"),
 	       "spare_make with limits: written (pids.max 16, memory 64M), a stamp of %u "
@@ -1038,7 +1042,7 @@ static void cleanup(void)
 {
 	char rel[256];
 
-	for (size_t h = 0; h < N_HIER; h++) {
+	for (size_t h = 0; h < n_hier; h++) {
 		for (unsigned u = uid; u <= uid + 1; u++) {
 			snprintf(rel, sizeof(rel), "%s/user-%u", parent, u);
 			(void)rmdir(hpath(h, rel, NULL));
@@ -1058,6 +1062,17 @@ static void cleanup(void)
 	}
 }
 
+/* Whether cpuacct is a mounted hierarchy of its own: a directory (not the
+ * symlink cpuacct -> cpu,cpuacct) on another superblock than cpu's. */
+static bool cpuacct_own(void)
+{
+	struct stat a, c;
+
+	return lstat("/sys/fs/cgroup/cpuacct", &a) == 0 && S_ISDIR(a.st_mode) &&
+	       stat("/sys/fs/cgroup/cpu", &c) == 0 && a.st_dev != c.st_dev &&
+	       exists("/sys/fs/cgroup/cpuacct/cpuacct.usage");
+}
+
 int main(void)
 {
 	const char *why;
@@ -1066,6 +1081,8 @@ int main(void)
 		tap_skip("cgroup-manager needs root");
 		return tap_done();
 	}
+	if (cpuacct_own())
+		n_hier = 4;
 	why = nest_problem();
 	if (why) {
 		tap_ok(0, "refusing to run outside a nest: %s", why);

@@ -958,14 +958,15 @@ t__remove_parent() {
 }
 
 # t_cg CONTROLLER UID: print the path of UID's cgroup in the v1 hierarchy CONTROLLER
-# (memory, cpu, pids) below T_PARENT: /sys/fs/cgroup/CONTROLLER$T_PARENT/user-UID.
+# (memory, cpu, pids, cpuacct) below T_PARENT: /sys/fs/cgroup/CONTROLLER$T_PARENT/user-UID.
 t_cg() { printf '/sys/fs/cgroup/%s%s/user-%s' "$1" "${T_PARENT:?t_cgroup_parent first}" "$2"; }
 
 # t_paddock_gone UID: the paddock of UID is torn down: no /run/paddock/UID and no
-# user-UID cgroup below T_PARENT in the memory, cpu and pids hierarchies.
+# user-UID cgroup below T_PARENT in the memory, cpu, pids and cpuacct hierarchies.
 t_paddock_gone() {
 	[ ! -e "/run/paddock/$1" ] && [ ! -e "$(t_cg memory "$1")" ] &&
-		[ ! -e "$(t_cg pids "$1")" ] && [ ! -e "$(t_cg cpu "$1")" ]
+		[ ! -e "$(t_cg pids "$1")" ] && [ ! -e "$(t_cg cpu "$1")" ] &&
+		[ ! -e "$(t_cg cpuacct "$1")" ]
 }
 
 # t_pgrep [PGREP_OPTIONS...] PATTERN: pgrep, limited to the processes of this run's nest,

@@ -133,6 +133,12 @@ t_is "metrics: bob was never OOM-killed" 0 \
 bob_thr=$(metric paddock_cpu_throttled_seconds_total "$(uid_l "$bob" "$bob_uid")" "$T_TMP/live.prom")
 t_ok "metrics: bob's throttled seconds > 0 (${bob_thr:-none})" \
 	"$PY" -c 'import sys; assert float(sys.argv[1]) > 0' "${bob_thr:-0}"
+# cgroup v1 with cpuacct on its own (this host) or co-mounted with cpu, and v2: CPU time is known.
+bob_cpu=$(metric paddock_cpu_usage_seconds_total "$(uid_l "$bob" "$bob_uid")" "$T_TMP/live.prom")
+t_ok "metrics: bob's CPU time is counted: >= 0.1 s for a 2 s hog at 20% (${bob_cpu:-none})" \
+	"$PY" -c 'import sys; assert float(sys.argv[1]) >= 0.1' "${bob_cpu:-0}"
+t_like "metrics: ... as a counter with HELP and TYPE" \
+	"# TYPE paddock_cpu_usage_seconds_total counter" "$(cat "$T_TMP/live.prom")"
 bob_thp=$(metric paddock_cpu_throttled_periods_total "$(uid_l "$bob" "$bob_uid")" "$T_TMP/live.prom")
 t_ok "metrics: bob's throttled periods > 0 (${bob_thp:-none})" test "${bob_thp:-0}" -gt 0
 t_is "metrics: carol's memory limit is 64M" $((64 << 20)) \
@@ -212,14 +218,17 @@ t_nok "network: no series for alice, who has no interface" \
 # --- paddock status: OOM kills and throttling ------------------------------------------------------
 t_ok "status: table" "$P" status --conf "$T_POLICY"
 t_like "status: alice's OOM kill shows" "oom-kills:1 " "$(grep -A2 "^$alice " <<<"$T_OUT")"
+t_like "status: bob's CPU time shows (not ?)" "[0-9]+\\.[0-9]{2}s,[0-9]+" "$(grep "^$bob " <<<"$T_OUT")"
 t_like "status: bob's throttling shows" "throttled:[0-9.]+s in [1-9][0-9]* of [0-9]+ periods" \
 	"$(grep -A2 "^$bob " <<<"$T_OUT")"
 t_ok "status --json: oom_kills and throttled_usec" "$P" status --json --conf "$T_POLICY"
-t_is "status --json: ... alice 1 kill, bob throttled" "1 True True" "$("$PY" -c '
+t_is "status --json: ... alice 1 kill, bob throttled, bob's CPU time >= 0.1 s" "1 True True True" \
+	"$("$PY" -c '
 import json, sys
 d = {p["uid"]: p for p in json.load(sys.stdin)}
 a, b = d[int(sys.argv[1])], d[int(sys.argv[2])]
-print(a["memory"]["oom_kills"], b["cpu"]["throttled_usec"] > 0, b["cpu"]["nr_periods"] > 0)
+print(a["memory"]["oom_kills"], b["cpu"]["throttled_usec"] > 0, b["cpu"]["nr_periods"] > 0,
+      (b["cpu"]["usage_usec"] or 0) >= 100000)
 ' "$alice_uid" "$bob_uid" <<<"$T_OUT" 2>&1)"
 
 # --- --textfile and a real node_exporter ----------------------------------------------------------
