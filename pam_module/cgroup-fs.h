@@ -82,6 +82,14 @@ int cg_open_known(int base, const char *path, uint64_t dev, uint64_t ino);
  */
 int cg_walk_down(CgWalk *w, const char *name, bool create);
 
+/*
+ * Open the directory name below the walk's deepest one as cg_walk_down()
+ * does (no symlink, root's alone, on the hierarchy's own mount) without
+ * descending into it: the walk stays as it is, for the next name.
+ * Returns an fd (O_CLOEXEC) or -errno.
+ */
+int cg_walk_open_child(const CgWalk *w, const char *name);
+
 /* cg_walk_down() for every component of the absolute path parent. */
 int cg_walk_path(CgWalk *w, const char *parent, bool create);
 
@@ -93,6 +101,25 @@ static inline int cg_walk_fd(const CgWalk *w)
 
 /* Close every fd of the walk; the walk may be reused (zeroed). */
 void cg_walk_done(CgWalk *w);
+
+/* Walks a CgroupUsageCache keeps: one per hierarchy of a manager. */
+#define CG_CACHE_WALKS 4
+
+struct CgroupUsageCache {
+	const CgroupManager *m; /* whose walks these are; NULL: none yet */
+	char parent[POLICY_PATH_MAX];
+	CgWalk w[CG_CACHE_WALKS];
+};
+
+/* The walks c holds for manager m and parent, or NULL: none (then the
+ * caller opens them and hands them over with cg_usage_cache_set()). */
+const CgWalk *cg_usage_cache_get(const CgroupUsageCache *c, const CgroupManager *m,
+				 const char *parent);
+
+/* Hand the n walks w over to c (they are zeroed) as m's for parent; what
+ * c held before is closed.  Returns c's copy. */
+const CgWalk *cg_usage_cache_set(CgroupUsageCache *c, const CgroupManager *m, const char *parent,
+				 CgWalk *w, size_t n);
 
 /*
  * Remove, deepest first, every directory this walk created, then

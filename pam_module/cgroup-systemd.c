@@ -217,25 +217,35 @@ static int sd_leave(const char *parent)
 }
 
 /* Usage from the unified hierarchy's files of the slice (pure v2 or hybrid). */
-static int sd_usage_files(uid_t uid, CgroupUsage *ret)
+/* user.slice in a CgroupUsageCache: the key its walk is kept under. */
+#define SD_CACHE_KEY "/" USER_SLICE
+
+/* The slice's files in the unified hierarchy; p: user.slice from the
+ * cache, or NULL (then walked, and kept in cache when there is one). */
+static int sd_usage_files(uid_t uid, CgroupUsageCache *cache, const CgWalk *p, CgroupUsage *ret)
 {
 	_cleanup_(cg_walk_done) CgWalk w = { 0 };
+	_cleanup_(closep) int fd = -EBADF;
 	char unit[32];
 	int r;
 
 	r = slice_name(uid, unit, sizeof(unit));
 	if (r < 0)
 		return r;
-	r = cg_walk_open_root(&w, NULL, CGROUP2_SUPER_MAGIC);
-	if (r < 0)
-		return r;
-	r = cg_walk_down(&w, USER_SLICE, false);
-	if (r < 0)
-		return r;
-	r = cg_walk_down(&w, unit, false);
-	if (r < 0)
-		return r;
-	return cg_v2_read_usage(cg_walk_fd(&w), ret);
+	if (!p) {
+		r = cg_walk_open_root(&w, NULL, CGROUP2_SUPER_MAGIC);
+		if (r < 0)
+			return r;
+		r = cg_walk_down(&w, USER_SLICE, false);
+		if (r < 0)
+			return r;
+		p = cache ? cg_usage_cache_set(cache, &cgroup_manager_systemd, SD_CACHE_KEY, &w, 1)
+			  : &w;
+	}
+	fd = cg_walk_open_child(p, unit);
+	if (fd < 0)
+		return fd;
+	return cg_v2_read_usage(fd, ret);
 }
 
 /* Usage as systemd reports it (legacy v1 hosts); UINT64_MAX is "unknown"
@@ -279,14 +289,20 @@ static int sd_usage_bus(uid_t uid, CgroupUsage *ret)
 	return 0;
 }
 
-static int sd_usage(const char *parent, uid_t uid, CgroupUsage *ret)
+static int sd_usage(const char *parent, uid_t uid, CgroupUsageCache *cache, CgroupUsage *ret)
 {
-	int r = cg_v2_available();
+	const CgWalk *p =
+		cache ? cg_usage_cache_get(cache, &cgroup_manager_systemd, SD_CACHE_KEY) : NULL;
+	int r;
 
+	/* A kept user.slice walk is in the unified hierarchy with its controllers. */
+	if (p)
+		return sd_usage_files(uid, cache, p, ret);
+	r = cg_v2_available();
 	if (r < 0)
 		return r;
 	/* Hybrid and legacy hosts keep the controllers in v1 hierarchies: ask systemd. */
-	return r > 0 ? sd_usage_files(uid, ret) : sd_usage_bus(uid, ret);
+	return r > 0 ? sd_usage_files(uid, cache, NULL, ret) : sd_usage_bus(uid, ret);
 }
 
 static int sd_path(const char *parent, uid_t uid, char *buf, size_t len)

@@ -658,6 +658,17 @@ static int v1_read_live(const int *fd, CgroupLimits *ret)
 static const char *const v1_cpu_keys[] = { "nr_periods", "nr_throttled", "throttled_time" };
 static const char *const v1_oom_key = "oom_kill";
 
+/* The user's leaf in every hierarchy, for _cleanup_; -EBADF where not open. */
+typedef struct V1Leaves {
+	int fd[V1_N];
+} V1Leaves;
+
+static void v1_leaves_close(V1Leaves *l)
+{
+	for (size_t i = 0; i < V1_N; i++)
+		safe_close(l->fd[i]);
+}
+
 /* Usage and live limits from the user's leaves (fd[V1_CPUACCT] may be -EBADF). */
 static int v1_read_usage(const int *fd, CgroupUsage *ret)
 {
@@ -710,22 +721,42 @@ static int v1_read_usage(const int *fd, CgroupUsage *ret)
 	return 0;
 }
 
-static int v1_usage(const char *parent, uid_t uid, CgroupUsage *ret)
+/*
+ * The parents opened once per cache (cgroup.h), then only the user's leaf
+ * below each: a paddock's figures cost the leaves' opens, not a walk from
+ * /sys/fs/cgroup through every component of the parent.
+ */
+static int v1_usage(const char *parent, uid_t uid, CgroupUsageCache *cache, CgroupUsage *ret)
 {
 	_cleanup_(v1_walks_done) V1Walks s = { 0 };
-	int fd[V1_N];
+	_cleanup_(v1_leaves_close) V1Leaves l;
+	const CgWalk *p = cache ? cg_usage_cache_get(cache, &cgroup_manager_v1, parent) : NULL;
 	char leaf[32];
 	int r;
 
+	_Static_assert(V1_N <= CG_CACHE_WALKS, "CgroupUsageCache too small for v1");
+	for (size_t i = 0; i < V1_N; i++)
+		l.fd[i] = -EBADF;
 	r = cg_user_name(uid, leaf, sizeof(leaf));
 	if (r < 0)
 		return r;
-	r = v1_open(&s, parent, leaf, false);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < V1_N; i++)
-		fd[i] = v1_has(&s, i) ? cg_walk_fd(&s.w[i]) : -EBADF;
-	return v1_read_usage(fd, ret);
+	if (!p) {
+		r = v1_open(&s, parent, NULL, false);
+		if (r < 0)
+			return r;
+		p = cache ? cg_usage_cache_set(cache, &cgroup_manager_v1, parent, s.w, V1_N) : s.w;
+	}
+	for (size_t i = 0; i < V1_N; i++) {
+		if (!p[i].open)
+			continue;
+		l.fd[i] = cg_walk_open_child(&p[i], leaf);
+		/* cpuacct mounted after the paddock was made: no figure from it. */
+		if (l.fd[i] == -ENOENT && i >= V1_REQUIRED)
+			continue;
+		if (l.fd[i] < 0)
+			return l.fd[i];
+	}
+	return v1_read_usage(l.fd, ret);
 }
 
 /*

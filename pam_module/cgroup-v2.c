@@ -292,19 +292,28 @@ int cg_v2_read_usage(int fd, CgroupUsage *ret)
 	return 0;
 }
 
-static int v2_usage(const char *parent, uid_t uid, CgroupUsage *ret)
+/* As v1_usage(): the parent opened once per cache, then only the leaf. */
+static int v2_usage(const char *parent, uid_t uid, CgroupUsageCache *cache, CgroupUsage *ret)
 {
 	_cleanup_(cg_walk_done) CgWalk w = { 0 };
+	_cleanup_(closep) int fd = -EBADF;
+	const CgWalk *p = cache ? cg_usage_cache_get(cache, &cgroup_manager_v2, parent) : NULL;
 	char leaf[32];
 	int r;
 
 	r = cg_user_name(uid, leaf, sizeof(leaf));
 	if (r < 0)
 		return r;
-	r = v2_open(&w, parent, leaf, false);
-	if (r < 0)
-		return r;
-	return cg_v2_read_usage(cg_walk_fd(&w), ret);
+	if (!p) {
+		r = v2_open(&w, parent, NULL, false);
+		if (r < 0)
+			return r;
+		p = cache ? cg_usage_cache_set(cache, &cgroup_manager_v2, parent, &w, 1) : &w;
+	}
+	fd = cg_walk_open_child(p, leaf);
+	if (fd < 0)
+		return fd;
+	return cg_v2_read_usage(fd, ret);
 }
 
 int cg_v2_available(void)

@@ -14,6 +14,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -232,6 +233,36 @@ int cg_walk_open_root(CgWalk *w, const char *const *names, unsigned long magic)
 	return cg_walk_open_root_at(w, base, names, magic);
 }
 
+/* A directory below a walk: root's alone and on the hierarchy's mount
+ * (something mounted inside the hierarchy is not a cgroup we manage). */
+static int check_child_dir(const CgWalk *w, int fd, struct stat *ret)
+{
+	int r = check_root_dir(fd, ret);
+
+	if (r < 0)
+		return r;
+	return ret->st_dev == w->dev ? 0 : -EXDEV;
+}
+
+int cg_walk_open_child(const CgWalk *w, const char *name)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (!w->open)
+		return -EBADF;
+	if (!name_ok(name, strlen(name)))
+		return -EINVAL;
+	fd = openat(w->fd[w->depth], name, OPEN_DIR_FLAGS);
+	if (fd < 0)
+		return negative_errno();
+	r = check_child_dir(w, fd, &st);
+	if (r < 0)
+		return r;
+	return TAKE_FD(fd);
+}
+
 int cg_walk_down(CgWalk *w, const char *name, bool create)
 {
 	size_t n = strlen(name);
@@ -266,14 +297,9 @@ int cg_walk_down(CgWalk *w, const char *name, bool create)
 		r = negative_errno();
 		goto undo;
 	}
-	r = check_root_dir(fd, &st);
+	r = check_child_dir(w, fd, &st);
 	if (r < 0)
 		goto undo;
-	/* Something mounted inside the hierarchy is not a cgroup we manage. */
-	if (st.st_dev != w->dev) {
-		r = -EXDEV;
-		goto undo;
-	}
 
 	w->depth++;
 	w->fd[w->depth] = TAKE_FD(fd);
@@ -629,6 +655,50 @@ const CgroupManager *cg_manager_by_name(const char *name)
 		if (streq(name, all_managers[i]->name))
 			return all_managers[i];
 	return NULL;
+}
+
+CgroupUsageCache *cg_usage_cache_new(void)
+{
+	return calloc(1, sizeof(CgroupUsageCache));
+}
+
+static void usage_cache_clear(CgroupUsageCache *c)
+{
+	for (size_t i = 0; i < CG_CACHE_WALKS; i++)
+		cg_walk_done(&c->w[i]);
+	c->m = NULL;
+}
+
+void cg_usage_cache_free(CgroupUsageCache *c)
+{
+	if (!c)
+		return;
+	usage_cache_clear(c);
+	free(c);
+}
+
+void cg_usage_cache_freep(CgroupUsageCache **c)
+{
+	cg_usage_cache_free(*c);
+}
+
+const CgWalk *cg_usage_cache_get(const CgroupUsageCache *c, const CgroupManager *m,
+				 const char *parent)
+{
+	return c->m == m && streq(c->parent, parent) ? c->w : NULL;
+}
+
+const CgWalk *cg_usage_cache_set(CgroupUsageCache *c, const CgroupManager *m, const char *parent,
+				 CgWalk *w, size_t n)
+{
+	usage_cache_clear(c);
+	for (size_t i = 0; i < n && i < CG_CACHE_WALKS; i++) {
+		c->w[i] = w[i];
+		memset(&w[i], 0, sizeof(w[i]));
+	}
+	snprintf(c->parent, sizeof(c->parent), "%s", parent);
+	c->m = m;
+	return c->w;
 }
 
 void cg_usage_unknown(CgroupUsage *ret)

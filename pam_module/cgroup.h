@@ -72,6 +72,22 @@ typedef struct CgroupUsage {
 /* A CgroupUsage with every figure unknown and no live limit known. */
 void cg_usage_unknown(CgroupUsage *ret);
 
+/*
+ * The parent of the users' cgroups, opened once in every hierarchy for a
+ * run of usage() calls (paddock metrics and top read every paddock in a
+ * row), so that each call opens only the user's leaf below it.  The first
+ * call given one fills it for its manager and parent; a call for another
+ * manager or parent fills it anew.  Keep one no longer than a run: a
+ * parent removed meanwhile stays open.  Opaque to the caller.
+ */
+typedef struct CgroupUsageCache CgroupUsageCache;
+
+/* An empty cache, or NULL when out of memory (usage() works without one). */
+CgroupUsageCache *cg_usage_cache_new(void);
+void cg_usage_cache_free(CgroupUsageCache *c);
+/* _cleanup_ form of cg_usage_cache_free(). */
+void cg_usage_cache_freep(CgroupUsageCache **c);
+
 /* The name of pressure resource p: "cpu", "memory", "io". */
 const char *cg_pressure_name(CgroupPressure p);
 
@@ -154,10 +170,11 @@ typedef struct CgroupManager {
 
 	/*
 	 * Read usage figures and the limits in force (paddock status and
-	 * reload).  Returns 0 or -errno.  systemd on a host without the
-	 * unified hierarchy: the live limits are all CG_UNKNOWN.
+	 * reload).  cache: NULL, or the parents kept open across calls
+	 * (CgroupUsageCache).  Returns 0 or -errno.  systemd on a host without
+	 * the unified hierarchy: the live limits are all CG_UNKNOWN.
 	 */
-	int (*usage)(const char *parent, uid_t uid, CgroupUsage *ret);
+	int (*usage)(const char *parent, uid_t uid, CgroupUsageCache *cache, CgroupUsage *ret);
 
 	/*
 	 * The user's cgroup path for humans and audit records, e.g.

@@ -452,7 +452,7 @@ int cmd_reload(int argc, char **argv)
 		if (!it->apply)
 			continue;
 		/* What is in force now, to report the change; unknown if unreadable. */
-		if (cgm->usage(it->info.cgroup_parent, it->info.uid, &before) < 0)
+		if (cgm->usage(it->info.cgroup_parent, it->info.uid, NULL, &before) < 0)
 			before.live = CG_LIMITS_UNKNOWN;
 		r = cgm->set_limits(it->info.cgroup_parent, it->info.uid, &it->limits);
 		/* The stamp of the last login no longer says what the cgroup
@@ -476,7 +476,7 @@ int cmd_reload(int argc, char **argv)
 			       (unsigned)it->info.uid, it->info.cgroup, text);
 		}
 		/* Read back: the kernel may hold something else than was written. */
-		if (r >= 0 && cgm->usage(it->info.cgroup_parent, it->info.uid, &after) >= 0 &&
+		if (r >= 0 && cgm->usage(it->info.cgroup_parent, it->info.uid, NULL, &after) >= 0 &&
 		    limits_diff(&after.live, &it->limits, diff, sizeof(diff)) > 0) {
 			fprintf(stderr,
 				"paddock reload: %s (uid %u): the cgroup holds other limits than "

@@ -161,16 +161,18 @@ static void net_read(PaddockNet *net)
 		net->host_if[0] = '\0'; /* recorded but gone: no figures */
 }
 
-/* What usage_collect() adds to the holder's description. */
-static void usage_complete(int run_dir_fd, UserNames *names, unsigned flags, PaddockUsage *u)
+/* What usage_collect() adds to the holder's description; cache: NULL, or
+ * the cgroup parents kept open for a run over many paddocks. */
+static void usage_complete(int run_dir_fd, UserNames *names, unsigned flags,
+			   CgroupUsageCache *cache, PaddockUsage *u)
 {
 	uid_t uid = u->info.uid;
 
 	if (flags & USAGE_NAMESPACES)
 		admin_paddock_read_ns(run_dir_fd, &u->info);
 	user_names_get(names, uid, u->info.user, sizeof(u->info.user));
-	u->have_usage =
-		u->info.cgm && u->info.cgm->usage(u->info.cgroup_parent, uid, &u->usage) >= 0;
+	u->have_usage = u->info.cgm &&
+			u->info.cgm->usage(u->info.cgroup_parent, uid, cache, &u->usage) >= 0;
 	if (!u->have_usage)
 		cg_usage_unknown(&u->usage);
 	u->start_time = start_time(u->info.holder_start_ticks);
@@ -186,7 +188,7 @@ int usage_collect(int run_dir_fd, uid_t uid, UserNames *names, unsigned flags, P
 	r = admin_paddock_info_brief(run_dir_fd, uid, &u.info);
 	if (r < 0)
 		return r;
-	usage_complete(run_dir_fd, names, flags, &u);
+	usage_complete(run_dir_fd, names, flags, NULL, &u);
 	*ret = u;
 	return 0;
 }
@@ -196,6 +198,7 @@ int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockU
 {
 	_cleanup_(freep) uid_t *uids = NULL;
 	_cleanup_(freep) PaddockUsage *v = NULL;
+	_cleanup_(cg_usage_cache_freep) CgroupUsageCache *cache = cg_usage_cache_new();
 	size_t n = 0, k = 0, failed = 0;
 	int r;
 
@@ -217,7 +220,7 @@ int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockU
 			v[k] = (PaddockUsage){ 0 };
 			r = admin_query_finish(&q[i], &v[k].info);
 			if (r >= 0) {
-				usage_complete(run_dir_fd, names, flags, &v[k]);
+				usage_complete(run_dir_fd, names, flags, cache, &v[k]);
 				k++;
 			} else if (r != -ESTALE) { /* dead or dying: collected by the next login */
 				failed++;

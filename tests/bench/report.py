@@ -340,6 +340,18 @@ def metrics_section(raw):
                            f"{ms(max(t))} | {ms(statistics.median(c))} / {ms(max(c))} "
                            f"| {r[-1][1]:,} | {r[-1][2]} |")
             out.append("")
+        calls = [line.split() for line in text.splitlines() if line.startswith("calls ")]
+        calls = [f for f in calls if len(f) == 4 and f[3].isdigit()]
+        if calls:
+            out += ["System calls of one `paddock metrics` run (strace -f -c; stdout-b: "
+                    "BENCH_BUILD_B's):", "",
+                    "| paddocks | kind | system calls | per paddock |", "|---|---|---|---|"]
+            for _, n, kind, total in sorted(calls, key=lambda f: (int(f[1]), f[2])):
+                out.append(f"| {n} | {kind} | {int(total):,} | {int(total) / int(n):.1f} |")
+            out.append("")
+    return out
+
+
 def net_section(raw):
     """network = nat against loopback: latency, memory of idle users, bulk TCP."""
     out = []

@@ -12,6 +12,7 @@
  * hosts where a hierarchy's "/" is shared (here cpu and pids: the runner sits
  * in their real root), parallel runs must not meet.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -776,11 +777,11 @@ static void test_cpu(void)
 	pid_t pid;
 	int r, status;
 
-	r = m->usage(parent, uid, &before);
+	r = m->usage(parent, uid, NULL, &before);
 	pid = spawn(child_spin, &secs, NULL);
 	status = wait_status(pid);
 	if (r == 0)
-		r = m->usage(parent, uid, &after);
+		r = m->usage(parent, uid, NULL, &after);
 	tap_ok(r == 0 && WIFEXITED(status) && after.nr_throttled != UINT64_MAX &&
 		       after.nr_throttled > before.nr_throttled,
 	       "a CPU hog under cpu_quota=20%% is throttled (nr_throttled %" PRIu64 " -> %" PRIu64
@@ -793,6 +794,53 @@ static void test_cpu(void)
 	       " -> %" PRIu64 " us)",
 	       n_hier > 3 ? "its own hierarchy" : "co-mounted with cpu", before.cpu_usage_usec,
 	       after.cpu_usage_usec);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* usage() with the parents kept open (paddock metrics, top) reads what it
+ * reads without; an unknown user and another parent are answered right. */
+static void test_usage_cache(void)
+{
+	CgroupUsageCache *c = cg_usage_cache_new();
+	CgroupUsage plain, first, again, other;
+	int fds = count_fds(), r0, r1, r2, r3, r4;
+
+	r0 = m->usage(parent, uid, NULL, &plain);
+	r1 = m->usage(parent, uid, c, &first);
+	r2 = m->usage(parent, uid, c, &again);
+	tap_ok(c && r0 == 0 && r1 == 0 && r2 == 0 &&
+		       memcmp(&plain.live, &first.live, sizeof(plain.live)) == 0 &&
+		       memcmp(&plain.live, &again.live, sizeof(plain.live)) == 0 &&
+		       again.cpu_usage_usec != UINT64_MAX &&
+		       again.cpu_usage_usec >= plain.cpu_usage_usec &&
+		       again.nr_throttled >= plain.nr_throttled,
+	       "usage with a cache (filled, then kept) reads the same limits and counters "
+	       "(r=%d %d %d, cpu %" PRIu64 " -> %" PRIu64 " us)",
+	       r0, r1, r2, plain.cpu_usage_usec, again.cpu_usage_usec);
+	r3 = m->usage(parent, uid + 1000, c, &other);
+	tap_ok(r3 == -ENOENT, "... a user without a cgroup below the kept parent: -ENOENT (r=%d)",
+	       r3);
+	r4 = m->usage(top, uid, c, &other);
+	r2 = m->usage(parent, uid, c, &again);
+	tap_ok(r4 == -ENOENT && r2 == 0 &&
+		       memcmp(&plain.live, &again.live, sizeof(plain.live)) == 0,
+	       "... another parent refills it (-ENOENT there: r=%d), then this one again (r=%d)",
+	       r4, r2);
+	cg_usage_cache_free(c);
+	tap_ok(count_fds() == fds, "... and freeing it closes every descriptor it kept (%d -> %d)",
+	       fds, count_fds());
 }
 
 static void test_set_limits_live(void)
@@ -837,7 +885,7 @@ static void test_live_limits(void)
 		l.cpu_weight = weights[i];
 		r = m->set_limits(parent, uid, &l);
 		if (r >= 0)
-			r = m->usage(parent, uid, &u);
+			r = m->usage(parent, uid, NULL, &u);
 		if (r < 0 || u.live.cpu_weight != weights[i]) {
 			tap_diag("weight %" PRIu64 " read back as %" PRIu64 " (r=%d)", weights[i],
 				 u.live.cpu_weight, r);
@@ -868,7 +916,7 @@ static void test_usage_destroy(void)
 	/* attach_self happens in the child before it blocks: wait until it is inside. */
 	for (int i = 0; i < 200 && !file_has_pid(hpath(2, user_rel(), "cgroup.procs"), pid); i++)
 		usleep(10000);
-	r = m->usage(parent, uid, &u);
+	r = m->usage(parent, uid, NULL, &u);
 	tap_ok(r == 0 && u.tasks_current == 1 && u.memory_current != UINT64_MAX &&
 		       u.memory_current > 0 && u.nr_throttled != UINT64_MAX,
 	       "usage: tasks %" PRIu64 ", memory %" PRIu64 ", nr_throttled %" PRIu64 " (r=%d)",
@@ -1101,6 +1149,7 @@ int main(void)
 	test_tasks_max();
 	test_cpu();
 	test_set_limits_live();
+	test_usage_cache();
 	test_usage_destroy();
 	test_leave();
 	test_spare_cgroups();
