@@ -78,8 +78,14 @@ else
 		mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" 2>/dev/null ||
 			mount -t cgroup -o cpu,cpuacct cgroup "/sys/fs/cgroup/$c"
 	done
+	# cpuacct where it is a hierarchy of its own (the CPU time paddock status shows);
+	# co-mounted with cpu, the cpu mount above has it already.
+	mkdir -p /sys/fs/cgroup/cpuacct
+	mount -t cgroup -o cpuacct cgroup /sys/fs/cgroup/cpuacct 2>/dev/null ||
+		rmdir /sys/fs/cgroup/cpuacct
 fi
-for h in /sys/fs/cgroup /sys/fs/cgroup/memory /sys/fs/cgroup/cpu /sys/fs/cgroup/pids; do
+for h in /sys/fs/cgroup /sys/fs/cgroup/memory /sys/fs/cgroup/cpu /sys/fs/cgroup/pids \
+	/sys/fs/cgroup/cpuacct; do
 	[ -d "$h" ] && [ ! -d "$h/paddock.slice" ] && made_cgroups+=("$h/paddock.slice")
 done
 # State of this demo only; the module makes it a private mount itself.
@@ -192,15 +198,16 @@ echo "-- what the admin sees meanwhile: paddock status"
 wait "$session1"
 echo
 echo "-- after the last logout:"
-for i in $(seq 50); do
-	[ -e "/run/paddock/$uid" ] || break
+# The holder removes the state, then (its processes gone) the cgroups: wait for both.
+for _ in $(seq 50); do
+	left=$(find /sys/fs/cgroup -maxdepth 3 -name "user-$uid" 2>/dev/null)
+	[ -e "/run/paddock/$uid" ] || [ -n "$left" ] || break
 	sleep 0.1
 done
 if [ -e "/run/paddock/$uid" ]; then
 	echo "   the paddock of $user is still there (unexpected)"
 	exit 1
 fi
-left=$(find /sys/fs/cgroup -maxdepth 3 -name "user-$uid" 2>/dev/null)
 echo "   holder, namespace records and state of $user: gone"
 echo "   cgroups of $user: ${left:-gone}"
 echo
