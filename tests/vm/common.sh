@@ -304,6 +304,14 @@ common_status_reload() {
 	esac
 	t_eq "paddock status --json pdk2: the limits in force, read back, match the policy" \
 		"pdk2 $VM_MEMMAX_2002 20 48 50 True" "$(status_fields pdk2)"
+	# paddock metrics reads every paddock below the parent it opened once per run
+	# (CgroupUsageCache): the same limits as status, and CPU time
+	out=$(vm_root 'paddock metrics' | awk '/^paddock_(memory_limit_bytes|tasks_limit)\{user="pdk2",/ {
+		sub(/\{.*\}/, ""); print }' | sort | paste -sd' ' -)
+	t_eq "paddock metrics: pdk2's limits, as status reads them" \
+		"paddock_memory_limit_bytes $VM_MEMMAX_2002 paddock_tasks_limit 48" "$out"
+	t_ok "paddock metrics: ... and pdk2's CPU time" vm_root \
+		"paddock metrics | grep -Eq '^paddock_cpu_usage_seconds_total\\{user=\"pdk2\",uid=\"2002\"\\} [0-9.e+-]+\$'"
 	out=$(vm_root "sed -i 's/^memory_max = 160M/memory_max = 192M/' /etc/security/paddock.conf &&
 		paddock reload" | grep '^pdk2 ')
 	t_eq "paddock reload after memory_max 160M -> 192M for pdk2: reports the change" \
