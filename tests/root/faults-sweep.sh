@@ -42,7 +42,11 @@ t_cleanup_add "$T_HELPER" stop --spares
 SYSLOG=$T_TMP/syslog
 t_syslog_listen "$SYSLOG"
 # sw_why USER: the last syslog lines about USER that say something went wrong.
-sw_why() { grep -F "$1" "$SYSLOG" | grep -iE 'denied|fail|error|refus|stale|half' | tail -n 6 | cut -c1-400; }
+sw_why() {
+	grep -F "$1" "$SYSLOG" | grep -iE 'denied|fail|error|refus|stale|half' | tail -n 6 | cut -c1-400
+	echo "last syslog lines:"
+	tail -n 12 "$SYSLOG" | cut -c1-300
+}
 
 MODE=${PADDOCK_FAULTS:-sample}
 # PADDOCK_FAULTS_ONLY: the sections to run (default all), for a closer look at one.
@@ -111,6 +115,14 @@ sw_orphans() {
 # sw_pids REGEX: the pids of this run's paddock processes whose command line matches.
 sw_pids() { pgrep -a -f "$1" | grep -F -- "--cgroup-parent $T_PARENT " | cut -d' ' -f1; }
 sw_no_maker() { [ -z "$(sw_pids '^paddock spare ')" ]; }
+# sw_traced: this run's holders that a tracer (strace) is still attached to.
+sw_traced() {
+	local p
+	for p in $(sw_pids '^paddock holder '); do
+		grep -q '^TracerPid:[[:space:]]*0$' "/proc/$p/status" 2>/dev/null || echo "$p"
+	done
+}
+sw_untraced() { [ -z "$(sw_traced)" ]; }
 sw_no_orphans() { [ -z "$(sw_orphans)" ]; }
 # sw_user_gone UID: no holder and no state of UID.
 sw_user_gone() { ! pgrep -f "^paddock holder --uid $1 " >/dev/null && [ ! -e "/run/paddock/$1" ]; }
@@ -442,6 +454,8 @@ for spec in $cpts; do
 	pamtester "$SVC" "$alice" open_session close_session >/dev/null 2>&1
 	kill "$st" 2>/dev/null
 	wait "$st" 2>/dev/null
+	# No spare may still be traced (injected) once the next login starts.
+	t_wait_for 5 sw_untraced || t_diag "still traced: $(sw_traced | tr '\n' ' ')"
 	sw_whole "spare killed at $spec of its claim"
 	sw_settled "spare killed at $spec of its claim"
 done
