@@ -261,6 +261,12 @@ sw_maker_fresh() {
 	t_wait_for 5 sw_no_orphans
 }
 
+# sw_pool_whole: 2 spares ready, each with its live holder, and nothing else left.
+sw_pool_whole() {
+	[ "$(ls /run/paddock/spare | grep -vc '\.new$')" -ge 2 ] &&
+		[ "$(sw_pids '^paddock holder --spare ' | wc -l)" -ge 2 ] && sw_no_orphans
+}
+
 # sw_pool_fresh: a new maker, started by a login of alice (ended), and 2 spares ready.
 sw_pool_fresh() {
 	sw_maker_fresh
@@ -485,8 +491,7 @@ for _ in 1 2 3; do
 done
 t_is "ready: a spare's holder killed while its maker runs" 1 "$with_maker"
 t_ok "ready: ... its directory goes within 5 s" t_wait_for 5 sw_no_orphans
-t_ok "ready: ... and the pool is full again" \
-	t_wait_for 10 sh -c "[ \$(ls /run/paddock/spare | grep -vc '\\.new\$') -ge 2 ]"
+t_ok "ready: ... and the pool is full again" t_wait_for 10 sw_pool_whole
 t_ok "ready: the maker leaves once idle" t_wait_for 30 sw_no_maker
 victim=$(sw_pids '^paddock holder --spare ' | head -n1)
 kill -KILL "${victim:-0}"
