@@ -632,7 +632,7 @@ t_audit_listen() {
 	[ "$(python3 "$py" status)" != 0 ] || t_bail "audit still disabled"
 	: >"$1"
 	t_bg t_outer_net python3 "$py" listen "$1" "$1.ready"
-	t_wait_for 10 test -e "$1.ready" || t_bail "the audit listener did not start"
+	t_wait_for 60 test -e "$1.ready" || t_bail "the audit listener did not start"
 }
 
 # ---------------------------------------------------------------------------------------
