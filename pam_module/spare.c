@@ -23,7 +23,6 @@
 #include "ns.h"
 #include "state.h"
 
-#define NEW_SUFFIX ".new"
 /* Spares tried by one login before it builds its own holder. */
 #define TAKE_TRIES 3
 
@@ -61,9 +60,9 @@ static bool has_key(const char *name, const char *key)
 
 static bool is_new(const char *name)
 {
-	size_t n = strlen(name), k = strlen(NEW_SUFFIX);
+	size_t n = strlen(name), k = strlen(SPARE_NEW_SUFFIX);
 
-	return n > k && streq(name + n - k, NEW_SUFFIX);
+	return n > k && streq(name + n - k, SPARE_NEW_SUFFIX);
 }
 
 void spare_cgroup_name(const char *spare_name, char buf[static SPARE_CGROUP_NAME_MAX])
@@ -324,6 +323,39 @@ unsigned spare_count_of(int spare_fd, const HolderParams *p)
 
 	spare_key(p, key);
 	return count_of_key(spare_fd, key);
+}
+
+typedef struct Watch {
+	int spare_fd;
+	int *pidfds;
+	size_t n, max;
+} Watch;
+
+static int watch_one(const char *name, void *data)
+{
+	_cleanup_(closep) int dir_fd = -EBADF, fd = -EBADF;
+	Watch *w = data;
+	pid_t pid;
+
+	if (is_new(name))
+		return 0;
+	if (w->n == w->max)
+		return 1;
+	dir_fd = holder_state_open(w->spare_fd, name, O_RDONLY | O_DIRECTORY);
+	/* Gone (claimed) or dead: the maker's next spare_make() sees to it. */
+	if (dir_fd >= 0 && ns_ctl_connect_dir(dir_fd, &fd, &pid, &w->pidfds[w->n]) >= 0)
+		w->n++;
+	return 0;
+}
+
+size_t spare_watch_ready(int spare_fd, const HolderParams *p, int *pidfds, size_t max)
+{
+	char key[SPARE_KEY_LEN + 1];
+	Watch w = { .spare_fd = spare_fd, .pidfds = pidfds, .max = max };
+
+	spare_key(p, key);
+	(void)each_of_key(spare_fd, key, watch_one, &w);
+	return w.n;
 }
 
 /* ---- taking a spare (the module, under the user's lock) ---------------- */
@@ -764,7 +796,7 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
 		return -EIO;
 	snprintf(name, sizeof(name), "%s.%016" PRIx64, key, id);
-	snprintf(tmp_name, sizeof(tmp_name), "%s" NEW_SUFFIX, name);
+	snprintf(tmp_name, sizeof(tmp_name), "%s" SPARE_NEW_SUFFIX, name);
 	len = holder_spare_cmdline(p, name, cmdline, sizeof(cmdline));
 	if (len < 0)
 		return len;

@@ -50,7 +50,9 @@
 #include "holder-start.h"
 #include "ns.h"
 
-#define SPARE_KEY_LEN	      16
+#define SPARE_KEY_LEN 16
+/* The name of a spare's directory while it is being made: KEY.ID.new */
+#define SPARE_NEW_SUFFIX      ".new"
 #define SPARE_MAKER_LINGER_MS 10000
 /* How long the maker waits after a claim before it makes the next spare. */
 #define SPARE_MAKER_SETTLE_MS 10
@@ -173,3 +175,12 @@ int spare_maker_lock(int spare_fd, const HolderParams *p, int *ret_fd);
 
 /* How many spares of p's shape are ready or being made in spare_fd. */
 unsigned spare_count_of(int spare_fd, const HolderParams *p);
+
+/*
+ * The pidfds (O_CLOEXEC, the caller closes them) of the holders of the
+ * ready spares of p's shape in spare_fd, at most max, into pidfds: a maker
+ * polls them, so that a spare whose holder dies is collected and replaced
+ * while the maker runs, not left counted as ready (threat 18).  Returns how
+ * many were found.
+ */
+size_t spare_watch_ready(int spare_fd, const HolderParams *p, int *pidfds, size_t max);

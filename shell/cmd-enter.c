@@ -4,7 +4,8 @@
  * live paddock, like nsenter, but into the recorded namespaces through the
  * module's own verified join (ns_join), never from a pid found in /proc,
  * and in the user's cgroup.  By default the command runs as the user with
- * privileges dropped and verified (OpenSSH style); --root keeps root.
+ * privileges dropped and verified (OpenSSH style), under the seccomp filter
+ * of the user's sessions; --root keeps root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include "../conf/macro.h"
 #include "../pam_module/ns.h"
 #include "../pam_module/state.h"
+#include "../pam_module/syscall-filter.h"
 #include "admin.h"
 #include "commands.h"
 
@@ -42,6 +44,7 @@ typedef struct EnterPlan {
 	char *argv0; /* "-bash" */
 	char **cmd;  /* NULL: the shell */
 	char *env[8];
+	unsigned filter; /* SYSCALL_FILTER_*: what the user's sessions run under */
 } EnterPlan;
 
 static void plan_done(EnterPlan *p)
@@ -126,6 +129,30 @@ static int make_plan(const Identity *id, bool root, char **cmd, EnterPlan *p)
 }
 
 /*
+ * The filter of the user's sessions (syscall-filter.h), from the policy at
+ * conf (NULL: the default): a command run as the user gets what a login of
+ * the user gets.  --root runs the admin's own command: no filter.  A policy
+ * that cannot be read or applied fails enter, as it denies the user's
+ * logins.  Returns 0 or -errno with err set.
+ */
+static int plan_filter(const char *conf, const Identity *id, EnterPlan *p, PolicyError *err)
+{
+	_cleanup_(policy_freep) Policy *policy = NULL;
+	UserPolicy up;
+	int r;
+
+	if (p->root)
+		return 0;
+	r = policy_load(conf, &policy, err);
+	if (r >= 0)
+		r = policy_resolve(policy, &id->policy, &up, NULL, err);
+	if (r < 0)
+		return r;
+	p->filter = syscall_filter_for(&up);
+	return 0;
+}
+
+/*
  * Become the user for good, then prove it (OpenSSH's permanently_set_uid):
  * every uid and gid is the user's, the groups are the user's, no capability
  * is left, and getting root back fails.
@@ -195,6 +222,14 @@ static _Noreturn void run_child(EnterPlan *p)
 	 * the admin's shell leaked to us) reaches the command. */
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		child_fail("closing descriptors", negative_errno());
+		_exit(1);
+	}
+	/* Threat 19: the user's processes run under the filter of the
+	 * user's sessions (pam_paddock.c installs it in the login's caller);
+	 * loaded while we are still root, as no_new_privs stays unset. */
+	r = syscall_filter_install(p->filter);
+	if (r < 0) {
+		child_fail("seccomp filter", r);
 		_exit(1);
 	}
 	if (!p->root) {
@@ -275,6 +310,7 @@ int cmd_enter(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "root", no_argument, NULL, 'r' },
+		{ "conf", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -282,19 +318,23 @@ int cmd_enter(int argc, char **argv)
 	Identity id = { 0 };
 	EnterPlan plan = { 0 };
 	PaddockInfo info;
-	const char *step = NULL, *user;
+	const char *step = NULL, *user, *conf = NULL;
+	PolicyError err = { 0 };
 	char **cmd = NULL;
 	bool root = false;
 	pid_t pid;
 	int c, r, i;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+rh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+rc:h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return command_help("enter");
-		if (c != 'r')
+		if (c == 'c')
+			conf = optarg;
+		else if (c == 'r')
+			root = true;
+		else
 			goto usage;
-		root = true;
 	}
 	if (optind >= argc)
 		goto usage;
@@ -316,6 +356,8 @@ int cmd_enter(int argc, char **argv)
 	/* 6: NSS (user, groups, shell, home) in the host namespaces, before any join. */
 	STEP("user", identity_lookup(user, &id));
 	STEP("user", make_plan(&id, root, cmd, &plan));
+	/* 19: the filter the user's sessions run under, decided here too. */
+	STEP("policy", plan_filter(conf, &id, &plan, &err));
 	/* 3: root-only state, no symlinks; 13: no teardown or start while we join. */
 	STEP("state directory", state_open_run_dir(&run));
 	STEP("lock", state_lock_user(run, id.uid, &lock));
@@ -346,6 +388,9 @@ int cmd_enter(int argc, char **argv)
 fail:
 	if (r == -ESTALE)
 		fprintf(stderr, "paddock enter: %s has no live paddock\n", user);
+	else if (streq(step, "policy"))
+		fprintf(stderr, "%s\npaddock enter: %s: the policy cannot be applied\n", err.text,
+			user);
 	else if (r == -ENOENT && streq(step, "user"))
 		fprintf(stderr, "paddock enter: user '%s': no such user\n", user);
 	else

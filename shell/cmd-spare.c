@@ -128,17 +128,24 @@ static int check_helper_fd(void)
 	return 0;
 }
 
-/* Make spares of p's shape until count exist (or are being made). */
+/* Make spares of p's shape until count exist (or are being made), the
+ * dead ones collected first (spare_make()).  Returns how many were made,
+ * or -errno. */
 static int fill(const HolderParams *p, unsigned count, HolderStarted *started)
 {
+	int made = 0;
+
 	for (unsigned i = 0; i < count; i++) {
 		int r = spare_make(SPARE_HELPER_FD, p, count, started);
 
-		if (r <= 0)
+		if (r < 0)
 			return r;
+		if (r == 0)
+			break;
+		made++;
 		syslog(LOG_DEBUG, "spare paddock ready, holder pid %d", (int)started->pid);
 	}
-	return 0;
+	return made;
 }
 
 /* Read what inotify has; false once the watched directory is gone. */
@@ -159,19 +166,46 @@ static bool drain(int ino)
 	return alive;
 }
 
+/* The pidfds of our ready spares' holders, for poll after the first two. */
+typedef struct Watched {
+	struct pollfd pfd[2 + POLICY_PRESTART_MAX];
+	size_t n; /* pfd entries in use, the first two included */
+} Watched;
+
+static void unwatch(Watched *w)
+{
+	for (size_t i = 2; i < w->n; i++)
+		safe_close(w->pfd[i].fd);
+	w->n = 2;
+}
+
+static void watch(Watched *w, int spare_fd, const HolderParams *p)
+{
+	int fds[POLICY_PRESTART_MAX];
+	size_t k;
+
+	unwatch(w);
+	k = spare_watch_ready(spare_fd, p, fds, ELEMENTSOF(fds));
+	for (size_t i = 0; i < k; i++)
+		w->pfd[w->n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+}
+
 /*
  * Fill the pool; then, holding the shape's maker lock, fill it again after
- * every change of STATE_DIR/spare/ (a claim renames a spare away) until
- * SPARE_MAKER_LINGER_MS pass without one, or SIGTERM (paddock stop
- * --spares, reload: the spare being made is finished first).  Idle, it lets
- * the lock go and looks once more, so a claim made by a login that still
- * saw the lock held is never left to nobody.
+ * every change of STATE_DIR/spare/ (a claim renames a spare away) and every
+ * exit of a ready spare's holder (killed: spare_make() collects its
+ * directory and makes another) until SPARE_MAKER_LINGER_MS pass without
+ * one, or SIGTERM (paddock stop --spares, reload: the spare being made is
+ * finished first).  Idle, it lets the lock go and looks once more, so a
+ * claim made by a login that still saw the lock held is never left to
+ * nobody.
  */
 static int maker_run(const HolderParams *p, unsigned count, HolderStarted *started)
 {
 	_cleanup_(closep) int spare_fd = -EBADF, lock_fd = -EBADF, ino = -EBADF, sig = -EBADF;
 	struct flock unlock = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
 	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	Watched w = { .n = 2 };
 	char path[64];
 	sigset_t term;
 	int r;
@@ -200,24 +234,29 @@ static int maker_run(const HolderParams *p, unsigned count, HolderStarted *start
 	    inotify_add_watch(ino, path, IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_ONLYDIR) <
 		    0)
 		return negative_errno();
+	w.pfd[0] = (struct pollfd){ .fd = sig, .events = POLLIN };
+	w.pfd[1] = (struct pollfd){ .fd = ino, .events = POLLIN };
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = sig, .events = POLLIN },
-					 { .fd = ino, .events = POLLIN } };
 		int n;
 
 		r = fill(p, count, started);
 		if (r < 0)
-			return r;
+			break;
+		watch(&w, spare_fd, p);
 		do
-			n = poll(pfd, 2, SPARE_MAKER_LINGER_MS);
+			n = poll(w.pfd, w.n, SPARE_MAKER_LINGER_MS);
 		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			return negative_errno();
-		if (pfd[0].revents)
-			return 0;
+		if (n < 0 || w.pfd[0].revents) {
+			r = n < 0 ? negative_errno() : 0;
+			break;
+		}
+		if (n > 0 && !w.pfd[1].revents)
+			continue; /* a spare's holder exited */
 		if (n > 0) {
-			if (!drain(ino))
-				return 0;
+			if (!drain(ino)) {
+				r = 0;
+				break;
+			}
 			/*
 			 * A claim took a spare: the claiming login is still in
 			 * its cgroup steps and its join, and v1 makes every
@@ -226,20 +265,33 @@ static int maker_run(const HolderParams *p, unsigned count, HolderStarted *start
 			 * the slow one).  The login first, then the spare.
 			 */
 			do
-				n = poll(pfd, 1, SPARE_MAKER_SETTLE_MS);
+				n = poll(w.pfd, 1, SPARE_MAKER_SETTLE_MS);
 			while (n < 0 && errno == EINTR);
-			if (n != 0)
-				return n < 0 ? negative_errno() : 0;
+			if (n != 0) {
+				r = n < 0 ? negative_errno() : 0;
+				break;
+			}
 			(void)drain(ino);
 			continue;
 		}
-		if (fcntl(lock_fd, F_SETLK, &unlock) < 0)
-			return negative_errno();
+		/* Idle: one more look before going, so that no spare whose
+		 * holder died unseen stays counted as ready. */
+		r = fill(p, count, started);
+		if (r < 0)
+			break;
+		if (r > 0)
+			continue;
+		if (fcntl(lock_fd, F_SETLK, &unlock) < 0) {
+			r = negative_errno();
+			break;
+		}
 		if (spare_count_of(spare_fd, p) >= count)
-			return 0;
+			break;
 		if (fcntl(lock_fd, F_SETLK, &lock) < 0)
-			return 0; /* a maker started since then has it */
+			break; /* a maker started since then has it */
 	}
+	unwatch(&w);
+	return r;
 }
 
 int cmd_spare(int argc, char **argv)

@@ -246,10 +246,18 @@ int holder_spare_remove_state(int run_dir_fd, const char *name)
 {
 	_cleanup_(closep) int spare_fd = -EBADF;
 
+	char tmp_name[SPARE_KEY_LEN + 24];
+	int r;
+
 	spare_fd = holder_state_open(run_dir_fd, HOLDER_SPARE_DIR, O_RDONLY | O_DIRECTORY);
 	if (spare_fd < 0)
 		return spare_fd == -ENOENT ? 0 : spare_fd;
-	return holder_remove_own_dir(spare_fd, name);
+	r = holder_remove_own_dir(spare_fd, name);
+	/* Never renamed: its maker died before reading our ready line. */
+	snprintf(tmp_name, sizeof(tmp_name), "%s" SPARE_NEW_SUFFIX, name);
+	if (r >= 0)
+		r = holder_remove_own_dir(spare_fd, tmp_name);
+	return r;
 }
 
 int holder_spare_watch(void)

@@ -53,9 +53,9 @@ int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned
 
 /*
  * Spare teardown, in the host's mount namespace already: remove
- * STATE_DIR/spare/NAME if it is still our directory (fd 3).  Returns 0
- * (also when it is gone: claimed, or not yet renamed from NAME.new) or
- * -errno.
+ * STATE_DIR/spare/NAME, or NAME.new (a spare whose maker died before the
+ * rename), if it is still our directory (fd 3).  Returns 0 (also when it
+ * is gone: claimed) or -errno.
  */
 int holder_spare_remove_state(int run_dir_fd, const char *name);
 

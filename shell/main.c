@@ -42,7 +42,9 @@ static const struct {
 	  "metrics [--textfile DIR]     Prometheus metrics of the node's paddocks (root)", NULL },
 	{ "top", cmd_top, "top [--batch] [--sort KEY]   live view of the paddocks (root)", NULL },
 	{ "enter", cmd_enter, "enter [--root] USER [-- CMD] run CMD in USER's paddock (root)",
-	  "  --root              stay root inside the paddock (debugging)\n" },
+	  "  --root              stay root inside the paddock (debugging)\n"
+	  "  --conf PATH         the policy whose session filter applies (default\n"
+	  "                      /etc/security/paddock.conf)\n" },
 	{ "stop", cmd_stop,
 	  "stop USER|--all|--spares     end USER's paddock, every one, or every spare (root)",
 	  "  --all               every paddock and every spare paddock\n"

@@ -143,24 +143,9 @@ service broken "$P_BROKEN"
 service badarg "$P_AUTO" bogus_argument
 service debug "$P_AUTO" debug
 
-# The nest's /dev becomes a small tmpfs with the host's device nodes bound in and a
-# /dev/log socket of our own that copies every syslog message to $SYSLOG_ALL: this
-# machine runs no syslog daemon.  Only the nest (a private mount namespace) sees it;
-# the host's /dev is never touched.
+# Every syslog message copied to $SYSLOG_ALL (this machine runs no syslog daemon).
 SYSLOG_ALL=$T_TMP/syslog.all
-DEV=$T_TMP/dev
-mkdir -p "$DEV" && mount -t tmpfs -o mode=0755,size=1m paddock-test-dev "$DEV" ||
-	t_bail "cannot mount a tmpfs for /dev"
-for f in null zero full random urandom tty; do
-	[ -e "/dev/$f" ] || continue
-	: >"$DEV/$f" && mount --bind "/dev/$f" "$DEV/$f" || t_bail "cannot bind /dev/$f"
-done
-mkdir "$DEV/pts" "$DEV/shm" && mount --rbind /dev/pts "$DEV/pts" || t_bail "cannot bind /dev/pts"
-ln -s pts/ptmx "$DEV/ptmx" && ln -s /proc/self/fd "$DEV/fd" || t_bail "cannot link /dev/ptmx, /dev/fd"
-: >"$SYSLOG_ALL"
-t_bg python3 "$AUDIT_PY" syslog "$DEV/log" "$SYSLOG_ALL"
-t_wait_for 10 test -S "$DEV/log" || t_bail "the syslog listener did not start"
-mount --rbind "$DEV" /dev || t_bail "cannot mount our /dev"
+t_syslog_listen "$SYSLOG_ALL"
 
 # with_syslog LOG CMD...: run CMD; LOG gets the syslog messages sent meanwhile.
 with_syslog() {

@@ -12,8 +12,9 @@
 # (prestart = 2) and the joining login (a session of the user stays open: it must
 # survive every kill).  Then the holder (at each step of its setup, and a spare at
 # each step of its claim) and the spare maker (at each of its steps) are SIGKILLed
-# the same way.  Meanwhile another user logs in over and over and keeps a session
-# open: none of that may be disturbed.
+# the same way, and a ready spare's holder is SIGKILLed with and without its maker
+# running.  Meanwhile another user logs in over and over and keeps a session open: none
+# of that may be disturbed.
 #
 # PADDOCK_FAULTS=full (make check-faults) kills at every system call; the default,
 # a sample (make check), at a few of each sweep, most of them from the per-user lock to
@@ -37,10 +38,19 @@ t__need pamtester pamtester
 t__need strace strace
 t_cgroup_parent
 t_cleanup_add "$T_HELPER" stop --spares
+# The module's, holders' and makers' syslog: the reason of any failure below.
+SYSLOG=$T_TMP/syslog
+t_syslog_listen "$SYSLOG"
+# sw_why USER: the last syslog lines about USER that say something went wrong.
+sw_why() {
+	grep -F "$1" "$SYSLOG" | grep -iE 'denied|fail|error|refus|stale|half' | tail -n 6 | cut -c1-400
+	echo "last syslog lines:"
+	tail -n 12 "$SYSLOG" | cut -c1-300
+}
 
 MODE=${PADDOCK_FAULTS:-sample}
 # PADDOCK_FAULTS_ONLY: the sections to run (default all), for a closer look at one.
-ONLY=" ${PADDOCK_FAULTS_ONLY:-first join claimed stop holder maker claim} "
+ONLY=" ${PADDOCK_FAULTS_ONLY:-first join claimed stop holder maker claim ready} "
 sw_on() { [[ $ONLY == *" $1 "* ]]; }
 case $MODE in full | sample) ;; *) t_bail "PADDOCK_FAULTS must be full or sample" ;; esac
 SVC=paddock-test-sweep
@@ -105,6 +115,14 @@ sw_orphans() {
 # sw_pids REGEX: the pids of this run's paddock processes whose command line matches.
 sw_pids() { pgrep -a -f "$1" | grep -F -- "--cgroup-parent $T_PARENT " | cut -d' ' -f1; }
 sw_no_maker() { [ -z "$(sw_pids '^paddock spare ')" ]; }
+# sw_traced: this run's holders that a tracer (strace) is still attached to.
+sw_traced() {
+	local p
+	for p in $(sw_pids '^paddock holder '); do
+		grep -q '^TracerPid:[[:space:]]*0$' "/proc/$p/status" 2>/dev/null || echo "$p"
+	done
+}
+sw_untraced() { [ -z "$(sw_traced)" ]; }
 sw_no_orphans() { [ -z "$(sw_orphans)" ]; }
 # sw_user_gone UID: no holder and no state of UID.
 sw_user_gone() { ! pgrep -f "^paddock holder --uid $1 " >/dev/null && [ ! -e "/run/paddock/$1" ]; }
@@ -137,6 +155,7 @@ sw_whole() {
 	t_sess_end sw
 	[ "$T_SESS_RC" = 0 ] || bad="$bad the session ended with $T_SESS_RC;"
 	t_is "$name: ... the next one is whole" "" "$bad"
+	[ -z "$bad" ] || t_diag "$(sw_why "$alice")"
 }
 
 # sw_settled NAME: within 5 s nothing is left that nothing accounts for, and (unless a
@@ -154,6 +173,7 @@ sw_settled() {
 		t__result 0 "$1: ... and nothing is left behind within 5 s"
 		t_diag "left: $(sw_orphans | tr '\n' ';') ours: $(pgrep -a -f '^paddock (holder|spare)' | grep -F -- "--cgroup-parent $T_PARENT " | cut -c1-60 | tr '\n' ';')"
 		t_diag "state: $(cd /run/paddock 2>/dev/null && find . -maxdepth 3 | tr '\n' ' ')"
+		t_diag "syslog: $(grep -E 'paddock-(holder|spare)' "$SYSLOG" | tail -n 4 | cut -c1-300)"
 	fi
 }
 
@@ -223,7 +243,8 @@ sw_kill_caller() {
 	) >/dev/null 2>"$T_TMP/again.err" || rc=$?
 	[ "$(cat "$T_TMP/killed.rc")" = 137 ] && KILLED=$((KILLED + 1))
 	t_is "$1: a login at once works" 0 "$rc"
-	[ $rc = 0 ] || t_diag "$(head -c 300 "$T_TMP/again.err")"
+	[ $rc = 0 ] || t_diag "$(head -c 300 "$T_TMP/again.err")
+$(sw_why "$alice")"
 }
 
 # sw_need_spares N: wait until N spares are ready (a claim leaves the pool short for
@@ -238,6 +259,20 @@ sw_maker_fresh() {
 	"$T_HELPER" stop --spares >/dev/null 2>&1
 	t_wait_for 15 sw_no_maker
 	t_wait_for 5 sw_no_orphans
+}
+
+# sw_pool_whole: 2 spares ready, each with its live holder, and nothing else left.
+sw_pool_whole() {
+	[ "$(ls /run/paddock/spare | grep -vc '\.new$')" -ge 2 ] &&
+		[ "$(sw_pids '^paddock holder --spare ' | wc -l)" -ge 2 ] && sw_no_orphans
+}
+
+# sw_pool_fresh: a new maker, started by a login of alice (ended), and 2 spares ready.
+sw_pool_fresh() {
+	sw_maker_fresh
+	su - "$alice" -c true >/dev/null 2>&1
+	t_wait_for 5 sw_user_gone "$alice_uid"
+	sw_need_spares 2
 }
 
 # sw_sweep LABEL FROM TO [PREP]: trace a clean login (PREP before it: a command that
@@ -400,10 +435,7 @@ fi
 # --- 6. a spare SIGKILLed at each step of its claim ---------------------------------------------
 if sw_on claim; then
 policy spares "prestart = 2"
-sw_maker_fresh
-su - "$alice" -c true >/dev/null 2>&1
-t_wait_for 5 sw_user_gone "$alice_uid"
-sw_need_spares 2
+sw_pool_fresh
 spares=$(sw_pids '^paddock holder --spare ' | sed 's/^/-p /')
 strace -qq -ff -o "$T_TMP/claim" $spares 2>/dev/null &
 st=$!
@@ -428,16 +460,51 @@ for spec in $cpts; do
 	pamtester "$SVC" "$alice" open_session close_session >/dev/null 2>&1
 	kill "$st" 2>/dev/null
 	wait "$st" 2>/dev/null
+	# No spare may still be traced (injected) once the next login starts.
+	t_wait_for 5 sw_untraced || t_diag "still traced: $(sw_traced | tr '\n' ' ')"
 	sw_whole "spare killed at $spec of its claim"
 	sw_settled "spare killed at $spec of its claim"
 done
 
 fi
 
+# --- 7. a ready spare's holder SIGKILLed (OOM killer, an admin) -----------------------------------------------
+# While its maker runs, the maker removes it and makes another at once; once the maker
+# has gone, the next first login tries it or claims another, and the maker that login
+# starts removes it.  Either way nothing is left that a later login would count as ready.
+if sw_on ready; then
+policy spares "prestart = 2"
+sw_pool_fresh
+# The maker lingers SPARE_MAKER_LINGER_MS after its last spare; a claim starts that
+# anew.  The kill counts only if the maker still ran right after it (a loaded machine
+# may take longer than that between two steps of this script): else once more.
+with_maker=0
+for _ in 1 2 3; do
+	su - "$alice" -c true >/dev/null 2>&1
+	t_wait_for 5 sw_user_gone "$alice_uid"
+	sw_need_spares 2
+	maker=$(sw_pids '^paddock spare ' | head -n1)
+	victim=$(sw_pids '^paddock holder --spare ' | head -n1)
+	[ -n "$maker" ] && [ -n "$victim" ] || continue
+	kill -KILL "$victim"
+	t__gone "$maker" || { with_maker=1; break; }
+done
+t_is "ready: a spare's holder killed while its maker runs" 1 "$with_maker"
+t_ok "ready: ... its directory goes within 5 s" t_wait_for 5 sw_no_orphans
+t_ok "ready: ... and the pool is full again" t_wait_for 10 sw_pool_whole
+t_ok "ready: the maker leaves once idle" t_wait_for 30 sw_no_maker
+victim=$(sw_pids '^paddock holder --spare ' | head -n1)
+kill -KILL "${victim:-0}"
+t_wait_for 5 t__gone "${victim:-0}"
+sw_whole "ready: a spare killed after its maker left"
+sw_settled "ready: a spare killed after its maker left"
+fi
+
 # --- the other user was never disturbed ------------------------------------------------------------
 t_kill "$bob_loop"
 t_ok "bob: logins all along ($(wc -l <"$T_TMP/bob.ok" 2>/dev/null || echo 0))" test -s "$T_TMP/bob.ok"
-t_is "bob: none of them failed" "" "$(cat "$T_TMP/bob.fail" 2>/dev/null)"
+t_is "bob: none of them failed" "" "$(cat "$T_TMP/bob.fail" 2>/dev/null)" ||
+	t_diag "$(sw_why "$bob")"
 t_is "bob: his open session's holder is the same" "$bob_holder" "$(pgrep -f "^paddock holder --uid $bob_uid ")"
 t_sess_end bobkeep
 t_is "bob: his session ran to its end" 0 "$T_SESS_RC"

@@ -597,6 +597,27 @@ t__sweep_stale() {
 	return 0
 }
 
+# t_syslog_listen FILE: this machine runs no syslog daemon; give the nest one.  Its
+# /dev becomes a small tmpfs with the host's device nodes bound in and a /dev/log
+# socket of our own that appends every syslog message to FILE, one a line.  Only the
+# nest (a private mount namespace) sees it; the host's /dev is never touched.
+t_syslog_listen() {
+	local dev=$T_TMP/dev f
+	t_nested || t_bail "t_syslog_listen only inside t_nest (private mount namespace)"
+	mkdir -p "$dev" && mount -t tmpfs -o mode=0755,size=1m paddock-test-dev "$dev" ||
+		t_bail "cannot mount a tmpfs for /dev"
+	for f in null zero full random urandom tty; do
+		[ -e "/dev/$f" ] || continue
+		: >"$dev/$f" && mount --bind "/dev/$f" "$dev/$f" || t_bail "cannot bind /dev/$f"
+	done
+	mkdir "$dev/pts" "$dev/shm" && mount --rbind /dev/pts "$dev/pts" || t_bail "cannot bind /dev/pts"
+	ln -s pts/ptmx "$dev/ptmx" && ln -s /proc/self/fd "$dev/fd" || t_bail "cannot link /dev/ptmx, /dev/fd"
+	: >"$1"
+	t_bg python3 "$T_ROOT/tests/audit-tool.py" syslog "$dev/log" "$1"
+	t_wait_for 60 test -S "$dev/log" || t_bail "the syslog listener did not start"
+	mount --rbind "$dev" /dev || t_bail "cannot mount our /dev"
+}
+
 # t_audit_listen FILE: switch the kernel's audit on for this run (switched off again at
 # exit if it was off) and append every user record to FILE (tests/audit-tool.py listen,
 # in the runner's network namespace: the kernel multicasts records there only).  Sets
@@ -611,7 +632,7 @@ t_audit_listen() {
 	[ "$(python3 "$py" status)" != 0 ] || t_bail "audit still disabled"
 	: >"$1"
 	t_bg t_outer_net python3 "$py" listen "$1" "$1.ready"
-	t_wait_for 10 test -e "$1.ready" || t_bail "the audit listener did not start"
+	t_wait_for 60 test -e "$1.ready" || t_bail "the audit listener did not start"
 }
 
 # ---------------------------------------------------------------------------------------

@@ -20,6 +20,9 @@
 #     shell) is not filtered; sshd serves further logins, its listener is not filtered,
 #     the connection's monitor (root) is; no_new_privs is not set in the session;
 #   * root (exempt) gets no filter;
+#   * paddock enter USER runs the command under the filter of USER's sessions (deny and
+#     allow as above, TIOCSTI into the admin's terminal fails), --root under none, and a
+#     policy that cannot be applied refuses to run anything;
 #   * the audit records name the filter in force (seccomp=tty, seccomp=tty,userns).
 # SC2016: the single-quoted scripts run in the user's shell, expanded there on purpose.
 # shellcheck disable=SC2016
@@ -39,7 +42,7 @@ for h in "$alice_home" "$dora_home"; do
 	install -m 0755 "$PROBE_BIN" "$h/.t-probe" || t_bail "cannot copy the probe to $h"
 done
 
-t_policy filter.conf "$(t_policy_global)
+FILTER_POLICY="$(t_policy_global)
 linger = 0
 [default]
 isolate = no
@@ -48,6 +51,7 @@ isolate = yes
 [user:$dora]
 isolate = yes
 user_namespaces = deny"
+t_policy filter.conf "$FILTER_POLICY"
 # pam_permit after the module: a session it ignores (root, exempt) still opens.
 STACK="$(t_pam_paddock_stack "$T_POLICY" "helper=$T_HELPER")
 session  required   pam_permit.so"
@@ -126,6 +130,43 @@ tty_out=$(printf '%s\n' "echo fd0 \$(~/.t-probe tiocsti-fd0)" exit |
 	timeout 30 script -qec "su - $alice" /dev/null 2>&1)
 t_like "su on a terminal, control (no pam_paddock): the same TIOCSTI works" 'fd0 ok' "$tty_out"
 t_su_stack "$STACK"
+
+# --- paddock enter: the user's processes it starts get the sessions' filter -----------------------------------
+t_sess_start dorakeep "$dora" 'true'
+t_sess_start alicekeep "$alice" 'true'
+t_ok "enter: dora and alice have a session open" t_sess_wait dorakeep
+t_sess_wait alicekeep >/dev/null
+t_ok "enter: a command as dora runs the probe" \
+	"$T_HELPER" enter --conf "$T_POLICY" "$dora" -- bash -c "cd; $probe_script"
+d=$T_OUT
+for c in tiocsti tiocsti-high tioclinux unshare-user clone-user setns-user; do
+	t_is "enter dora (deny): $c fails with EPERM" EPERM "$(result "$d" "$c")"
+done
+t_is "enter dora (deny): clone3 fails with ENOSYS" ENOSYS "$(result "$d" clone3)"
+t_is "enter dora (deny): unshare -U true fails" failed "$(result "$d" unshare-U)"
+t_like "enter dora: under a filter, without no_new_privs" \
+	'Seccomp: 2 .*NoNewPrivs: 0|NoNewPrivs: 0 .*Seccomp: 2' "$(result "$d" status)"
+t_ok "enter: a command as alice runs the probe" \
+	"$T_HELPER" enter --conf "$T_POLICY" "$alice" -- bash -c "cd; $probe_script"
+a=$T_OUT
+t_is "enter alice: TIOCSTI fails with EPERM" EPERM "$(result "$a" tiocsti)"
+t_is "enter alice (allow): unshare -U true works" ok "$(result "$a" unshare-U)"
+# The admin's terminal: what the user's command pushes there, root's shell would read.
+tty_out=$(printf '%s\n' "echo fd0 \$(~/.t-probe tiocsti-fd0)" exit |
+	timeout 30 script -qec "$T_HELPER enter --conf $T_POLICY $alice" /dev/null 2>&1)
+t_like "enter on the admin's terminal: TIOCSTI into it fails with EPERM" 'fd0 EPERM' "$tty_out"
+t_ok "enter --root: the admin's own command" \
+	"$T_HELPER" enter --root --conf "$T_POLICY" "$dora" -- grep '^Seccomp:' /proc/self/status
+t_like "enter --root: ... runs under no filter" '^Seccomp:[[:space:]]*0$' "$T_OUT"
+t_policy broken.conf "[default]
+no_such_key = 1"
+t_rc "enter: a policy that cannot be applied: exit 1, nothing run" 1 \
+	"$T_HELPER" enter --conf "$T_POLICY" "$dora" -- touch "$dora_home/.t-ran"
+t_like "enter: ... it names the file and line" "broken.conf:2" "$T_ERR"
+t_ok "enter: ... the command did not run" test ! -e "$dora_home/.t-ran"
+t_policy filter.conf "$FILTER_POLICY"
+t_sess_end dorakeep
+t_sess_end alicekeep
 
 # --- sshd ------------------------------------------------------------------------------------------------------
 t_sshd_start "$SVC"
