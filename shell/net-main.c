@@ -371,12 +371,13 @@ static bool is_uid(const char *name)
  * elements and the record of every owner other than self and self2 (or
  * NULL) that is gone
  * (net_pool_owner_alive()), the records of claimed spares (a-UID) whose
- * STATE_DIR/UID is gone, and the dangling netns names.  Called under the
- * pool's lock.  Returns the number of other owners that still have an
- * address. */
+ * STATE_DIR/UID is gone, and then the dangling netns names (only then:
+ * their check costs a lookup in /proc per live paddock, at every up and
+ * down).  Called under the pool's lock.  Returns the number of other
+ * owners that still have an address. */
 static unsigned collect_stale(int run_fd, int net_fd, const char *self, const char *self2)
 {
-	unsigned live = 0;
+	unsigned live = 0, collected = 0;
 	_cleanup_(closedirp) DIR *d = NULL;
 	int fd = fcntl(net_fd, F_DUPFD_CLOEXEC, 3);
 	struct dirent *de;
@@ -397,6 +398,7 @@ static unsigned collect_stale(int run_fd, int net_fd, const char *self, const ch
 		    !streq(owner, self) && fstatat(run_fd, owner, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
 		    errno == ENOENT) {
 			(void)unlinkat(net_fd, de->d_name, 0);
+			collected++;
 			continue;
 		}
 		if (strncmp(de->d_name, "u-", 2) != 0 || streq(owner, self) ||
@@ -415,8 +417,10 @@ static unsigned collect_stale(int run_fd, int net_fd, const char *self, const ch
 		syslog(LOG_NOTICE, "%s %s: collecting the network of an ended paddock",
 		       net_pool_is_spare(owner) ? "spare" : "uid", owner);
 		down_owner(net_fd, owner);
+		collected++;
 	}
-	netns_names_collect();
+	if (collected > 0)
+		netns_names_collect();
 	return live;
 }
 
