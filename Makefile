@@ -80,12 +80,13 @@ endif
 
 CONF_SRC   := $(wildcard conf/*.c)
 ENGINE_SRC := $(filter-out pam_module/pam_paddock.c,$(wildcard pam_module/*.c))
-# paddock-net (shell/net-*.c) is a program of its own: libmnl and libnftables are mapped
-# only while it sets a nat paddock's network up, never in the holder or in sshd.
+# paddock-net (shell/net-*.c) is a program of its own: libmnl and libnftnl are mapped
+# only while it sets a nat paddock's network up, never in the holder or in sshd;
+# libnftables (its header only at build time) is loaded with dlopen to make the table.
 NET_SRC    := $(wildcard shell/net-*.c)
 SHELL_SRC  := $(filter-out $(NET_SRC),$(wildcard shell/*.c))
 NET_OBJ    := $(NET_SRC:%.c=$(B)/%.o)
-LIBS_NET   := $(shell pkg-config --libs libmnl libnftables 2>/dev/null)
+LIBS_NET   := $(shell pkg-config --libs libmnl libnftnl 2>/dev/null)
 CONF_OBJ   := $(CONF_SRC:%.c=$(B)/%.o)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/%.o)
 SHELL_OBJ  := $(SHELL_SRC:%.c=$(B)/%.o)
@@ -167,7 +168,7 @@ DEB_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libaudit-dev libinih-dev
 	qemu-system-x86 qemu-utils mmdebstrap busybox-static kmod e2fsprogs curl bsdutils \
 	libncurses-dev libncursesw6 prometheus prometheus-node-exporter tmux time \
 	dpkg-dev debhelper lintian fakeroot git \
-	libmnl-dev libnftables-dev nftables dnsmasq-base iputils-ping iptables iperf3 bash-completion
+	libmnl-dev libnftnl-dev libnftables-dev nftables dnsmasq-base iputils-ping iptables iperf3 bash-completion
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \

@@ -2,39 +2,20 @@
 #include "sd-bus-dl.h"
 
 #include <dlfcn.h>
-#include <errno.h>
 #include <stddef.h>
-#include <stdint.h>
+
+#include "dl.h"
 
 #define SD_SONAME "libsystemd.so.0"
 
-/* No DT_NEEDED entry names libsystemd, so packaging tools learn of it from this
- * ELF note (systemd's "dlopen metadata": section .note.dlopen, owner "FDO",
- * a JSON array naming the soname and how much the feature needs it). */
-#define DLOPEN_NOTE_TYPE 0x407c0c0a
-#define DLOPEN_NOTE_JSON                                                                           \
-	"[{\"feature\":\"systemd-manager\",\"description\":\"the systemd cgroup manager "          \
-	"(D-Bus)\",\"priority\":\"recommended\",\"soname\":[\"" SD_SONAME "\"]}]"
-__attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {
-	uint32_t n_namesz, n_descsz, n_type;
-	char name[4];
-	char desc[(sizeof(DLOPEN_NOTE_JSON) + 3) & ~(size_t)3];
-} dlopen_note = {
-	.n_namesz = sizeof("FDO"),
-	.n_descsz = sizeof(DLOPEN_NOTE_JSON),
-	.n_type = DLOPEN_NOTE_TYPE,
-	.name = "FDO",
-	.desc = DLOPEN_NOTE_JSON,
-};
+/* Named to packaging tools (dl.h): no DT_NEEDED entry names libsystemd. */
+DL_NOTE("[{\"feature\":\"systemd-manager\",\"description\":\"the systemd cgroup manager "
+	"(D-Bus)\",\"priority\":\"recommended\",\"soname\":[\"" SD_SONAME "\"]}]");
 
 static SdBus api;
 static void *handle;
 
-/* Each entry: the symbol and where its address goes in api. */
-static const struct {
-	const char *name;
-	size_t offset;
-} symbols[] = {
+static const DlSymbol symbols[] = {
 	{ "sd_bus_open_system", offsetof(SdBus, open_system) },
 	{ "sd_bus_flush_close_unref", offsetof(SdBus, flush_close_unref) },
 	{ "sd_bus_message_unref", offsetof(SdBus, message_unref) },
@@ -48,29 +29,12 @@ static const struct {
 
 int sd_bus_dl(const SdBus **ret)
 {
-	SdBus loaded;
-	void *h;
-
-	if (handle) {
-		*ret = &api;
-		return 0;
-	}
 	/* RTLD_NODELETE: sd-bus keeps process-wide state; it must never go away. */
-	h = dlopen(SD_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-	if (!h)
-		return -ELIBACC;
-	for (size_t i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++) {
-		void *f = dlsym(h, symbols[i].name);
+	int r = dl_load(SD_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE, symbols,
+			sizeof(symbols) / sizeof(symbols[0]), &api, &handle);
 
-		if (!f) {
-			dlclose(h);
-			return -ELIBACC;
-		}
-		/* POSIX: a function's address fits a data pointer (dlsym depends on it). */
-		*(void **)((char *)&loaded + symbols[i].offset) = f;
-	}
-	api = loaded;
-	handle = h;
+	if (r < 0)
+		return r;
 	*ret = &api;
 	return 0;
 }

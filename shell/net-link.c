@@ -263,10 +263,10 @@ int net_link_up(const char *host_if, int netns_fd, const NetAddrs *a)
 	r = nl_open(&nl);
 	if (r < 0)
 		return r;
-	r = link_del(&nl, host_if);
-	if (r < 0 && r != -ENODEV)
-		goto out;
 	r = create_veth(&nl, host_if, netns_fd);
+	if (r == -EEXIST && link_del(&nl, host_if) >= 0)
+		/* An earlier paddock's, left behind: only then a second try. */
+		r = create_veth(&nl, host_if, netns_fd);
 	if (r < 0)
 		goto out;
 	idx = if_nametoindex(host_if);

@@ -22,7 +22,7 @@ typedef struct NetAddrs {
  * Create the veth host_if <-> eth0 (in the namespace behind netns_fd), put
  * the addresses on both ends, bring both up (and the paddock's lo) and add
  * the default route(s) inside.  A link called host_if left by an earlier
- * paddock is removed first.  Returns 0 or -errno; on failure the pair is
+ * paddock is replaced.  Returns 0 or -errno; on failure the pair is
  * removed again.
  */
 int net_link_up(const char *host_if, int netns_fd, const NetAddrs *a);

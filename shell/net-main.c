@@ -4,8 +4,9 @@
  * namespace of the login that starts the paddock (the "host").  The module
  * runs it once per new paddock, before the join, and waits for its one
  * reply line; a joining login never runs it.  It is a program of its own so
- * that libmnl and libnftables are mapped only while it runs: not in sshd
- * (the module), not in the holder (PID 1 of every paddock).
+ * that libmnl and libnftnl are mapped only while it runs: not in sshd (the
+ * module), not in the holder (PID 1 of every paddock); libnftables only
+ * while it makes the table (net-nft-dl.h).
  *
  *   paddock-net up --uid UID --user NAME --pid PID --pool CIDR [--pool6 CIDR]
  *                  --dns auto|"ADDR ..." [--hook PATH] --deny "CIDR ..."|none
@@ -284,12 +285,11 @@ static void host_if_name(const char *owner, uint32_t slot, char buf[static NET_I
 
 /* Undo what up made for owner: link, elements, the slot, its record.  A
  * spare's link is known by its slot only while the slot is its own. */
-static int down_owner(int net_fd, const char *owner)
+static void down_owner(int net_fd, const char *owner)
 {
-	char host_if[NET_IF_NAME_MAX], name[NET_OWNER_MAX + 4], elems[NET_NFT_ELEMS_MAX], err[256];
+	char host_if[NET_IF_NAME_MAX], name[NET_OWNER_MAX + 4], elems[NET_NFT_ELEMS_MAX];
 	bool has_slot;
 	uint32_t slot;
-	int r = 0;
 
 	has_slot = net_pool_find(net_fd, owner, &slot) >= 0;
 	if (has_slot || !net_pool_is_spare(owner)) {
@@ -299,40 +299,32 @@ static int down_owner(int net_fd, const char *owner)
 	if (has_slot) {
 		snprintf(name, sizeof(name), "e-%u", (unsigned)slot);
 		if (read_text(net_fd, name, elems, sizeof(elems)) >= 0) {
-			r = net_nft_down(elems, err, sizeof(err));
+			net_nft_down(elems);
 			(void)unlinkat(net_fd, name, 0);
 		}
 	}
 	(void)net_pool_release(net_fd, owner);
 	snprintf(name, sizeof(name), NET_RECORD_PREFIX "%s", owner);
 	(void)unlinkat(net_fd, name, 0);
-	return r;
 }
 
 /* paddock-net down: uid's paddock (made by paddock-net up --uid, or a
  * claimed spare's: its record a-UID names the spare), and the spare's. */
-static int do_down(int net_fd, const NetArgs *a)
+static void do_down(int net_fd, const NetArgs *a)
 {
 	NetRecord rec;
 	char uid_s[16];
-	int r = 0, k;
 
 	if (a->has_uid) {
 		snprintf(uid_s, sizeof(uid_s), "%u", (unsigned)a->uid);
 		if (net_record_read(net_fd, a->uid, &rec) >= 0 && *rec.spare &&
 		    !(a->spare && streq(a->spare, rec.spare)))
-			r = down_owner(net_fd, rec.spare);
-		k = down_owner(net_fd, uid_s);
-		if (r >= 0)
-			r = k;
+			down_owner(net_fd, rec.spare);
+		down_owner(net_fd, uid_s);
 		net_netns_name_remove(a->user);
 	}
-	if (a->spare) {
-		k = down_owner(net_fd, a->spare);
-		if (r >= 0)
-			r = k;
-	}
-	return r;
+	if (a->spare)
+		down_owner(net_fd, a->spare);
 }
 
 static void closedirp(DIR **d)
@@ -379,12 +371,13 @@ static bool is_uid(const char *name)
  * elements and the record of every owner other than self and self2 (or
  * NULL) that is gone
  * (net_pool_owner_alive()), the records of claimed spares (a-UID) whose
- * STATE_DIR/UID is gone, and the dangling netns names.  Called under the
- * pool's lock.  Returns the number of other owners that still have an
- * address. */
+ * STATE_DIR/UID is gone, and then the dangling netns names (only then:
+ * their check costs a lookup in /proc per live paddock, at every up and
+ * down).  Called under the pool's lock.  Returns the number of other
+ * owners that still have an address. */
 static unsigned collect_stale(int run_fd, int net_fd, const char *self, const char *self2)
 {
-	unsigned live = 0;
+	unsigned live = 0, collected = 0;
 	_cleanup_(closedirp) DIR *d = NULL;
 	int fd = fcntl(net_fd, F_DUPFD_CLOEXEC, 3);
 	struct dirent *de;
@@ -405,6 +398,7 @@ static unsigned collect_stale(int run_fd, int net_fd, const char *self, const ch
 		    !streq(owner, self) && fstatat(run_fd, owner, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
 		    errno == ENOENT) {
 			(void)unlinkat(net_fd, de->d_name, 0);
+			collected++;
 			continue;
 		}
 		if (strncmp(de->d_name, "u-", 2) != 0 || streq(owner, self) ||
@@ -422,9 +416,11 @@ static unsigned collect_stale(int run_fd, int net_fd, const char *self, const ch
 		}
 		syslog(LOG_NOTICE, "%s %s: collecting the network of an ended paddock",
 		       net_pool_is_spare(owner) ? "spare" : "uid", owner);
-		(void)down_owner(net_fd, owner);
+		down_owner(net_fd, owner);
+		collected++;
 	}
-	netns_names_collect();
+	if (collected > 0)
+		netns_names_collect();
 	return live;
 }
 
@@ -562,7 +558,7 @@ fail:
 	if (!*reply_err)
 		failf(r, "%s", strerror(-r));
 	if (ruled || linked) {
-		(void)down_owner(net_fd, owner);
+		down_owner(net_fd, owner);
 		if (!a->spare)
 			net_netns_name_remove(a->user);
 	} else {
@@ -619,7 +615,7 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		live = collect_stale(run_fd, net_fd, self, a.spare);
 	if (r >= 0 && streq(a.cmd, "down")) {
-		r = do_down(net_fd, &a);
+		do_down(net_fd, &a);
 		/* The last paddock gone: the pools' elements too (the table
 		 * stays, for the next one). */
 		if (live == 0)

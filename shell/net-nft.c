@@ -3,18 +3,15 @@
 #include "net-nft.h"
 
 #include <errno.h>
-#include <libmnl/libmnl.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <nftables/libnftables.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "../conf/macro.h"
+#include "net-nfnl.h"
+#include "net-nft-dl.h"
 
 /*
  * The table.  Every paddock's host end is called pdk...: paddock traffic
@@ -121,177 +118,122 @@ _printf_(2, 3) static void put(Buf *b, const char *fmt, ...)
 	b->n += (size_t)k;
 }
 
-static struct nft_ctx *ctx_new(void)
+/* cmd in nftables' language, through libnftables (loaded now); on failure
+ * its first error line into err. */
+static int run_text(const char *cmd, char *err, size_t err_len)
 {
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-
-	if (!nft)
-		return NULL;
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
-	return nft;
-}
-
-static void ctx_freep(struct nft_ctx **nft)
-{
-	if (*nft)
-		nft_ctx_free(*nft);
-}
-
-/* One datagram of answers (libmnl's own size is not a constant). */
-#define NFT_NL_BUF 8192
-
-/* Whether table inet paddock exists: one NFT_MSG_GETTABLE over netlink.
- * Asking libnftables ("list table") would fetch and print the whole table,
- * every paddock's elements included, on every login. */
-static int table_exists(void)
-{
-	char buf[NFT_NL_BUF];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *nfg;
-	unsigned portid, seq = (unsigned)time(NULL);
-	ssize_t n;
+	const NftLib *nft;
+	struct nft_ctx *ctx;
+	const char *e;
 	int r;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_INET;
-	nfg->version = NFNETLINK_V0;
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, NET_NFT_TABLE);
-
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!nl)
-		return negative_errno();
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = negative_errno();
-		goto out;
+	r = nft_lib_dl(&nft);
+	if (r < 0) {
+		snprintf(err, err_len, "cannot load libnftables.so.1");
+		return r;
 	}
-	portid = mnl_socket_get_portid(nl);
-	/* The table's description, then the ack; or the error alone. */
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0) {
-			r = negative_errno();
-			goto out;
-		}
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL);
-	} while (r == MNL_CB_OK);
-	r = r == MNL_CB_STOP ? 1 : errno == ENOENT ? 0 : negative_errno();
-out:
-	mnl_socket_close(nl);
+	ctx = nft->ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -ENOMEM;
+	nft->ctx_buffer_output(ctx);
+	nft->ctx_buffer_error(ctx);
+	r = nft->run_cmd_from_buffer(ctx, cmd) == 0 ? 0 : -EIO;
+	if (r < 0) {
+		e = nft->ctx_get_error_buffer(ctx);
+		snprintf(err, err_len, "%.*s", (int)strcspn(e ? e : "", "\n"), e ? e : "");
+	}
+	nft->ctx_free(ctx);
 	return r;
 }
 
-/* Run cmd; on failure copy libnftables' first error line into err. */
-static int run(struct nft_ctx *nft, const char *cmd, char *err, size_t err_len)
+/* The lines "SET KEY" of a record, as elements, at most max (a line that
+ * is not one is passed over).  Returns their number. */
+static size_t record_parse(const char *rec, NfnlElem *ret, size_t max)
 {
-	const char *e;
+	size_t n = 0;
 
-	if (nft_run_cmd_from_buffer(nft, cmd) == 0)
-		return 0;
-	e = nft_ctx_get_error_buffer(nft);
-	if (err && err_len)
-		snprintf(err, err_len, "%.*s", (int)strcspn(e ? e : "", "\n"), e ? e : "");
-	return -EIO;
-}
+	while (rec && *rec && n < max) {
+		size_t len = strcspn(rec, "\n"), s = strcspn(rec, " ");
+		char set[NFNL_NAME_MAX], key[160];
 
-/* Delete each line "SET KEY" of elems on its own: one gone already (the
- * table was removed meanwhile) must not stop the others. */
-static void delete_elems(struct nft_ctx *nft, const char *elems)
-{
-	char batch[NET_NFT_ELEMS_MAX * 2];
-	Buf b = { .p = batch, .len = sizeof(batch) };
-
-	/* One transaction for all of them: each command of libnftables reads
-	 * the whole table first, which grows with the number of paddocks.  One
-	 * by one only when the batch fails (an element already gone). */
-	for (const char *e = elems; e && *e;) {
-		size_t n = strcspn(e, "\n"), s = strcspn(e, " ");
-
-		if (s < n)
-			put(&b, "delete element inet " NET_NFT_TABLE " %.*s { %.*s }\n", (int)s, e,
-			    (int)(n - s - 1), e + s + 1);
-		e += n;
-		e += *e == '\n';
-	}
-	if (!b.overflow && b.n > 0 && run(nft, batch, NULL, 0) == 0)
-		return;
-	while (elems && *elems) {
-		size_t n = strcspn(elems, "\n"), s = strcspn(elems, " ");
-		char cmd[512];
-
-		if (s < n && n < 400) {
-			snprintf(cmd, sizeof(cmd),
-				 "delete element inet " NET_NFT_TABLE " %.*s { %.*s }", (int)s,
-				 elems, (int)(n - s - 1), elems + s + 1);
-			(void)run(nft, cmd, NULL, 0);
+		if (s < len && s < sizeof(set) && len - s - 1 < sizeof(key)) {
+			memcpy(set, rec, s);
+			set[s] = '\0';
+			memcpy(key, rec + s + 1, len - s - 1);
+			key[len - s - 1] = '\0';
+			n += net_nfnl_elem_parse(set, key, NULL, &ret[n]) == 0;
 		}
-		elems += n;
-		elems += *elems == '\n';
+		rec += len;
+		rec += *rec == '\n';
 	}
+	return n;
 }
 
-/* One element: the add command into cmd, the delete line into rec. */
-static void elem(Buf *cmd, Buf *rec, const char *set, const char *key, const char *value)
+/* Delete the elements of a record (from net_nft_up()): in one batch, or,
+ * when that fails (one is gone already: the table was removed meanwhile),
+ * each on its own, so that one gone does not keep the others. */
+static void delete_elems(const char *rec)
 {
-	put(cmd, "add element inet " NET_NFT_TABLE " %s { %s%s%s }\n", set, key, value ? " : " : "",
-	    value ? value : "");
-	put(rec, "%s %s\n", set, key);
+	NfnlElem e[NET_NFT_ELEMS_N];
+	size_t n = record_parse(rec, e, ELEMENTSOF(e));
+
+	if (n == 0 || net_nfnl_elems(false, e, n) == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		(void)net_nfnl_elems(false, &e[i], 1);
 }
 
-static void egress_elems(Buf *cmd, Buf *rec, const char *set4, const char *set6, const char *a4,
-			 const char *a6, const NetCidrList *l)
+typedef struct Elems {
+	NfnlElem e[NET_NFT_ELEMS_N];
+	size_t n;
+	Buf rec;
+	bool overflow;
+} Elems;
+
+/* One element, and its line "SET KEY" in the record. */
+static void elem(Elems *l, const char *set, const char *key, const char *value)
 {
-	for (unsigned i = 0; i < l->n; i++) {
+	if (l->n == ELEMENTSOF(l->e) || net_nfnl_elem_parse(set, key, value, &l->e[l->n]) < 0) {
+		l->overflow = true;
+		return;
+	}
+	l->n++;
+	put(&l->rec, "%s %s\n", set, key);
+}
+
+static void interval(Elems *l, const char *set, const NetCidr *c)
+{
+	if (l->n + 3 > ELEMENTSOF(l->e)) {
+		l->overflow = true;
+		return;
+	}
+	l->n += net_nfnl_interval(set, c, &l->e[l->n]);
+}
+
+static void egress_elems(Elems *l, const char *set4, const char *set6, const char *a4,
+			 const char *a6, const NetCidrList *cl)
+{
+	for (unsigned i = 0; i < cl->n; i++) {
 		char c[64], key[160];
-		bool v4 = l->c[i].family == AF_INET;
+		bool v4 = cl->c[i].family == AF_INET;
 
 		if (!v4 && !*a6)
 			continue; /* no IPv6 in this paddock: nothing to reach anyway */
-		netaddr_format(&l->c[i], true, c, sizeof(c));
+		netaddr_format(&cl->c[i], true, c, sizeof(c));
 		snprintf(key, sizeof(key), "%s . %s", v4 ? a4 : a6, c);
-		elem(cmd, rec, v4 ? set4 : set6, key, NULL);
+		elem(l, v4 ? set4 : set6, key, NULL);
 	}
 }
 
-int net_nft_up(const NetRules *r, const char *old_elems, bool guard4, bool guard6, char *ret_elems,
-	       size_t len, char *err, size_t err_len)
+/* The table when missing, and the guards asked for: nftables' language,
+ * the one path that loads libnftables. */
+static int table_make(bool missing, bool guard4, bool guard6, char *err, size_t err_len)
 {
-	static const char *const host_chain[] = { "jump host_none", "jump host_dns",
-						  "jump host_all" };
-	_cleanup_(ctx_freep) struct nft_ctx *nft = NULL;
-	char cmdbuf[NET_NFT_ELEMS_MAX * 2 + sizeof(table_text)], a4[64], a6[64], g4[64], p[64];
-	Buf cmd = { .p = cmdbuf, .len = sizeof(cmdbuf) }, rec = { .p = ret_elems, .len = len };
-	int k;
+	char cmdbuf[sizeof(table_text) + 512];
+	Buf cmd = { .p = cmdbuf, .len = sizeof(cmdbuf) };
 
-	*err = '\0';
-	k = table_exists();
-	if (k < 0) {
-		snprintf(err, err_len, "asking for table inet " NET_NFT_TABLE ": %s", strerror(-k));
-		return k;
-	}
-	nft = ctx_new();
-	if (!nft)
-		return -ENOMEM;
-	delete_elems(nft, old_elems);
-	/* The table (when missing) and this paddock's elements: one
-	 * transaction, one cache fill in libnftables. */
-	if (k == 0)
+	if (missing)
 		put(&cmd, "%s", table_text);
-
-	netaddr_format(&r->addrs->peer4, false, a4, sizeof(a4));
-	netaddr_format(&r->addrs->peer6, false, a6, sizeof(a6));
-	netaddr_format(&r->addrs->host4, false, g4, sizeof(g4));
-	netaddr_format(r->pool, true, p, sizeof(p));
-	put(&cmd, "add element inet " NET_NFT_TABLE " pool4 { %s }\n", p);
-	if (r->pool6 && r->pool6->family) {
-		netaddr_format(r->pool6, true, p, sizeof(p));
-		put(&cmd, "add element inet " NET_NFT_TABLE " pool6 { %s }\n", p);
-	}
 	if (guard4)
 		put(&cmd,
 		    "flush chain inet " NET_NFT_TABLE " guard4\n"
@@ -302,64 +244,82 @@ int net_nft_up(const NetRules *r, const char *old_elems, bool guard4, bool guard
 		    "flush chain inet " NET_NFT_TABLE " guard6\n"
 		    "add rule inet " NET_NFT_TABLE " guard6 meta nfproto ipv6 iifname != \"pdk*\" "
 		    "oifname != \"pdk*\" drop\n");
+	if (cmd.overflow)
+		return -E2BIG;
+	return cmd.n > 0 ? run_text(cmdbuf, err, err_len) : 0;
+}
 
-	elem(&cmd, &rec, "host4", a4, host_chain[r->host_access]);
-	if (*a6)
-		elem(&cmd, &rec, "host6", a6, host_chain[r->host_access]);
-	if (r->allow->any) {
-		elem(&cmd, &rec, "any4", a4, NULL);
-		if (*a6)
-			elem(&cmd, &rec, "any6", a6, NULL);
+int net_nft_up(const NetRules *r, const char *old_elems, bool guard4, bool guard6, char *ret_elems,
+	       size_t len, char *err, size_t err_len)
+{
+	static const char *const host_chain[] = { "jump host_none", "jump host_dns",
+						  "jump host_all" };
+	Elems elems = { .rec = { .p = ret_elems, .len = len } }, *l = &elems;
+	char a4[64], a6[64], g4[64];
+	int k;
+
+	*err = '\0';
+	k = net_nfnl_table_exists();
+	if (k < 0) {
+		snprintf(err, err_len, "asking for table inet " NET_NFT_TABLE ": %s", strerror(-k));
+		return k;
 	}
-	egress_elems(&cmd, &rec, "allow4", "allow6", a4, a6, r->allow);
-	egress_elems(&cmd, &rec, "deny4", "deny6", a4, a6, r->deny);
+	k = table_make(k == 0, guard4, guard6, err, err_len);
+	if (k < 0)
+		return k;
+	delete_elems(old_elems);
+
+	netaddr_format(&r->addrs->peer4, false, a4, sizeof(a4));
+	netaddr_format(&r->addrs->peer6, false, a6, sizeof(a6));
+	netaddr_format(&r->addrs->host4, false, g4, sizeof(g4));
+	interval(l, "pool4", r->pool);
+	if (r->pool6 && r->pool6->family)
+		interval(l, "pool6", r->pool6);
+	elem(l, "host4", a4, host_chain[r->host_access]);
+	if (*a6)
+		elem(l, "host6", a6, host_chain[r->host_access]);
+	if (r->allow->any) {
+		elem(l, "any4", a4, NULL);
+		if (*a6)
+			elem(l, "any6", a6, NULL);
+	}
+	egress_elems(l, "allow4", "allow6", a4, a6, r->allow);
+	egress_elems(l, "deny4", "deny6", a4, a6, r->deny);
 	if (r->dns_stub) {
 		char s[64];
 
 		netaddr_format(r->dns_stub, false, s, sizeof(s));
-		elem(&cmd, &rec, "stub4", g4, s);
+		elem(l, "stub4", g4, s);
 	}
-	if (cmd.overflow || rec.overflow) {
+	if (l->overflow || l->rec.overflow) {
 		snprintf(err, err_len, "too many egress prefixes");
 		return -E2BIG;
 	}
-	return run(nft, cmdbuf, err, err_len);
+	k = net_nfnl_elems(true, l->e, l->n);
+	if (k < 0)
+		snprintf(err, err_len, "adding the elements of %s: %s", a4, strerror(-k));
+	return k;
 }
 
-int net_nft_down(const char *elems, char *err, size_t err_len)
+void net_nft_down(const char *elems)
 {
-	_cleanup_(ctx_freep) struct nft_ctx *nft = ctx_new();
-
-	if (!nft)
-		return -ENOMEM;
-	delete_elems(nft, elems);
-	return 0;
+	delete_elems(elems);
 }
 
 void net_nft_pools_clear(void)
 {
-	_cleanup_(ctx_freep) struct nft_ctx *nft = ctx_new();
+	static const char *const pools[] = { "pool4", "pool6" };
 
-	if (nft && run(nft, "list table inet " NET_NFT_TABLE, NULL, 0) == 0)
-		(void)run(nft,
-			  "flush set inet " NET_NFT_TABLE " pool4\n"
-			  "flush set inet " NET_NFT_TABLE " pool6\n",
-			  NULL, 0);
+	(void)net_nfnl_flush_sets(pools, ELEMENTSOF(pools));
 }
 
 int net_nft_remove_table(char *err, size_t err_len)
 {
-	_cleanup_(ctx_freep) struct nft_ctx *nft = NULL;
-	int k = table_exists();
+	int k = net_nfnl_delete_table();
 
-	if (k <= 0) {
-		if (k < 0)
-			snprintf(err, err_len, "asking for table inet " NET_NFT_TABLE ": %s",
-				 strerror(-k));
+	if (k < 0 && k != -ENOENT) {
+		snprintf(err, err_len, "deleting table inet " NET_NFT_TABLE ": %s", strerror(-k));
 		return k;
 	}
-	nft = ctx_new();
-	if (!nft)
-		return -ENOMEM;
-	return run(nft, "delete table inet " NET_NFT_TABLE, err, err_len);
+	return 0;
 }

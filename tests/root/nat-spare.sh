@@ -192,11 +192,15 @@ orphans() {
 }
 no_orphans() { [ -z "$(orphans)" ]; }
 t_ok "a fresh pool: paddock stop --spares" "$T_HELPER" stop --spares
-t_ok "a first login (frank) starts a maker" su - "$frank" -c true
+# watched from before the login: a spare's making can end before su returns
+su - "$frank" -c true &
+login=$!
 end=$((SECONDS + 20))
 until making || [ "$SECONDS" -ge "$end" ]; do :; done
-t_ok "... which makes a spare" making
+t_ok "a first login (frank) starts a maker, which makes a spare" making
 t_ok "... SIGKILLed then" pkill -KILL -f '^paddock spare '
+wait "$login"
+t_is "... the login itself succeeds" 0 "$?"
 t_ok "a first login (grace) starts a maker again" su - "$grace" -c true
 t_ok "... two spares become ready" t_wait_for 30 pool_ready 2
 t_sess_start keep-e "$erin" true

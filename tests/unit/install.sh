@@ -113,6 +113,8 @@ if make -s deb >"$tmp/deb.log" 2>&1; then
 	dpkg-deb -f "$deb" Depends | grep -q 'libpam-runtime' &&
 		dpkg-deb -f "$deb" Depends | grep -q 'libcap2' && dpkg-deb -f "$deb" Recommends | grep -q libsystemd0
 	ok $? "Depends from dpkg-shlibdeps and libpam-runtime; Recommends libsystemd0 (dlopen)"
+	dpkg-deb -f "$deb" Depends | grep -q 'libnftnl11' && dpkg-deb -f "$deb" Depends | grep -q 'libnftables1'
+	ok $? "Depends on libnftnl11 (linked) and libnftables1 (paddock-net's dlopen)"
 	dpkg-deb -I "$deb" prerm | grep -q 'pam-auth-update --package --remove paddock' &&
 		dpkg-deb -I "$deb" postinst | grep -q 'pam-auth-update --package$'
 	ok $? "maintainer scripts: pam-auth-update --package, and --remove paddock on removal"
