@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "holder-proto.h"
@@ -309,18 +310,15 @@ static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInod
 	NsInodes out = { { 0 } };
 	unsigned seen = 0;
 	struct stat st;
-	ssize_t n;
+	int n;
 
 	snprintf(path, sizeof(path), "%u/%s/%s", (unsigned)uid, HOLDER_NS_DIR, HOLDER_NS_RECORDS);
 	fd = open_record(run_dir_fd, path, &st);
 	if (fd < 0)
 		return fd == -ENOENT ? -ENODATA : fd;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = fs_read_fd(fd, buf, sizeof(buf));
 	if (n < 0)
-		return negative_errno();
-	if ((size_t)n == sizeof(buf) - 1)
-		return -ENOENT;
-	buf[n] = '\0';
+		return n == -EFBIG ? -ENOENT : n;
 	for (char *p = buf, *end; *p; p = end + 1) {
 		char *sp = strchr(p, ' ');
 		unsigned i = 0;

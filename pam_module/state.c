@@ -3,34 +3,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "holder-proto.h"
 
-/* openat2 without symlinks, falling back to O_NOFOLLOW on old kernels. */
+/* No symlink anywhere in path (fs_open()). */
 static int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-		.mode = (flags & O_CREAT) ? mode : 0,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	if (fd < 0 && errno == ENOSYS)
-		fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW, mode);
-	return fd < 0 ? negative_errno() : (int)fd;
+	return fs_open(dirfd, path, flags | O_NOFOLLOW, mode, 0);
 }
 
 int state_open_run_dir(int *ret_fd)

@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/identity.h"
 #include "../conf/macro.h"
 #include "../conf/units.h"
@@ -174,26 +175,12 @@ static int parse_holder_cmdline(const char *buf, size_t n, PaddockInfo *p)
 
 static int read_proc(pid_t pid, const char *name, char *buf, size_t len)
 {
-	_cleanup_(closep) int fd = -EBADF;
 	char path[48];
-	size_t have = 0;
+	int r;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
-	while (have < len) {
-		ssize_t k = read(fd, buf + have, len - have);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return negative_errno();
-		if (k == 0)
-			break;
-		have += (size_t)k;
-	}
-	return have == len ? -EFBIG : (int)have;
+	r = fs_read_file(AT_FDCWD, path, buf, len);
+	return r == -ENOENT || r == -ESRCH ? -ESTALE : r;
 }
 
 /* Field 22 of /proc/PID/stat, starttime; the command name before it may
@@ -238,10 +225,9 @@ int admin_query_finish(AdminQuery *q, PaddockInfo *ret)
 	n = read_proc(p.holder_pid, "cmdline", cmdline, sizeof(cmdline));
 	if (n < 0)
 		return n;
-	k = read_proc(p.holder_pid, "stat", stat, sizeof(stat) - 1);
+	k = read_proc(p.holder_pid, "stat", stat, sizeof(stat));
 	if (k < 0)
 		return k;
-	stat[k] = '\0';
 	/* Threat 2: what we read was the holder's only if it is still alive. */
 	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
 		return errno == ESRCH ? -ESTALE : negative_errno();

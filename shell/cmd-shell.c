@@ -64,6 +64,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/identity.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
@@ -152,29 +153,6 @@ static int prove_not_host(const struct stat *pidns, Refusal *why)
 	return 0;
 }
 
-static int read_at(int dirfd, const char *path, char *buf, size_t len)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	size_t have = 0;
-
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	while (have < len - 1) {
-		ssize_t n = read(fd, buf + have, len - 1 - have);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return negative_errno();
-		if (n == 0)
-			break;
-		have += (size_t)n;
-	}
-	buf[have] = '\0';
-	return (int)have;
-}
-
 /* Step 3: /proc shows our PID namespace.  Returns an O_PATH fd on /proc. */
 static int prove_proc_is_ours(const struct stat *pidns, Refusal *why)
 {
@@ -228,10 +206,10 @@ static int prove_pid1_is_holder(int proc, uid_t uid, Refusal *why)
 	const char *arg, *end;
 	int n;
 
-	n = read_at(proc, "1/status", buf, sizeof(buf));
+	n = fs_read_file(proc, "1/status", buf, sizeof(buf));
 	if (n < 0 || !status_all_root(buf))
 		return refuse_with(why, -EPERM, "PID 1 of this PID namespace is not root's");
-	n = read_at(proc, "1/cmdline", buf, sizeof(buf));
+	n = fs_read_file(proc, "1/cmdline", buf, sizeof(buf));
 	if (n <= 0)
 		return refuse_with(why, -EPERM, "cannot read PID 1's command line");
 	end = buf + n;
