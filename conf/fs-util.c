@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -80,4 +81,12 @@ int fs_read_file(int dirfd, const char *path, char *buf, size_t len)
 	if (!S_ISREG(st.st_mode))
 		return -EBADFD;
 	return fs_read_fd(fd, buf, len);
+}
+
+int fs_fd_path(char *buf, size_t len, int fd, const char *name)
+{
+	int n = name ? snprintf(buf, len, "/proc/self/fd/%d/%s", fd, name)
+		     : snprintf(buf, len, "/proc/self/fd/%d", fd);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

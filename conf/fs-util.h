@@ -48,3 +48,10 @@ int fs_read_fd(int fd, char *buf, size_t len);
  * or -errno.
  */
 int fs_read_file(int dirfd, const char *path, char *buf, size_t len);
+
+/*
+ * "/proc/self/fd/FD" or, with name, "/proc/self/fd/FD/NAME" into buf: how
+ * root names an fd-relative path for the syscalls that take only paths
+ * (mount, umount2, bind, connect).  Returns 0 or -ENAMETOOLONG.
+ */
+int fs_fd_path(char *buf, size_t len, int fd, const char *name);

@@ -21,7 +21,7 @@
  *                             check, which compares per-CPU batched ids).
  *   STATE_DIR/UID/ctl         the holder's control socket (SOCK_SEQPACKET)
  *
- * STATE_DIR is a private tmpfs of its own (holder_state_make_private), and
+ * STATE_DIR is a private tmpfs of its own (state_make_private), and
  * each holder detaches its copy of it: no paddock sees any state.
  *
  * Start: the module, in the host namespaces, creates UID/ and UID/ns/ and

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Starting a user's holder (the module side of holder-proto.h) and the
- * per-user state it lives in: STATE_DIR made a private mount, UID/ built and
- * removed, the namespaces recorded.  Runs in the caller's root process, in the
- * host namespaces, with the per-user lock held.
+ * Starting a user's holder (the module side of holder-proto.h): its command
+ * line, the intermediate process that spawns it in new namespaces, its ready
+ * line, and the records of its namespaces.  The state directory it lives in
+ * is state.c's.  Runs in the caller's root process, in the host namespaces,
+ * with the per-user lock held.
  */
 #pragma once
 
@@ -40,57 +41,6 @@ typedef struct HolderStarted {
 	pid_t pid;		    /* the holder, in the host PID namespace */
 	char error[HOLDER_MSG_MAX]; /* the holder's "error STEP: MESSAGE", or "" */
 } HolderStarted;
-
-/*
- * Open path below dirfd: no symlinks, no magic links, not above dirfd
- * (openat2 RESOLVE_BENEATH).  O_CLOEXEC and O_NOFOLLOW are added.
- * Returns the fd or -errno.
- */
-int holder_state_open(int dirfd, const char *path, int flags);
-
-/*
- * Make the STATE_DIR directory behind run_dir_fd a private mount of its own
- * filesystem (a tmpfs, mode 0700), so that each holder can detach its copy
- * and find the empty directory of /run below it (no paddock sees STATE_DIR,
- * not even as root: a bind of the directory onto itself would show the
- * same directory again), and nothing mounted below it propagates anywhere.
- * Idempotent; a directory that is the root of a mount of another
- * filesystem already is left as it is (holder_start() makes it private
- * again before it uses it).  Otherwise the tmpfs is mounted over it and
- * made private: run_dir_fd then still names the directory *under* the new
- * mount, so the caller must use *ret_fd (a new O_DIRECTORY|O_CLOEXEC fd on
- * the mount root) from now on.  Returns 0 or -errno.
- */
-int holder_state_make_private(int run_dir_fd, int *ret_fd);
-
-/*
- * Remove the state of uid's paddock: unlink ctl and the namespace records
- * (ns/all), remove ns/ and UID/.  Only for a paddock known dead
- * (ns_join said -ESTALE, under the lock) or by its own holder at teardown.
- * Never removes anything it does not know (-ENOTEMPTY then).  Returns 0
- * (also when there was nothing), or the first -errno.
- */
-int holder_state_remove(int run_dir_fd, uid_t uid);
-
-/* The same for the directory name below dir_fd (a spare's, below
- * STATE_DIR/spare/). */
-int holder_state_remove_at(int dir_fd, const char *name);
-
-/*
- * The private STATE_DIR mount root: opened once when it is already a mount
- * (every login but the first since boot); else holder_state_make_private()
- * under the global lock on STATE_DIR (two first logins must not stack two
- * mounts), on a fresh lookup of the directory.  Returns 0 with *ret_fd, or
- * -errno.
- */
-int holder_state_dir(int *ret_fd);
-
-/*
- * Before building anything below run_dir_fd: check that it is the private
- * STATE_DIR mount root (-EINVAL otherwise) and make it private again (an
- * admin's "mount --make-shared" repaired).  Returns 0 or -errno.
- */
-int holder_state_repair(int run_dir_fd);
 
 /*
  * The command line of the holder for p, as exec'd and as /proc/PID/cmdline
@@ -156,7 +106,7 @@ void holder_kill(int pidfd);
  * A paddock that is not whole (ns_join_or_stale() said -EUCLEAN, or
  * paddock stop found no holder it could stop): its holder killed through
  * pidfd (-1: none alive) and UID/ removed.  Call it with the per-user lock
- * held.  Returns holder_state_remove()'s result.
+ * held.  Returns state_remove_user()'s result.
  */
 int holder_collect(int run_dir_fd, uid_t uid, int pidfd);
 

@@ -83,7 +83,7 @@ static int open_user_dir(int run_dir_fd, uid_t uid, const char *sub)
 	int fd;
 
 	snprintf(name, sizeof(name), sub ? "%u/%s" : "%u", (unsigned)uid, sub);
-	fd = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
+	fd = fs_open_beneath(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
 	return fd;
 }
 
@@ -289,7 +289,7 @@ int ns_session_close(int fd)
  * regular file (-EPERM otherwise); its stat in *ret_st. */
 static int open_record(int dirfd, const char *path, struct stat *ret_st)
 {
-	_cleanup_(closep) int fd = holder_state_open(dirfd, path, O_RDONLY);
+	_cleanup_(closep) int fd = fs_open_beneath(dirfd, path, O_RDONLY);
 
 	if (fd < 0)
 		return fd;

@@ -49,7 +49,7 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path);
  * afterwards).  The holder's answer to "session" is read after the checks,
  * before the setns().
  *
- * run_dir_fd must be the private STATE_DIR mount (holder_state_make_private).
+ * run_dir_fd must be the private STATE_DIR mount (state_make_private).
  * Call it with the per-user lock held and from a single-threaded process.
  *
  * Returns 0 with *ret_session_fd (connected, O_CLOEXEC: closing it ends the

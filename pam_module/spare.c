@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "cgroup.h"
@@ -176,7 +177,7 @@ static void maker_name(const char *key, char buf[static MAKER_NAME_MAX])
 static pid_t maker_pid(int spare_fd, const char *name)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	_cleanup_(closep) int fd = holder_state_open(spare_fd, name, O_RDWR | O_NOCTTY);
+	_cleanup_(closep) int fd = fs_open_beneath(spare_fd, name, O_RDWR | O_NOCTTY);
 
 	if (fd == -ENOENT)
 		return 0;
@@ -225,9 +226,9 @@ int spare_maker_open_dir(const HolderParams *p, int *ret_fd)
 		if (r < 0)
 			return r;
 	}
-	r = holder_state_dir(&run_fd);
+	r = state_open_mount(&run_fd);
 	if (r >= 0)
-		r = holder_state_repair(run_fd);
+		r = state_repair(run_fd);
 	if (r < 0)
 		return r;
 	return open_spare_dir(run_fd, true, ret_fd);
@@ -418,7 +419,7 @@ static int claim(Take *t, const char *uid_name, int *pidfd)
 	pid_t pid = 0;
 	int r;
 
-	dir_fd = holder_state_open(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return dir_fd;
 	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, pidfd);
@@ -465,7 +466,7 @@ static int claim_or_kill(Take *t, const char *uid_name)
 	if (t->session)
 		t->session->fd = safe_close(t->session->fd);
 	holder_kill(pidfd);
-	(void)holder_state_remove(t->run_dir_fd, t->p->uid);
+	(void)state_remove_user(t->run_dir_fd, t->p->uid);
 	return r;
 }
 
@@ -477,7 +478,7 @@ static int claim_or_kill(Take *t, const char *uid_name)
 static void adopt(Take *t, const char *uid_name)
 {
 	_cleanup_(closep) int dir_fd =
-		holder_state_open(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+		fs_open_beneath(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
 	char cg_name[SPARE_CGROUP_NAME_MAX];
 	CgroupStamp st = { 0 };
 	int k;
@@ -506,7 +507,7 @@ static int take_one(const char *name, void *data)
 		r = negative_errno();
 		if (r == -EEXIST && !t->pick) {
 			/* The state of a dead paddock (the caller found none alive). */
-			r = holder_state_remove(t->run_dir_fd, t->p->uid);
+			r = state_remove_user(t->run_dir_fd, t->p->uid);
 			if (r >= 0 && renameat2(t->spare_fd, name, t->run_dir_fd, uid_name,
 						RENAME_NOREPLACE) < 0)
 				r = negative_errno();
@@ -609,10 +610,10 @@ void spare_unpick(int run_dir_fd, const HolderParams *p)
 	/* Not back into the pool: its cgroup is the user's now.  Killed, and
 	 * nothing of it left as the user's (threat 13). */
 	snprintf(uid_name, sizeof(uid_name), "%u", (unsigned)p->uid);
-	dir_fd = holder_state_open(run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd >= 0 && ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd) >= 0)
 		holder_kill(pidfd);
-	(void)holder_state_remove(run_dir_fd, p->uid);
+	(void)state_remove_user(run_dir_fd, p->uid);
 }
 
 /* ---- making spares ------------------------------------------------------ */
@@ -734,7 +735,7 @@ static int collect_stale(const char *name, void *data)
 	int spare_fd = *(int *)data, r;
 	pid_t pid;
 
-	dir_fd = holder_state_open(spare_fd, name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(spare_fd, name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return 0; /* claimed meanwhile */
 	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
@@ -742,7 +743,7 @@ static int collect_stale(const char *name, void *data)
 		return 0;
 	if (r >= 0)
 		holder_kill(pidfd);
-	(void)holder_state_remove_at(spare_fd, name);
+	(void)state_remove_at(spare_fd, name);
 	return 0;
 }
 
@@ -795,7 +796,7 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 	if (r < 0)
 		return r;
 	created = true;
-	dir_fd = holder_state_open(spare_fd, tmp_name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(spare_fd, tmp_name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0) {
 		r = dir_fd;
 		goto out;
@@ -837,7 +838,7 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 		goto out;
 	/* Its namespaces recorded now, owners checked (threat 1), not by the
 	 * login that claims it: that one checks them as a join does. */
-	ns_fd = holder_state_open(dir_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
+	ns_fd = fs_open_beneath(dir_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
 	r = ns_fd < 0 ? ns_fd : holder_record(ns_fd, info.pid, pidfd, p->namespaces);
 	if (r < 0)
 		goto out;
@@ -858,7 +859,7 @@ out:
 	if (r < 0) {
 		holder_kill(pidfd);
 		if (created)
-			(void)holder_state_remove_at(spare_fd, tmp_name);
+			(void)state_remove_at(spare_fd, tmp_name);
 		(void)spare_cgroup_remove(cgm, p->cgroup_parent, name);
 		info.pid = 0;
 	}
@@ -894,13 +895,13 @@ static int stop_one(const char *name, void *data)
 			(void)collect_stale(name, &s->spare_fd);
 		return 0;
 	}
-	dir_fd = holder_state_open(s->spare_fd, name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(s->spare_fd, name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return 0; /* claimed meanwhile */
 	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
 	if (r == -ESTALE) {
 		/* Dead. */
-		(void)holder_state_remove_at(s->spare_fd, name);
+		(void)state_remove_at(s->spare_fd, name);
 		return 0;
 	}
 	if (r >= 0)

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "../pam_module/holder-proto.h"
@@ -232,21 +233,21 @@ int holder_remove_own_dir(int parent_fd, const char *name)
 	_cleanup_(closep) int dir = -EBADF;
 	struct stat a, b;
 
-	dir = holder_state_open(parent_fd, name, O_PATH | O_DIRECTORY);
+	dir = fs_open_beneath(parent_fd, name, O_PATH | O_DIRECTORY);
 	if (dir < 0)
 		return dir == -ENOENT ? 0 : dir;
 	if (fstat(dir, &a) < 0 || fstat(HOLDER_FD_STATE, &b) < 0)
 		return negative_errno();
 	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return 0;
-	return holder_state_remove_at(parent_fd, name);
+	return state_remove_at(parent_fd, name);
 }
 
 int holder_spare_remove_state(int run_dir_fd, const char *name)
 {
 	_cleanup_(closep) int spare_fd = -EBADF;
 
-	spare_fd = holder_state_open(run_dir_fd, HOLDER_SPARE_DIR, O_RDONLY | O_DIRECTORY);
+	spare_fd = fs_open_beneath(run_dir_fd, HOLDER_SPARE_DIR, O_RDONLY | O_DIRECTORY);
 	if (spare_fd < 0)
 		return spare_fd == -ENOENT ? 0 : spare_fd;
 	return holder_remove_own_dir(spare_fd, name);

@@ -60,7 +60,7 @@ int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned
 int holder_spare_remove_state(int run_dir_fd, const char *name);
 
 /*
- * Remove parent_fd/name (holder_state_remove_at) if it is still our state
+ * Remove parent_fd/name (state_remove_at) if it is still our state
  * directory (fd 3): a module that found us dead may have built a new one
  * meanwhile.  Returns 0 (also when it is gone or another's) or -errno.
  */

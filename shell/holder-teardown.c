@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/holder-start.h"
@@ -87,7 +88,7 @@ static int remove_state(uid_t uid)
 	root = holder_open_root();
 	if (root < 0)
 		return root;
-	run = holder_state_open(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY);
+	run = fs_open_beneath(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY);
 	if (run < 0)
 		return run;
 	snprintf(name, sizeof(name), "%u", (unsigned)uid);
@@ -167,7 +168,7 @@ void holder_teardown_spare(Holder *h)
 		r = negative_errno();
 	else if ((root = holder_open_root()) < 0)
 		r = root;
-	else if ((run = holder_state_open(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY)) < 0)
+	else if ((run = fs_open_beneath(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY)) < 0)
 		r = run;
 	else
 		r = holder_spare_remove_state(run, h->o->spare);

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "../conf/units.h"
@@ -376,7 +377,7 @@ static int setup(Holder *h, const char **step)
 	/* 8: only the paddock's processes are visible */
 	STEP("proc", holder_mount_proc(h->root));
 	/* 2: processes are counted in our PID namespace only */
-	STEP("proc", (h->proc = holder_state_open(h->root, "proc", O_RDONLY | O_DIRECTORY)));
+	STEP("proc", (h->proc = fs_open_beneath(h->root, "proc", O_RDONLY | O_DIRECTORY)));
 	/* 1: no state of any paddock is visible in this one */
 	STEP("state", holder_detach_state_dir(h->root));
 	/* 8: only the paddock's network interfaces are visible */

@@ -170,7 +170,7 @@ static void cleanup(void)
 	n_holders = 0;
 	for (uid_t uid = 424200; uid < 424210; uid++)
 		if (run_fd >= 0)
-			holder_state_remove(run_fd, uid);
+			state_remove_user(run_fd, uid);
 }
 
 static void params_default(HolderParams *p, uid_t uid)
@@ -531,8 +531,8 @@ static void test_make_private(void)
 		return;
 	}
 	dir = open(probe, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r1 = holder_state_make_private(dir, &fd1);
-	r2 = fd1 >= 0 ? holder_state_make_private(fd1, &fd2) : -EBADF;
+	r1 = state_make_private(dir, &fd1);
+	r2 = fd1 >= 0 ? state_make_private(fd1, &fd2) : -EBADF;
 	tap_ok(r1 == 0 && r2 == 0,
 	       "make_private: bind-mounts a plain directory, idempotent (%d %d)", r1, r2);
 	params_default(&p, 424209);
@@ -932,7 +932,7 @@ int main(void)
 		return tap_done();
 	r = state_open_run_dir(&raw);
 	if (r == 0)
-		r = holder_state_make_private(raw, &run_fd);
+		r = state_make_private(raw, &run_fd);
 	tap_ok(r == 0, "setup: STATE_DIR opened and private (%d)", r);
 	if (r < 0)
 		return tap_done();
