@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../conf/macro.h"
-#include "holder-start.h"
+#include "holder-spawn.h"
 #include "state.h"
 
 #define COUNTERS_NAME "counters"

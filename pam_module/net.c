@@ -13,7 +13,7 @@
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "cgroup-fs.h"
-#include "holder-start.h"
+#include "holder-spawn.h"
 #include "session.h"
 #include "state.h"
 

@@ -22,7 +22,7 @@
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "holder-proto.h"
-#include "holder-start.h"
+#include "holder-spawn.h"
 
 /* Linux 6.5; older headers lack it. */
 #ifndef SO_PEERPIDFD

@@ -20,7 +20,7 @@
 
 #include "../conf/macro.h"
 #include "cgroup.h"
-#include "holder-start.h"
+#include "holder-spawn.h"
 #include "net.h"
 #include "ns.h"
 #include "spare.h"

@@ -47,7 +47,7 @@
 #include <stddef.h>
 
 #include "cgroup.h"
-#include "holder-start.h"
+#include "holder-spawn.h"
 #include "ns.h"
 
 #define SPARE_KEY_LEN	      16

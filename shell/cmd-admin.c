@@ -22,7 +22,7 @@
 #include "../conf/policy.h"
 #include "../pam_module/audit.h"
 #include "../pam_module/holder-proto.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
 #include "../pam_module/ns.h"
 #include "../pam_module/net.h"
 #include "../pam_module/spare.h"

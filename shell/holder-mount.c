@@ -18,7 +18,7 @@
 #include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
 
 /* Our root: the anchor every mount target is opened beneath. */
 int holder_open_root(void)

@@ -24,7 +24,7 @@
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "../pam_module/holder-proto.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
 #include "../pam_module/spare.h"
 #include "../pam_module/state.h"
 

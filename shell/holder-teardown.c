@@ -22,7 +22,7 @@
 #include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../pam_module/holder-proto.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
 #include "../pam_module/spare.h"
 #include "holder-mount.h"
 #include "holder-net.h"

@@ -47,7 +47,7 @@
 #include "../conf/units.h"
 #include "../pam_module/cgroup.h"
 #include "../pam_module/holder-proto.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
 #include "../pam_module/spare.h"
 
 #define LOCK_RETRY_MS 50

@@ -43,7 +43,7 @@
 #include "../../conf/macro.h"
 #include "../../conf/policy.h"
 #include "../../pam_module/holder-proto.h"
-#include "../../pam_module/holder-start.h"
+#include "../../pam_module/holder-spawn.h"
 #include "../../pam_module/ns.h"
 #include "../../pam_module/state.h"
 #include "../unit/tap.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "holder-start.h"
+#include "holder-spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
