@@ -34,22 +34,6 @@
 /* The intermediate's stack: clone3() and, in the holder, child_exec(). */
 #define INTERMEDIATE_STACK (64 * 1024)
 
-static int check_params(const HolderParams *p)
-{
-	unsigned need = POLICY_NS_MOUNT | POLICY_NS_PID;
-
-	if (!p->user || !*p->user || !p->hostname || !*p->hostname || !p->cgroup_manager ||
-	    !*p->cgroup_manager || !p->cgroup_parent || !*p->cgroup_parent)
-		return -EINVAL;
-	if ((p->namespaces & need) != need || p->namespaces >= (1u << NS_COUNT))
-		return -EINVAL;
-	if (p->tmp_size == 0 || (p->loopback && !(p->namespaces & POLICY_NS_NET)))
-		return -EINVAL;
-	if (p->uid == (uid_t)-1)
-		return -EINVAL;
-	return 0;
-}
-
 /* Bind (not listen: the holder does, see holder-proto.h) UID/ctl. */
 static int ctl_bind(int uid_fd, int *ret_fd)
 {
@@ -239,93 +223,7 @@ int holder_put_word(char *buf, size_t len, size_t *n, const char *w)
 	return 0;
 }
 
-static int put_opt(char *buf, size_t len, size_t *n, const char *opt, const char *val)
-{
-	int r = holder_put_word(buf, len, n, opt);
-
-	return r < 0 ? r : holder_put_word(buf, len, n, val);
-}
-
-/* The options every holder has, spare or not (holder-proto.h). */
-static int put_shape(char *buf, size_t len, size_t *n, const HolderParams *p, bool with_tmp)
-{
-	char ns[16], tmp[24];
-	int r = 0;
-
-	snprintf(ns, sizeof(ns), "%u", p->namespaces);
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
-	r = put_opt(buf, len, n, "--ns", ns);
-	if (r >= 0 && with_tmp)
-		r = put_opt(buf, len, n, "--tmp-size", tmp);
-	if (r >= 0)
-		r = put_opt(buf, len, n, "--private-tmp", p->private_tmp ? "1" : "0");
-	if (r >= 0)
-		r = put_opt(buf, len, n, "--private-ipc", p->private_ipc ? "1" : "0");
-	if (r >= 0)
-		r = put_opt(buf, len, n, "--loopback", p->loopback ? "1" : "0");
-	return r;
-}
-
-static int put_cgroup(char *buf, size_t len, size_t *n, const HolderParams *p)
-{
-	int r = put_opt(buf, len, n, "--cgroup-manager", p->cgroup_manager);
-
-	return r < 0 ? r : put_opt(buf, len, n, "--cgroup-parent", p->cgroup_parent);
-}
-
-int holder_cmdline(const HolderParams *p, char *buf, size_t len)
-{
-	char uid[16], tmp[24], linger[24];
-	size_t n = 0;
-	int r;
-
-	snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
-	snprintf(linger, sizeof(linger), "%" PRIu64, p->linger);
-	r = holder_put_word(buf, len, &n, "paddock");
-	if (r >= 0)
-		r = holder_put_word(buf, len, &n, "holder");
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--uid", uid);
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--user", p->user);
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--hostname", p->hostname);
-	/* --ns first, --tmp-size next: the order build_argv always had */
-	if (r >= 0)
-		r = put_shape(buf, len, &n, p, true);
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--kill-on-logout", p->kill_on_logout ? "1" : "0");
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--linger", linger);
-	if (r >= 0)
-		r = put_cgroup(buf, len, &n, p);
-	return r < 0 ? r : (int)n;
-}
-
-int holder_spare_cmdline(const HolderParams *p, const char *name, char *buf, size_t len)
-{
-	char pad[HOLDER_SPARE_PAD + 1];
-	size_t n = 0;
-	int r;
-
-	memset(pad, ' ', HOLDER_SPARE_PAD);
-	pad[HOLDER_SPARE_PAD] = '\0';
-	r = holder_put_word(buf, len, &n, "paddock");
-	if (r >= 0)
-		r = holder_put_word(buf, len, &n, "holder");
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--spare", name);
-	if (r >= 0)
-		r = put_shape(buf, len, &n, p, true);
-	if (r >= 0)
-		r = put_cgroup(buf, len, &n, p);
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--pad", pad);
-	return r < 0 ? r : (int)n;
-}
-
-/* Point s->argv at the words of a command line (holder_cmdline()). */
+/* Point s->argv at the words of a command line (holder_params_argv()). */
 static int split_argv(Spawn *s, char *buf, size_t n)
 {
 	size_t k = 0;
@@ -602,13 +500,13 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 	bool created = false;
 	int r, len;
 
-	r = check_params(p);
+	r = holder_params_check(p);
 	if (r < 0)
 		goto out;
 	r = state_repair(run_dir_fd);
 	if (r < 0)
 		goto out;
-	r = len = holder_cmdline(p, cmdline, sizeof(cmdline));
+	r = len = holder_params_argv(HOLDER_ARGV_USER, p, NULL, cmdline, sizeof(cmdline));
 	if (r < 0)
 		goto out;
 

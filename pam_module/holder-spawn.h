@@ -13,50 +13,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "holder-params.h"
 #include "holder-proto.h"
-
-/* What the holder is told (its argv); see holder-proto.h. */
-typedef struct HolderParams {
-	uid_t uid;
-	const char *user;     /* shown in ps on the host */
-	const char *hostname; /* already expanded (policy_expand_hostname) */
-	unsigned namespaces;  /* POLICY_NS_*: must contain MOUNT and PID */
-	uint64_t tmp_size;    /* bytes of the private tmpfs, > 0 */
-	bool private_tmp;
-	bool private_ipc;
-	bool loopback; /* bring lo up; needs POLICY_NS_NET */
-	bool kill_on_logout;
-	uint64_t linger;	    /* seconds */
-	const char *cgroup_manager; /* CgroupManager.name, or "none" */
-	const char *cgroup_parent;
-	/* paddock spare: the limits written into its spare cgroups (spare.h),
-	 * those of the login that started it; NULL: none */
-	const struct CgroupLimits *spare_limits;
-	/* spares of network = nat: the network made ahead for each, as
-	 * net_spare_text() has it (net.h); NULL: none, or not a spare */
-	const char *spare_net;
-} HolderParams;
 
 typedef struct HolderStarted {
 	pid_t pid;		    /* the holder, in the host PID namespace */
 	char error[HOLDER_MSG_MAX]; /* the holder's "error STEP: MESSAGE", or "" */
 } HolderStarted;
-
-/*
- * The command line of the holder for p, as exec'd and as /proc/PID/cmdline
- * shows it: "paddock\0holder\0--uid\0UID\0...", every word NUL-terminated,
- * the options in holder-proto.h's order.  Returns its length or -E2BIG.
- */
-int holder_cmdline(const HolderParams *p, char *buf, size_t len);
-
-/*
- * The command line of a spare holder of p's shape (uid, user, hostname,
- * kill_on_logout and linger unused) called name: "paddock holder --spare
- * NAME" and the shape, then "--pad" and HOLDER_SPARE_PAD spaces, the room
- * the claimed holder rewrites its command line in.  Returns its length or
- * -E2BIG.
- */
-int holder_spare_cmdline(const HolderParams *p, const char *name, char *buf, size_t len);
 
 /*
  * Bind dir_fd/ctl and start a holder with the words of cmdline (len bytes,

@@ -28,33 +28,6 @@
 /* Spares tried by one login before it builds its own holder. */
 #define TAKE_TRIES 3
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
-
-void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1])
-{
-	char shape[64];
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	int n = snprintf(shape, sizeof(shape), "%u %d %d %d", p->namespaces, p->private_tmp,
-			 p->private_ipc, p->loopback);
-
-	h = fnv1a(h, shape, (size_t)n + 1);
-	h = fnv1a(h, p->cgroup_manager, strlen(p->cgroup_manager) + 1);
-	h = fnv1a(h, p->cgroup_parent, strlen(p->cgroup_parent) + 1);
-	/* Only a login whose network policy is the spare's takes its network. */
-	if (p->spare_net)
-		h = fnv1a(h, p->spare_net, strlen(p->spare_net) + 1);
-	snprintf(buf, SPARE_KEY_LEN + 1, "%016" PRIx64, h);
-}
-
 static bool has_key(const char *name, const char *key)
 {
 	return strncmp(name, key, SPARE_KEY_LEN) == 0 && name[SPARE_KEY_LEN] == '.';
@@ -331,22 +304,7 @@ unsigned spare_count_of(int spare_fd, const HolderParams *p)
 
 static int send_claim(int fd, const HolderParams *p, int lock_fd)
 {
-	char msg[HOLDER_CLAIM_MAX], uid[16], tmp[24], linger[24], ns[16];
-	const char *f[] = {
-		"claim",
-		uid,
-		p->user,
-		p->hostname,
-		tmp,
-		p->kill_on_logout ? "1" : "0",
-		linger,
-		ns,
-		p->private_tmp ? "1" : "0",
-		p->private_ipc ? "1" : "0",
-		p->loopback ? "1" : "0",
-		p->cgroup_manager,
-		p->cgroup_parent,
-	};
+	char msg[HOLDER_CLAIM_MAX];
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int))];
@@ -359,21 +317,11 @@ static int send_claim(int fd, const HolderParams *p, int lock_fd)
 		.msg_controllen = sizeof(c.b),
 	};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	size_t n = 0;
+	int n = holder_params_claim(p, msg, sizeof(msg));
 
-	snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
-	snprintf(linger, sizeof(linger), "%" PRIu64, p->linger);
-	snprintf(ns, sizeof(ns), "%u", p->namespaces);
-	for (size_t i = 0; i < ELEMENTSOF(f); i++) {
-		size_t k = strlen(f[i]) + 1;
-
-		if (n + k > sizeof(msg))
-			return -E2BIG;
-		memcpy(msg + n, f[i], k);
-		n += k;
-	}
-	iov.iov_len = n;
+	if (n < 0)
+		return n;
+	iov.iov_len = (size_t)n;
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
@@ -618,65 +566,6 @@ void spare_unpick(int run_dir_fd, const HolderParams *p)
 
 /* ---- making spares ------------------------------------------------------ */
 
-/* "paddock spare" and the shape, as holder_spare_cmdline() has it. */
-static int maker_cmdline(const HolderParams *p, unsigned count, char *buf, size_t len)
-{
-	char num[16], tmp[24];
-	const char *w[] = {
-		"paddock",
-		"spare",
-		"--count",
-		num,
-		"--ns",
-		NULL,
-		"--tmp-size",
-		tmp,
-		"--private-tmp",
-		p->private_tmp ? "1" : "0",
-		"--private-ipc",
-		p->private_ipc ? "1" : "0",
-		"--loopback",
-		p->loopback ? "1" : "0",
-		"--cgroup-manager",
-		p->cgroup_manager,
-		"--cgroup-parent",
-		p->cgroup_parent,
-		"--net",
-		p->spare_net,
-		"--limits",
-		NULL,
-	};
-	char ns[16], lim[SPARE_LIMITS_MAX];
-	size_t n = 0, words = ELEMENTSOF(w);
-
-	/* No network made ahead: the words of --net go (the two before --limits). */
-	if (!p->spare_net) {
-		w[ELEMENTSOF(w) - 4] = w[ELEMENTSOF(w) - 2];
-		w[ELEMENTSOF(w) - 3] = w[ELEMENTSOF(w) - 1];
-		words -= 2;
-	}
-
-	snprintf(num, sizeof(num), "%u", count);
-	snprintf(ns, sizeof(ns), "%u", p->namespaces);
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
-	w[5] = ns;
-	if (p->spare_limits) {
-		spare_limits_format(p->spare_limits, lim);
-		w[words - 1] = lim;
-	} else {
-		words -= 2;
-	}
-	for (size_t i = 0; i < words; i++) {
-		size_t k = strlen(w[i]) + 1;
-
-		if (n + k > len)
-			return -E2BIG;
-		memcpy(buf + n, w[i], k);
-		n += k;
-	}
-	return (int)n;
-}
-
 int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsigned count)
 {
 	_cleanup_(closep) int spare_fd = -EBADF;
@@ -699,7 +588,8 @@ int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsign
 	} else if (r != -ENOENT) {
 		return r;
 	}
-	len = maker_cmdline(p, count, cmdline, sizeof(cmdline));
+	len = holder_params_argv(HOLDER_ARGV_MAKER, p, &(HolderArgvExtra){ .count = count },
+				 cmdline, sizeof(cmdline));
 	if (len < 0)
 		return len;
 	r = holder_spawn_detached(helper_fd, cmdline, (size_t)len);
@@ -766,7 +656,8 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 		return -EIO;
 	snprintf(name, sizeof(name), "%s.%016" PRIx64, key, id);
 	snprintf(tmp_name, sizeof(tmp_name), "%s" NEW_SUFFIX, name);
-	len = holder_spare_cmdline(p, name, cmdline, sizeof(cmdline));
+	len = holder_params_argv(HOLDER_ARGV_SPARE, p, &(HolderArgvExtra){ .spare = name }, cmdline,
+				 sizeof(cmdline));
 	if (len < 0)
 		return len;
 

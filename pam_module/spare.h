@@ -50,15 +50,11 @@
 #include "holder-spawn.h"
 #include "ns.h"
 
-#define SPARE_KEY_LEN	      16
 #define SPARE_MAKER_LINGER_MS 10000
 /* How long the maker waits after a claim before it makes the next spare. */
 #define SPARE_MAKER_SETTLE_MS 10
 /* "spare-" and the 16 hex digits of a spare's id */
 #define SPARE_CGROUP_NAME_MAX 32
-
-/* The shape of p as SPARE_KEY_LEN hex digits (64-bit FNV-1a). */
-void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
 
 /*
  * Claim a ready spare of p's shape for p->uid: rename it to UID/, send the

@@ -18,6 +18,7 @@
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "../pam_module/audit.h"
+#include "../pam_module/holder-params.h"
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/state.h"
 
@@ -137,40 +138,17 @@ int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t le
 	return n;
 }
 
-/* The holder's options (holder-proto.h) from its command line. */
-static int parse_holder_cmdline(const char *buf, size_t n, PaddockInfo *p)
+/* The holder's options (holder-params.h) from its command line. */
+static int parse_holder_cmdline(char *buf, size_t n, PaddockInfo *p)
 {
-	const char *arg = buf, *end = buf + n;
-	bool uid_ok = false, have_ns = false;
-	uint64_t v;
+	HolderParams hp;
 
-	if (n == 0 || buf[n - 1] != '\0' || !streq(arg, "paddock"))
+	if (holder_params_parse_cmdline(buf, n, &hp) < 0 || hp.uid != p->uid)
 		return -EPROTO;
-	arg += strlen(arg) + 1;
-	if (arg >= end || !streq(arg, "holder"))
-		return -EPROTO;
-	for (arg += strlen(arg) + 1; arg < end;) {
-		const char *val = arg + strlen(arg) + 1;
-
-		/* The end of the options; a claimed spare's command line is
-		 * padded with NULs (holder-proto.h). */
-		if (!*arg)
-			break;
-		if (val >= end)
-			return -EPROTO;
-		if (streq(arg, "--uid"))
-			uid_ok = units_parse_u64(val, &v) == 0 && v == p->uid;
-		else if (streq(arg, "--ns") && units_parse_u64(val, &v) == 0 &&
-			 v < (1u << NS_COUNT)) {
-			p->ns_mask = (unsigned)v;
-			have_ns = true;
-		} else if (streq(arg, "--cgroup-manager"))
-			snprintf(p->cgroup_manager, sizeof(p->cgroup_manager), "%s", val);
-		else if (streq(arg, "--cgroup-parent"))
-			snprintf(p->cgroup_parent, sizeof(p->cgroup_parent), "%s", val);
-		arg = val + strlen(val) + 1;
-	}
-	return uid_ok && have_ns ? 0 : -EPROTO;
+	p->ns_mask = hp.namespaces;
+	snprintf(p->cgroup_manager, sizeof(p->cgroup_manager), "%s", hp.cgroup_manager);
+	snprintf(p->cgroup_parent, sizeof(p->cgroup_parent), "%s", hp.cgroup_parent);
+	return 0;
 }
 
 static int read_proc(pid_t pid, const char *name, char *buf, size_t len)

@@ -191,9 +191,9 @@ static int tmp_detach_backing(int backing)
 int holder_mount_private_tmp(int root, HolderOpts *o)
 {
 	_cleanup_(tmp_binds_close) TmpBind binds[TMP_BINDS] = {
-		{ "tmp", "tmp", false, o->private_tmp, -EBADF, -EBADF },
-		{ "var-tmp", "var/tmp", false, o->private_tmp, -EBADF, -EBADF },
-		{ "shm", "dev/shm", true, o->private_ipc, -EBADF, -EBADF },
+		{ "tmp", "tmp", false, o->p.private_tmp, -EBADF, -EBADF },
+		{ "var-tmp", "var/tmp", false, o->p.private_tmp, -EBADF, -EBADF },
+		{ "shm", "dev/shm", true, o->p.private_ipc, -EBADF, -EBADF },
 	};
 	_cleanup_(closep) int fs = -EBADF, backing = -EBADF;
 	struct mount_attr noexec = { .attr_set = MOUNT_ATTR_NOEXEC };
@@ -201,7 +201,7 @@ int holder_mount_private_tmp(int root, HolderOpts *o)
 	char size[24];
 	int r;
 
-	snprintf(size, sizeof(size), "%" PRIu64, o->tmp_size);
+	snprintf(size, sizeof(size), "%" PRIu64, o->p.tmp_size);
 	/* Every mount point first: nothing is created if one is missing. */
 	for (size_t i = 0; i < TMP_BINDS; i++) {
 		TmpBind *b = &binds[i];
@@ -277,7 +277,7 @@ int holder_mount_mqueue(int root, const HolderOpts *o)
 {
 	_cleanup_(closep) int dir = -EBADF;
 
-	if (!(o->ns & POLICY_NS_IPC))
+	if (!(o->p.namespaces & POLICY_NS_IPC))
 		return 0;
 	dir = fs_open_beneath(root, "dev/mqueue", O_PATH | O_DIRECTORY);
 	if (dir == -ENOENT)

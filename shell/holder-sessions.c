@@ -51,12 +51,12 @@ static void session_added(Holder *h)
 
 void holder_sessions_zero(Holder *h)
 {
-	if (h->o->linger == 0) {
+	if (h->o->p.linger == 0) {
 		h->phase = PHASE_EXPIRED;
 		return;
 	}
 	h->phase = PHASE_LINGER;
-	holder_timer_arm(h, h->o->linger * 1000);
+	holder_timer_arm(h, h->o->p.linger * 1000);
 }
 
 static void session_removed(Holder *h)
@@ -93,7 +93,7 @@ static uint64_t handle_claim(Holder *h, int fd, const char *msg, size_t n, int p
 	 * connection is its session now (holder-proto.h). */
 	holder_reply(fd, "ok");
 	session_added(h);
-	syslog(LOG_INFO, "uid %u (%s): spare claimed", (unsigned)h->o->uid, h->o->user);
+	syslog(LOG_INFO, "uid %u (%s): spare claimed", (unsigned)h->o->p.uid, h->o->p.user);
 	return CONN_DONE | CONN_SESSION;
 }
 

@@ -13,20 +13,11 @@
 
 #include "../conf/policy.h"
 #include "../pam_module/cgroup.h"
+#include "../pam_module/holder-params.h"
 
 typedef struct HolderOpts {
-	uid_t uid;
-	const char *user;
-	const char *hostname;
-	unsigned ns;
-	uint64_t tmp_size;
-	bool private_tmp;
-	bool private_ipc;
-	bool loopback;
-	bool kill_on_logout;
-	uint64_t linger;
+	HolderParams p;		  /* cgroup_manager: cgm's name, or "none" */
 	const CgroupManager *cgm; /* NULL: "none" */
-	const char *cgroup_parent;
 	/* A spare (--spare NAME) until it is claimed; NULL for a user's. */
 	const char *spare;
 	/* The spare we were made as, claimed or not (the owner of a network
