@@ -22,6 +22,7 @@
 #include "cgroup.h"
 #include "holder-spawn.h"
 #include "net.h"
+#include "holder-ctl.h"
 #include "ns.h"
 #include "spare.h"
 #include "state.h"
@@ -235,7 +236,7 @@ static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
 	if (r < 0) {
 		char reply[HOLDER_MSG_MAX];
 
-		(void)ns_ctl_request(run_fd, req->id->uid, "stop", reply, sizeof(reply));
+		(void)holder_ctl_request(run_fd, req->id->uid, "stop", reply, sizeof(reply));
 	}
 	return r;
 }

@@ -20,6 +20,7 @@
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "cgroup.h"
+#include "holder-ctl.h"
 #include "net.h"
 #include "ns.h"
 #include "state.h"
@@ -370,7 +371,7 @@ static int claim(Take *t, const char *uid_name, int *pidfd)
 	dir_fd = fs_open_beneath(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return dir_fd;
-	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, pidfd);
+	r = holder_ctl_connect_dir(dir_fd, &fd, &pid, pidfd);
 	if (r < 0)
 		return r;
 	/* Its own open file description: the holder's flock conflicts with ours. */
@@ -559,7 +560,7 @@ void spare_unpick(int run_dir_fd, const HolderParams *p)
 	 * nothing of it left as the user's (threat 13). */
 	snprintf(uid_name, sizeof(uid_name), "%u", (unsigned)p->uid);
 	dir_fd = fs_open_beneath(run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
-	if (dir_fd >= 0 && ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd) >= 0)
+	if (dir_fd >= 0 && holder_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd) >= 0)
 		holder_kill(pidfd);
 	(void)state_remove_user(run_dir_fd, p->uid);
 }
@@ -628,7 +629,7 @@ static int collect_stale(const char *name, void *data)
 	dir_fd = fs_open_beneath(spare_fd, name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return 0; /* claimed meanwhile */
-	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
+	r = holder_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
 	if (!is_new(name) && r != -ESTALE)
 		return 0;
 	if (r >= 0)
@@ -789,14 +790,14 @@ static int stop_one(const char *name, void *data)
 	dir_fd = fs_open_beneath(s->spare_fd, name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return 0; /* claimed meanwhile */
-	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
+	r = holder_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
 	if (r == -ESTALE) {
 		/* Dead. */
 		(void)state_remove_at(s->spare_fd, name);
 		return 0;
 	}
 	if (r >= 0)
-		r = ns_ctl_exchange(fd, "stop", reply, sizeof(reply));
+		r = holder_ctl_exchange(fd, "stop", reply, sizeof(reply));
 	if (r >= 0 && !streq(reply, "ok"))
 		r = -EPROTO;
 	if (r >= 0) {

@@ -18,6 +18,7 @@
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "../pam_module/audit.h"
+#include "../pam_module/holder-ctl.h"
 #include "../pam_module/holder-params.h"
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/state.h"
@@ -125,10 +126,10 @@ int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t le
 	pid_t pid;
 	int n, r;
 
-	r = ns_ctl_connect(run_dir_fd, uid, &fd, &pid, &pidfd);
+	r = holder_ctl_connect(run_dir_fd, uid, NULL, &fd, &pid, &pidfd);
 	if (r < 0)
 		return r;
-	n = ns_ctl_exchange(fd, msg, reply, len);
+	n = holder_ctl_exchange(fd, msg, reply, len);
 	if (n < 0)
 		return n;
 	if (streq(reply, "dying"))
@@ -179,9 +180,9 @@ static int parse_start_ticks(char *stat, uint64_t *ret)
 void admin_query_start(int run_dir_fd, uid_t uid, AdminQuery *q)
 {
 	*q = (AdminQuery){ .uid = uid, .fd = -EBADF, .pidfd = -EBADF };
-	q->r = ns_ctl_connect(run_dir_fd, uid, &q->fd, &q->pid, &q->pidfd);
+	q->r = holder_ctl_connect(run_dir_fd, uid, NULL, &q->fd, &q->pid, &q->pidfd);
 	if (q->r >= 0)
-		q->r = ns_ctl_send(q->fd, "status");
+		q->r = holder_ctl_send(q->fd, "status");
 }
 
 int admin_query_finish(AdminQuery *q, PaddockInfo *ret)
@@ -193,7 +194,7 @@ int admin_query_finish(AdminQuery *q, PaddockInfo *ret)
 
 	if (q->r < 0)
 		return q->r;
-	r = ns_ctl_recv(fd, reply, sizeof(reply));
+	r = holder_ctl_recv(fd, reply, sizeof(reply));
 	if (r < 0)
 		return r;
 	if (streq(reply, "dying"))

@@ -23,6 +23,7 @@
 #include "../pam_module/audit.h"
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/holder-spawn.h"
+#include "../pam_module/holder-ctl.h"
 #include "../pam_module/ns.h"
 #include "../pam_module/net.h"
 #include "../pam_module/spare.h"
@@ -123,7 +124,7 @@ static int stop_forced(int run, uid_t uid, const char *user, bool *ret_forced)
 	snprintf(name, sizeof(name), "%u", (unsigned)uid);
 	if (fstatat(run, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : negative_errno();
-	r = ns_ctl_connect(run, uid, &fd, &pid, &pidfd);
+	r = holder_ctl_connect(run, uid, NULL, &fd, &pid, &pidfd);
 	if (r < 0 && r != -ESTALE)
 		return r;
 	*ret_forced = true;

@@ -44,6 +44,7 @@
 #include "../../conf/policy.h"
 #include "../../pam_module/holder-proto.h"
 #include "../../pam_module/holder-spawn.h"
+#include "../../pam_module/holder-ctl.h"
 #include "../../pam_module/ns.h"
 #include "../../pam_module/state.h"
 #include "../unit/tap.h"
@@ -616,7 +617,7 @@ static void test_full_cycle(void)
 	       "second join: same namespaces (%d)", r);
 	/* The grandchildren may still be exiting: ask until they are gone. */
 	for (int i = 0; i < 50; i++) {
-		r = ns_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
+		r = holder_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
 		if (r <= 0 || streq(reply, "sessions 2 processes 0"))
 			break;
 		sleep_ms(20);
@@ -708,7 +709,7 @@ static void test_no_kill(void)
 	tap_ok(r == 0, "no-kill: joined, left a background process (pid %d inside)", s.rep.pid);
 	session_close(&s);
 	sleep_ms(1500);
-	r = ns_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
+	r = holder_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
 	tap_ok(alive(pidfd) && r > 0 && streq(reply, "sessions 0 processes 1"),
 	       "no-kill: no session, the holder waits for its last process ('%s')",
 	       r > 0 ? reply : "");
@@ -746,7 +747,7 @@ static void test_stop_and_linger(void)
 	tap_ok(r == 0, "linger: a new session joins the lingering paddock");
 	sleep_ms(1200);
 	tap_ok(alive(pidfd), "linger: the new session cancelled the teardown");
-	r = ns_ctl_request(run_fd, uid, "stop", reply, sizeof(reply));
+	r = holder_ctl_request(run_fd, uid, "stop", reply, sizeof(reply));
 	tap_ok(r > 0 && streq(reply, "ok"), "stop: answered '%s'", r > 0 ? reply : "");
 	int64_t waited = wait_exit(pidfd, 5000);
 	tap_ok(waited >= 0 && torn_down(uid), "stop: torn down with a session open, %lld ms",
