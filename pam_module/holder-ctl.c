@@ -16,6 +16,7 @@
 
 #include "../conf/fs-util.h"
 #include "../conf/macro.h"
+#include "holder-params.h"
 #include "holder-proto.h"
 
 /* Linux 6.5; older headers lack it. */
@@ -212,16 +213,61 @@ int holder_ctl_close_session(int fd)
 {
 	char reply[HOLDER_MSG_MAX], *end;
 	unsigned long v;
+	size_t k;
 	int r;
 
-	r = holder_ctl_exchange(fd, "close", reply, sizeof(reply));
+	r = holder_ctl_exchange(fd, HOLDER_REQ_CLOSE, reply, sizeof(reply));
 	if (r < 0)
 		return r;
-	if (strncmp(reply, "ok ", 3) != 0 || reply[3] < '0' || reply[3] > '9')
+	/* HOLDER_REPLY_CLOSED: "ok N" */
+	k = strlen(HOLDER_REPLY_OK);
+	if (strncmp(reply, HOLDER_REPLY_OK " ", k + 1) != 0 || reply[k + 1] < '0' ||
+	    reply[k + 1] > '9')
 		return -EPROTO;
 	errno = 0;
-	v = strtoul(reply + 3, &end, 10);
+	v = strtoul(reply + k + 1, &end, 10);
 	if (errno || *end || v > INT_MAX)
 		return -EPROTO;
 	return (int)v;
+}
+
+int holder_ctl_claim(int fd, const HolderParams *p, int lock_fd, char *reply, size_t len)
+{
+	char msg[HOLDER_CLAIM_MAX];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} c = { 0 };
+	struct iovec iov = { .iov_base = msg };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = c.b,
+		.msg_controllen = sizeof(c.b),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int n;
+
+	if (len == 0)
+		return -EINVAL;
+	n = holder_params_claim(p, msg, sizeof(msg));
+	if (n < 0)
+		return n;
+	iov.iov_len = (size_t)n;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &lock_fd, sizeof(int));
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
+	return ctl_recv(fd, reply, len);
+}
+
+int holder_ctl_parse_status(const char *reply, unsigned *ret_sessions, unsigned *ret_processes)
+{
+	if (streq(reply, HOLDER_REPLY_DYING))
+		return -ESTALE;
+	if (sscanf(reply, HOLDER_REPLY_STATUS, ret_sessions, ret_processes) != 2)
+		return -EPROTO;
+	return 0;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "holder-params.h"
+
 /*
  * Connect to the control socket STATE_DIR/UID/ctl of uid's holder: it must
  * be a socket (no symlink) owned by root, and the peer must be root.  first
@@ -63,3 +65,19 @@ int holder_ctl_close_session(int fd);
  * when the peer is not root, other -errno.
  */
 int holder_ctl_request(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len);
+
+/*
+ * Claim the spare holder on fd (from holder_ctl_connect_dir(), nothing sent
+ * yet) for p: the claim message of holder-proto.h with lock_fd passed along
+ * (SCM_RIGHTS), and its one-datagram answer into reply (NUL-terminated,
+ * len > 0; "ok" or "error STEP: MESSAGE").  Returns the reply length,
+ * -ESTALE when the holder is gone, -ETIMEDOUT, -E2BIG when p does not fit
+ * in a claim, other -errno.
+ */
+int holder_ctl_claim(int fd, const HolderParams *p, int lock_fd, char *reply, size_t len);
+
+/*
+ * The holder's answer to "status" ("sessions N processes N"): 0 with both
+ * counts, -ESTALE for "dying", -EPROTO for anything else.
+ */
+int holder_ctl_parse_status(const char *reply, unsigned *ret_sessions, unsigned *ret_processes);

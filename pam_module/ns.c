@@ -241,7 +241,7 @@ int ns_join_or_stale(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_sessi
 		return -EINVAL;
 	/* "session" goes out at once: the holder answers while we check it,
 	 * and nothing but the setns() needs the answer. */
-	r = holder_ctl_connect(run_dir_fd, uid, "session", &fd, &pid, &pidfd);
+	r = holder_ctl_connect(run_dir_fd, uid, HOLDER_REQ_SESSION, &fd, &pid, &pidfd);
 	if (r < 0)
 		return r;
 	r = verify_holder(run_dir_fd, uid, ns_mask, pid, pidfd, &inodes);
@@ -252,11 +252,11 @@ int ns_join_or_stale(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_sessi
 	r = holder_ctl_recv(fd, reply, sizeof(reply));
 	if (r < 0)
 		return r;
-	if (streq(reply, "dying"))
+	if (streq(reply, HOLDER_REPLY_DYING))
 		return -ESTALE;
 	/* "error": a spare renamed to UID/ by a login that died before its
 	 * claim (nobody joins a spare). */
-	if (!streq(reply, "ok"))
+	if (!streq(reply, HOLDER_REPLY_OK))
 		goto stale;
 	/* One call for all of them: we never end up half inside. */
 	if (setns(pidfd, ns_clone_flags(ns_mask)) < 0)

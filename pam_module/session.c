@@ -236,7 +236,8 @@ static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
 	if (r < 0) {
 		char reply[HOLDER_MSG_MAX];
 
-		(void)holder_ctl_request(run_fd, req->id->uid, "stop", reply, sizeof(reply));
+		(void)holder_ctl_request(run_fd, req->id->uid, HOLDER_REQ_STOP, reply,
+					 sizeof(reply));
 	}
 	return r;
 }

@@ -303,52 +303,6 @@ unsigned spare_count_of(int spare_fd, const HolderParams *p)
 
 /* ---- taking a spare (the module, under the user's lock) ---------------- */
 
-static int send_claim(int fd, const HolderParams *p, int lock_fd)
-{
-	char msg[HOLDER_CLAIM_MAX];
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c = { 0 };
-	struct iovec iov = { .iov_base = msg };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = c.b,
-		.msg_controllen = sizeof(c.b),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	int n = holder_params_claim(p, msg, sizeof(msg));
-
-	if (n < 0)
-		return n;
-	iov.iov_len = (size_t)n;
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &lock_fd, sizeof(int));
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
-		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
-	return 0;
-}
-
-static int recv_reply(int fd, char *buf, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = recv(fd, buf, len - 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EAGAIN	     ? -ETIMEDOUT
-		       : errno == ECONNRESET ? -ESTALE
-					     : negative_errno();
-	if (n == 0)
-		return -ESTALE;
-	buf[n] = '\0';
-	return 0;
-}
-
 typedef struct Take {
 	int run_dir_fd, spare_fd;
 	const HolderParams *p;
@@ -378,13 +332,10 @@ static int claim(Take *t, const char *uid_name, int *pidfd)
 	r = state_open_user_lock(t->run_dir_fd, t->p->uid, false, &lock_fd);
 	if (r < 0)
 		return r;
-	r = send_claim(fd, t->p, lock_fd);
+	r = holder_ctl_claim(fd, t->p, lock_fd, reply, sizeof(reply));
 	if (r < 0)
 		return r;
-	r = recv_reply(fd, reply, sizeof(reply));
-	if (r < 0)
-		return r;
-	if (!streq(reply, "ok")) {
+	if (!streq(reply, HOLDER_REPLY_OK)) {
 		snprintf(t->ret->error, sizeof(t->ret->error), "%s", reply);
 		return -EIO;
 	}
@@ -797,8 +748,8 @@ static int stop_one(const char *name, void *data)
 		return 0;
 	}
 	if (r >= 0)
-		r = holder_ctl_exchange(fd, "stop", reply, sizeof(reply));
-	if (r >= 0 && !streq(reply, "ok"))
+		r = holder_ctl_exchange(fd, HOLDER_REQ_STOP, reply, sizeof(reply));
+	if (r >= 0 && !streq(reply, HOLDER_REPLY_OK))
 		r = -EPROTO;
 	if (r >= 0) {
 		/* Its exit is "its directory is gone". */

@@ -132,7 +132,7 @@ int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t le
 	n = holder_ctl_exchange(fd, msg, reply, len);
 	if (n < 0)
 		return n;
-	if (streq(reply, "dying"))
+	if (streq(reply, HOLDER_REPLY_DYING))
 		return -ESTALE;
 	*ret_pid = pid;
 	*ret_pidfd = TAKE_FD(pidfd);
@@ -182,7 +182,7 @@ void admin_query_start(int run_dir_fd, uid_t uid, AdminQuery *q)
 	*q = (AdminQuery){ .uid = uid, .fd = -EBADF, .pidfd = -EBADF };
 	q->r = holder_ctl_connect(run_dir_fd, uid, NULL, &q->fd, &q->pid, &q->pidfd);
 	if (q->r >= 0)
-		q->r = holder_ctl_send(q->fd, "status");
+		q->r = holder_ctl_send(q->fd, HOLDER_REQ_STATUS);
 }
 
 int admin_query_finish(AdminQuery *q, PaddockInfo *ret)
@@ -197,10 +197,9 @@ int admin_query_finish(AdminQuery *q, PaddockInfo *ret)
 	r = holder_ctl_recv(fd, reply, sizeof(reply));
 	if (r < 0)
 		return r;
-	if (streq(reply, "dying"))
-		return -ESTALE;
-	if (sscanf(reply, "sessions %u processes %u", &p.sessions, &p.processes) != 2)
-		return -EPROTO;
+	r = holder_ctl_parse_status(reply, &p.sessions, &p.processes);
+	if (r < 0)
+		return r;
 	n = read_proc(p.holder_pid, "cmdline", cmdline, sizeof(cmdline));
 	if (n < 0)
 		return n;

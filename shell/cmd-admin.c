@@ -192,8 +192,8 @@ static int stop_one(int run, uid_t uid, const char *user, AuditMode mode)
 	have_info = r >= 0;
 	if (r >= 0) {
 		ev.info = &info;
-		r = admin_ctl(run, uid, "stop", reply, sizeof(reply), &pid, &pidfd);
-		if (r >= 0 && !streq(reply, "ok"))
+		r = admin_ctl(run, uid, HOLDER_REQ_STOP, reply, sizeof(reply), &pid, &pidfd);
+		if (r >= 0 && !streq(reply, HOLDER_REPLY_OK))
 			r = -EPROTO;
 		/* The holder kills everything and removes UID/ and the
 		 * cgroup before it exits: its exit is "the state is gone". */
@@ -221,7 +221,7 @@ static int stop_one(int run, uid_t uid, const char *user, AuditMode mode)
 		_cleanup_(closep) int again = -EBADF;
 
 		/* A new login may have started a fresh paddock meanwhile. */
-		r = admin_ctl(run, uid, "status", reply, sizeof(reply), &pid, &again);
+		r = admin_ctl(run, uid, HOLDER_REQ_STATUS, reply, sizeof(reply), &pid, &again);
 		if (r < 0) {
 			fprintf(stderr, "paddock stop: %s: state left in %s/%s\n", user, STATE_DIR,
 				name);

@@ -70,7 +70,7 @@ static void refuse_pending(void)
 
 		if (fd < 0)
 			break;
-		holder_reply(fd, "dying");
+		holder_reply(fd, HOLDER_REPLY_DYING);
 		close(fd);
 	}
 	close(HOLDER_FD_CTL);

@@ -512,7 +512,7 @@ static int loop_setup(Holder *h)
 static void ready_error(const char *step, int r)
 {
 	char line[HOLDER_MSG_MAX];
-	int n = snprintf(line, sizeof(line), "error %s: %s\n", step, strerror(-r));
+	int n = snprintf(line, sizeof(line), HOLDER_REPLY_ERROR " %s: %s\n", step, strerror(-r));
 
 	if (n > 0)
 		(void)!write(HOLDER_FD_READY, line,
