@@ -30,6 +30,7 @@
 #include "../pam_module/state.h"
 #include "admin.h"
 #include "commands.h"
+#include "holder-net.h"
 #include "limits.h"
 
 /* paddock stop: how long the holder may take to kill and remove its state. */
@@ -59,36 +60,12 @@ static AuditMode policy_audit_mode(const char *conf)
 	return g.audit;
 }
 
-/* Run paddock-net (beside this program) with argv; 0 when it exits 0. */
-static int net_helper_run(char **argv)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	char *envp[] = { (char *)(uintptr_t)HOLDER_ENV_PATH, NULL };
-	int status, r;
-	pid_t pid;
-
-	r = net_open_helper_self(&fd);
-	if (r < 0)
-		return r;
-	pid = fork();
-	if (pid < 0)
-		return negative_errno();
-	if (pid == 0) {
-		execveat(fd, "", argv, envp, AT_EMPTY_PATH);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
 /* paddock-net flush: table inet paddock goes. */
 static int net_flush(void)
 {
 	char *argv[] = { (char *)(uintptr_t)NET_HELPER_NAME, (char *)(uintptr_t) "flush", NULL };
 
-	return net_helper_run(argv);
+	return holder_net_run(argv, -1, -1);
 }
 
 /* network = nat: what the killed holder's paddock-net down did not release
@@ -98,7 +75,7 @@ static int net_down(uid_t uid, const char *user)
 	NetDownArgs a;
 	int r = net_down_args(uid, user, NULL, &a);
 
-	return r <= 0 ? r : net_helper_run(a.argv);
+	return r <= 0 ? r : holder_net_run(a.argv, -1, -1);
 }
 
 /*
