@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,9 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "macro.h"
 #include "policy-internal.h"
 #include "policy-keys.h"
@@ -543,27 +542,15 @@ int policy_load_buffer(const char *name, const char *buf, size_t len, Policy **r
 }
 
 /*
- * Open a path without following any symlink in any component: openat2 with
- * RESOLVE_NO_SYMLINKS, or per-path O_NOFOLLOW on kernels without openat2
- * (the last component only; documented).
+ * Open a path without following any symlink in any component (fs_open();
+ * on kernels without openat2, the last component only; documented).
+ * No O_NOFOLLOW here: RESOLVE_NO_SYMLINKS already refuses a symlink as the
+ * last component, with ELOOP; O_NOFOLLOW | O_DIRECTORY would turn that
+ * into ENOTDIR for a symlinked paddock.d.
  */
 static int open_nofollow(int dirfd, const char *path, int flags)
 {
-	/*
-	 * No O_NOFOLLOW here: RESOLVE_NO_SYMLINKS already refuses a symlink as
-	 * the last component, with ELOOP; O_NOFOLLOW | O_DIRECTORY would turn
-	 * that into ENOTDIR for a symlinked paddock.d.
-	 */
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-
-	fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)
-		fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	return fd < 0 ? negative_errno() : (int)fd;
+	return fs_open(dirfd, path, flags | O_NOCTTY, 0, 0);
 }
 
 static const char *open_error(int r)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/policy.h"
 #include "cgroup.h"
 
@@ -169,12 +170,6 @@ const char *cg_limit_str(uint64_t v, const char *max_word, char *buf, size_t len
  * verdict on the value comes back from write()).
  */
 int cg_write(int dirfd, const char *name, const char *value);
-
-/* Read the regular file name in dirfd (no symlink followed) into buf
- * (NUL-terminated): the project's reader of small files, cgroup control
- * files and state records alike.  Returns the length, -EFBIG when it does
- * not fit, or -errno. */
-int cg_read(int dirfd, const char *name, char *buf, size_t len);
 
 /* Read a file holding one number ("max" gives UNITS_MAX).  Returns 0 or -errno. */
 int cg_read_u64(int dirfd, const char *name, uint64_t *ret);

@@ -156,34 +156,17 @@ static int sd_create(const char *parent, uid_t uid, const CgroupLimits *limits)
  */
 static int sd_attach_self(const char *parent, uid_t uid)
 {
-	_cleanup_(closep) int fd = -EBADF;
 	char buf[4096], prefix[64];
 	char *line, *save = NULL;
-	size_t have = 0;
-	int n;
+	int n, r;
 
 	n = snprintf(prefix, sizeof(prefix), "/" USER_SLICE "/user-%" PRIu32 ".slice/",
 		     (uint32_t)uid);
 	if (n < 0 || (size_t)n >= sizeof(prefix))
 		return -ENAMETOOLONG;
-	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	for (;;) {
-		ssize_t k = read(fd, buf + have, sizeof(buf) - 1 - have);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (k == 0)
-			break;
-		have += (size_t)k;
-		if (have == sizeof(buf) - 1)
-			return -EFBIG;
-	}
-	buf[have] = '\0';
+	r = fs_read_file(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		const char *path;
 

@@ -12,13 +12,11 @@
 #include <limits.h>
 #include <stddef.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
@@ -48,22 +46,13 @@ static int check_root_dir(int fd, struct stat *ret)
 }
 
 /*
- * Open the directory path (below dirfd) in one openat2 with resolve, which
- * always includes refusing symlinks.  Kernels without openat2 (before 5.6)
- * get openat with O_NOFOLLOW, which checks only the last name: each caller
- * then checks the directory it got.
+ * Open the directory path (below dirfd) refusing symlinks, with resolve
+ * (fs_open()).  Kernels without openat2 check only the last name: each
+ * caller then checks the directory it got.
  */
 static int open_dir_resolved(int dirfd, const char *path, uint64_t resolve)
 {
-	struct open_how how = {
-		.flags = OPEN_DIR_FLAGS,
-		.resolve = resolve | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	if (fd < 0 && errno == ENOSYS)
-		fd = openat(dirfd, path, OPEN_DIR_FLAGS);
-	return fd < 0 ? negative_errno() : (int)fd;
+	return fs_open(dirfd, path, OPEN_DIR_FLAGS, 0, resolve);
 }
 
 /*
@@ -417,46 +406,12 @@ int cg_write(int dirfd, const char *name, const char *value)
 	return (size_t)k == n ? 0 : -EIO;
 }
 
-int cg_read(int dirfd, const char *name, char *buf, size_t len)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	struct stat st;
-	size_t have = 0;
-
-	if (len == 0)
-		return -EINVAL;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return -EBADFD;
-	for (;;) {
-		ssize_t k;
-
-		if (have == len - 1)
-			return -EFBIG;
-		k = read(fd, buf + have, len - 1 - have);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (k == 0)
-			break;
-		have += (size_t)k;
-	}
-	buf[have] = '\0';
-	return (int)have;
-}
-
 int cg_read_u64(int dirfd, const char *name, uint64_t *ret)
 {
 	char buf[64];
 	int r;
 
-	r = cg_read(dirfd, name, buf, sizeof(buf));
+	r = fs_read_file(dirfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -475,7 +430,7 @@ int cg_read_keys(int dirfd, const char *name, const char *const *keys, uint64_t 
 
 	for (size_t i = 0; i < n; i++)
 		vals[i] = UINT64_MAX;
-	r = cg_read(dirfd, name, buf, sizeof(buf));
+	r = fs_read_file(dirfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -503,7 +458,7 @@ int cg_read_pressure(int dirfd, const char *name, uint64_t *ret_some, uint64_t *
 	int r;
 
 	*ret_some = *ret_full = UINT64_MAX;
-	r = cg_read(dirfd, name, buf, sizeof(buf));
+	r = fs_read_file(dirfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=123" and a "full" line. */

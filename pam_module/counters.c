@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../conf/macro.h"
-#include "holder-start.h"
+#include "holder-spawn.h"
 #include "state.h"
 
 #define COUNTERS_NAME "counters"
@@ -130,7 +130,7 @@ int counters_open(Counters *ret)
 	/* The private STATE_DIR mount, made here if this is the first login since
 	 * boot: a file written below it first would stay in /run's directory,
 	 * where a paddock that detaches the mount would find it. */
-	r = holder_state_dir(&dir);
+	r = state_open_mount(&dir);
 	if (r < 0)
 		return r;
 	return counters_open_at(dir, true, &ret->fd);

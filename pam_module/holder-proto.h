@@ -21,7 +21,7 @@
  *                             check, which compares per-CPU batched ids).
  *   STATE_DIR/UID/ctl         the holder's control socket (SOCK_SEQPACKET)
  *
- * STATE_DIR is a private tmpfs of its own (holder_state_make_private), and
+ * STATE_DIR is a private tmpfs of its own (state_make_private), and
  * each holder detaches its copy of it: no paddock sees any state.
  *
  * Start: the module, in the host namespaces, creates UID/ and UID/ns/ and
@@ -123,6 +123,19 @@
  */
 #define HOLDER_MSG_MAX 256
 
+/* The words of the protocol above: one definition each, for the client
+ * (holder-ctl.h) and the holder (shell/holder-sessions.c) alike. */
+#define HOLDER_REQ_SESSION  "session"
+#define HOLDER_REQ_STOP	    "stop"
+#define HOLDER_REQ_STATUS   "status"
+#define HOLDER_REQ_CLOSE    "close"
+#define HOLDER_REQ_CLAIM    "claim" /* the first word of the claim, below */
+#define HOLDER_REPLY_OK	    "ok"
+#define HOLDER_REPLY_DYING  "dying"
+#define HOLDER_REPLY_ERROR  "error"
+#define HOLDER_REPLY_STATUS "sessions %u processes %u"
+#define HOLDER_REPLY_CLOSED "ok %u" /* to "close": the sessions left */
+
 /*
  * Spare holders (PolicyGlobal.prestart; pam_module/spare.h): a holder
  * started ahead of demand for no user yet, as
@@ -147,7 +160,7 @@
  * cgroup unless it is in it already (attach_self: the single-threaded
  * holder writes "0"; then its spare cgroup is removed), sets the hostname,
  * resizes its tmpfs, rewrites its command line (in the room of --pad) to
- * the one holder_cmdline() gives for the user, and answers "ok": from then
+ * the one holder_params_argv() gives for the user, and answers "ok": from then
  * on it is the user's holder, as if started for them, and the connection
  * counts as a session, as after "session" (the claimer joins through the
  * holder's pidfd and keeps it; a claimer that joins on a connection of its

@@ -13,7 +13,7 @@
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "cgroup-fs.h"
-#include "holder-start.h"
+#include "holder-spawn.h"
 #include "session.h"
 #include "state.h"
 
@@ -319,7 +319,7 @@ int net_record_read_name(int net_dir_fd, const char *name, NetRecord *ret)
 	NetRecord r = { 0 };
 	int n;
 
-	n = cg_read(net_dir_fd, name, buf, sizeof(buf));
+	n = fs_read_file(net_dir_fd, name, buf, sizeof(buf));
 	if (n < 0)
 		return n;
 	n = sscanf(buf, "%15s %63s %63s %63s %39s", r.host_if, r.address, r.peer, r.address6,

@@ -18,15 +18,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
+#include "holder-ctl.h"
 #include "holder-proto.h"
-#include "holder-start.h"
-
-/* Linux 6.5; older headers lack it. */
-#ifndef SO_PEERPIDFD
-#define SO_PEERPIDFD 77
-#endif
+#include "holder-spawn.h"
 
 /* Linux 6.11: a pidfd hands out its process's namespaces, no /proc path
  * and no pid involved; Debian 12's headers lack them. */
@@ -76,219 +73,11 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path)
 	return TAKE_FD(fd);
 }
 
-static int open_user_dir(int run_dir_fd, uid_t uid, const char *sub)
-{
-	char name[32];
-	int fd;
-
-	snprintf(name, sizeof(name), sub ? "%u/%s" : "%u", (unsigned)uid, sub);
-	fd = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
-	return fd;
-}
-
-static void set_timeouts(int fd)
-{
-	struct timeval tv = {
-		.tv_sec = HOLDER_REPLY_TIMEOUT_MS / 1000,
-		.tv_usec = (HOLDER_REPLY_TIMEOUT_MS % 1000) * 1000,
-	};
-
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/* A pidfd for the peer: the socket's own reference (Linux 6.5) when there
- * is one, so no pid number is ever looked up again; else pidfd_open(), made
- * safe by the caller's liveness check after it used the pid (verify_holder(),
- * admin_paddock_info()). */
-static int peer_pidfd(int fd, pid_t pid, int *ret)
-{
-	int pidfd = -EBADF;
-	socklen_t len = sizeof(pidfd);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
-		*ret = pidfd;
-		return 0;
-	}
-	if (errno != ENOPROTOOPT && errno != EINVAL)
-		return errno == ESRCH ? -ESTALE : negative_errno();
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH ? -ESTALE : negative_errno();
-	*ret = pidfd;
-	return 0;
-}
-
-static int ctl_send(int fd, const char *msg);
-
-/*
- * Connect to the ctl socket in dir_fd by sun_path (connect() has no *at()
- * form and follows symlinks: the socket is checked through dir_fd first),
- * send first (when not NULL) before anything else, so that the holder
- * works on it while we check it, then check the peer.
- */
-static int ctl_connect(int dir_fd, const char *sun_path, const char *first, int *ret_fd,
-		       pid_t *ret_pid, int *ret_pidfd)
-{
-	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
-	struct stat st;
-	int r;
-
-	if (fstatat(dir_fd, HOLDER_CTL_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? -ESTALE : negative_errno();
-	/* connect() follows a symlink in the last component: only a socket. */
-	if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
-		return -EPERM;
-	if (strlen(sun_path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, sun_path);
-
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return negative_errno();
-	set_timeouts(fd);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return errno == ECONNREFUSED || errno == ENOENT ? -ESTALE : negative_errno();
-	/* Nothing to hide in a request: whoever listens there is checked
-	 * below before anything it says counts. */
-	if (first) {
-		r = ctl_send(fd, first);
-		if (r < 0)
-			return r;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
-		return negative_errno();
-	if (cred.uid != 0 || cred.pid <= 0)
-		return -EPERM;
-	if (ret_pidfd) {
-		r = peer_pidfd(fd, cred.pid, &pidfd);
-		if (r < 0)
-			return r;
-		*ret_pidfd = TAKE_FD(pidfd);
-	}
-	*ret_fd = TAKE_FD(fd);
-	if (ret_pid)
-		*ret_pid = cred.pid;
-	return 0;
-}
-
-/*
- * uid's holder, by the path STATE_DIR/UID/ctl: run_dir_fd is STATE_DIR
- * (ns.h), root's alone down to UID/, so the path names the socket checked
- * in dir_fd.  Through /proc/self/fd/N/ (ns_ctl_connect_dir()) the connect()
- * would resolve two magic links more on every join.
- */
-static int ctl_connect_uid(int run_dir_fd, uid_t uid, const char *first, int *ret_fd,
-			   pid_t *ret_pid, int *ret_pidfd)
-{
-	_cleanup_(closep) int dir_fd = -EBADF;
-	char path[sizeof(STATE_DIR) + 32];
-
-	dir_fd = open_user_dir(run_dir_fd, uid, NULL);
-	if (dir_fd == -ENOENT)
-		return -ESTALE;
-	if (dir_fd < 0)
-		return dir_fd;
-	snprintf(path, sizeof(path), STATE_DIR "/%u/" HOLDER_CTL_NAME, (unsigned)uid);
-	return ctl_connect(dir_fd, path, first, ret_fd, ret_pid, ret_pidfd);
-}
-
-int ns_ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
-{
-	return ctl_connect_uid(run_dir_fd, uid, NULL, ret_fd, ret_pid, ret_pidfd);
-}
-
-int ns_ctl_connect_dir(int dir_fd, int *ret_fd, pid_t *ret_pid, int *ret_pidfd)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/" HOLDER_CTL_NAME, dir_fd);
-	return ctl_connect(dir_fd, path, NULL, ret_fd, ret_pid, ret_pidfd);
-}
-
-static int ctl_send(int fd, const char *msg)
-{
-	if (strlen(msg) >= HOLDER_MSG_MAX)
-		return -EINVAL;
-	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL) < 0)
-		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
-	return 0;
-}
-
-static int ctl_recv(int fd, char *reply, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = recv(fd, reply, len - 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EAGAIN	     ? -ETIMEDOUT
-		       : errno == ECONNRESET ? -ESTALE
-					     : negative_errno();
-	if (n == 0)
-		return -ESTALE;
-	reply[n] = '\0';
-	return (int)n;
-}
-
-int ns_ctl_send(int fd, const char *msg)
-{
-	return ctl_send(fd, msg);
-}
-
-int ns_ctl_recv(int fd, char *reply, size_t len)
-{
-	return len == 0 ? -EINVAL : ctl_recv(fd, reply, len);
-}
-
-int ns_ctl_exchange(int fd, const char *msg, char *reply, size_t len)
-{
-	int r;
-
-	if (len == 0)
-		return -EINVAL;
-	r = ctl_send(fd, msg);
-	return r < 0 ? r : ctl_recv(fd, reply, len);
-}
-
-int ns_ctl_request(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	int r;
-
-	r = ns_ctl_connect(run_dir_fd, uid, &fd, NULL, NULL);
-	if (r < 0)
-		return r;
-	return ns_ctl_exchange(fd, msg, reply, len);
-}
-
-int ns_session_close(int fd)
-{
-	char reply[HOLDER_MSG_MAX], *end;
-	unsigned long v;
-	int r;
-
-	r = ns_ctl_exchange(fd, "close", reply, sizeof(reply));
-	if (r < 0)
-		return r;
-	if (strncmp(reply, "ok ", 3) != 0 || reply[3] < '0' || reply[3] > '9')
-		return -EPROTO;
-	errno = 0;
-	v = strtoul(reply + 3, &end, 10);
-	if (errno || *end || v > INT_MAX)
-		return -EPROTO;
-	return (int)v;
-}
-
 /* dirfd/path (below it, no symlinks) for reading, when it is root's
  * regular file (-EPERM otherwise); its stat in *ret_st. */
 static int open_record(int dirfd, const char *path, struct stat *ret_st)
 {
-	_cleanup_(closep) int fd = holder_state_open(dirfd, path, O_RDONLY);
+	_cleanup_(closep) int fd = fs_open_beneath(dirfd, path, O_RDONLY);
 
 	if (fd < 0)
 		return fd;
@@ -309,18 +98,15 @@ static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInod
 	NsInodes out = { { 0 } };
 	unsigned seen = 0;
 	struct stat st;
-	ssize_t n;
+	int n;
 
 	snprintf(path, sizeof(path), "%u/%s/%s", (unsigned)uid, HOLDER_NS_DIR, HOLDER_NS_RECORDS);
 	fd = open_record(run_dir_fd, path, &st);
 	if (fd < 0)
 		return fd == -ENOENT ? -ENODATA : fd;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = fs_read_fd(fd, buf, sizeof(buf));
 	if (n < 0)
-		return negative_errno();
-	if ((size_t)n == sizeof(buf) - 1)
-		return -ENOENT;
-	buf[n] = '\0';
+		return n == -EFBIG ? -ENOENT : n;
 	for (char *p = buf, *end; *p; p = end + 1) {
 		char *sp = strchr(p, ' ');
 		unsigned i = 0;
@@ -455,7 +241,7 @@ int ns_join_or_stale(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_sessi
 		return -EINVAL;
 	/* "session" goes out at once: the holder answers while we check it,
 	 * and nothing but the setns() needs the answer. */
-	r = ctl_connect_uid(run_dir_fd, uid, "session", &fd, &pid, &pidfd);
+	r = holder_ctl_connect(run_dir_fd, uid, HOLDER_REQ_SESSION, &fd, &pid, &pidfd);
 	if (r < 0)
 		return r;
 	r = verify_holder(run_dir_fd, uid, ns_mask, pid, pidfd, &inodes);
@@ -463,14 +249,14 @@ int ns_join_or_stale(int run_dir_fd, uid_t uid, unsigned ns_mask, int *ret_sessi
 		goto stale;
 	if (r < 0)
 		return r;
-	r = ctl_recv(fd, reply, sizeof(reply));
+	r = holder_ctl_recv(fd, reply, sizeof(reply));
 	if (r < 0)
 		return r;
-	if (streq(reply, "dying"))
+	if (streq(reply, HOLDER_REPLY_DYING))
 		return -ESTALE;
 	/* "error": a spare renamed to UID/ by a login that died before its
 	 * claim (nobody joins a spare). */
-	if (!streq(reply, "ok"))
+	if (!streq(reply, HOLDER_REPLY_OK))
 		goto stale;
 	/* One call for all of them: we never end up half inside. */
 	if (setns(pidfd, ns_clone_flags(ns_mask)) < 0)

@@ -49,7 +49,7 @@ int ns_open_of(int pidfd, pid_t pid, unsigned i, bool *ret_by_path);
  * afterwards).  The holder's answer to "session" is read after the checks,
  * before the setns().
  *
- * run_dir_fd must be the private STATE_DIR mount (holder_state_make_private).
+ * run_dir_fd must be the private STATE_DIR mount (state_make_private).
  * Call it with the per-user lock held and from a single-threaded process.
  *
  * Returns 0 with *ret_session_fd (connected, O_CLOEXEC: closing it ends the
@@ -109,54 +109,3 @@ int ns_owned_by(int ns_fd, const struct stat *userns);
  * root-owned regular file, other -errno.
  */
 int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret);
-
-/*
- * Connect to the control socket STATE_DIR/UID/ctl of uid's holder: it must
- * be a socket (no symlink) owned by root, and the peer must be root.
- * Returns 0 with *ret_fd (SOCK_SEQPACKET, O_CLOEXEC, send and receive
- * timeouts of HOLDER_REPLY_TIMEOUT_MS) and, where not NULL, *ret_pid (the
- * peer's pid, in our PID namespace) and *ret_pidfd (O_CLOEXEC, the caller
- * closes it: the socket's own reference to the peer on Linux 6.5+, else
- * pidfd_open() of *ret_pid, so check with pidfd_send_signal(pidfd, 0) after
- * using the pid that the holder is still alive).  -ESTALE when there is no
- * live holder (no UID/, no ctl, nobody listening), -EPERM when the socket or
- * its peer is not root's, other -errno.  On failure nothing is left open.
- */
-int ns_ctl_connect(int run_dir_fd, uid_t uid, int *ret_fd, pid_t *ret_pid, int *ret_pidfd);
-
-/* The same for the holder whose state directory is dir_fd (UID/, or a
- * spare's directory below STATE_DIR/spare/). */
-int ns_ctl_connect_dir(int dir_fd, int *ret_fd, pid_t *ret_pid, int *ret_pidfd);
-
-/*
- * One control datagram (holder-proto.h) out on fd from ns_ctl_connect() or
- * ns_join(), one back into reply (NUL-terminated, len > 0).  Returns the
- * reply length, -ESTALE when the holder closed on us, -ETIMEDOUT, -EINVAL
- * (len 0, msg not shorter than HOLDER_MSG_MAX), other -errno.
- */
-int ns_ctl_exchange(int fd, const char *msg, char *reply, size_t len);
-
-/*
- * The two halves of ns_ctl_exchange(), for a caller that asks many holders
- * at once (paddock metrics): every request out first, then the replies,
- * so that the holders answer meanwhile.  Same results.
- */
-int ns_ctl_send(int fd, const char *msg);
-int ns_ctl_recv(int fd, char *reply, size_t len);
-
-/*
- * End the session whose connection ns_join() returned by sending "close" on
- * it, and learn how many sessions the paddock has left (the holder answers
- * "ok N").  The caller still closes fd.  Returns N >= 0, -ESTALE when the
- * holder is gone (the paddock was stopped), -ETIMEDOUT, -EPROTO for any
- * other answer, other -errno.
- */
-int ns_session_close(int fd);
-
-/*
- * Send one control message ("stop", "status") to the holder of uid and read
- * its one-datagram reply into reply (NUL-terminated, len > 0).  Returns the
- * reply length, -ESTALE when there is no live holder, -ETIMEDOUT, -EPERM
- * when the peer is not root, other -errno.
- */
-int ns_ctl_request(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t len);

@@ -39,6 +39,7 @@
 #include "cgroup.h"
 #include "counters.h"
 #include "module-args.h"
+#include "holder-ctl.h"
 #include "ns.h"
 #include "session.h"
 #include "state.h"
@@ -682,7 +683,7 @@ _public_ int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const
 
 	/* Ending the session on its own connection tells whether it was the
 	 * paddock's last; closing the fd afterwards changes nothing more. */
-	left = ns_session_close(sd->fd);
+	left = holder_ctl_close_session(sd->fd);
 	sd->fd = safe_close(sd->fd);
 	if (left > 0) {
 		pam_syslog(pamh, LOG_INFO, "user %s: session closed; %d left in the paddock",

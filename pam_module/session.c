@@ -20,8 +20,9 @@
 
 #include "../conf/macro.h"
 #include "cgroup.h"
-#include "holder-start.h"
+#include "holder-spawn.h"
 #include "net.h"
+#include "holder-ctl.h"
 #include "ns.h"
 #include "spare.h"
 #include "state.h"
@@ -235,7 +236,8 @@ static int start_and_join(const SessionRequest *req, int run_fd, int helper_fd,
 	if (r < 0) {
 		char reply[HOLDER_MSG_MAX];
 
-		(void)ns_ctl_request(run_fd, req->id->uid, "stop", reply, sizeof(reply));
+		(void)holder_ctl_request(run_fd, req->id->uid, HOLDER_REQ_STOP, reply,
+					 sizeof(reply));
 	}
 	return r;
 }
@@ -263,7 +265,7 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	/* Resolve the helper by path now, in the host mount namespace (threat 6). */
 	STEP("helper", session_open_root_exec(req->helper_path, &helper_fd));
 	/* Root-only state, private mount, no symlinks (threats 3, 7). */
-	STEP("state directory", holder_state_dir(&run_fd));
+	STEP("state directory", state_open_mount(&run_fd));
 	/* One paddock per user even for concurrent first logins (threat 13). */
 	STEP("lock", state_lock_user(run_fd, uid, &lock_fd));
 	if (state_user_record_get(lock_fd, &kept, sizeof(kept)) < 0)

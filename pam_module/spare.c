@@ -16,42 +16,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "cgroup.h"
+#include "holder-ctl.h"
 #include "net.h"
 #include "ns.h"
 #include "state.h"
 
 /* Spares tried by one login before it builds its own holder. */
 #define TAKE_TRIES 3
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
-
-void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1])
-{
-	char shape[64];
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	int n = snprintf(shape, sizeof(shape), "%u %d %d %d", p->namespaces, p->private_tmp,
-			 p->private_ipc, p->loopback);
-
-	h = fnv1a(h, shape, (size_t)n + 1);
-	h = fnv1a(h, p->cgroup_manager, strlen(p->cgroup_manager) + 1);
-	h = fnv1a(h, p->cgroup_parent, strlen(p->cgroup_parent) + 1);
-	/* Only a login whose network policy is the spare's takes its network. */
-	if (p->spare_net)
-		h = fnv1a(h, p->spare_net, strlen(p->spare_net) + 1);
-	snprintf(buf, SPARE_KEY_LEN + 1, "%016" PRIx64, h);
-}
 
 static bool has_key(const char *name, const char *key)
 {
@@ -175,7 +150,7 @@ static void maker_name(const char *key, char buf[static MAKER_NAME_MAX])
 static pid_t maker_pid(int spare_fd, const char *name)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	_cleanup_(closep) int fd = holder_state_open(spare_fd, name, O_RDWR | O_NOCTTY);
+	_cleanup_(closep) int fd = fs_open_beneath(spare_fd, name, O_RDWR | O_NOCTTY);
 
 	if (fd == -ENOENT)
 		return 0;
@@ -224,9 +199,9 @@ int spare_maker_open_dir(const HolderParams *p, int *ret_fd)
 		if (r < 0)
 			return r;
 	}
-	r = holder_state_dir(&run_fd);
+	r = state_open_mount(&run_fd);
 	if (r >= 0)
-		r = holder_state_repair(run_fd);
+		r = state_repair(run_fd);
 	if (r < 0)
 		return r;
 	return open_spare_dir(run_fd, true, ret_fd);
@@ -341,9 +316,9 @@ static int watch_one(const char *name, void *data)
 		return 0;
 	if (w->n == w->max)
 		return 1;
-	dir_fd = holder_state_open(w->spare_fd, name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(w->spare_fd, name, O_RDONLY | O_DIRECTORY);
 	/* Gone (claimed) or dead: the maker's next spare_make() sees to it. */
-	if (dir_fd >= 0 && ns_ctl_connect_dir(dir_fd, &fd, &pid, &w->pidfds[w->n]) >= 0)
+	if (dir_fd >= 0 && holder_ctl_connect_dir(dir_fd, &fd, &pid, &w->pidfds[w->n]) >= 0)
 		w->n++;
 	return 0;
 }
@@ -359,77 +334,6 @@ size_t spare_watch_ready(int spare_fd, const HolderParams *p, int *pidfds, size_
 }
 
 /* ---- taking a spare (the module, under the user's lock) ---------------- */
-
-static int send_claim(int fd, const HolderParams *p, int lock_fd)
-{
-	char msg[HOLDER_CLAIM_MAX], uid[16], tmp[24], linger[24], ns[16];
-	const char *f[] = {
-		"claim",
-		uid,
-		p->user,
-		p->hostname,
-		tmp,
-		p->kill_on_logout ? "1" : "0",
-		linger,
-		ns,
-		p->private_tmp ? "1" : "0",
-		p->private_ipc ? "1" : "0",
-		p->loopback ? "1" : "0",
-		p->cgroup_manager,
-		p->cgroup_parent,
-	};
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c = { 0 };
-	struct iovec iov = { .iov_base = msg };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = c.b,
-		.msg_controllen = sizeof(c.b),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	size_t n = 0;
-
-	snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
-	snprintf(linger, sizeof(linger), "%" PRIu64, p->linger);
-	snprintf(ns, sizeof(ns), "%u", p->namespaces);
-	for (size_t i = 0; i < ELEMENTSOF(f); i++) {
-		size_t k = strlen(f[i]) + 1;
-
-		if (n + k > sizeof(msg))
-			return -E2BIG;
-		memcpy(msg + n, f[i], k);
-		n += k;
-	}
-	iov.iov_len = n;
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &lock_fd, sizeof(int));
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
-		return errno == EPIPE || errno == ECONNRESET ? -ESTALE : negative_errno();
-	return 0;
-}
-
-static int recv_reply(int fd, char *buf, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = recv(fd, buf, len - 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EAGAIN	     ? -ETIMEDOUT
-		       : errno == ECONNRESET ? -ESTALE
-					     : negative_errno();
-	if (n == 0)
-		return -ESTALE;
-	buf[n] = '\0';
-	return 0;
-}
 
 typedef struct Take {
 	int run_dir_fd, spare_fd;
@@ -450,23 +354,20 @@ static int claim(Take *t, const char *uid_name, int *pidfd)
 	pid_t pid = 0;
 	int r;
 
-	dir_fd = holder_state_open(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return dir_fd;
-	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, pidfd);
+	r = holder_ctl_connect_dir(dir_fd, &fd, &pid, pidfd);
 	if (r < 0)
 		return r;
 	/* Its own open file description: the holder's flock conflicts with ours. */
 	r = state_open_user_lock(t->run_dir_fd, t->p->uid, false, &lock_fd);
 	if (r < 0)
 		return r;
-	r = send_claim(fd, t->p, lock_fd);
+	r = holder_ctl_claim(fd, t->p, lock_fd, reply, sizeof(reply));
 	if (r < 0)
 		return r;
-	r = recv_reply(fd, reply, sizeof(reply));
-	if (r < 0)
-		return r;
-	if (!streq(reply, "ok")) {
+	if (!streq(reply, HOLDER_REPLY_OK)) {
 		snprintf(t->ret->error, sizeof(t->ret->error), "%s", reply);
 		return -EIO;
 	}
@@ -497,7 +398,7 @@ static int claim_or_kill(Take *t, const char *uid_name)
 	if (t->session)
 		t->session->fd = safe_close(t->session->fd);
 	holder_kill(pidfd);
-	(void)holder_state_remove(t->run_dir_fd, t->p->uid);
+	(void)state_remove_user(t->run_dir_fd, t->p->uid);
 	return r;
 }
 
@@ -509,7 +410,7 @@ static int claim_or_kill(Take *t, const char *uid_name)
 static void adopt(Take *t, const char *uid_name)
 {
 	_cleanup_(closep) int dir_fd =
-		holder_state_open(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+		fs_open_beneath(t->run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
 	char cg_name[SPARE_CGROUP_NAME_MAX];
 	CgroupStamp st = { 0 };
 	int k;
@@ -538,7 +439,7 @@ static int take_one(const char *name, void *data)
 		r = negative_errno();
 		if (r == -EEXIST && !t->pick) {
 			/* The state of a dead paddock (the caller found none alive). */
-			r = holder_state_remove(t->run_dir_fd, t->p->uid);
+			r = state_remove_user(t->run_dir_fd, t->p->uid);
 			if (r >= 0 && renameat2(t->spare_fd, name, t->run_dir_fd, uid_name,
 						RENAME_NOREPLACE) < 0)
 				r = negative_errno();
@@ -641,72 +542,13 @@ void spare_unpick(int run_dir_fd, const HolderParams *p)
 	/* Not back into the pool: its cgroup is the user's now.  Killed, and
 	 * nothing of it left as the user's (threat 13). */
 	snprintf(uid_name, sizeof(uid_name), "%u", (unsigned)p->uid);
-	dir_fd = holder_state_open(run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
-	if (dir_fd >= 0 && ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd) >= 0)
+	dir_fd = fs_open_beneath(run_dir_fd, uid_name, O_RDONLY | O_DIRECTORY);
+	if (dir_fd >= 0 && holder_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd) >= 0)
 		holder_kill(pidfd);
-	(void)holder_state_remove(run_dir_fd, p->uid);
+	(void)state_remove_user(run_dir_fd, p->uid);
 }
 
 /* ---- making spares ------------------------------------------------------ */
-
-/* "paddock spare" and the shape, as holder_spare_cmdline() has it. */
-static int maker_cmdline(const HolderParams *p, unsigned count, char *buf, size_t len)
-{
-	char num[16], tmp[24];
-	const char *w[] = {
-		"paddock",
-		"spare",
-		"--count",
-		num,
-		"--ns",
-		NULL,
-		"--tmp-size",
-		tmp,
-		"--private-tmp",
-		p->private_tmp ? "1" : "0",
-		"--private-ipc",
-		p->private_ipc ? "1" : "0",
-		"--loopback",
-		p->loopback ? "1" : "0",
-		"--cgroup-manager",
-		p->cgroup_manager,
-		"--cgroup-parent",
-		p->cgroup_parent,
-		"--net",
-		p->spare_net,
-		"--limits",
-		NULL,
-	};
-	char ns[16], lim[SPARE_LIMITS_MAX];
-	size_t n = 0, words = ELEMENTSOF(w);
-
-	/* No network made ahead: the words of --net go (the two before --limits). */
-	if (!p->spare_net) {
-		w[ELEMENTSOF(w) - 4] = w[ELEMENTSOF(w) - 2];
-		w[ELEMENTSOF(w) - 3] = w[ELEMENTSOF(w) - 1];
-		words -= 2;
-	}
-
-	snprintf(num, sizeof(num), "%u", count);
-	snprintf(ns, sizeof(ns), "%u", p->namespaces);
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
-	w[5] = ns;
-	if (p->spare_limits) {
-		spare_limits_format(p->spare_limits, lim);
-		w[words - 1] = lim;
-	} else {
-		words -= 2;
-	}
-	for (size_t i = 0; i < words; i++) {
-		size_t k = strlen(w[i]) + 1;
-
-		if (n + k > len)
-			return -E2BIG;
-		memcpy(buf + n, w[i], k);
-		n += k;
-	}
-	return (int)n;
-}
 
 int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsigned count)
 {
@@ -730,7 +572,8 @@ int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsign
 	} else if (r != -ENOENT) {
 		return r;
 	}
-	len = maker_cmdline(p, count, cmdline, sizeof(cmdline));
+	len = holder_params_argv(HOLDER_ARGV_MAKER, p, &(HolderArgvExtra){ .count = count },
+				 cmdline, sizeof(cmdline));
 	if (len < 0)
 		return len;
 	r = holder_spawn_detached(helper_fd, cmdline, (size_t)len);
@@ -766,15 +609,15 @@ static int collect_stale(const char *name, void *data)
 	int spare_fd = *(int *)data, r;
 	pid_t pid;
 
-	dir_fd = holder_state_open(spare_fd, name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(spare_fd, name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return 0; /* claimed meanwhile */
-	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
+	r = holder_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
 	if (!is_new(name) && r != -ESTALE)
 		return 0;
 	if (r >= 0)
 		holder_kill(pidfd);
-	(void)holder_state_remove_at(spare_fd, name);
+	(void)state_remove_at(spare_fd, name);
 	return 0;
 }
 
@@ -797,7 +640,8 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 		return -EIO;
 	snprintf(name, sizeof(name), "%s.%016" PRIx64, key, id);
 	snprintf(tmp_name, sizeof(tmp_name), "%s" SPARE_NEW_SUFFIX, name);
-	len = holder_spare_cmdline(p, name, cmdline, sizeof(cmdline));
+	len = holder_params_argv(HOLDER_ARGV_SPARE, p, &(HolderArgvExtra){ .spare = name }, cmdline,
+				 sizeof(cmdline));
 	if (len < 0)
 		return len;
 
@@ -827,7 +671,7 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 	if (r < 0)
 		return r;
 	created = true;
-	dir_fd = holder_state_open(spare_fd, tmp_name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(spare_fd, tmp_name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0) {
 		r = dir_fd;
 		goto out;
@@ -869,7 +713,7 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 		goto out;
 	/* Its namespaces recorded now, owners checked (threat 1), not by the
 	 * login that claims it: that one checks them as a join does. */
-	ns_fd = holder_state_open(dir_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
+	ns_fd = fs_open_beneath(dir_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
 	r = ns_fd < 0 ? ns_fd : holder_record(ns_fd, info.pid, pidfd, p->namespaces);
 	if (r < 0)
 		goto out;
@@ -890,7 +734,7 @@ out:
 	if (r < 0) {
 		holder_kill(pidfd);
 		if (created)
-			(void)holder_state_remove_at(spare_fd, tmp_name);
+			(void)state_remove_at(spare_fd, tmp_name);
 		(void)spare_cgroup_remove(cgm, p->cgroup_parent, name);
 		info.pid = 0;
 	}
@@ -926,18 +770,18 @@ static int stop_one(const char *name, void *data)
 			(void)collect_stale(name, &s->spare_fd);
 		return 0;
 	}
-	dir_fd = holder_state_open(s->spare_fd, name, O_RDONLY | O_DIRECTORY);
+	dir_fd = fs_open_beneath(s->spare_fd, name, O_RDONLY | O_DIRECTORY);
 	if (dir_fd < 0)
 		return 0; /* claimed meanwhile */
-	r = ns_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
+	r = holder_ctl_connect_dir(dir_fd, &fd, &pid, &pidfd);
 	if (r == -ESTALE) {
 		/* Dead. */
-		(void)holder_state_remove_at(s->spare_fd, name);
+		(void)state_remove_at(s->spare_fd, name);
 		return 0;
 	}
 	if (r >= 0)
-		r = ns_ctl_exchange(fd, "stop", reply, sizeof(reply));
-	if (r >= 0 && !streq(reply, "ok"))
+		r = holder_ctl_exchange(fd, HOLDER_REQ_STOP, reply, sizeof(reply));
+	if (r >= 0 && !streq(reply, HOLDER_REPLY_OK))
 		r = -EPROTO;
 	if (r >= 0) {
 		/* Its exit is "its directory is gone". */

@@ -47,10 +47,9 @@
 #include <stddef.h>
 
 #include "cgroup.h"
-#include "holder-start.h"
+#include "holder-spawn.h"
 #include "ns.h"
 
-#define SPARE_KEY_LEN 16
 /* The name of a spare's directory while it is being made: KEY.ID.new */
 #define SPARE_NEW_SUFFIX      ".new"
 #define SPARE_MAKER_LINGER_MS 10000
@@ -58,9 +57,6 @@
 #define SPARE_MAKER_SETTLE_MS 10
 /* "spare-" and the 16 hex digits of a spare's id */
 #define SPARE_CGROUP_NAME_MAX 32
-
-/* The shape of p as SPARE_KEY_LEN hex digits (64-bit FNV-1a). */
-void spare_key(const HolderParams *p, char buf[static SPARE_KEY_LEN + 1]);
 
 /*
  * Claim a ready spare of p's shape for p->uid: rename it to UID/, send the

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * paddock's state directory STATE_DIR (/run/paddock, root, 0700) and the
- * per-user lock.  Nothing outside STATE_DIR is ever used for state, and no
- * path below it is opened by name through a symlink (threat 3).
+ * paddock's state directory STATE_DIR (/run/paddock, root, 0700), the one
+ * owner of everything under it (layout: holder-proto.h): opening it, making
+ * it a private mount of its own and repairing that, a user's UID/ made and
+ * removed, the per-user lock and the record kept on it, the policy's memo.
+ * Nothing outside STATE_DIR is ever used for state, and no path below it is
+ * opened by name through a symlink (threat 3).
  */
 #pragma once
 
@@ -81,3 +84,55 @@ int state_user_record_forget(int run_dir_fd, uid_t uid);
  * (conf/policy-memo.c).  It lasts as long as STATE_DIR (the boot).
  */
 extern const PolicyMemoIO state_policy_memo;
+
+/*
+ * Make the STATE_DIR directory behind run_dir_fd a private mount of its own
+ * filesystem (a tmpfs, mode 0700), so that each holder can detach its copy
+ * and find the empty directory of /run below it (no paddock sees STATE_DIR,
+ * not even as root: a bind of the directory onto itself would show the
+ * same directory again), and nothing mounted below it propagates anywhere.
+ * Idempotent; a directory that is the root of a mount of another
+ * filesystem already is left as it is (holder_start() makes it private
+ * again before it uses it).  Otherwise the tmpfs is mounted over it and
+ * made private: run_dir_fd then still names the directory *under* the new
+ * mount, so the caller must use *ret_fd (a new O_DIRECTORY|O_CLOEXEC fd on
+ * the mount root) from now on.  Returns 0 or -errno.
+ */
+int state_make_private(int run_dir_fd, int *ret_fd);
+
+/*
+ * Remove the state of uid's paddock: unlink ctl and the namespace records
+ * (ns/all), remove ns/ and UID/.  Only for a paddock known dead
+ * (ns_join said -ESTALE, under the lock) or by its own holder at teardown.
+ * Never removes anything it does not know (-ENOTEMPTY then).  Returns 0
+ * (also when there was nothing), or the first -errno.
+ */
+int state_remove_user(int run_dir_fd, uid_t uid);
+
+/* The same for the directory name below dir_fd (a spare's, below
+ * STATE_DIR/spare/). */
+int state_remove_at(int dir_fd, const char *name);
+
+/*
+ * The private STATE_DIR mount root: opened once when it is already a mount
+ * (every login but the first since boot); else state_make_private()
+ * under the global lock on STATE_DIR (two first logins must not stack two
+ * mounts), on a fresh lookup of the directory.  Returns 0 with *ret_fd, or
+ * -errno.
+ */
+int state_open_mount(int *ret_fd);
+
+/*
+ * Before building anything below run_dir_fd: check that it is the private
+ * STATE_DIR mount root (-EINVAL otherwise) and make it private again (an
+ * admin's "mount --make-shared" repaired).  Returns 0 or -errno.
+ */
+int state_repair(int run_dir_fd);
+
+/*
+ * Create UID/ (0700) and UID/ns/ below run_dir_fd, fresh: a leftover UID/
+ * is the state of a dead paddock (the caller holds the lock and found no
+ * live holder) and is removed first.  Returns 0 with O_DIRECTORY fds of
+ * both, or -errno.
+ */
+int state_create_user(int run_dir_fd, uid_t uid, int *ret_uid_fd, int *ret_ns_fd);

@@ -13,10 +13,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/identity.h"
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "../pam_module/audit.h"
+#include "../pam_module/holder-ctl.h"
+#include "../pam_module/holder-params.h"
 #include "../pam_module/holder-proto.h"
 #include "../pam_module/state.h"
 
@@ -123,77 +126,40 @@ int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t le
 	pid_t pid;
 	int n, r;
 
-	r = ns_ctl_connect(run_dir_fd, uid, &fd, &pid, &pidfd);
+	r = holder_ctl_connect(run_dir_fd, uid, NULL, &fd, &pid, &pidfd);
 	if (r < 0)
 		return r;
-	n = ns_ctl_exchange(fd, msg, reply, len);
+	n = holder_ctl_exchange(fd, msg, reply, len);
 	if (n < 0)
 		return n;
-	if (streq(reply, "dying"))
+	if (streq(reply, HOLDER_REPLY_DYING))
 		return -ESTALE;
 	*ret_pid = pid;
 	*ret_pidfd = TAKE_FD(pidfd);
 	return n;
 }
 
-/* The holder's options (holder-proto.h) from its command line. */
-static int parse_holder_cmdline(const char *buf, size_t n, PaddockInfo *p)
+/* The holder's options (holder-params.h) from its command line. */
+static int parse_holder_cmdline(char *buf, size_t n, PaddockInfo *p)
 {
-	const char *arg = buf, *end = buf + n;
-	bool uid_ok = false, have_ns = false;
-	uint64_t v;
+	HolderParams hp;
 
-	if (n == 0 || buf[n - 1] != '\0' || !streq(arg, "paddock"))
+	if (holder_params_parse_cmdline(buf, n, &hp) < 0 || hp.uid != p->uid)
 		return -EPROTO;
-	arg += strlen(arg) + 1;
-	if (arg >= end || !streq(arg, "holder"))
-		return -EPROTO;
-	for (arg += strlen(arg) + 1; arg < end;) {
-		const char *val = arg + strlen(arg) + 1;
-
-		/* The end of the options; a claimed spare's command line is
-		 * padded with NULs (holder-proto.h). */
-		if (!*arg)
-			break;
-		if (val >= end)
-			return -EPROTO;
-		if (streq(arg, "--uid"))
-			uid_ok = units_parse_u64(val, &v) == 0 && v == p->uid;
-		else if (streq(arg, "--ns") && units_parse_u64(val, &v) == 0 &&
-			 v < (1u << NS_COUNT)) {
-			p->ns_mask = (unsigned)v;
-			have_ns = true;
-		} else if (streq(arg, "--cgroup-manager"))
-			snprintf(p->cgroup_manager, sizeof(p->cgroup_manager), "%s", val);
-		else if (streq(arg, "--cgroup-parent"))
-			snprintf(p->cgroup_parent, sizeof(p->cgroup_parent), "%s", val);
-		arg = val + strlen(val) + 1;
-	}
-	return uid_ok && have_ns ? 0 : -EPROTO;
+	p->ns_mask = hp.namespaces;
+	snprintf(p->cgroup_manager, sizeof(p->cgroup_manager), "%s", hp.cgroup_manager);
+	snprintf(p->cgroup_parent, sizeof(p->cgroup_parent), "%s", hp.cgroup_parent);
+	return 0;
 }
 
 static int read_proc(pid_t pid, const char *name, char *buf, size_t len)
 {
-	_cleanup_(closep) int fd = -EBADF;
 	char path[48];
-	size_t have = 0;
+	int r;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
-	while (have < len) {
-		ssize_t k = read(fd, buf + have, len - have);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return negative_errno();
-		if (k == 0)
-			break;
-		have += (size_t)k;
-	}
-	return have == len ? -EFBIG : (int)have;
+	r = fs_read_file(AT_FDCWD, path, buf, len);
+	return r == -ENOENT || r == -ESRCH ? -ESTALE : r;
 }
 
 /* Field 22 of /proc/PID/stat, starttime; the command name before it may
@@ -214,9 +180,9 @@ static int parse_start_ticks(char *stat, uint64_t *ret)
 void admin_query_start(int run_dir_fd, uid_t uid, AdminQuery *q)
 {
 	*q = (AdminQuery){ .uid = uid, .fd = -EBADF, .pidfd = -EBADF };
-	q->r = ns_ctl_connect(run_dir_fd, uid, &q->fd, &q->pid, &q->pidfd);
+	q->r = holder_ctl_connect(run_dir_fd, uid, NULL, &q->fd, &q->pid, &q->pidfd);
 	if (q->r >= 0)
-		q->r = ns_ctl_send(q->fd, "status");
+		q->r = holder_ctl_send(q->fd, HOLDER_REQ_STATUS);
 }
 
 int admin_query_finish(AdminQuery *q, PaddockInfo *ret)
@@ -228,20 +194,18 @@ int admin_query_finish(AdminQuery *q, PaddockInfo *ret)
 
 	if (q->r < 0)
 		return q->r;
-	r = ns_ctl_recv(fd, reply, sizeof(reply));
+	r = holder_ctl_recv(fd, reply, sizeof(reply));
 	if (r < 0)
 		return r;
-	if (streq(reply, "dying"))
-		return -ESTALE;
-	if (sscanf(reply, "sessions %u processes %u", &p.sessions, &p.processes) != 2)
-		return -EPROTO;
+	r = holder_ctl_parse_status(reply, &p.sessions, &p.processes);
+	if (r < 0)
+		return r;
 	n = read_proc(p.holder_pid, "cmdline", cmdline, sizeof(cmdline));
 	if (n < 0)
 		return n;
-	k = read_proc(p.holder_pid, "stat", stat, sizeof(stat) - 1);
+	k = read_proc(p.holder_pid, "stat", stat, sizeof(stat));
 	if (k < 0)
 		return k;
-	stat[k] = '\0';
 	/* Threat 2: what we read was the holder's only if it is still alive. */
 	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
 		return errno == ESRCH ? -ESTALE : negative_errno();

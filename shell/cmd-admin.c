@@ -22,13 +22,15 @@
 #include "../conf/policy.h"
 #include "../pam_module/audit.h"
 #include "../pam_module/holder-proto.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
+#include "../pam_module/holder-ctl.h"
 #include "../pam_module/ns.h"
 #include "../pam_module/net.h"
 #include "../pam_module/spare.h"
 #include "../pam_module/state.h"
 #include "admin.h"
 #include "commands.h"
+#include "holder-net.h"
 #include "limits.h"
 
 /* paddock stop: how long the holder may take to kill and remove its state. */
@@ -58,36 +60,12 @@ static AuditMode policy_audit_mode(const char *conf)
 	return g.audit;
 }
 
-/* Run paddock-net (beside this program) with argv; 0 when it exits 0. */
-static int net_helper_run(char **argv)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	char *envp[] = { (char *)(uintptr_t)HOLDER_ENV_PATH, NULL };
-	int status, r;
-	pid_t pid;
-
-	r = net_open_helper_self(&fd);
-	if (r < 0)
-		return r;
-	pid = fork();
-	if (pid < 0)
-		return negative_errno();
-	if (pid == 0) {
-		execveat(fd, "", argv, envp, AT_EMPTY_PATH);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
 /* paddock-net flush: table inet paddock goes. */
 static int net_flush(void)
 {
 	char *argv[] = { (char *)(uintptr_t)NET_HELPER_NAME, (char *)(uintptr_t) "flush", NULL };
 
-	return net_helper_run(argv);
+	return holder_net_run(argv, -1, -1);
 }
 
 /* network = nat: what the killed holder's paddock-net down did not release
@@ -97,7 +75,7 @@ static int net_down(uid_t uid, const char *user)
 	NetDownArgs a;
 	int r = net_down_args(uid, user, NULL, &a);
 
-	return r <= 0 ? r : net_helper_run(a.argv);
+	return r <= 0 ? r : holder_net_run(a.argv, -1, -1);
 }
 
 /*
@@ -123,7 +101,7 @@ static int stop_forced(int run, uid_t uid, const char *user, bool *ret_forced)
 	snprintf(name, sizeof(name), "%u", (unsigned)uid);
 	if (fstatat(run, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : negative_errno();
-	r = ns_ctl_connect(run, uid, &fd, &pid, &pidfd);
+	r = holder_ctl_connect(run, uid, NULL, &fd, &pid, &pidfd);
 	if (r < 0 && r != -ESTALE)
 		return r;
 	*ret_forced = true;
@@ -191,8 +169,8 @@ static int stop_one(int run, uid_t uid, const char *user, AuditMode mode)
 	have_info = r >= 0;
 	if (r >= 0) {
 		ev.info = &info;
-		r = admin_ctl(run, uid, "stop", reply, sizeof(reply), &pid, &pidfd);
-		if (r >= 0 && !streq(reply, "ok"))
+		r = admin_ctl(run, uid, HOLDER_REQ_STOP, reply, sizeof(reply), &pid, &pidfd);
+		if (r >= 0 && !streq(reply, HOLDER_REPLY_OK))
 			r = -EPROTO;
 		/* The holder kills everything and removes UID/ and the
 		 * cgroup before it exits: its exit is "the state is gone". */
@@ -220,7 +198,7 @@ static int stop_one(int run, uid_t uid, const char *user, AuditMode mode)
 		_cleanup_(closep) int again = -EBADF;
 
 		/* A new login may have started a fresh paddock meanwhile. */
-		r = admin_ctl(run, uid, "status", reply, sizeof(reply), &pid, &again);
+		r = admin_ctl(run, uid, HOLDER_REQ_STATUS, reply, sizeof(reply), &pid, &again);
 		if (r < 0) {
 			fprintf(stderr, "paddock stop: %s: state left in %s/%s\n", user, STATE_DIR,
 				name);

@@ -64,9 +64,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/identity.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
+#include "../pam_module/holder-params.h"
 #include "commands.h"
 
 /* include/linux/proc_ns.h: the fixed nsfs inodes of the initial namespaces. */
@@ -152,29 +154,6 @@ static int prove_not_host(const struct stat *pidns, Refusal *why)
 	return 0;
 }
 
-static int read_at(int dirfd, const char *path, char *buf, size_t len)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	size_t have = 0;
-
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	while (have < len - 1) {
-		ssize_t n = read(fd, buf + have, len - 1 - have);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return negative_errno();
-		if (n == 0)
-			break;
-		have += (size_t)n;
-	}
-	buf[have] = '\0';
-	return (int)have;
-}
-
 /* Step 3: /proc shows our PID namespace.  Returns an O_PATH fd on /proc. */
 static int prove_proc_is_ours(const struct stat *pidns, Refusal *why)
 {
@@ -224,35 +203,22 @@ static bool status_all_root(char *status)
 /* Step 4: PID 1 is root and "paddock holder ... --uid UID ...". */
 static int prove_pid1_is_holder(int proc, uid_t uid, Refusal *why)
 {
-	char buf[4096], want[16];
-	const char *arg, *end;
+	char buf[4096];
+	HolderParams holder;
 	int n;
 
-	n = read_at(proc, "1/status", buf, sizeof(buf));
+	n = fs_read_file(proc, "1/status", buf, sizeof(buf));
 	if (n < 0 || !status_all_root(buf))
 		return refuse_with(why, -EPERM, "PID 1 of this PID namespace is not root's");
-	n = read_at(proc, "1/cmdline", buf, sizeof(buf));
+	n = fs_read_file(proc, "1/cmdline", buf, sizeof(buf));
 	if (n <= 0)
 		return refuse_with(why, -EPERM, "cannot read PID 1's command line");
-	end = buf + n;
-	arg = buf;
-	if (!streq(arg, "paddock") || (arg += strlen(arg) + 1) >= end || !streq(arg, "holder"))
+	if (holder_params_parse_cmdline(buf, (size_t)n, &holder) < 0)
 		return refuse_with(why, -EPERM,
 				   "PID 1 of this PID namespace is not a paddock holder");
-	snprintf(want, sizeof(want), "%u", (unsigned)uid);
-	/* Options come in pairs after "holder" (holder-proto.h). */
-	for (arg += strlen(arg) + 1; arg < end;) {
-		const char *val = arg + strlen(arg) + 1;
-
-		if (val >= end)
-			break;
-		if (streq(arg, "--uid"))
-			return streq(val, want)
-				       ? 0
-				       : refuse_with(why, -EPERM, "this is another user's paddock");
-		arg = val + strlen(val) + 1;
-	}
-	return refuse_with(why, -EPERM, "PID 1 names no uid");
+	if (holder.uid != uid)
+		return refuse_with(why, -EPERM, "this is another user's paddock");
+	return 0;
 }
 
 /* Run the proof; 0 when we are inside uid's paddock. */

@@ -28,94 +28,6 @@
 
 #define SPARE_HELPER_FD 3
 
-static int parse_01(const char *s, bool *ret)
-{
-	if (!streq(s, "0") && !streq(s, "1"))
-		return -EINVAL;
-	*ret = s[0] == '1';
-	return 0;
-}
-
-static int parse_args(int argc, char **argv, HolderParams *p, unsigned *count)
-{
-	/* --net and --limits last: the ones that may be missing (spare.h). */
-	static const char *const names[] = {
-		"--count",	 "--ns",       "--tmp-size",	   "--private-tmp",
-		"--private-ipc", "--loopback", "--cgroup-manager", "--cgroup-parent",
-		"--net",	 "--limits",
-	};
-	const unsigned optional = 3u << (ELEMENTSOF(names) - 2);
-	static CgroupLimits limits;
-	unsigned seen = 0;
-	uint64_t v;
-	int r;
-
-	if (argc % 2 != 1)
-		return -EINVAL;
-	for (int i = 1; i < argc; i += 2) {
-		const char *a = argv[i + 1];
-		size_t k;
-
-		for (k = 0; k < ELEMENTSOF(names) && !streq(argv[i], names[k]); k++)
-			;
-		if (k == ELEMENTSOF(names) || (seen & (1u << k)))
-			return -EINVAL;
-		seen |= 1u << k;
-		switch (k) {
-		case 0:
-			r = units_parse_u64(a, &v);
-			if (r >= 0 && (v == 0 || v > POLICY_PRESTART_MAX))
-				r = -ERANGE;
-			*count = (unsigned)v;
-			break;
-		case 1:
-			r = units_parse_u64(a, &v);
-			if (r >= 0 && (v >= 32 || !(v & POLICY_NS_MOUNT) || !(v & POLICY_NS_PID)))
-				r = -EINVAL;
-			p->namespaces = (unsigned)v;
-			break;
-		case 2:
-			r = units_parse_u64(a, &p->tmp_size);
-			if (r >= 0 && p->tmp_size == 0)
-				r = -EINVAL;
-			break;
-		case 3:
-			r = parse_01(a, &p->private_tmp);
-			break;
-		case 4:
-			r = parse_01(a, &p->private_ipc);
-			break;
-		case 5:
-			r = parse_01(a, &p->loopback);
-			break;
-		case 6:
-			p->cgroup_manager = a;
-			r = *a ? 0 : -EINVAL;
-			break;
-		case 7:
-			p->cgroup_parent = a;
-			r = *a == '/' ? 0 : -EINVAL;
-			break;
-		case 8:
-			/* paddock-net checks the options themselves. */
-			p->spare_net = a;
-			r = *a && strlen(a) < NET_SPARE_TEXT_MAX ? 0 : -EINVAL;
-			break;
-		default:
-			r = spare_limits_parse(a, &limits);
-			p->spare_limits = &limits;
-			break;
-		}
-		if (r < 0)
-			return r;
-	}
-	if ((seen | optional) != (1u << ELEMENTSOF(names)) - 1)
-		return -EINVAL;
-	if ((p->loopback || p->spare_net) && !(p->namespaces & POLICY_NS_NET))
-		return -EINVAL;
-	return 0;
-}
-
 /* fd 3 must be what the module checked (session.c, open_helper). */
 static int check_helper_fd(void)
 {
@@ -296,9 +208,10 @@ static int maker_run(const HolderParams *p, unsigned count, HolderStarted *start
 
 int cmd_spare(int argc, char **argv)
 {
-	HolderParams p = { .uid = (uid_t)-1 };
+	static CgroupLimits limits;
+	HolderParams p;
+	HolderArgvExtra x;
 	HolderStarted started = { 0 };
-	unsigned count = 0;
 	int r;
 
 	openlog("paddock-spare", LOG_PID, LOG_AUTHPRIV);
@@ -306,7 +219,7 @@ int cmd_spare(int argc, char **argv)
 		fprintf(stderr, "paddock spare: only pam_paddock.so starts this, as root\n");
 		return 1;
 	}
-	r = parse_args(argc, argv, &p, &count);
+	r = holder_params_parse_argv(HOLDER_ARGV_MAKER, argc - 1, argv + 1, &p, &x, &limits);
 	if (r < 0) {
 		fprintf(stderr, "paddock spare: bad arguments (see pam_module/spare.h)\n");
 		return 2;
@@ -314,7 +227,7 @@ int cmd_spare(int argc, char **argv)
 	r = check_helper_fd();
 	if (r >= 0) {
 		(void)close_range(SPARE_HELPER_FD + 1, ~0U, 0);
-		r = maker_run(&p, count, &started);
+		r = maker_run(&p, x.count, &started);
 	}
 	if (r < 0) {
 		syslog(LOG_WARNING, "making a spare paddock failed: %s%s%s", strerror(-r),

@@ -15,9 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
 
 /* Our root: the anchor every mount target is opened beneath. */
 int holder_open_root(void)
@@ -37,7 +38,7 @@ static int mount_fresh(int root, const char *path, const char *fstype, unsigned 
 {
 	_cleanup_(closep) int fs = -EBADF, mnt = -EBADF, target = -EBADF;
 
-	target = holder_state_open(root, path, O_PATH | O_DIRECTORY);
+	target = fs_open_beneath(root, path, O_PATH | O_DIRECTORY);
 	if (target < 0)
 		return target;
 	fs = fsopen(fstype, FSOPEN_CLOEXEC);
@@ -80,7 +81,7 @@ int holder_detach_state_dir(int root)
 	_cleanup_(closep) int fd = -EBADF;
 	char path[64];
 
-	fd = holder_state_open(root, STATE_DIR + 1, O_PATH | O_DIRECTORY);
+	fd = fs_open_beneath(root, STATE_DIR + 1, O_PATH | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
@@ -101,7 +102,7 @@ int holder_mount_sys(int root)
 	struct statx sx;
 	int r;
 
-	cg_dir = holder_state_open(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	cg_dir = fs_open_beneath(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
 	if (cg_dir >= 0 && statx(cg_dir, "", AT_EMPTY_PATH, STATX_TYPE, &sx) == 0 &&
 	    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
 		cg = open_tree(cg_dir, "",
@@ -121,7 +122,7 @@ int holder_mount_sys(int root)
 			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (r < 0 || cg < 0)
 		return r;
-	target = holder_state_open(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	target = fs_open_beneath(root, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
 	if (target < 0)
 		return target;
 	if (move_mount(cg, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -190,9 +191,9 @@ static int tmp_detach_backing(int backing)
 int holder_mount_private_tmp(int root, HolderOpts *o)
 {
 	_cleanup_(tmp_binds_close) TmpBind binds[TMP_BINDS] = {
-		{ "tmp", "tmp", false, o->private_tmp, -EBADF, -EBADF },
-		{ "var-tmp", "var/tmp", false, o->private_tmp, -EBADF, -EBADF },
-		{ "shm", "dev/shm", true, o->private_ipc, -EBADF, -EBADF },
+		{ "tmp", "tmp", false, o->p.private_tmp, -EBADF, -EBADF },
+		{ "var-tmp", "var/tmp", false, o->p.private_tmp, -EBADF, -EBADF },
+		{ "shm", "dev/shm", true, o->p.private_ipc, -EBADF, -EBADF },
 	};
 	_cleanup_(closep) int fs = -EBADF, backing = -EBADF;
 	struct mount_attr noexec = { .attr_set = MOUNT_ATTR_NOEXEC };
@@ -200,14 +201,14 @@ int holder_mount_private_tmp(int root, HolderOpts *o)
 	char size[24];
 	int r;
 
-	snprintf(size, sizeof(size), "%" PRIu64, o->tmp_size);
+	snprintf(size, sizeof(size), "%" PRIu64, o->p.tmp_size);
 	/* Every mount point first: nothing is created if one is missing. */
 	for (size_t i = 0; i < TMP_BINDS; i++) {
 		TmpBind *b = &binds[i];
 
 		if (!b->wanted)
 			continue;
-		b->target_fd = holder_state_open(root, b->target, O_PATH | O_DIRECTORY);
+		b->target_fd = fs_open_beneath(root, b->target, O_PATH | O_DIRECTORY);
 		if (b->target_fd < 0)
 			return b->target_fd;
 	}
@@ -276,9 +277,9 @@ int holder_mount_mqueue(int root, const HolderOpts *o)
 {
 	_cleanup_(closep) int dir = -EBADF;
 
-	if (!(o->ns & POLICY_NS_IPC))
+	if (!(o->p.namespaces & POLICY_NS_IPC))
 		return 0;
-	dir = holder_state_open(root, "dev/mqueue", O_PATH | O_DIRECTORY);
+	dir = fs_open_beneath(root, "dev/mqueue", O_PATH | O_DIRECTORY);
 	if (dir == -ENOENT)
 		return 0;
 	if (dir < 0)

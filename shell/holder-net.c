@@ -46,18 +46,14 @@ int holder_loopback_up(void)
  * next paddock-net collects. */
 #define RELEASE_TIMEOUT_MS 60000
 
-int holder_net_release(uid_t uid, const char *user, const char *spare)
+int holder_net_run(char **argv, int netns_fd, int timeout_ms)
 {
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF;
 	char *envp[] = { (char *)(uintptr_t)HOLDER_ENV_PATH, NULL };
-	NetDownArgs a;
 	struct pollfd p;
 	int status, r;
 	pid_t pid;
 
-	r = net_down_args(uid, user, spare, &a);
-	if (r <= 0)
-		return r;
 	r = net_open_helper_self(&fd);
 	if (r < 0)
 		return r;
@@ -65,22 +61,34 @@ int holder_net_release(uid_t uid, const char *user, const char *spare)
 	if (pid < 0)
 		return negative_errno();
 	if (pid == 0) {
-		int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int null_fd;
 
-		if (null_fd < 0 || setns(HOLDER_FD_HOST_NET, CLONE_NEWNET) < 0 ||
-		    dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
-			_exit(127);
-		execveat(fd, "", a.argv, envp, AT_EMPTY_PATH);
+		if (netns_fd >= 0) {
+			null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (null_fd < 0 || setns(netns_fd, CLONE_NEWNET) < 0 ||
+			    dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
+				_exit(127);
+		}
+		execveat(fd, "", argv, envp, AT_EMPTY_PATH);
 		_exit(127);
 	}
 	pidfd = pidfd_open(pid, 0);
 	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	if (pidfd < 0 || poll(&p, 1, RELEASE_TIMEOUT_MS) <= 0) {
+	if (pidfd < 0 || poll(&p, 1, timeout_ms) <= 0) {
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
 		return -ETIMEDOUT;
 	}
-	if (waitpid(pid, &status, 0) < 0)
-		return negative_errno();
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return negative_errno();
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+int holder_net_release(uid_t uid, const char *user, const char *spare)
+{
+	NetDownArgs a;
+	int r = net_down_args(uid, user, spare, &a);
+
+	return r <= 0 ? r : holder_net_run(a.argv, HOLDER_FD_HOST_NET, RELEASE_TIMEOUT_MS);
 }

@@ -20,3 +20,12 @@ int holder_loopback_up(void);
  * few seconds).  Returns 0 (also when there was nothing to do) or -errno.
  */
 int holder_net_release(uid_t uid, const char *user, const char *spare);
+
+/*
+ * Run paddock-net (beside our own binary, root's) with argv and wait for
+ * it, at most timeout_ms (-1: no bound; then it is killed, -ETIMEDOUT).
+ * netns_fd >= 0: in that network namespace, with fds 0-2 /dev/null (the
+ * holder's release); -1: in ours, with our fds 0-2 (paddock stop).
+ * Returns 0 when it exited 0, -EIO otherwise, or -errno.
+ */
+int holder_net_run(char **argv, int netns_fd, int timeout_ms);

@@ -51,12 +51,12 @@ static void session_added(Holder *h)
 
 void holder_sessions_zero(Holder *h)
 {
-	if (h->o->linger == 0) {
+	if (h->o->p.linger == 0) {
 		h->phase = PHASE_EXPIRED;
 		return;
 	}
 	h->phase = PHASE_LINGER;
-	holder_timer_arm(h, h->o->linger * 1000);
+	holder_timer_arm(h, h->o->p.linger * 1000);
 }
 
 static void session_removed(Holder *h)
@@ -76,7 +76,7 @@ _Noreturn static void claim_failed(int fd, const char *step, int r)
 {
 	char buf[HOLDER_MSG_MAX];
 
-	snprintf(buf, sizeof(buf), "error %s: %s", step, strerror(-r));
+	snprintf(buf, sizeof(buf), HOLDER_REPLY_ERROR " %s: %s", step, strerror(-r));
 	holder_reply(fd, buf);
 	syslog(LOG_ERR, "spare: %s failed: %s", step, strerror(-r));
 	_exit(1);
@@ -91,9 +91,9 @@ static uint64_t handle_claim(Holder *h, int fd, const char *msg, size_t n, int p
 		claim_failed(fd, step, r);
 	/* The login waits for the answer, not for the log line.  This
 	 * connection is its session now (holder-proto.h). */
-	holder_reply(fd, "ok");
+	holder_reply(fd, HOLDER_REPLY_OK);
 	session_added(h);
-	syslog(LOG_INFO, "uid %u (%s): spare claimed", (unsigned)h->o->uid, h->o->user);
+	syslog(LOG_INFO, "uid %u (%s): spare claimed", (unsigned)h->o->p.uid, h->o->p.user);
 	return CONN_DONE | CONN_SESSION;
 }
 
@@ -103,29 +103,30 @@ static uint64_t handle_message(Holder *h, int fd, const char *msg, size_t n, int
 {
 	char buf[HOLDER_MSG_MAX];
 
-	if (h->o->spare && n > 6 && memcmp(msg, "claim", 6) == 0)
+	if (h->o->spare && n > sizeof(HOLDER_REQ_CLAIM) &&
+	    memcmp(msg, HOLDER_REQ_CLAIM, sizeof(HOLDER_REQ_CLAIM)) == 0)
 		return handle_claim(h, fd, msg, n, passed_fd);
 	/* Nobody joins a spare: it has no user yet. */
-	if (streq(msg, "session") && !h->o->spare) {
+	if (streq(msg, HOLDER_REQ_SESSION) && !h->o->spare) {
 		session_added(h);
-		holder_reply(fd, "ok");
+		holder_reply(fd, HOLDER_REPLY_OK);
 		return CONN_DONE | CONN_SESSION;
 	}
-	if (streq(msg, "stop")) {
+	if (streq(msg, HOLDER_REQ_STOP)) {
 		if (!h->stop) {
 			h->stop = true;
 			h->reason = "stop requested";
 		}
-		holder_reply(fd, "ok");
+		holder_reply(fd, HOLDER_REPLY_OK);
 		return CONN_DONE;
 	}
-	if (streq(msg, "status")) {
-		snprintf(buf, sizeof(buf), "sessions %u processes %u", h->sessions,
+	if (streq(msg, HOLDER_REQ_STATUS)) {
+		snprintf(buf, sizeof(buf), HOLDER_REPLY_STATUS, h->sessions,
 			 holder_count_processes(h->proc));
 		holder_reply(fd, buf);
 		return CONN_DONE;
 	}
-	holder_reply(fd, "error");
+	holder_reply(fd, HOLDER_REPLY_ERROR);
 	return CONN_DONE;
 }
 
@@ -136,7 +137,7 @@ static uint64_t handle_close(Holder *h, int fd, uint64_t flags)
 	char buf[HOLDER_MSG_MAX];
 
 	session_removed(h);
-	snprintf(buf, sizeof(buf), "ok %u", h->sessions);
+	snprintf(buf, sizeof(buf), HOLDER_REPLY_CLOSED, h->sessions);
 	holder_reply(fd, buf);
 	return flags & ~CONN_SESSION;
 }
@@ -205,7 +206,7 @@ void holder_conn(Holder *h, uint64_t data)
 		 * a user process cannot turn into a "stop".  The one exception
 		 * ends the session it was sent on, no more. */
 		if (flags & CONN_DONE) {
-			if (!(flags & CONN_SESSION) || !streq(buf, "close"))
+			if (!(flags & CONN_SESSION) || !streq(buf, HOLDER_REQ_CLOSE))
 				continue;
 			/* Nothing more can come that counts: hang up now, so
 			 * that the module's close() has no peer left to wake. */

@@ -20,81 +20,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "../pam_module/holder-proto.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
 #include "../pam_module/spare.h"
 #include "../pam_module/state.h"
-
-enum {
-	C_WORD,
-	C_UID,
-	C_USER,
-	C_HOSTNAME,
-	C_TMP_SIZE,
-	C_KILL,
-	C_LINGER,
-	C_NS,
-	C_PRIVATE_TMP,
-	C_PRIVATE_IPC,
-	C_LOOPBACK,
-	C_CGROUP_MANAGER,
-	C_CGROUP_PARENT,
-	C_FIELDS,
-};
 
 /* What the claim makes of us; o's strings point here afterwards. */
 static char claimed_user[POLICY_NAME_MAX];
 static char claimed_hostname[64];
 static char claimed_parent[POLICY_PATH_MAX];
-
-static int split_fields(const char *msg, size_t n, const char *f[C_FIELDS])
-{
-	size_t k = 0;
-
-	if (n == 0 || msg[n - 1] != '\0')
-		return -EINVAL;
-	for (size_t i = 0; i < n; i += strlen(msg + i) + 1) {
-		if (k == C_FIELDS)
-			return -EINVAL;
-		f[k++] = msg + i;
-	}
-	return k == C_FIELDS ? 0 : -EINVAL;
-}
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *ret)
-{
-	int r = units_parse_u64(s, ret);
-
-	return r < 0 ? r : *ret > max ? -ERANGE : 0;
-}
-
-static bool is01(const char *s, bool want)
-{
-	return streq(s, want ? "1" : "0");
-}
-
-/* The claimed paddock must be exactly the one this spare was made as. */
-static bool same_shape(const HolderOpts *o, const char *const f[C_FIELDS])
-{
-	char ns[16];
-
-	snprintf(ns, sizeof(ns), "%u", o->ns);
-	return streq(f[C_NS], ns) && is01(f[C_PRIVATE_TMP], o->private_tmp) &&
-	       is01(f[C_PRIVATE_IPC], o->private_ipc) && is01(f[C_LOOPBACK], o->loopback) &&
-	       streq(f[C_CGROUP_MANAGER], o->cgm ? o->cgm->name : "none") &&
-	       streq(f[C_CGROUP_PARENT], o->cgroup_parent);
-}
-
-static bool valid_hostname(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= sizeof(claimed_hostname))
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == n;
-}
 
 /* The cgroup move is made from the host's mount namespace: ours shows
  * the cgroup tree read-only (holder.c, mount_sys).  A spare made in a
@@ -107,16 +44,16 @@ static int attach_from_host(const HolderOpts *o, uid_t uid)
 	/* A spare forked in its spare cgroup, which the claiming login
 	 * renamed to the user's (pam_module/spare.h), is there already. */
 	if (!o->cgm ||
-	    (o->cgm->spare_holds_self && o->cgm->spare_holds_self(o->cgroup_parent, uid)))
+	    (o->cgm->spare_holds_self && o->cgm->spare_holds_self(o->p.cgroup_parent, uid)))
 		return 0;
 	own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (own < 0)
 		return negative_errno();
 	if (setns(HOLDER_FD_HOST_MNT, CLONE_NEWNS) < 0)
 		return negative_errno();
-	r = o->cgm->attach_self(o->cgroup_parent, uid);
+	r = o->cgm->attach_self(o->p.cgroup_parent, uid);
 	if (r >= 0)
-		(void)spare_cgroup_remove(o->cgm, o->cgroup_parent, o->spare);
+		(void)spare_cgroup_remove(o->cgm, o->p.cgroup_parent, o->spare);
 	/* Never stay in the host's mount namespace: nothing to fall back on. */
 	if (setns(own, CLONE_NEWNS) < 0)
 		_exit(1);
@@ -141,12 +78,9 @@ static int resize_tmp(int ctx, uint64_t bytes)
 int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned processes,
 		 const char **step)
 {
-	const char *f[C_FIELDS];
 	char cmdline[HOLDER_CMDLINE_MAX];
-	uint64_t uid, tmp, linger;
-	HolderParams p;
+	HolderParams c, p;
 	struct stat st;
-	bool kill_on_logout;
 	int len, r;
 
 	/* 1. Everything checked before anything changes. */
@@ -155,18 +89,14 @@ int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned
 		return -EALREADY;
 	if (lock_fd < 0)
 		return -EBADF;
-	r = split_fields(msg, n, f);
+	r = holder_params_parse_claim(msg, n, &c);
 	if (r < 0)
-		return r;
-	if (parse_u64(f[C_UID], UINT32_MAX - 1, &uid) < 0 ||
-	    parse_u64(f[C_TMP_SIZE], UINT64_MAX - 1, &tmp) < 0 || tmp == 0 ||
-	    parse_u64(f[C_LINGER], 366u * 24 * 3600, &linger) < 0 ||
-	    !(streq(f[C_KILL], "0") || streq(f[C_KILL], "1")) || !*f[C_USER] ||
-	    strlen(f[C_USER]) >= sizeof(claimed_user) || !valid_hostname(f[C_HOSTNAME]))
 		return -EINVAL;
-	kill_on_logout = f[C_KILL][0] == '1';
+	if (strlen(c.user) >= sizeof(claimed_user) ||
+	    strlen(c.hostname) >= sizeof(claimed_hostname))
+		return -EINVAL;
 	*step = "claim shape";
-	if (!same_shape(o, f))
+	if (!holder_params_same_shape(&c, &o->p))
 		return -EMEDIUMTYPE;
 	*step = "claim processes";
 	if (processes > 0)
@@ -178,24 +108,18 @@ int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned
 		return -EPERM;
 	/* The new command line must fit where the old one was. */
 	*step = "claim command line";
-	snprintf(claimed_user, sizeof(claimed_user), "%s", f[C_USER]);
-	snprintf(claimed_hostname, sizeof(claimed_hostname), "%s", f[C_HOSTNAME]);
-	snprintf(claimed_parent, sizeof(claimed_parent), "%s", o->cgroup_parent);
-	p = (HolderParams){
-		.uid = (uid_t)uid,
-		.user = claimed_user,
-		.hostname = claimed_hostname,
-		.namespaces = o->ns,
-		.tmp_size = tmp,
-		.private_tmp = o->private_tmp,
-		.private_ipc = o->private_ipc,
-		.loopback = o->loopback,
-		.kill_on_logout = kill_on_logout,
-		.linger = linger,
-		.cgroup_manager = o->cgm ? o->cgm->name : "none",
-		.cgroup_parent = claimed_parent,
-	};
-	len = holder_cmdline(&p, cmdline, sizeof(cmdline));
+	snprintf(claimed_user, sizeof(claimed_user), "%s", c.user);
+	snprintf(claimed_hostname, sizeof(claimed_hostname), "%s", c.hostname);
+	snprintf(claimed_parent, sizeof(claimed_parent), "%s", o->p.cgroup_parent);
+	p = o->p;
+	p.uid = c.uid;
+	p.user = claimed_user;
+	p.hostname = claimed_hostname;
+	p.tmp_size = c.tmp_size;
+	p.kill_on_logout = c.kill_on_logout;
+	p.linger = c.linger;
+	p.cgroup_parent = claimed_parent;
+	len = holder_params_argv(HOLDER_ARGV_USER, &p, NULL, cmdline, sizeof(cmdline));
 	if (len < 0)
 		return len;
 	if ((size_t)len > o->arg_len)
@@ -204,25 +128,19 @@ int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned
 	/* 2. The user's from here on. */
 	STEP("claim lock", dup3(lock_fd, HOLDER_FD_LOCK, O_CLOEXEC) < 0 ? negative_errno() : 0);
 	/* 9, 10: charged to the user's cgroup before any process of theirs */
-	STEP("claim cgroup", attach_from_host(o, (uid_t)uid));
-	if (o->ns & POLICY_NS_UTS)
+	STEP("claim cgroup", attach_from_host(o, p.uid));
+	if (o->p.namespaces & POLICY_NS_UTS)
 		STEP("claim hostname", sethostname(claimed_hostname, strlen(claimed_hostname)) < 0
 					       ? negative_errno()
 					       : 0);
 	/* 10: the tmpfs bound by the user's tmp_size */
-	STEP("claim tmp", resize_tmp(o->tmp_ctx, tmp));
+	STEP("claim tmp", resize_tmp(o->tmp_ctx, p.tmp_size));
 	o->tmp_ctx = safe_close(o->tmp_ctx);
 	/* ps, paddock status and the shell guard read who we are there */
 	memset(o->arg_start, 0, o->arg_len);
 	memcpy(o->arg_start, cmdline, (size_t)len);
 
-	o->uid = (uid_t)uid;
-	o->user = claimed_user;
-	o->hostname = claimed_hostname;
-	o->tmp_size = tmp;
-	o->kill_on_logout = kill_on_logout;
-	o->linger = linger;
-	o->cgroup_parent = claimed_parent;
+	o->p = p;
 	o->spare = NULL;
 	return 0;
 }
@@ -232,14 +150,14 @@ int holder_remove_own_dir(int parent_fd, const char *name)
 	_cleanup_(closep) int dir = -EBADF;
 	struct stat a, b;
 
-	dir = holder_state_open(parent_fd, name, O_PATH | O_DIRECTORY);
+	dir = fs_open_beneath(parent_fd, name, O_PATH | O_DIRECTORY);
 	if (dir < 0)
 		return dir == -ENOENT ? 0 : dir;
 	if (fstat(dir, &a) < 0 || fstat(HOLDER_FD_STATE, &b) < 0)
 		return negative_errno();
 	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return 0;
-	return holder_state_remove_at(parent_fd, name);
+	return state_remove_at(parent_fd, name);
 }
 
 int holder_spare_remove_state(int run_dir_fd, const char *name)
@@ -249,7 +167,7 @@ int holder_spare_remove_state(int run_dir_fd, const char *name)
 	char tmp_name[SPARE_KEY_LEN + 24];
 	int r;
 
-	spare_fd = holder_state_open(run_dir_fd, HOLDER_SPARE_DIR, O_RDONLY | O_DIRECTORY);
+	spare_fd = fs_open_beneath(run_dir_fd, HOLDER_SPARE_DIR, O_RDONLY | O_DIRECTORY);
 	if (spare_fd < 0)
 		return spare_fd == -ENOENT ? 0 : spare_fd;
 	r = holder_remove_own_dir(spare_fd, name);

@@ -13,20 +13,11 @@
 
 #include "../conf/policy.h"
 #include "../pam_module/cgroup.h"
+#include "../pam_module/holder-params.h"
 
 typedef struct HolderOpts {
-	uid_t uid;
-	const char *user;
-	const char *hostname;
-	unsigned ns;
-	uint64_t tmp_size;
-	bool private_tmp;
-	bool private_ipc;
-	bool loopback;
-	bool kill_on_logout;
-	uint64_t linger;
+	HolderParams p;		  /* cgroup_manager: cgm's name, or "none" */
 	const CgroupManager *cgm; /* NULL: "none" */
-	const char *cgroup_parent;
 	/* A spare (--spare NAME) until it is claimed; NULL for a user's. */
 	const char *spare;
 	/* The spare we were made as, claimed or not (the owner of a network
@@ -60,7 +51,7 @@ int holder_claim(HolderOpts *o, const char *msg, size_t n, int lock_fd, unsigned
 int holder_spare_remove_state(int run_dir_fd, const char *name);
 
 /*
- * Remove parent_fd/name (holder_state_remove_at) if it is still our state
+ * Remove parent_fd/name (state_remove_at) if it is still our state
  * directory (fd 3): a module that found us dead may have built a new one
  * meanwhile.  Returns 0 (also when it is gone or another's) or -errno.
  */

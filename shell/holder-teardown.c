@@ -19,9 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../pam_module/holder-proto.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
 #include "../pam_module/spare.h"
 #include "holder-mount.h"
 #include "holder-net.h"
@@ -58,7 +59,7 @@ static void kill_all(Holder *h)
 			return;
 		sleep_ms(step);
 	}
-	syslog(LOG_WARNING, "uid %u: processes left after SIGKILL", (unsigned)h->o->uid);
+	syslog(LOG_WARNING, "uid %u: processes left after SIGKILL", (unsigned)h->o->p.uid);
 }
 
 /* Tell clients queued on the socket that we are going, and stop listening. */
@@ -69,7 +70,7 @@ static void refuse_pending(void)
 
 		if (fd < 0)
 			break;
-		holder_reply(fd, "dying");
+		holder_reply(fd, HOLDER_REPLY_DYING);
 		close(fd);
 	}
 	close(HOLDER_FD_CTL);
@@ -87,7 +88,7 @@ static int remove_state(uid_t uid)
 	root = holder_open_root();
 	if (root < 0)
 		return root;
-	run = holder_state_open(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY);
+	run = fs_open_beneath(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY);
 	if (run < 0)
 		return run;
 	snprintf(name, sizeof(name), "%u", (unsigned)uid);
@@ -100,13 +101,13 @@ static int remove_cgroup(const HolderOpts *o)
 
 	if (!o->cgm)
 		return 0;
-	r = o->cgm->leave(o->cgroup_parent);
+	r = o->cgm->leave(o->p.cgroup_parent);
 	if (r < 0)
 		return r;
 	/* The sessions' callers (sshd, su) may still be exiting: usually for
 	 * well under a millisecond, so look again soon, then less often. */
 	for (unsigned waited = 0, step = 1;; waited += step, step = backoff(step)) {
-		r = o->cgm->destroy(o->cgroup_parent, o->uid);
+		r = o->cgm->destroy(o->p.cgroup_parent, o->p.uid);
 		if (r != -EBUSY || waited >= CGROUP_BUSY_MS)
 			return r;
 		sleep_ms(step);
@@ -120,30 +121,30 @@ int holder_teardown(Holder *h)
 	const HolderOpts *o = h->o;
 	int r, ret = 0;
 
-	syslog(LOG_INFO, "uid %u (%s): tearing down the paddock: %s", (unsigned)o->uid, o->user,
+	syslog(LOG_INFO, "uid %u (%s): tearing down the paddock: %s", (unsigned)o->p.uid, o->p.user,
 	       h->reason);
 	if (unlinkat(HOLDER_FD_STATE, HOLDER_CTL_NAME, 0) < 0 && errno != ENOENT)
 		ret = negative_errno();
 	refuse_pending();
 	kill_all(h);
-	r = remove_state(o->uid);
+	r = remove_state(o->p.uid);
 	if (r < 0) {
-		syslog(LOG_ERR, "uid %u: removing %s/%u: %s", (unsigned)o->uid, STATE_DIR,
-		       (unsigned)o->uid, strerror(-r));
+		syslog(LOG_ERR, "uid %u: removing %s/%u: %s", (unsigned)o->p.uid, STATE_DIR,
+		       (unsigned)o->p.uid, strerror(-r));
 		ret = r;
 	}
 	/* network = nat: the address and the ruleset's elements (the links
 	 * went with our network namespace); from the host's mount namespace,
 	 * where remove_state() left us. */
-	r = holder_net_release(o->uid, o->user, *o->made_as ? o->made_as : NULL);
+	r = holder_net_release(o->p.uid, o->p.user, *o->made_as ? o->made_as : NULL);
 	if (r < 0) {
 		syslog(LOG_ERR, "uid %u: releasing the network (paddock-net down): %s",
-		       (unsigned)o->uid, strerror(-r));
+		       (unsigned)o->p.uid, strerror(-r));
 		ret = r;
 	}
 	r = remove_cgroup(o);
 	if (r < 0) {
-		syslog(LOG_ERR, "uid %u: removing the cgroup (%s): %s", (unsigned)o->uid,
+		syslog(LOG_ERR, "uid %u: removing the cgroup (%s): %s", (unsigned)o->p.uid,
 		       o->cgm->name, strerror(-r));
 		ret = r;
 	}
@@ -167,7 +168,7 @@ void holder_teardown_spare(Holder *h)
 		r = negative_errno();
 	else if ((root = holder_open_root()) < 0)
 		r = root;
-	else if ((run = holder_state_open(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY)) < 0)
+	else if ((run = fs_open_beneath(root, STATE_DIR + 1, O_RDONLY | O_DIRECTORY)) < 0)
 		r = run;
 	else
 		r = holder_spare_remove_state(run, h->o->spare);
@@ -182,9 +183,9 @@ void holder_teardown_spare(Holder *h)
 			       h->o->spare, strerror(-r));
 	}
 	if (root >= 0 && h->o->cgm && h->o->cgm->spare_sweep) {
-		r = h->o->cgm->leave(h->o->cgroup_parent);
+		r = h->o->cgm->leave(h->o->p.cgroup_parent);
 		if (r >= 0)
-			r = spare_cgroup_remove(h->o->cgm, h->o->cgroup_parent, h->o->spare);
+			r = spare_cgroup_remove(h->o->cgm, h->o->p.cgroup_parent, h->o->spare);
 		if (r < 0)
 			syslog(LOG_ERR, "spare %s: removing its cgroup: %s", h->o->spare,
 			       strerror(-r));

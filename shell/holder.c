@@ -41,53 +41,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "../conf/units.h"
 #include "../pam_module/cgroup.h"
 #include "../pam_module/holder-proto.h"
-#include "../pam_module/holder-start.h"
+#include "../pam_module/holder-spawn.h"
 #include "../pam_module/spare.h"
 
 #define LOCK_RETRY_MS 50
 #define ALONE_POLL_MS 1000
 
 /* ---- options ---------------------------------------------------------- */
-
-static int parse_bool01(const char *s, bool *ret)
-{
-	if (streq(s, "0") || streq(s, "1")) {
-		*ret = s[0] == '1';
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int parse_u64_max(const char *s, uint64_t max, uint64_t *ret)
-{
-	uint64_t v;
-	int r = units_parse_u64(s, &v);
-
-	if (r < 0)
-		return r;
-	if (v > max)
-		return -ERANGE;
-	*ret = v;
-	return 0;
-}
-
-static bool valid_hostname(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-'))
-			return false;
-	return true;
-}
 
 static int pick_manager(const char *name, const CgroupManager **ret)
 {
@@ -99,112 +65,29 @@ static int pick_manager(const char *name, const CgroupManager **ret)
 	return *ret ? 0 : -EINVAL;
 }
 
+/* The options after "holder" (holder-params.h): a spare's have --spare. */
 static int parse_opts(int argc, char **argv, HolderOpts *o)
 {
-	static const char *const names[] = {
-		"--uid",
-		"--user",
-		"--hostname",
-		"--ns",
-		"--tmp-size",
-		"--private-tmp",
-		"--private-ipc",
-		"--loopback",
-		"--kill-on-logout",
-		"--linger",
-		"--cgroup-manager",
-		"--cgroup-parent",
-		"--spare",
-		"--pad",
-	};
-	/* A user's holder has the first 12, a spare the shape, --spare and --pad. */
-	const unsigned user_set = (1u << 12) - 1, spare_set = 1u << 3 | 1u << 4 | 1u << 5 |
-							      1u << 6 | 1u << 7 | 1u << 10 |
-							      1u << 11 | 1u << 12 | 1u << 13;
-	unsigned seen = 0;
-	uint64_t v = 0;
+	HolderArgvKind kind = HOLDER_ARGV_USER;
+	HolderParams p;
+	HolderArgvExtra x;
 	int r;
 
-	if (argc % 2 != 1)
+	for (int i = 1; i < argc; i += 2)
+		if (streq(argv[i], "--spare"))
+			kind = HOLDER_ARGV_SPARE;
+	r = holder_params_parse_argv(kind, argc - 1, argv + 1, &p, &x, NULL);
+	if (r < 0)
+		return r;
+	r = pick_manager(p.cgroup_manager, &o->cgm);
+	if (r < 0)
+		return r;
+	if (x.spare && strlen(x.spare) >= sizeof(o->made_as))
 		return -EINVAL;
-	for (int i = 1; i < argc; i += 2) {
-		const char *k = argv[i], *a = argv[i + 1];
-		size_t idx;
-
-		for (idx = 0; idx < ELEMENTSOF(names); idx++)
-			if (streq(k, names[idx]))
-				break;
-		if (idx == ELEMENTSOF(names) || (seen & (1u << idx)))
-			return -EINVAL;
-		seen |= 1u << idx;
-		switch (idx) {
-		case 0:
-			r = parse_u64_max(a, UINT32_MAX - 1, &v);
-			o->uid = (uid_t)v;
-			break;
-		case 1:
-			o->user = a;
-			r = *a ? 0 : -EINVAL;
-			break;
-		case 2:
-			o->hostname = a;
-			r = valid_hostname(a) ? 0 : -EINVAL;
-			break;
-		case 3:
-			r = parse_u64_max(a, (1u << 5) - 1, &v);
-			o->ns = (unsigned)v;
-			break;
-		case 4:
-			r = parse_u64_max(a, UINT64_MAX - 1, &o->tmp_size);
-			break;
-		case 5:
-			r = parse_bool01(a, &o->private_tmp);
-			break;
-		case 6:
-			r = parse_bool01(a, &o->private_ipc);
-			break;
-		case 7:
-			r = parse_bool01(a, &o->loopback);
-			break;
-		case 8:
-			r = parse_bool01(a, &o->kill_on_logout);
-			break;
-		case 9:
-			/* A timerfd takes seconds as time_t; a year is plenty. */
-			r = parse_u64_max(a, 366u * 24 * 3600, &o->linger);
-			break;
-		case 10:
-			r = pick_manager(a, &o->cgm);
-			break;
-		case 11:
-			o->cgroup_parent = a;
-			r = *a == '/' ? 0 : -EINVAL;
-			break;
-		case 12:
-			o->spare = a;
-			r = *a && !strchr(a, '/') && a[0] != '.' && strlen(a) < sizeof(o->made_as)
-				    ? 0
-				    : -EINVAL;
-			snprintf(o->made_as, sizeof(o->made_as), "%s", a);
-			break;
-		default:
-			/* room for the claim's command line (holder-proto.h) */
-			r = strlen(a) == HOLDER_SPARE_PAD && strspn(a, " ") == HOLDER_SPARE_PAD
-				    ? 0
-				    : -EINVAL;
-			break;
-		}
-		if (r < 0)
-			return r;
-	}
-	if (seen != (o->spare ? spare_set : user_set))
-		return -EINVAL;
-	if (o->spare)
-		o->uid = (uid_t)-1;
-	/* The combinations holder-proto.h forbids. */
-	if (!(o->ns & POLICY_NS_MOUNT) || !(o->ns & POLICY_NS_PID) || o->tmp_size == 0 ||
-	    (o->loopback && !(o->ns & POLICY_NS_NET)))
-		return -EINVAL;
+	o->p = p;
+	o->spare = x.spare;
+	if (x.spare)
+		snprintf(o->made_as, sizeof(o->made_as), "%s", x.spare);
 	return 0;
 }
 
@@ -345,7 +228,7 @@ static int keep_ns_files(Holder *h)
 	for (unsigned i = 0; i < NS_COUNT; i++) {
 		char path[32];
 
-		if (!(h->o->ns & (1u << i)))
+		if (!(h->o->p.namespaces & (1u << i)))
 			continue;
 		snprintf(path, sizeof(path), "self/ns/%s", ns_types[i].name);
 		h->ns_files[i] = openat(h->proc, path, O_RDONLY | O_CLOEXEC);
@@ -376,25 +259,25 @@ static int setup(Holder *h, const char **step)
 	/* 8: only the paddock's processes are visible */
 	STEP("proc", holder_mount_proc(h->root));
 	/* 2: processes are counted in our PID namespace only */
-	STEP("proc", (h->proc = holder_state_open(h->root, "proc", O_RDONLY | O_DIRECTORY)));
+	STEP("proc", (h->proc = fs_open_beneath(h->root, "proc", O_RDONLY | O_DIRECTORY)));
 	/* 1: no state of any paddock is visible in this one */
 	STEP("state", holder_detach_state_dir(h->root));
 	/* 8: only the paddock's network interfaces are visible */
-	if (o->ns & POLICY_NS_NET)
+	if (o->p.namespaces & POLICY_NS_NET)
 		STEP("sys", holder_mount_sys(h->root));
 	/* 11, 10: private /tmp, /var/tmp (private_tmp) and POSIX shared
 	 * memory in /dev/shm (private_ipc), sharing one bounded tmpfs */
-	if (o->private_tmp || o->private_ipc)
+	if (o->p.private_tmp || o->p.private_ipc)
 		STEP("tmp", holder_mount_private_tmp(h->root, o));
 	/* 11: POSIX message queues are per paddock */
-	if (o->private_ipc)
+	if (o->p.private_ipc)
 		STEP("mqueue", holder_mount_mqueue(h->root, o));
 	/* the paddock's own name, so the user sees where they are (a spare's
 	 * is set by the claim) */
-	if ((o->ns & POLICY_NS_UTS) && !o->spare)
-		STEP("hostname", set_hostname(o->hostname));
+	if ((o->p.namespaces & POLICY_NS_UTS) && !o->spare)
+		STEP("hostname", set_hostname(o->p.hostname));
 	/* 11: lo works, and it is the only interface */
-	if (o->loopback)
+	if (o->p.loopback)
 		STEP("loopback", holder_loopback_up());
 	/* 1: the joins' checks of our namespaces find their files made */
 	STEP("namespace files", keep_ns_files(h));
@@ -486,7 +369,7 @@ static void spare_moved(Holder *h)
 	if (!h->o->spare || h->orphan || holder_spare_moved(&uid, &lock) <= 0)
 		return;
 	if (dup3(lock, HOLDER_FD_LOCK, O_CLOEXEC) >= 0) {
-		h->o->uid = uid;
+		h->o->p.uid = uid;
 		h->orphan = true;
 	}
 	close(lock);
@@ -552,16 +435,16 @@ static int reconsider_orphan(Holder *h)
 		(void)flock(HOLDER_FD_LOCK, LOCK_UN); /* claimed after all */
 		return 0;
 	}
-	h->o->user = name;
+	h->o->p.user = name;
 	h->reason = "renamed for a claim that never came";
 	(void)holder_teardown(h);
-	(void)spare_cgroup_remove(h->o->cgm, h->o->cgroup_parent, name);
+	(void)spare_cgroup_remove(h->o->cgm, h->o->p.cgroup_parent, name);
 	return 1;
 }
 
 static int reconsider(Holder *h)
 {
-	bool kill_them = h->stop || h->o->kill_on_logout;
+	bool kill_them = h->stop || h->o->p.kill_on_logout;
 
 	/* A spare has no sessions to wait for, only a stop. */
 	if (h->o->spare) {
@@ -594,8 +477,8 @@ static int reconsider(Holder *h)
 		return 0;
 	}
 	if (!h->reason)
-		h->reason = h->o->kill_on_logout ? "no session left (kill_on_logout)"
-						 : "no session and no process left";
+		h->reason = h->o->p.kill_on_logout ? "no session left (kill_on_logout)"
+						   : "no session and no process left";
 	(void)holder_teardown(h);
 	return 1;
 }
@@ -629,7 +512,7 @@ static int loop_setup(Holder *h)
 static void ready_error(const char *step, int r)
 {
 	char line[HOLDER_MSG_MAX];
-	int n = snprintf(line, sizeof(line), "error %s: %s\n", step, strerror(-r));
+	int n = snprintf(line, sizeof(line), HOLDER_REPLY_ERROR " %s: %s\n", step, strerror(-r));
 
 	if (n > 0)
 		(void)!write(HOLDER_FD_READY, line,
@@ -667,7 +550,7 @@ int holder_main(int argc, char **argv)
 	}
 	if (r < 0) {
 		ready_error(step, r);
-		syslog(LOG_ERR, "uid %u: holder setup failed at %s: %s", (unsigned)o.uid, step,
+		syslog(LOG_ERR, "uid %u: holder setup failed at %s: %s", (unsigned)o.p.uid, step,
 		       strerror(-r));
 		return 1;
 	}

@@ -63,7 +63,7 @@ static int read_u32(int dir, const char *name, uint32_t *ret)
 {
 	char buf[16];
 	uint64_t v;
-	int n = cg_read(dir, name, buf, sizeof(buf));
+	int n = fs_read_file(dir, name, buf, sizeof(buf));
 
 	if (n < 0)
 		return n;
@@ -99,7 +99,7 @@ static int slot_owner(int net_fd, uint32_t slot, char buf[static NET_OWNER_MAX])
 	int n;
 
 	snprintf(name, sizeof(name), "%u", (unsigned)slot);
-	n = cg_read(net_fd, name, buf, NET_OWNER_MAX);
+	n = fs_read_file(net_fd, name, buf, NET_OWNER_MAX);
 	if (n < 0)
 		return n;
 	buf[strcspn(buf, "\n")] = '\0';

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/units.h"
 #include "../pam_module/net.h"
@@ -133,18 +134,13 @@ static void net_host_if(int run_dir_fd, uid_t uid, char *buf, size_t len)
 /* One counter of /sys/class/net/IF/statistics (the host's network namespace). */
 static int net_stat(const char *ifname, const char *name, uint64_t *ret)
 {
-	_cleanup_(closep) int fd = -EBADF;
 	char path[96], buf[32];
-	ssize_t n;
+	int n;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = fs_read_file(AT_FDCWD, path, buf, sizeof(buf));
 	if (n <= 0)
-		return n < 0 ? negative_errno() : -EBADMSG;
-	buf[n] = '\0';
+		return n < 0 ? n : -EBADMSG;
 	buf[strcspn(buf, "\n")] = '\0';
 	return units_parse_u64(buf, ret) < 0 ? -EBADMSG : 0;
 }

@@ -43,7 +43,8 @@
 #include "../../conf/macro.h"
 #include "../../conf/policy.h"
 #include "../../pam_module/holder-proto.h"
-#include "../../pam_module/holder-start.h"
+#include "../../pam_module/holder-spawn.h"
+#include "../../pam_module/holder-ctl.h"
 #include "../../pam_module/ns.h"
 #include "../../pam_module/state.h"
 #include "../unit/tap.h"
@@ -170,7 +171,7 @@ static void cleanup(void)
 	n_holders = 0;
 	for (uid_t uid = 424200; uid < 424210; uid++)
 		if (run_fd >= 0)
-			holder_state_remove(run_fd, uid);
+			state_remove_user(run_fd, uid);
 }
 
 static void params_default(HolderParams *p, uid_t uid)
@@ -531,8 +532,8 @@ static void test_make_private(void)
 		return;
 	}
 	dir = open(probe, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r1 = holder_state_make_private(dir, &fd1);
-	r2 = fd1 >= 0 ? holder_state_make_private(fd1, &fd2) : -EBADF;
+	r1 = state_make_private(dir, &fd1);
+	r2 = fd1 >= 0 ? state_make_private(fd1, &fd2) : -EBADF;
 	tap_ok(r1 == 0 && r2 == 0,
 	       "make_private: bind-mounts a plain directory, idempotent (%d %d)", r1, r2);
 	params_default(&p, 424209);
@@ -616,7 +617,7 @@ static void test_full_cycle(void)
 	       "second join: same namespaces (%d)", r);
 	/* The grandchildren may still be exiting: ask until they are gone. */
 	for (int i = 0; i < 50; i++) {
-		r = ns_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
+		r = holder_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
 		if (r <= 0 || streq(reply, "sessions 2 processes 0"))
 			break;
 		sleep_ms(20);
@@ -708,7 +709,7 @@ static void test_no_kill(void)
 	tap_ok(r == 0, "no-kill: joined, left a background process (pid %d inside)", s.rep.pid);
 	session_close(&s);
 	sleep_ms(1500);
-	r = ns_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
+	r = holder_ctl_request(run_fd, uid, "status", reply, sizeof(reply));
 	tap_ok(alive(pidfd) && r > 0 && streq(reply, "sessions 0 processes 1"),
 	       "no-kill: no session, the holder waits for its last process ('%s')",
 	       r > 0 ? reply : "");
@@ -746,7 +747,7 @@ static void test_stop_and_linger(void)
 	tap_ok(r == 0, "linger: a new session joins the lingering paddock");
 	sleep_ms(1200);
 	tap_ok(alive(pidfd), "linger: the new session cancelled the teardown");
-	r = ns_ctl_request(run_fd, uid, "stop", reply, sizeof(reply));
+	r = holder_ctl_request(run_fd, uid, "stop", reply, sizeof(reply));
 	tap_ok(r > 0 && streq(reply, "ok"), "stop: answered '%s'", r > 0 ? reply : "");
 	int64_t waited = wait_exit(pidfd, 5000);
 	tap_ok(waited >= 0 && torn_down(uid), "stop: torn down with a session open, %lld ms",
@@ -932,7 +933,7 @@ int main(void)
 		return tap_done();
 	r = state_open_run_dir(&raw);
 	if (r == 0)
-		r = holder_state_make_private(raw, &run_fd);
+		r = state_make_private(raw, &run_fd);
 	tap_ok(r == 0, "setup: STATE_DIR opened and private (%d)", r);
 	if (r < 0)
 		return tap_done();

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "holder-start.h"
+#include "holder-spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 #include "../conf/policy.h"
 #include "ns.h"
@@ -33,219 +34,6 @@
 /* The intermediate's stack: clone3() and, in the holder, child_exec(). */
 #define INTERMEDIATE_STACK (64 * 1024)
 
-int holder_state_open(int dirfd, const char *path, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	return fd < 0 ? negative_errno() : (int)fd;
-}
-
-static void uid_dir_name(uid_t uid, char buf[static 16])
-{
-	snprintf(buf, 16, "%u", (unsigned)uid);
-}
-
-/* "/proc/self/fd/N" or "/proc/self/fd/N/NAME": how root names an fd-relative
- * path for the syscalls that only take paths (umount2, bind, connect). */
-static int fd_path(char *buf, size_t len, int fd, const char *name)
-{
-	int n = name ? snprintf(buf, len, "/proc/self/fd/%d/%s", fd, name)
-		     : snprintf(buf, len, "/proc/self/fd/%d", fd);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static int is_mount_root(int fd)
-{
-	struct statx sx;
-
-	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &sx) < 0)
-		return negative_errno();
-	if (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
-		return -EOPNOTSUPP;
-	return !!(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
-}
-
-/* A mount of its own filesystem, not a bind of the directory it sits on:
- * detaching a copy of such a bind would show the very same directory. */
-static int is_own_mount(int fd)
-{
-	struct stat st, up;
-	int r = is_mount_root(fd);
-
-	if (r <= 0)
-		return r;
-	if (fstat(fd, &st) < 0 || fstatat(fd, "..", &up, 0) < 0)
-		return negative_errno();
-	return st.st_dev != up.st_dev;
-}
-
-static int set_private(int mount_fd)
-{
-	char path[64];
-	int r = fd_path(path, sizeof(path), mount_fd, NULL);
-
-	if (r < 0)
-		return r;
-	if (mount(NULL, path, NULL, MS_PRIVATE, NULL) < 0)
-		return negative_errno();
-	return 0;
-}
-
-int holder_state_make_private(int run_dir_fd, int *ret_fd)
-{
-	_cleanup_(closep) int fs = -EBADF, tree = -EBADF, fd = -EBADF;
-	int r;
-
-	r = is_own_mount(run_dir_fd);
-	if (r < 0)
-		return r;
-	if (r > 0) {
-		/* Already a mount of its own.  holder_start() makes it private
-		 * again (repairing an admin's "mount --make-shared") before it
-		 * builds anything there; a joining login mounts nothing, and
-		 * takes no global mount lock for it. */
-		fd = fcntl(run_dir_fd, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			return negative_errno();
-		*ret_fd = TAKE_FD(fd);
-		return 0;
-	}
-
-	/* A tmpfs of its own, not a bind of the directory onto itself: a
-	 * holder that detaches its copy then finds the empty directory of
-	 * /run below it, not the same directory again.  No size bound: only
-	 * root writes there, and a bound would cap the number of paddocks.
-	 * The new mount may briefly be shared with the parent's peers, then
-	 * it is made private before any state is placed under it. */
-	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return negative_errno();
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "paddock", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return negative_errno();
-	tree = fsmount(fs, FSMOUNT_CLOEXEC,
-		       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (tree < 0)
-		return negative_errno();
-	if (move_mount(tree, "", run_dir_fd, "",
-		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return negative_errno();
-	r = set_private(tree);
-	if (r < 0)
-		return r;
-	fd = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
-int holder_state_repair(int run_dir_fd)
-{
-	int r = is_own_mount(run_dir_fd);
-
-	if (r == 0)
-		return -EINVAL; /* not the private STATE_DIR mount */
-	return r < 0 ? r : set_private(run_dir_fd);
-}
-
-static void keep_first(int *r, int e)
-{
-	if (*r == 0 && e < 0)
-		*r = e;
-}
-
-int holder_state_remove(int run_dir_fd, uid_t uid)
-{
-	char name[16];
-
-	uid_dir_name(uid, name);
-	return holder_state_remove_at(run_dir_fd, name);
-}
-
-int holder_state_remove_at(int run_dir_fd, const char *name)
-{
-	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF;
-	int r = 0;
-
-	uid_fd = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
-	if (uid_fd == -ENOENT)
-		return 0;
-	if (uid_fd < 0)
-		return uid_fd;
-
-	if (unlinkat(uid_fd, HOLDER_CTL_NAME, 0) < 0 && errno != ENOENT)
-		keep_first(&r, negative_errno());
-
-	ns_fd = holder_state_open(uid_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
-	if (ns_fd >= 0) {
-		if (unlinkat(ns_fd, HOLDER_NS_RECORDS, 0) < 0 && errno != ENOENT)
-			keep_first(&r, negative_errno());
-		if (unlinkat(ns_fd, HOLDER_NS_RECORDS_NEW, 0) < 0 && errno != ENOENT)
-			keep_first(&r, negative_errno());
-		if (unlinkat(uid_fd, HOLDER_NS_DIR, AT_REMOVEDIR) < 0)
-			keep_first(&r, negative_errno());
-	} else if (ns_fd != -ENOENT)
-		keep_first(&r, ns_fd);
-
-	if (unlinkat(run_dir_fd, name, AT_REMOVEDIR) < 0)
-		keep_first(&r, negative_errno());
-	return r;
-}
-
-static int check_params(const HolderParams *p)
-{
-	unsigned need = POLICY_NS_MOUNT | POLICY_NS_PID;
-
-	if (!p->user || !*p->user || !p->hostname || !*p->hostname || !p->cgroup_manager ||
-	    !*p->cgroup_manager || !p->cgroup_parent || !*p->cgroup_parent)
-		return -EINVAL;
-	if ((p->namespaces & need) != need || p->namespaces >= (1u << NS_COUNT))
-		return -EINVAL;
-	if (p->tmp_size == 0 || (p->loopback && !(p->namespaces & POLICY_NS_NET)))
-		return -EINVAL;
-	if (p->uid == (uid_t)-1)
-		return -EINVAL;
-	return 0;
-}
-
-/* UID/ and UID/ns/, fresh.  A leftover UID/ is the state of a dead paddock
- * (the caller holds the lock and found no live holder): collect it. */
-static int state_create(int run_dir_fd, uid_t uid, int *ret_uid_fd, int *ret_ns_fd)
-{
-	_cleanup_(closep) int uid_fd = -EBADF, ns_fd = -EBADF;
-	char name[16];
-	int r;
-
-	uid_dir_name(uid, name);
-	if (mkdirat(run_dir_fd, name, 0700) < 0) {
-		if (errno != EEXIST)
-			return negative_errno();
-		r = holder_state_remove(run_dir_fd, uid);
-		if (r < 0)
-			return r;
-		if (mkdirat(run_dir_fd, name, 0700) < 0)
-			return negative_errno();
-	}
-	uid_fd = holder_state_open(run_dir_fd, name, O_RDONLY | O_DIRECTORY);
-	if (uid_fd < 0)
-		return uid_fd;
-	if (mkdirat(uid_fd, HOLDER_NS_DIR, 0700) < 0)
-		return negative_errno();
-	ns_fd = holder_state_open(uid_fd, HOLDER_NS_DIR, O_RDONLY | O_DIRECTORY);
-	if (ns_fd < 0)
-		return ns_fd;
-	*ret_uid_fd = TAKE_FD(uid_fd);
-	*ret_ns_fd = TAKE_FD(ns_fd);
-	return 0;
-}
-
 /* Bind (not listen: the holder does, see holder-proto.h) UID/ctl. */
 static int ctl_bind(int uid_fd, int *ret_fd)
 {
@@ -253,7 +41,7 @@ static int ctl_bind(int uid_fd, int *ret_fd)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;
 
-	r = fd_path(sa.sun_path, sizeof(sa.sun_path), uid_fd, HOLDER_CTL_NAME);
+	r = fs_fd_path(sa.sun_path, sizeof(sa.sun_path), uid_fd, HOLDER_CTL_NAME);
 	if (r < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -435,93 +223,7 @@ int holder_put_word(char *buf, size_t len, size_t *n, const char *w)
 	return 0;
 }
 
-static int put_opt(char *buf, size_t len, size_t *n, const char *opt, const char *val)
-{
-	int r = holder_put_word(buf, len, n, opt);
-
-	return r < 0 ? r : holder_put_word(buf, len, n, val);
-}
-
-/* The options every holder has, spare or not (holder-proto.h). */
-static int put_shape(char *buf, size_t len, size_t *n, const HolderParams *p, bool with_tmp)
-{
-	char ns[16], tmp[24];
-	int r = 0;
-
-	snprintf(ns, sizeof(ns), "%u", p->namespaces);
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
-	r = put_opt(buf, len, n, "--ns", ns);
-	if (r >= 0 && with_tmp)
-		r = put_opt(buf, len, n, "--tmp-size", tmp);
-	if (r >= 0)
-		r = put_opt(buf, len, n, "--private-tmp", p->private_tmp ? "1" : "0");
-	if (r >= 0)
-		r = put_opt(buf, len, n, "--private-ipc", p->private_ipc ? "1" : "0");
-	if (r >= 0)
-		r = put_opt(buf, len, n, "--loopback", p->loopback ? "1" : "0");
-	return r;
-}
-
-static int put_cgroup(char *buf, size_t len, size_t *n, const HolderParams *p)
-{
-	int r = put_opt(buf, len, n, "--cgroup-manager", p->cgroup_manager);
-
-	return r < 0 ? r : put_opt(buf, len, n, "--cgroup-parent", p->cgroup_parent);
-}
-
-int holder_cmdline(const HolderParams *p, char *buf, size_t len)
-{
-	char uid[16], tmp[24], linger[24];
-	size_t n = 0;
-	int r;
-
-	snprintf(uid, sizeof(uid), "%u", (unsigned)p->uid);
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, p->tmp_size);
-	snprintf(linger, sizeof(linger), "%" PRIu64, p->linger);
-	r = holder_put_word(buf, len, &n, "paddock");
-	if (r >= 0)
-		r = holder_put_word(buf, len, &n, "holder");
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--uid", uid);
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--user", p->user);
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--hostname", p->hostname);
-	/* --ns first, --tmp-size next: the order build_argv always had */
-	if (r >= 0)
-		r = put_shape(buf, len, &n, p, true);
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--kill-on-logout", p->kill_on_logout ? "1" : "0");
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--linger", linger);
-	if (r >= 0)
-		r = put_cgroup(buf, len, &n, p);
-	return r < 0 ? r : (int)n;
-}
-
-int holder_spare_cmdline(const HolderParams *p, const char *name, char *buf, size_t len)
-{
-	char pad[HOLDER_SPARE_PAD + 1];
-	size_t n = 0;
-	int r;
-
-	memset(pad, ' ', HOLDER_SPARE_PAD);
-	pad[HOLDER_SPARE_PAD] = '\0';
-	r = holder_put_word(buf, len, &n, "paddock");
-	if (r >= 0)
-		r = holder_put_word(buf, len, &n, "holder");
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--spare", name);
-	if (r >= 0)
-		r = put_shape(buf, len, &n, p, true);
-	if (r >= 0)
-		r = put_cgroup(buf, len, &n, p);
-	if (r >= 0)
-		r = put_opt(buf, len, &n, "--pad", pad);
-	return r < 0 ? r : (int)n;
-}
-
-/* Point s->argv at the words of a command line (holder_cmdline()). */
+/* Point s->argv at the words of a command line (holder_params_argv()). */
 static int split_argv(Spawn *s, char *buf, size_t n)
 {
 	size_t k = 0;
@@ -687,34 +389,7 @@ void holder_kill(int pidfd)
 int holder_collect(int run_dir_fd, uid_t uid, int pidfd)
 {
 	holder_kill(pidfd);
-	return holder_state_remove(run_dir_fd, uid);
-}
-
-int holder_state_dir(int *ret_fd)
-{
-	_cleanup_(closep) int lock_fd = -EBADF, run_fd = -EBADF;
-	int r;
-
-	r = state_open_run_dir(&lock_fd);
-	if (r < 0)
-		return r;
-	/* Nearly every login: the private mount exists, no global lock. */
-	r = is_own_mount(lock_fd);
-	if (r > 0) {
-		*ret_fd = TAKE_FD(lock_fd);
-		return 0;
-	}
-	/* The first since boot makes it, under a lock on the directory
-	 * below: a concurrent one, once it holds the lock, opens again and
-	 * finds the mount. */
-	while (flock(lock_fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return negative_errno();
-	r = state_open_run_dir(&run_fd);
-	if (r >= 0)
-		r = holder_state_make_private(run_fd, ret_fd);
-	(void)flock(lock_fd, LOCK_UN);
-	return r;
+	return state_remove_user(run_dir_fd, uid);
 }
 
 int holder_spawn(int dir_fd, int lock_fd, int helper_fd, char *cmdline, size_t len, unsigned mask,
@@ -825,18 +500,18 @@ int holder_start(int run_dir_fd, int helper_fd, const HolderParams *p, HolderSta
 	bool created = false;
 	int r, len;
 
-	r = check_params(p);
+	r = holder_params_check(p);
 	if (r < 0)
 		goto out;
-	r = holder_state_repair(run_dir_fd);
+	r = state_repair(run_dir_fd);
 	if (r < 0)
 		goto out;
-	r = len = holder_cmdline(p, cmdline, sizeof(cmdline));
+	r = len = holder_params_argv(HOLDER_ARGV_USER, p, NULL, cmdline, sizeof(cmdline));
 	if (r < 0)
 		goto out;
 
 	created = true; /* from here on, failure removes whatever UID/ holds */
-	r = state_create(run_dir_fd, p->uid, &uid_fd, &ns_fd);
+	r = state_create_user(run_dir_fd, p->uid, &uid_fd, &ns_fd);
 	if (r < 0)
 		goto out;
 	/* Its own open file description: the holder's flock conflicts with ours. */
@@ -853,7 +528,7 @@ out:
 		/* Threat 13: nothing half-built stays behind for a later login. */
 		holder_kill(pidfd);
 		if (created)
-			(void)holder_state_remove(run_dir_fd, p->uid);
+			(void)state_remove_user(run_dir_fd, p->uid);
 		info.pid = 0;
 	}
 	if (ret)
