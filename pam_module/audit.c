@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "../conf/macro.h"
@@ -372,4 +373,91 @@ bool audit_permits(AuditMode mode, AuditLink link)
 		return link != AUDIT_LINK_BROKEN;
 	}
 	return false;
+}
+
+/* ---- the wrapper of one PAM call ---------------------------------------- */
+
+_printf_(3, 4) static void say(const Audit *au, int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!au->log)
+		return;
+	va_start(ap, fmt);
+	au->log(au->log_ctx, priority, fmt, ap);
+	va_end(ap);
+}
+
+void audit_init(Audit *au, const char *service, const char *tty, const char *rhost, bool debug,
+		AuditLogFn log, void *log_ctx)
+{
+	*au = (Audit){
+		.mode = AUDIT_MODE_AUTO,
+		.debug = debug,
+		.fd = -EBADF,
+		.service = service,
+		.tty = tty,
+		.rhost = rhost,
+		.log = log,
+		.log_ctx = log_ctx,
+	};
+}
+
+void audit_resume(Audit *au, AuditMode mode, int fd)
+{
+	au->mode = mode;
+	au->fd = fd;
+	au->link = AUDIT_LINK_READY;
+	au->connected = true;
+}
+
+bool audit_ensure(Audit *au, const char *user)
+{
+	const char *why = NULL;
+	int err = 0;
+
+	if (au->connected)
+		return audit_permits(au->mode, au->link);
+	au->connected = true;
+	au->link = audit_connect(au->mode, &au->fd, &err, &why);
+	if (au->link == AUDIT_LINK_READY || au->link == AUDIT_LINK_OFF) {
+		if (au->debug)
+			say(au, LOG_DEBUG, "audit = %s: %s", audit_mode_name(au->mode),
+			    au->link == AUDIT_LINK_OFF ? "no records" : "writing records");
+		return true;
+	}
+	say(au, audit_permits(au->mode, au->link) ? LOG_INFO : LOG_ERR,
+	    "user %s: audit = %s: no audit record can be written: %s%s%s", user ? user : "?",
+	    audit_mode_name(au->mode), why, err ? ": " : "", err ? strerror(err) : "");
+	return audit_permits(au->mode, au->link);
+}
+
+bool audit_write(Audit *au, AuditRecord *rec)
+{
+	int r;
+
+	rec->service = au->service;
+	rec->tty = au->tty;
+	rec->rhost = au->rhost;
+	(void)audit_ensure(au, rec->user);
+	if (au->link != AUDIT_LINK_READY)
+		return audit_permits(au->mode, au->link);
+	r = audit_emit(au->fd, rec);
+	if (r >= 0) {
+		if (au->debug)
+			say(au, LOG_DEBUG, "user %s: audit record op=%s res=%s written",
+			    rec->user ? rec->user : "?", audit_op_name(rec->op),
+			    rec->success ? "success" : "failed");
+		return true;
+	}
+	au->link = audit_classify_error(r);
+	say(au, audit_permits(au->mode, au->link) ? LOG_WARNING : LOG_ERR,
+	    "user %s: audit = %s: audit record op=%s not written: %s", rec->user ? rec->user : "?",
+	    audit_mode_name(au->mode), audit_op_name(rec->op), strerror(-r));
+	return audit_permits(au->mode, au->link);
+}
+
+void audit_done(Audit *au)
+{
+	au->fd = safe_close(au->fd);
 }

@@ -4,11 +4,13 @@
  * formatting (audit_format, pure: unit tests check the exact text) apart
  * from sending (audit_emit, through audit_send_fn, which unit tests
  * replace).  The record types and fields are a contract for admins' audit
- * rules and SIEMs; AUDIT-DOC.md describes them.  Never includes PAM headers:
- * the PAM glue passes its items in.
+ * rules and SIEMs; AUDIT-DOC.md describes them.  Audit (at the end) is the
+ * one wrapper the PAM entry points write records through.  Never includes
+ * PAM headers: the PAM glue passes its items and its syslog in.
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,3 +138,56 @@ bool audit_permits(AuditMode mode, AuditLink link);
 
 /* "auto", "required", "off". */
 const char *audit_mode_name(AuditMode mode);
+
+/* Where the wrapper says what happened: the PAM glue passes pam_vsyslog()'s
+ * arguments through (ctx is its pam_handle_t).  priority is a LOG_ level. */
+typedef void (*AuditLogFn)(void *ctx, int priority, const char *fmt, va_list ap);
+
+/*
+ * The audit side of one PAM call: the policy's mode, the kernel link
+ * (opened on first use: users the policy leaves alone cost nothing), the
+ * PAM items every record carries, and the log that says in syslog what
+ * was and was not written.  The caller sets mode once the policy is read
+ * (until then audit = auto); the other fields are the wrapper's.
+ */
+typedef struct Audit {
+	AuditMode mode;
+	AuditLink link;
+	bool connected; /* audit_ensure() ran, or audit_resume() */
+	bool debug;	/* say in the log each record written */
+	int fd;		/* READY: the socket; else -EBADF */
+	const char *service, *tty, *rhost;
+	AuditLogFn log;
+	void *log_ctx;
+} Audit;
+
+/* An Audit with mode auto and no link yet.  service, tty, rhost (each may
+ * be NULL) must outlive it. */
+void audit_init(Audit *au, const char *service, const char *tty, const char *rhost, bool debug,
+		AuditLogFn log, void *log_ctx);
+
+/*
+ * An Audit whose link was opened earlier (by audit_ensure() in the open
+ * session), for a call that must not open one: close_session runs in the
+ * user's namespaces.  Takes fd (>= 0, a READY link).
+ */
+void audit_resume(Audit *au, AuditMode mode, int fd);
+
+/*
+ * Open the kernel link once (audit_connect() for au->mode), and say in the
+ * log when no record can be written (info: the mode lets the session go
+ * on; error: it will be denied).  user names the login in that line (NULL:
+ * "?").  Returns whether audit lets the session go on (audit_permits()).
+ */
+bool audit_ensure(Audit *au, const char *user);
+
+/*
+ * Write rec with the PAM items filled in (audit_ensure() first).  Returns
+ * whether audit lets the session go on: false only when the record could
+ * not be written and the mode says that denies (required; auto when the
+ * link is broken).  Failures are said in the log.
+ */
+bool audit_write(Audit *au, AuditRecord *rec);
+
+/* Close the link's socket, if any. */
+void audit_done(Audit *au);

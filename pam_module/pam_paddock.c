@@ -51,19 +51,6 @@
 
 #define DATA_NAME "pam_paddock_session"
 
-/* The audit side of one PAM call: the policy's mode and the kernel link,
- * opened on first use (users the policy leaves alone cost nothing). */
-typedef struct Audit {
-	pam_handle_t *pamh;
-	AuditMode mode;
-	AuditLink link;
-	bool connected;
-	bool debug;
-	int fd;
-	const char *service, *tty, *rhost;
-	Counters counters; /* the node's login counters, open for this call */
-} Audit;
-
 /* What close_session needs, kept as PAM data. */
 typedef struct SessionData {
 	int fd;
@@ -77,6 +64,25 @@ typedef struct SessionData {
 	SessionInfo info;
 	CgroupLimits limits;
 } SessionData;
+
+/* One call of pam_sm_open_session: what each step leaves for the next. */
+typedef struct Login {
+	pam_handle_t *pamh;
+	ModuleArgs args;
+	Audit au;
+	Counters counters; /* the node's login counters, open for this call */
+	Policy *policy;
+	PolicyGlobal g;
+	UserPolicy up;
+	Identity id;
+	CgroupLimits limits;
+	const char *user;
+	const char *denied; /* what a denied user is told, by how far the login got */
+	SessionData *sd;    /* the session being opened; PAM data once recorded */
+} Login;
+
+/* What the steps of pam_sm_open_session return to go on: any PAM code ends it. */
+#define NEXT_STEP (-1)
 
 /* The one place errno values become PAM codes. */
 static int errno_to_pam(int r)
@@ -118,10 +124,10 @@ static int count_threads(void)
 	return n;
 }
 
-static void session_data_cleanup(pam_handle_t *pamh, void *data, int error_status)
+static void session_data_free(SessionData *sd)
 {
-	SessionData *sd = data;
-
+	if (!sd)
+		return;
 	/* In a forked child (PAM_DATA_SILENT from pam_end) the session belongs
 	 * to the parent: only drop our copy of the descriptors. */
 	if (sd->fd >= 0)
@@ -130,6 +136,27 @@ static void session_data_cleanup(pam_handle_t *pamh, void *data, int error_statu
 		close(sd->audit_fd);
 	free(sd->user);
 	free(sd);
+}
+
+/* A SessionData for user with no descriptors yet; NULL: no memory. */
+static SessionData *session_data_new(const char *user)
+{
+	SessionData *sd = calloc(1, sizeof(*sd));
+
+	if (!sd)
+		return NULL;
+	sd->fd = sd->audit_fd = -EBADF;
+	sd->user = strdup(user);
+	if (!sd->user) {
+		free(sd);
+		return NULL;
+	}
+	return sd;
+}
+
+static void session_data_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	session_data_free(data);
 }
 
 /* ---- audit ------------------------------------------------------------ */
@@ -141,81 +168,20 @@ static const char *pam_item(pam_handle_t *pamh, int item)
 	return pam_get_item(pamh, item, &v) == PAM_SUCCESS ? v : NULL;
 }
 
-static void audit_init(pam_handle_t *pamh, Audit *au, bool debug)
+static void log_pam(void *pamh, int priority, const char *fmt, va_list ap)
 {
-	*au = (Audit){
-		.pamh = pamh,
-		.mode = AUDIT_MODE_AUTO, /* until a policy says otherwise */
-		.debug = debug,
-		.fd = -EBADF,
-		.service = pam_item(pamh, PAM_SERVICE),
-		.tty = pam_item(pamh, PAM_TTY),
-		.rhost = pam_item(pamh, PAM_RHOST),
-	};
+	pam_vsyslog(pamh, priority, fmt, ap);
 }
 
-static void audit_done(Audit *au)
+/* An Audit for this PAM call: its items, its syslog. */
+static void audit_init_pam(Audit *au, pam_handle_t *pamh, bool debug)
 {
-	au->fd = safe_close(au->fd);
-}
-
-/* Open the kernel link once, and say in syslog when no record can be
- * written (info: auto carries on; error: the session will be denied). */
-static void audit_ensure(Audit *au, const char *user)
-{
-	const char *why = NULL;
-	int err = 0;
-
-	if (au->connected)
-		return;
-	au->connected = true;
-	au->link = audit_connect(au->mode, &au->fd, &err, &why);
-	if (au->link == AUDIT_LINK_READY || au->link == AUDIT_LINK_OFF) {
-		if (au->debug)
-			pam_syslog(au->pamh, LOG_DEBUG, "audit = %s: %s", audit_mode_name(au->mode),
-				   au->link == AUDIT_LINK_OFF ? "no records" : "writing records");
-		return;
-	}
-	pam_syslog(au->pamh, audit_permits(au->mode, au->link) ? LOG_INFO : LOG_ERR,
-		   "user %s: audit = %s: no audit record can be written: %s%s%s", user ? user : "?",
-		   audit_mode_name(au->mode), why, err ? ": " : "", err ? strerror(err) : "");
-}
-
-/*
- * Write rec (the PAM items are filled in here).  Returns whether audit lets
- * the session go on: false only when the record could not be written and
- * the mode says that denies (required; auto when the link is broken).
- */
-static bool audit_write(Audit *au, AuditRecord *rec)
-{
-	int r;
-
-	rec->service = au->service;
-	rec->tty = au->tty;
-	rec->rhost = au->rhost;
-	audit_ensure(au, rec->user);
-	if (au->link != AUDIT_LINK_READY)
-		return audit_permits(au->mode, au->link);
-	r = audit_emit(au->fd, rec);
-	if (r >= 0) {
-		if (au->debug)
-			pam_syslog(au->pamh, LOG_DEBUG,
-				   "user %s: audit record op=%s res=%s written",
-				   rec->user ? rec->user : "?", audit_op_name(rec->op),
-				   rec->success ? "success" : "failed");
-		return true;
-	}
-	au->link = audit_classify_error(r);
-	pam_syslog(au->pamh, audit_permits(au->mode, au->link) ? LOG_WARNING : LOG_ERR,
-		   "user %s: audit = %s: audit record op=%s not written: %s",
-		   rec->user ? rec->user : "?", audit_mode_name(au->mode), audit_op_name(rec->op),
-		   strerror(-r));
-	return audit_permits(au->mode, au->link);
+	audit_init(au, pam_item(pamh, PAM_SERVICE), pam_item(pamh, PAM_TTY),
+		   pam_item(pamh, PAM_RHOST), debug, log_pam, pamh);
 }
 
 /* A session refused before or without isolation: step failed with r. */
-static void audit_refusal(Audit *au, const char *user, uid_t uid, const char *step, int r,
-			  const CgroupLimits *limits)
+static void record_refusal(Login *l, const char *user, uid_t uid, const char *step, int r)
 {
 	AuditRecord rec = {
 		.op = AUDIT_OP_REFUSE,
@@ -224,29 +190,30 @@ static void audit_refusal(Audit *au, const char *user, uid_t uid, const char *st
 		.decision = "deny",
 		.step = step,
 		.error = -r,
-		.limits = limits,
 	};
 
-	counters_bump(&au->counters, COUNTER_BIT(COUNTER_DENIED_USER));
-	(void)audit_write(au, &rec);
+	counters_bump(&l->counters, COUNTER_BIT(COUNTER_DENIED_USER));
+	(void)audit_write(&l->au, &rec);
 }
 
-/* The policy or the module line is unusable: root is exempt, others denied. */
-static void audit_policy_error(Audit *au, const Identity *id, const char *detail)
+/* The policy or the module line is unusable: root is exempt, others denied
+ * (PAM_IGNORE, PAM_SESSION_ERR). */
+static int policy_error(Login *l, const char *detail)
 {
 	AuditRecord rec = {
 		.op = AUDIT_OP_POLICY_ERROR,
-		.user = id->user,
-		.uid = id->uid,
-		.decision = id->uid == 0 ? "exempt" : "deny",
+		.user = l->id.user,
+		.uid = l->id.uid,
+		.decision = l->id.uid == 0 ? "exempt" : "deny",
 		.step = "policy",
 		.error = EINVAL,
 		.detail = detail,
 	};
 
-	counters_bump(&au->counters,
-		      COUNTER_BIT(id->uid == 0 ? COUNTER_EXEMPT : COUNTER_DENIED_POLICY));
-	(void)audit_write(au, &rec);
+	counters_bump(&l->counters,
+		      COUNTER_BIT(l->id.uid == 0 ? COUNTER_EXEMPT : COUNTER_DENIED_POLICY));
+	(void)audit_write(&l->au, &rec);
+	return l->id.uid == 0 ? PAM_IGNORE : PAM_SESSION_ERR;
 }
 
 /* ---- enforce = no and the denied user's message ------------------------ */
@@ -282,9 +249,9 @@ static void format_limits(const CgroupLimits *l, char *buf, size_t len)
  * at step with r) and leave the session alone (PAM_IGNORE), unless audit
  * says an unrecorded decision denies.
  */
-static int dry_run(Audit *au, const Identity *id, unsigned namespaces, const CgroupLimits *limits,
-		   const char *step, int r)
+static int dry_run(Login *l, unsigned namespaces, const char *step, int r)
 {
+	const Identity *id = &l->id;
 	AuditRecord rec = {
 		.op = AUDIT_OP_DRY_RUN,
 		.success = true,
@@ -293,7 +260,7 @@ static int dry_run(Audit *au, const Identity *id, unsigned namespaces, const Cgr
 		.decision = step ? "would-deny" : "would-isolate",
 		.step = step,
 		.error = -r,
-		.limits = limits,
+		.limits = &l->limits,
 		.namespaces = namespaces,
 	};
 	char ns[64] = "", lim[256] = "";
@@ -302,25 +269,24 @@ static int dry_run(Audit *au, const Identity *id, unsigned namespaces, const Cgr
 		if (namespaces & bit)
 			snprintf(ns + strlen(ns), sizeof(ns) - strlen(ns), "%s%s", *ns ? "," : "",
 				 policy_ns_name(bit));
-	if (limits)
-		format_limits(limits, lim, sizeof(lim));
+	format_limits(&l->limits, lim, sizeof(lim));
 	if (step)
 		pam_syslog(
-			au->pamh, LOG_NOTICE,
+			l->pamh, LOG_NOTICE,
 			"user %s (uid %u): enforce = no: would deny the session (%s failed: %s); "
 			"session NOT isolated",
 			id->user, (unsigned)id->uid, step, strerror(-r));
 	else
-		pam_syslog(au->pamh, LOG_NOTICE,
+		pam_syslog(l->pamh, LOG_NOTICE,
 			   "user %s (uid %u): enforce = no: would isolate with namespaces %s and "
 			   "limits %s; session NOT isolated",
 			   id->user, (unsigned)id->uid, ns, lim);
-	if (audit_write(au, &rec))
+	if (audit_write(&l->au, &rec))
 		return PAM_IGNORE;
-	pam_syslog(au->pamh, LOG_ERR,
+	pam_syslog(l->pamh, LOG_ERR,
 		   "user %s: audit = %s and the decision cannot be recorded; "
 		   "session denied",
-		   id->user, audit_mode_name(au->mode));
+		   id->user, audit_mode_name(l->au.mode));
 	return PAM_SESSION_ERR;
 }
 
@@ -345,10 +311,11 @@ static void tell_denied(pam_handle_t *pamh, int flags, const char *user, const c
 }
 
 /* Fail according to on_error: deny, or let the user in unisolated (audited
- * choice of the admin; with audit = required only if that is recorded). */
-static int fail(Audit *au, const PolicyGlobal *g, const Identity *id, const char *step, int r,
-		const CgroupLimits *limits)
+ * choice of the admin; with audit = required only if that is recorded).
+ * g NULL: deny whatever the policy says (the caller is in the paddock). */
+static int fail(Login *l, const PolicyGlobal *g, const char *step, int r)
 {
+	const Identity *id = &l->id;
 	bool allow = g && g->on_error == ON_ERROR_ALLOW;
 	AuditRecord rec = {
 		.op = allow ? AUDIT_OP_UNISOLATED : AUDIT_OP_REFUSE,
@@ -357,32 +324,32 @@ static int fail(Audit *au, const PolicyGlobal *g, const Identity *id, const char
 		.decision = allow ? "allow-unisolated" : "deny",
 		.step = step,
 		.error = -r,
-		.limits = limits,
+		.limits = &l->limits,
 	};
 
 	if (g && !g->enforce)
-		return dry_run(au, id, 0, limits, step, r);
+		return dry_run(l, 0, step, r);
 	if (allow) {
-		pam_syslog(au->pamh, LOG_WARNING,
+		pam_syslog(l->pamh, LOG_WARNING,
 			   "user %s: %s failed: %s; on_error = allow: session NOT isolated",
 			   id->user, step, strerror(-r));
-		if (audit_write(au, &rec)) {
-			counters_bump(&au->counters, COUNTER_BIT(COUNTER_UNISOLATED));
+		if (audit_write(&l->au, &rec)) {
+			counters_bump(&l->counters, COUNTER_BIT(COUNTER_UNISOLATED));
 			return PAM_SUCCESS;
 		}
-		counters_bump(&au->counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
-		pam_syslog(au->pamh, LOG_ERR,
+		counters_bump(&l->counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
+		pam_syslog(l->pamh, LOG_ERR,
 			   "user %s: audit = %s and the unisolated session cannot be recorded; "
 			   "session denied",
-			   id->user, audit_mode_name(au->mode));
+			   id->user, audit_mode_name(l->au.mode));
 		return PAM_SESSION_ERR;
 	}
-	pam_syslog(au->pamh, LOG_ERR, "user %s: %s failed: %s; session denied", id->user, step,
+	pam_syslog(l->pamh, LOG_ERR, "user %s: %s failed: %s; session denied", id->user, step,
 		   strerror(-r));
-	counters_bump(&au->counters,
+	counters_bump(&l->counters,
 		      COUNTER_BIT(strncmp(step, "caller check", 12) == 0 ? COUNTER_DENIED_CALLER
 									 : COUNTER_DENIED_SETUP));
-	(void)audit_write(au, &rec);
+	(void)audit_write(&l->au, &rec);
 	/* Whatever the step and the errno (an ENOMEM from clone3 is a kernel
 	 * limit, not a PAM buffer): a denied session is PAM_SESSION_ERR. */
 	return PAM_SESSION_ERR;
@@ -411,127 +378,102 @@ static AuditRecord session_record(AuditOp op, const char *user, uid_t uid, const
 	return rec;
 }
 
-/* ---- entry points ----------------------------------------------------- */
+/* ---- the steps of pam_sm_open_session --------------------------------- */
 
-_public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+/*
+ * 1. Decide, without side effects (but the policy's memo, state.h): the
+ * policy, the user, whether and how to isolate, whether the decision can be
+ * recorded.  The policy is read first: its audit key says how to record
+ * everything below (a policy that cannot be read leaves the built-in
+ * audit = auto).
+ */
+static int decide(Login *l)
 {
-	_cleanup_(policy_freep) Policy *policy = NULL;
-	const char *user = NULL, *step = NULL;
-	SessionInfo info = { 0 };
-	SessionRequest req;
-	PolicyGlobal g;
-	UserPolicy up;
 	PolicyError err;
-	CgroupLimits limits;
-	Identity id = { 0 };
-	AuditRecord rec;
-	SessionData *sd;
-	Audit au;
-	ModuleArgs a;
-	int r, policy_r, fd = -EBADF, threads, ret;
-	const char *service;
-	const char *denied = "your isolated session could not be set up";
 	char detail[128];
+	int r, policy_r;
 
-	module_args_parse(argc, argv, &a);
-	audit_init(pamh, &au, a.debug);
-	(void)counters_open(&au.counters);
-	if (a.debug)
-		pam_syslog(pamh, LOG_DEBUG, "paddock %s, helper %s, policy %s", PADDOCK_VERSION,
-			   a.helper, a.conf ? a.conf : POLICY_DEFAULT_PATH);
-
-	/* 1. Decide, without side effects (but the policy's memo, state.h).
-	 * The policy is read first: its audit key says how to record
-	 * everything below (a policy that cannot be read leaves the built-in
-	 * audit = auto). */
-	policy_r = policy_load_memo(a.conf, &state_policy_memo, &policy, &err);
+	policy_r = policy_load_memo(l->args.conf, &state_policy_memo, &l->policy, &err);
 	if (policy_r >= 0) {
-		policy_global(policy, &g, NULL);
-		au.mode = g.audit;
+		policy_global(l->policy, &l->g, NULL);
+		l->au.mode = l->g.audit;
 	}
-	if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user || !*user) {
-		pam_syslog(pamh, LOG_ERR, "no user name; session denied");
-		audit_refusal(&au, NULL, AUDIT_NO_UID, "user", -EINVAL, NULL);
-		ret = PAM_SESSION_ERR;
-		goto out;
+	if (pam_get_item(l->pamh, PAM_USER, (const void **)&l->user) != PAM_SUCCESS || !l->user ||
+	    !*l->user) {
+		pam_syslog(l->pamh, LOG_ERR, "no user name; session denied");
+		record_refusal(l, NULL, AUDIT_NO_UID, "user", -EINVAL);
+		return PAM_SESSION_ERR;
 	}
 	/* getgrouplist() walks every NSS group source: only when a
 	 * [group:NAME] section needs it (a broken policy needs just the uid). */
-	if (policy_r >= 0 && policy_uses_groups(policy))
-		r = identity_lookup(user, &id);
+	if (policy_r >= 0 && policy_uses_groups(l->policy))
+		r = identity_lookup(l->user, &l->id);
 	else
-		r = identity_lookup_no_groups(user, &id);
+		r = identity_lookup_no_groups(l->user, &l->id);
 	if (r < 0) {
-		pam_syslog(pamh, LOG_ERR, "user %s: lookup failed: %s; session denied", user,
+		pam_syslog(l->pamh, LOG_ERR, "user %s: lookup failed: %s; session denied", l->user,
 			   r == -ENOENT ? "no such user" : strerror(-r));
-		audit_refusal(&au, user, AUDIT_NO_UID, "user lookup", r, NULL);
-		ret = errno_to_pam(r);
-		goto out;
+		record_refusal(l, l->user, AUDIT_NO_UID, "user lookup", r);
+		return errno_to_pam(r);
 	}
-	denied = "the login policy cannot be applied";
-	if (a.bad) {
+	l->denied = "the login policy cannot be applied";
+	if (l->args.bad) {
 		/* A typo in the PAM line must not silently weaken isolation. */
-		pam_syslog(pamh, LOG_ERR, "unknown module argument '%s'", a.bad);
-		snprintf(detail, sizeof(detail), "unknown module argument '%s'", a.bad);
-		audit_policy_error(&au, &id, detail);
-		ret = id.uid == 0 ? PAM_IGNORE : PAM_SESSION_ERR;
-		goto out;
+		pam_syslog(l->pamh, LOG_ERR, "unknown module argument '%s'", l->args.bad);
+		snprintf(detail, sizeof(detail), "unknown module argument '%s'", l->args.bad);
+		return policy_error(l, detail);
 	}
 	if (policy_r < 0) {
-		pam_syslog(pamh, LOG_ERR, "policy refused: %s", err.text);
-		audit_policy_error(&au, &id, err.text);
-		if (id.uid == 0) {
+		pam_syslog(l->pamh, LOG_ERR, "policy refused: %s", err.text);
+		r = policy_error(l, err.text);
+		if (r == PAM_IGNORE)
 			pam_syslog(
-				pamh, LOG_NOTICE,
+				l->pamh, LOG_NOTICE,
 				"user root: exempt by the built-in rule despite the broken policy");
-			ret = PAM_IGNORE;
-		} else {
-			pam_syslog(pamh, LOG_ERR, "user %s: session denied (broken policy)", user);
-			ret = PAM_SESSION_ERR;
-		}
-		goto out;
+		else
+			pam_syslog(l->pamh, LOG_ERR, "user %s: session denied (broken policy)",
+				   l->user);
+		return r;
 	}
-	r = policy_resolve(policy, &id.policy, &up, NULL, &err);
+	r = policy_resolve(l->policy, &l->id.policy, &l->up, NULL, &err);
 	if (r < 0) {
-		pam_syslog(pamh, LOG_ERR, "user %s: policy cannot be applied: %s", user, err.text);
-		audit_policy_error(&au, &id, err.text);
-		ret = id.uid == 0 ? PAM_IGNORE : PAM_SESSION_ERR;
-		goto out;
+		pam_syslog(l->pamh, LOG_ERR, "user %s: policy cannot be applied: %s", l->user,
+			   err.text);
+		return policy_error(l, err.text);
 	}
-	if (!up.isolate) {
-		pam_syslog(pamh, LOG_INFO, "user %s: not isolated by policy", user);
-		counters_bump(&au.counters, COUNTER_BIT(COUNTER_EXEMPT));
-		ret = PAM_IGNORE;
-		goto out;
+	if (!l->up.isolate) {
+		pam_syslog(l->pamh, LOG_INFO, "user %s: not isolated by policy", l->user);
+		counters_bump(&l->counters, COUNTER_BIT(COUNTER_EXEMPT));
+		return PAM_IGNORE;
 	}
-	cg_limits_from_policy(&up, &limits);
-	denied = "your session cannot be recorded";
+	cg_limits_from_policy(&l->up, &l->limits);
+	l->denied = "your session cannot be recorded";
 
 	/* Whether a record can be written is known before any side effect:
 	 * audit = required denies here rather than after the join (threat 17). */
-	audit_ensure(&au, user);
-	if (!audit_permits(au.mode, au.link)) {
-		pam_syslog(pamh, LOG_ERR,
+	if (!audit_ensure(&l->au, l->user)) {
+		pam_syslog(l->pamh, LOG_ERR,
 			   "user %s: audit = %s and no record can be written; "
 			   "session denied",
-			   user, audit_mode_name(au.mode));
-		counters_bump(&au.counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
-		ret = PAM_SESSION_ERR;
-		goto out;
+			   l->user, audit_mode_name(l->au.mode));
+		counters_bump(&l->counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
+		return PAM_SESSION_ERR;
 	}
+	l->denied = "your isolated session could not be set up";
+	return NEXT_STEP;
+}
 
-	denied = "your isolated session could not be set up";
-	/* Unusual callers: refuse before any side effect (threat 16). */
-	if (geteuid() != 0) {
-		ret = fail(&au, &g, &id, "caller check", -EPERM, &limits);
-		goto out;
-	}
+/* 2. Unusual callers: refused before any side effect (threat 16). */
+static int check_caller(Login *l)
+{
+	int threads;
+
+	if (geteuid() != 0)
+		return fail(l, &l->g, "caller check", -EPERM);
 	threads = count_threads();
-	if (threads != 1) {
-		ret = fail(&au, &g, &id, "caller check (single-threaded caller)",
-			   threads < 0 ? threads : -EBUSY, &limits);
-		goto out;
-	}
+	if (threads != 1)
+		return fail(l, &l->g, "caller check (single-threaded caller)",
+			    threads < 0 ? threads : -EBUSY);
 	/*
 	 * systemd's user manager opens its session in the process that then
 	 * execs systemd --user: that process can join the paddock's mount
@@ -539,139 +481,183 @@ _public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const 
 	 * members), so it would run with a /proc in which it does not exist,
 	 * and systemd fails to start.  Refused with the reason instead.
 	 */
-	service = pam_item(pamh, PAM_SERVICE);
-	if (service && streq(service, "systemd-user")) {
-		ret = fail(&au, &g, &id,
-			   "caller check (systemd-user: the user manager cannot enter the "
-			   "paddock's PID namespace; leave pam_paddock out of "
-			   "/etc/pam.d/systemd-user)",
-			   -EOPNOTSUPP, &limits);
-		goto out;
-	}
-	if (!g.enforce) {
-		ret = dry_run(&au, &id, up.namespaces, &limits, NULL, 0);
-		goto out;
-	}
-	sd = calloc(1, sizeof(*sd));
-	if (!sd || !(sd->user = strdup(user))) {
-		free(sd);
-		ret = fail(&au, &g, &id, "record session", -ENOMEM, &limits);
-		goto out;
-	}
+	if (l->au.service && streq(l->au.service, "systemd-user"))
+		return fail(l, &l->g,
+			    "caller check (systemd-user: the user manager cannot enter the "
+			    "paddock's PID namespace; leave pam_paddock out of "
+			    "/etc/pam.d/systemd-user)",
+			    -EOPNOTSUPP);
+	return NEXT_STEP;
+}
 
-	/* 2-6. The privileged steps. */
-	req = (SessionRequest){ .id = &id, .up = &up, .global = &g, .helper_path = a.helper };
-	r = session_open(&req, &fd, &info, &step);
+/*
+ * 3. Open the session: the privileged steps (session.c), then what the
+ * caller hands to the processes it starts from now on: none of its
+ * descriptors past an exec (threat 20), and the session's filter (threat
+ * 19).  enforce = no: what would be done, and nothing.
+ */
+static int open_paddock(Login *l)
+{
+	SessionRequest req = {
+		.id = &l->id, .up = &l->up, .global = &l->g, .helper_path = l->args.helper
+	};
+	const char *step = NULL;
+	SessionData *sd;
+	int r;
+
+	if (!l->g.enforce)
+		return dry_run(l, l->up.namespaces, NULL, 0);
+	sd = l->sd = session_data_new(l->user);
+	if (!sd)
+		return fail(l, &l->g, "record session", -ENOMEM);
+
+	r = session_open(&req, &sd->fd, &sd->info, &step);
 	if (r < 0) {
-		free(sd->user);
-		free(sd);
-		counters_bump(&au.counters, COUNTER_BIT(COUNTER_SETUP_FAILURES));
-		ret = fail(&au, &g, &id, step, r, &limits);
-		goto out;
+		counters_bump(&l->counters, COUNTER_BIT(COUNTER_SETUP_FAILURES));
+		return fail(l, &l->g, step, r);
 	}
-	/* What the caller hands to the processes it starts from now on: none
-	 * of its descriptors past an exec (threat 20), and the session's
-	 * filter (threat 19).  A failure denies whatever on_error says: the
-	 * caller is inside the paddock already. */
-	info.seccomp = syscall_filter_name(syscall_filter_for(&up));
+	/* A failure here denies whatever on_error says: the caller is inside
+	 * the paddock already. */
+	sd->info.seccomp = syscall_filter_name(syscall_filter_for(&l->up));
 	step = "descriptors";
 	r = caller_fds_cloexec();
 	if (r >= 0) {
 		step = "seccomp filter";
-		r = syscall_filter_install(syscall_filter_for(&up));
+		r = syscall_filter_install(syscall_filter_for(&l->up));
 	}
 	if (r < 0) {
-		fd = safe_close(fd);
-		free(sd->user);
-		free(sd);
-		ret = fail(&au, NULL, &id, step, r, &limits);
-		goto out;
+		sd->fd = safe_close(sd->fd);
+		return fail(l, NULL, step, r);
 	}
+	return NEXT_STEP;
+}
 
-	/* The records of the session: a session the mode says must be
-	 * recorded and is not, ends here (closing fd ends it at the holder).
-	 * Every record carries the limits; VIRT_RESOURCE says they were
-	 * applied: at a start, and at a join only when it wrote them (the
-	 * policy changed), so that a join is one record. */
-	rec = session_record(info.created ? AUDIT_OP_START : AUDIT_OP_JOIN, user, id.uid, &info,
-			     &limits);
-	if (!audit_write(&au, &rec)) {
-		fd = safe_close(fd);
-	} else if (info.created || info.limits_written) {
-		rec.op = AUDIT_OP_LIMITS;
-		rec.reason = info.created ? "start" : "join";
-		if (!audit_write(&au, &rec))
-			fd = safe_close(fd);
-	}
-	if (fd < 0) {
-		free(sd->user);
-		free(sd);
-		denied = "your session cannot be recorded";
-		pam_syslog(pamh, LOG_ERR,
-			   "user %s: audit = %s and the session cannot be recorded; "
-			   "session denied",
-			   user, audit_mode_name(au.mode));
-		counters_bump(&au.counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
-		ret = PAM_SESSION_ERR;
-		goto out;
-	}
-
-	sd->fd = fd;
-	sd->owner = getpid();
-	sd->debug = a.debug;
-	sd->audit_mode = au.mode;
-	sd->audit_fd = -EBADF;
-	sd->uid = id.uid;
-	sd->linger = g.linger;
-	sd->info = info;
-	sd->limits = limits;
-	if (pam_set_data(pamh, DATA_NAME, sd, session_data_cleanup) != PAM_SUCCESS) {
-		session_data_cleanup(pamh, sd, 0);
-		ret = fail(&au, &g, &id, "record session", -ENOMEM, &limits);
-		goto out;
-	}
-	sd->audit_fd = TAKE_FD(au.fd);
-	counters_bump(&au.counters,
-		      info.created ? COUNTER_BIT(COUNTER_STARTED) |
-					     (info.from_spare ? COUNTER_BIT(COUNTER_SPARE) : 0)
-				   : COUNTER_BIT(COUNTER_JOINED));
-	if (*info.spare_error)
-		pam_syslog(pamh, LOG_WARNING,
+/* What syslog says of a session opened and recorded. */
+static void log_opened(const Login *l, const SessionInfo *info)
+{
+	if (*info->spare_error)
+		pam_syslog(l->pamh, LOG_WARNING,
 			   "user %s: claiming a spare paddock failed (%s); started one instead",
-			   user, info.spare_error);
-	if (info.stale_collected)
-		pam_syslog(pamh, LOG_WARNING,
-			   "user %s: removed a paddock left half-built or half-claimed", user);
-	if (info.spare_started < 0)
-		pam_syslog(pamh, LOG_WARNING, "user %s: starting a spare paddock failed: %s", user,
-			   strerror(-info.spare_started));
-	pam_syslog(pamh, LOG_INFO,
+			   l->user, info->spare_error);
+	if (info->stale_collected)
+		pam_syslog(l->pamh, LOG_WARNING,
+			   "user %s: removed a paddock left half-built or half-claimed", l->user);
+	if (info->spare_started < 0)
+		pam_syslog(l->pamh, LOG_WARNING, "user %s: starting a spare paddock failed: %s",
+			   l->user, strerror(-info->spare_started));
+	pam_syslog(l->pamh, LOG_INFO,
 		   "user %s (uid %u): %s paddock, holder pid %d, cgroup %s (%s), "
 		   "mnt:%llu pid:%llu ipc:%llu uts:%llu net:%llu%s%s%s%s, seccomp %s",
-		   user, (unsigned)id.uid,
-		   info.from_spare ? "claimed a spare"
-		   : info.created  ? "started"
-				   : "joined",
-		   info.holder_pid, info.cgroup, info.cgroup_manager, info.ns_ino[0],
-		   info.ns_ino[1], info.ns_ino[2], info.ns_ino[3], info.ns_ino[4],
-		   *info.net_addr ? ", address " : "", info.net_addr, *info.net_if ? " via " : "",
-		   info.net_if, info.seccomp);
-	ret = PAM_SUCCESS;
-out:
+		   l->user, (unsigned)l->id.uid,
+		   info->from_spare ? "claimed a spare"
+		   : info->created  ? "started"
+				    : "joined",
+		   info->holder_pid, info->cgroup, info->cgroup_manager, info->ns_ino[0],
+		   info->ns_ino[1], info->ns_ino[2], info->ns_ino[3], info->ns_ino[4],
+		   *info->net_addr ? ", address " : "", info->net_addr,
+		   *info->net_if ? " via " : "", info->net_if, info->seccomp);
+}
+
+/*
+ * 4. Record the session: its audit records, then the PAM data that
+ * close_session finds.  A session the mode says must be recorded and is
+ * not ends here (closing its fd ends it at the holder).  Every record
+ * carries the limits; VIRT_RESOURCE says they were applied: at a start,
+ * and at a join only when it wrote them (the policy changed), so that a
+ * join is one record.
+ */
+static int record_session(Login *l)
+{
+	SessionData *sd = l->sd;
+	const SessionInfo *info = &sd->info;
+	AuditRecord rec;
+
+	rec = session_record(info->created ? AUDIT_OP_START : AUDIT_OP_JOIN, l->user, l->id.uid,
+			     info, &l->limits);
+	if (!audit_write(&l->au, &rec)) {
+		sd->fd = safe_close(sd->fd);
+	} else if (info->created || info->limits_written) {
+		rec.op = AUDIT_OP_LIMITS;
+		rec.reason = info->created ? "start" : "join";
+		if (!audit_write(&l->au, &rec))
+			sd->fd = safe_close(sd->fd);
+	}
+	if (sd->fd < 0) {
+		l->denied = "your session cannot be recorded";
+		pam_syslog(l->pamh, LOG_ERR,
+			   "user %s: audit = %s and the session cannot be recorded; "
+			   "session denied",
+			   l->user, audit_mode_name(l->au.mode));
+		counters_bump(&l->counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
+		return PAM_SESSION_ERR;
+	}
+
+	sd->owner = getpid();
+	sd->debug = l->args.debug;
+	sd->audit_mode = l->au.mode;
+	sd->uid = l->id.uid;
+	sd->linger = l->g.linger;
+	sd->limits = l->limits;
+	if (pam_set_data(l->pamh, DATA_NAME, sd, session_data_cleanup) != PAM_SUCCESS) {
+		sd->fd = safe_close(sd->fd);
+		return fail(l, &l->g, "record session", -ENOMEM);
+	}
+	l->sd = NULL; /* PAM's now */
+	sd->audit_fd = TAKE_FD(l->au.fd);
+	counters_bump(&l->counters,
+		      info->created ? COUNTER_BIT(COUNTER_STARTED) |
+					      (info->from_spare ? COUNTER_BIT(COUNTER_SPARE) : 0)
+				    : COUNTER_BIT(COUNTER_JOINED));
+	log_opened(l, info);
+	return PAM_SUCCESS;
+}
+
+static void login_done(Login *l)
+{
+	session_data_free(l->sd);
+	counters_close(&l->counters);
+	audit_done(&l->au);
+	identity_done(&l->id);
+	policy_free(l->policy);
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+_public_ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	_cleanup_(login_done) Login l = {
+		.pamh = pamh,
+		.counters = { .fd = -EBADF },
+		.denied = "your isolated session could not be set up",
+	};
+	int ret;
+
+	module_args_parse(argc, argv, &l.args);
+	audit_init_pam(&l.au, pamh, l.args.debug);
+	(void)counters_open(&l.counters);
+	if (l.args.debug)
+		pam_syslog(pamh, LOG_DEBUG, "paddock %s, helper %s, policy %s", PADDOCK_VERSION,
+			   l.args.helper, l.args.conf ? l.args.conf : POLICY_DEFAULT_PATH);
+
+	ret = decide(&l);
+	if (ret == NEXT_STEP)
+		ret = check_caller(&l);
+	if (ret == NEXT_STEP)
+		ret = open_paddock(&l);
+	if (ret == NEXT_STEP)
+		ret = record_session(&l);
 	if (ret != PAM_SUCCESS && ret != PAM_IGNORE)
-		tell_denied(pamh, flags, user ? user : "?", denied);
-	counters_close(&au.counters);
-	audit_done(&au);
-	identity_done(&id);
+		tell_denied(pamh, flags, l.user ? l.user : "?", l.denied);
 	return ret;
 }
 
 _public_ int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	_cleanup_(audit_done) Audit au = { .fd = -EBADF };
 	const void *data = NULL;
 	SessionData *sd;
 	AuditRecord rec;
-	int left, r;
+	int left;
 
 	/* No /proc/self, no path: the caller lives in the user's namespaces now. */
 	if (pam_get_data(pamh, DATA_NAME, &data) != PAM_SUCCESS || !data)
@@ -710,26 +696,11 @@ _public_ int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const
 		pam_syslog(pamh, LOG_ERR, "user %s: session closed; the holder did not answer: %s",
 			   sd->user, strerror(-left));
 	}
+	/* Through the socket open_session made in the host namespaces: one
+	 * made here would belong to the user's network namespace. */
 	if (sd->audit_fd < 0)
 		return PAM_SUCCESS;
-	rec.service = pam_item(pamh, PAM_SERVICE);
-	rec.tty = pam_item(pamh, PAM_TTY);
-	rec.rhost = pam_item(pamh, PAM_RHOST);
-	r = audit_emit(sd->audit_fd, &rec);
-	if (r >= 0) {
-		if (sd->debug)
-			pam_syslog(pamh, LOG_DEBUG, "user %s: audit record op=end res=%s written",
-				   sd->user, rec.success ? "success" : "failed");
-		return PAM_SUCCESS;
-	}
-	if (audit_permits(sd->audit_mode, audit_classify_error(r))) {
-		pam_syslog(pamh, LOG_WARNING,
-			   "user %s: audit = %s: audit record op=end not "
-			   "written: %s",
-			   sd->user, audit_mode_name(sd->audit_mode), strerror(-r));
-		return PAM_SUCCESS;
-	}
-	pam_syslog(pamh, LOG_ERR, "user %s: audit = %s: audit record op=end not written: %s",
-		   sd->user, audit_mode_name(sd->audit_mode), strerror(-r));
-	return PAM_SESSION_ERR;
+	audit_init_pam(&au, pamh, sd->debug);
+	audit_resume(&au, sd->audit_mode, TAKE_FD(sd->audit_fd));
+	return audit_write(&au, &rec) ? PAM_SUCCESS : PAM_SESSION_ERR;
 }

@@ -2,7 +2,8 @@
 /*
  * Audit records (pam_module/audit.c): the exact text of every event, the
  * encoding of hostile user, host and tty strings (spaces, quotes, newlines,
- * '=', non-ASCII), and the sending path through a replaced audit_send_fn.
+ * '=', non-ASCII), the sending path through a replaced audit_send_fn, and
+ * the wrapper the PAM entry points write through (Audit).
  * The real kernel path is tests/root/audit.sh.
  */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "../../conf/units.h"
 #include "../../pam_module/audit.h"
@@ -396,6 +398,75 @@ static void test_emit(void)
 	tap_ok(audit_send_fn != fake_send, "the real sender is back");
 }
 
+/* ---- the wrapper of one PAM call -------------------------------------- */
+
+static struct {
+	int calls, priority;
+	char text[512];
+} logged;
+
+static void fake_log(void *ctx, int priority, const char *fmt, va_list ap)
+{
+	logged.calls++;
+	logged.priority = priority;
+	vsnprintf(logged.text, sizeof(logged.text), fmt, ap);
+	*(int *)ctx += 1;
+}
+
+static void test_wrapper(void)
+{
+	AuditSendFn real = audit_send_fn;
+	AuditRecord r = session(AUDIT_OP_END);
+	int ctx = 0;
+	Audit au;
+
+	audit_send_fn = fake_send;
+	audit_init(&au, "sshd", "ssh", "192.0.2.1", true, fake_log, &ctx);
+	tap_ok(au.mode == AUDIT_MODE_AUTO && au.fd == -EBADF && !au.connected,
+	       "wrapper: auto and no link until a policy or a record asks");
+	audit_resume(&au, AUDIT_MODE_REQUIRED, 42);
+	sent.ret = 5;
+	sent.calls = 0;
+	r.service = r.tty = r.rhost = NULL;
+	tap_ok(audit_write(&au, &r) && sent.calls == 1 && sent.fd == 42,
+	       "wrapper: a resumed link is written to without opening one");
+	tap_ok(streq_safe(r.service, "sshd") && streq_safe(r.tty, "ssh") &&
+		       streq_safe(r.rhost, "192.0.2.1"),
+	       "wrapper: the PAM items go into the record");
+	tap_ok(logged.priority == LOG_DEBUG && ctx == 1 &&
+		       streq_safe(logged.text,
+				  "user alice: audit record op=end res=success written"),
+	       "wrapper: debug says each record written, through the caller's log (%s)",
+	       logged.text);
+	sent.ret = -ENOBUFS;
+	tap_ok(!audit_write(&au, &r) && au.link == AUDIT_LINK_BROKEN &&
+		       logged.priority == LOG_ERR &&
+		       streq_safe(logged.text, "user alice: audit = required: audit record op=end "
+					       "not written: No buffer space available"),
+	       "wrapper: required and a failed send: denied, said at error level (%s)",
+	       logged.text);
+	au.mode = AUDIT_MODE_AUTO;
+	au.link = AUDIT_LINK_READY;
+	sent.ret = -ECONNREFUSED;
+	tap_ok(audit_write(&au, &r) && au.link == AUDIT_LINK_UNAVAILABLE &&
+		       logged.priority == LOG_WARNING,
+	       "wrapper: auto and an unavailable audit: the session goes on, a warning");
+	sent.calls = 0;
+	tap_ok(audit_write(&au, &r) && sent.calls == 0,
+	       "wrapper: nothing more is sent on a link found unavailable");
+	au.fd = -EBADF; /* 42 is not ours to close */
+	audit_done(&au);
+
+	audit_init(&au, NULL, NULL, NULL, false, fake_log, &ctx);
+	au.mode = AUDIT_MODE_OFF;
+	logged.calls = sent.calls = 0;
+	tap_ok(audit_ensure(&au, "alice") && audit_write(&au, &r) && au.link == AUDIT_LINK_OFF &&
+		       sent.calls == 0 && logged.calls == 0 && au.fd == -EBADF,
+	       "wrapper: off opens nothing, writes nothing, says nothing without debug");
+	audit_done(&au);
+	audit_send_fn = real;
+}
+
 /* ---- decisions --------------------------------------------------------- */
 
 static void test_decisions(void)
@@ -491,6 +562,7 @@ int main(void)
 	test_hostile();
 	test_bounds();
 	test_emit();
+	test_wrapper();
 	test_decisions();
 	test_connect();
 	return tap_done();
