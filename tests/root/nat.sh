@@ -212,6 +212,8 @@ done
 # service also over IPv6 and through the DNS stub's translation (frank and heidi: their
 # pdk… has route_localnet); the [::] service, UDP, ping and ping -6, and a DNS server
 # on the host's own address: none reaches nothing, dns only port 53, all everything.
+# The host end's IPv6 link-local address stays shut in every mode (host_access goes by
+# the paddock's own addresses, and link-local is none of them).
 n__dnsmasq host-addr "" "$N_HOST_ADDR" --no-resolv "--server=$N_UP_DNS"
 peer[$frank]=$f_peer peer[$heidi]=$h_peer
 mode() { case $1 in "$carol") echo all ;; "$dave" | "$heidi") echo none ;; *) echo dns ;; esac; }
@@ -228,6 +230,12 @@ for u in "$alice" "$carol" "$dave" "$frank" "$heidi"; do
 		if [ "$m" = all ]; then open+=("$@"); else shut+=("$@"); fi
 	fi
 	if [ "$m" = none ]; then shut+=("dns $N_HOST_ADDR $N_UP_NAME"); else open+=("dns $N_HOST_ADDR $N_UP_NAME"); fi
+	# the host end's link-local address: not the paddock's global one, so in no mode
+	ll=$(ip -6 -o addr show dev "$(n_host_if "${peer[$u]}")" scope link | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+	[ -n "$ll" ] || t_bail "no link-local address on the host end of ${u##*-}"
+	t_ok "control: the host reaches its [::]:$N_HOST_PORT at $ll%$(n_host_if "${peer[$u]}")" \
+		n_probe_host tcp "$ll%$(n_host_if "${peer[$u]}")" "$N_HOST_PORT"
+	shut+=("tcp $ll%eth0 $N_HOST_PORT")
 	n_probes "$u" "${shut[@]}" "${open[@]}"
 	for p in "${shut[@]}"; do
 		t_ok "${u##*-} (host_access $m): no answer to $p" n_shut "$p"
