@@ -19,6 +19,7 @@ t_nest "$@"
 t_require_build
 t_cgroup_parent
 n_setup
+[ "$N_V6" = 1 ] || t_bail "the kernel has no IPv6 (ipv6.disable=1?): nat_pool6 cannot be tested"
 command -v iptables >/dev/null || t_bail "iptables missing: make deps installs it"
 
 # a fresh host: forwarding off (a new network namespace inherits the runner's), no ruleset

@@ -28,6 +28,7 @@ t_nest "$@"
 t_require_build
 t_cgroup_parent
 n_setup
+[ "$N_V6" = 1 ] || t_bail "the kernel has no IPv6 (ipv6.disable=1?): nat_pool6 cannot be tested"
 
 t_user alice; alice=$T_USER   # host_access = dns (the default)
 t_user bob; bob=$T_USER       # the other tenant

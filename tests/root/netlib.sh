@@ -39,6 +39,7 @@
 # host forwarding to N_UP_DNS, as systemd-resolved's stub does on Ubuntu).
 
 N_UP_NS=                   # the upstream's ip netns name (n_setup)
+N_V6=0                     # 1 when n_setup made the IPv6 half (the kernel has IPv6)
 N_HOST_IF=tnup0            # the host's end of the upstream link
 N_HOST_ADDR=198.51.100.1   # the host's address on it
 N_UP_ADDR=198.51.100.2     # the upstream's, the host's default gateway
@@ -74,35 +75,40 @@ n_setup() {
 	t_cleanup_add ip netns del "$N_UP_NS"
 	ip link add "$N_HOST_IF" type veth peer name eth0 netns "$N_UP_NS" &&
 		ip addr add "$N_HOST_ADDR/24" dev "$N_HOST_IF" && ip link set "$N_HOST_IF" up &&
-		ip route add default via "$N_UP_ADDR" &&
-		ip -6 addr add "$N_HOST_ADDR6/64" dev "$N_HOST_IF" nodad &&
-		ip -6 route add default via "$N_UP_ADDR6" ||
+		ip route add default via "$N_UP_ADDR" ||
 		t_bail "cannot make the host's link to the upstream"
 	n_up ip link set lo up && n_up ip addr add "$N_UP_ADDR/24" dev eth0 &&
-		n_up ip -6 addr add "$N_UP_ADDR6/64" dev eth0 nodad &&
 		n_up ip link set eth0 up || t_bail "cannot configure the upstream's link"
 	for p in "$N_UP_SVC" "$N_UP_DNS" "$N_UP_OTHER" "$N_META"; do
 		n_up ip addr add "$p/32" dev lo || t_bail "cannot add $p in the upstream"
 	done
-	for p in "$N_UP_SVC6" "$N_UP_OTHER6"; do
-		n_up ip -6 addr add "$p/128" dev lo nodad || t_bail "cannot add $p in the upstream"
-	done
 	# a control: the upstream cannot route to any nat_pool (replies need masquerade)
 	n_up ip route get 10.200.0.1 >/dev/null 2>&1 && t_bail "the upstream has a route to 10.200.0.0/16"
-	n_up ip -6 route get fd00::1 >/dev/null 2>&1 && t_bail "the upstream has a route to fc00::/7"
+	N_LO_PORT=$(t_free_port) && N_HOST_PORT=$(t_free_port) &&
+		[ "$N_LO_PORT" != "$N_HOST_PORT" ] || t_bail "no free ports"
+	# IPv6, unless the kernel has none (ipv6.disable=1): the tests that need it say so
+	local s6=() h6=()
+	if [ -e /proc/sys/net/ipv6 ]; then
+		N_V6=1
+		ip -6 addr add "$N_HOST_ADDR6/64" dev "$N_HOST_IF" nodad &&
+			ip -6 route add default via "$N_UP_ADDR6" &&
+			n_up ip -6 addr add "$N_UP_ADDR6/64" dev eth0 nodad &&
+			n_up ip -6 addr add "$N_UP_SVC6/128" dev lo nodad &&
+			n_up ip -6 addr add "$N_UP_OTHER6/128" dev lo nodad ||
+			t_bail "cannot make the IPv6 half of the upstream"
+		n_up ip -6 route get fd00::1 >/dev/null 2>&1 && t_bail "the upstream has a route to fc00::/7"
+		s6=("tcp-echo:[$N_UP_SVC6]:7" "udp-echo:[$N_UP_SVC6]:7" "whoami:[$N_UP_SVC6]:8"
+			"tcp-echo:[$N_UP_OTHER6]:7")
+		h6=("tcp-echo:[::1]:$N_LO_PORT" "tcp-echo:[::]:$N_HOST_PORT" "udp-echo:[::]:$N_HOST_PORT")
+	fi
 
 	n__serve upstream "$N_UP_NS" "tcp-echo:$N_UP_SVC:7" "udp-echo:$N_UP_SVC:7" \
-		"whoami:$N_UP_SVC:8" "http:$N_UP_SVC:80" "tcp-echo:$N_UP_OTHER:7" \
-		"tcp-echo:[$N_UP_SVC6]:7" "udp-echo:[$N_UP_SVC6]:7" "whoami:[$N_UP_SVC6]:8" \
-		"tcp-echo:[$N_UP_OTHER6]:7"
+		"whoami:$N_UP_SVC:8" "http:$N_UP_SVC:80" "tcp-echo:$N_UP_OTHER:7" "${s6[@]}"
 	n__serve metadata "$N_UP_NS" "http:$N_META:80"
 	n__dnsmasq upstream "$N_UP_NS" "$N_UP_DNS" "--address=/$N_UP_NAME/$N_UP_SVC"
 
-	N_LO_PORT=$(t_free_port) && N_HOST_PORT=$(t_free_port) &&
-		[ "$N_LO_PORT" != "$N_HOST_PORT" ] || t_bail "no free ports"
 	n__serve host "" "tcp-echo:127.0.0.1:$N_LO_PORT" "tcp-echo:0.0.0.0:$N_HOST_PORT" \
-		"tcp-echo:[::1]:$N_LO_PORT" "tcp-echo:[::]:$N_HOST_PORT" \
-		"udp-echo:0.0.0.0:$N_HOST_PORT" "udp-echo:[::]:$N_HOST_PORT"
+		"udp-echo:0.0.0.0:$N_HOST_PORT" "${h6[@]}"
 
 	# the host's resolv.conf, bound over /etc/resolv.conf in the nest only
 	install -m 0644 /dev/null "$T_TMP/resolv.conf" &&
@@ -111,7 +117,8 @@ n_setup() {
 	t_cleanup_add umount /etc/resolv.conf
 	n_resolv plain
 	n_probe_host tcp "$N_UP_SVC" 7 >/dev/null || t_bail "the host cannot reach the upstream"
-	n_probe_host tcp "$N_UP_SVC6" 7 >/dev/null || t_bail "the host cannot reach the upstream over IPv6"
+	[ "$N_V6" = 0 ] || n_probe_host tcp "$N_UP_SVC6" 7 >/dev/null ||
+		t_bail "the host cannot reach the upstream over IPv6"
 	t_diag "upstream $N_UP_NS: $N_UP_SVC ($N_UP_NAME), dns $N_UP_DNS; host $N_HOST_ADDR," \
 		"127.0.0.1:$N_LO_PORT, 0.0.0.0:$N_HOST_PORT"
 }
