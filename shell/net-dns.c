@@ -97,11 +97,38 @@ int net_dns_plan(const PolicyDns *dns, const NetAddrs *a, const char *host_resol
 	return 0;
 }
 
+/* A detached mount of the file name of the tmpfs mnt.  Before Linux 6.15
+ * open_tree() cannot clone from a detached mount (EINVAL): the tmpfs is
+ * attached on /etc for as long as the clone takes.  Nobody sees it there:
+ * no process of the user is in the paddock yet (paddock-net runs before
+ * the first login joins), and the paddock's mounts are slaves of the
+ * host's (holder_make_rslave()), so nothing propagates out. */
+static int clone_file(int mnt, const char *name)
+{
+	int tree = open_tree(mnt, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	int r;
+
+	if (tree >= 0 || errno != EINVAL)
+		return tree < 0 ? negative_errno() : tree;
+	if (move_mount(mnt, "", AT_FDCWD, "/etc", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return negative_errno();
+	tree = open_tree(mnt, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	r = tree < 0 ? negative_errno() : tree;
+	/* The topmost mount on /etc is the tmpfs just attached. */
+	if (umount2("/etc", MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
+		r = negative_errno();
+		if (tree >= 0)
+			close(tree);
+	}
+	return r;
+}
+
 /* In the paddock's mount namespace (a child of ours), entered by the
- * caller: a tmpfs of its own, never attached anywhere, holding the file; a
- * read-only bind of that file over /etc/resolv.conf.  /etc/resolv.conf may
- * be a symlink (to systemd-resolved's file): the mount goes over what it
- * names, in the paddock only.  Returns 0 or -errno. */
+ * caller: a tmpfs of its own, never attached where a user sees it (see
+ * clone_file()), holding the file; a read-only bind of that file over
+ * /etc/resolv.conf.  /etc/resolv.conf may be a symlink (to
+ * systemd-resolved's file): the mount goes over what it names, in the
+ * paddock only.  Returns 0 or -errno. */
 static int install_in(const char *text)
 {
 	_cleanup_(closep) int fs = -EBADF, mnt = -EBADF, fd = -EBADF, tree = -EBADF;
@@ -121,9 +148,10 @@ static int install_in(const char *text)
 		return negative_errno();
 	if (write(fd, text, n) != (ssize_t)n)
 		return errno ? negative_errno() : -EIO;
-	tree = open_tree(mnt, "resolv.conf", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (tree < 0 ||
-	    mount_setattr(tree, "", AT_EMPTY_PATH,
+	tree = clone_file(mnt, "resolv.conf");
+	if (tree < 0)
+		return tree;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH,
 			  &(struct mount_attr){ .attr_set = MOUNT_ATTR_RDONLY },
 			  sizeof(struct mount_attr)) < 0 ||
 	    move_mount(tree, "", AT_FDCWD, "/etc/resolv.conf",

@@ -4,7 +4,7 @@
 #
 # Services (run in the test's namespaces, as root, in the foreground):
 #   net-tool.py serve READY_FILE SPEC...
-#       SPEC is KIND:ADDR:PORT with KIND one of
+#       SPEC is KIND:ADDR:PORT (an IPv6 ADDR in brackets: tcp-echo:[::1]:7) with KIND one of
 #         tcp-echo  echoes what it reads, line by line
 #         udp-echo  sends every datagram back
 #         whoami    writes the peer's address and closes (shows what NAT did)
@@ -19,15 +19,30 @@
 #   net-tool.py whoami ADDR PORT     print the address the service saw
 #   net-tool.py http ADDR PORT       print the body
 #   net-tool.py resolve NAME         print the IPv4 addresses of NAME (libc resolver)
+#   net-tool.py dns SERVER NAME      one A query for NAME to SERVER (UDP 53), not through
+#                                    resolv.conf; print the IPv4 addresses of the answer
 #   net-tool.py listen ADDR PORT     a tcp-echo in the foreground (for another user to try)
-import os, socket, sys, threading
+# An ADDR with a colon is IPv6.
+import os, socket, struct, sys, threading
 
 TIMEOUT = float(os.environ.get("NET_TOOL_TIMEOUT", "3"))
 
 
-def tcp_server(addr, port, handle):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def bound_socket(addr, kind):
+    s = socket.socket(family(addr), kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if ":" in addr:
+        # "::" is IPv6 only: 0.0.0.0 on the same port is another service
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    return s
+
+
+def tcp_server(addr, port, handle):
+    s = bound_socket(addr, socket.SOCK_STREAM)
     s.bind((addr, port))
     s.listen(128)
 
@@ -75,8 +90,7 @@ def http(c, peer):
 
 
 def udp_server(addr, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s = bound_socket(addr, socket.SOCK_DGRAM)
     s.bind((addr, port))
 
     def loop():
@@ -90,8 +104,9 @@ def udp_server(addr, port):
 def serve(ready, specs):
     loops = []
     for spec in specs:
-        kind, addr, port = spec.split(":")
-        port = int(port)
+        kind, rest = spec.split(":", 1)
+        addr, port = rest.rsplit(":", 1)
+        addr, port = addr.strip("[]"), int(port)
         if kind == "udp-echo":
             loops.append(udp_server(addr, port))
         else:
@@ -106,6 +121,27 @@ def serve(ready, specs):
 
 def connect(addr, port):
     return socket.create_connection((addr, int(port)), timeout=TIMEOUT)
+
+
+def dns_query(server, name):
+    q = struct.pack(">HHHHHH", 0x5044, 0x0100, 1, 0, 0, 0)
+    q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+    q += struct.pack(">HH", 1, 1)
+    s = socket.socket(family(server), socket.SOCK_DGRAM)
+    s.settimeout(TIMEOUT)
+    s.sendto(q, (server, 53))
+    r = s.recv(4096)
+    if r[:2] != q[:2]:
+        fail("not our answer")
+    # the answers' A records: NAME(pointer) TYPE CLASS TTL RDLENGTH RDATA after the question
+    n, addrs, i = struct.unpack(">H", r[6:8])[0], [], len(q)
+    for _ in range(n):
+        i += 2 if r[i] & 0xC0 == 0xC0 else r.index(b"\0", i) + 1 - i
+        typ, _, _, rdlen = struct.unpack(">HHIH", r[i:i + 10])
+        if typ == 1 and rdlen == 4:
+            addrs.append(socket.inet_ntoa(r[i + 10:i + 14]))
+        i += 10 + rdlen
+    return addrs
 
 
 def fail(why):
@@ -130,7 +166,7 @@ def probe(cmd, args):
             print("TCP-OK")
         elif cmd == "udp":
             msg = b"paddock-udp-probe"
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s = socket.socket(family(args[0]), socket.SOCK_DGRAM)
             s.settimeout(TIMEOUT)
             s.sendto(msg, (args[0], int(args[1])))
             got, _ = s.recvfrom(65536)
@@ -156,6 +192,8 @@ def probe(cmd, args):
         elif cmd == "resolve":
             infos = socket.getaddrinfo(args[0], None, socket.AF_INET, socket.SOCK_STREAM)
             print(" ".join(sorted({i[4][0] for i in infos})))
+        elif cmd == "dns":
+            print(" ".join(dns_query(args[0], args[1])) or fail("no address in the answer"))
         elif cmd == "listen":
             print("LISTENING", flush=True)
             tcp_server(args[0], int(args[1]), echo)()

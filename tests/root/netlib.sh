@@ -20,27 +20,36 @@
 # N_UP_NS, behind a veth (tnup0 on the host, eth0 there), and stands for the internet:
 #
 #   host (nest netns)                          upstream (N_UP_NS)
-#   lo 127.0.0.1: tcp-echo N_LO_PORT           eth0 198.51.100.2/24 (N_UP_ADDR)
-#   lo 127.0.0.53: dnsmasq stub (n_resolv stub) lo 203.0.113.10: tcp-echo 7, udp-echo 7,
-#   0.0.0.0: tcp-echo N_HOST_PORT                 whoami 8, http 80, name N_UP_NAME
-#   tnup0 198.51.100.1/24 (N_HOST_ADDR) ------    lo 203.0.113.53: dnsmasq (N_UP_DNS)
-#   default route via 198.51.100.2                lo 203.0.113.66: tcp-echo 7 (N_UP_OTHER)
-#                                                 lo 169.254.169.254: http 80 (N_META)
+#   lo 127.0.0.1, ::1: tcp-echo N_LO_PORT      eth0 198.51.100.2/24 (N_UP_ADDR)
+#   lo 127.0.0.53: dnsmasq stub (n_resolv stub)     2001:db8:100::2/64 (N_UP_ADDR6)
+#   0.0.0.0, [::]: tcp-echo N_HOST_PORT,       lo 203.0.113.10: tcp-echo 7, udp-echo 7,
+#     udp-echo N_HOST_PORT                        whoami 8, http 80, name N_UP_NAME
+#   tnup0 198.51.100.1/24 (N_HOST_ADDR) ------ lo 2001:db8:113::10 (N_UP_SVC6): tcp-echo 7,
+#     2001:db8:100::1/64 (N_HOST_ADDR6)           udp-echo 7, whoami 8
+#   default routes via the upstream            lo 203.0.113.53: dnsmasq (N_UP_DNS)
+#                                              lo 203.0.113.66, 2001:db8:113::66: tcp-echo 7
+#                                                 (N_UP_OTHER, N_UP_OTHER6)
+#                                              lo 169.254.169.254: http 80 (N_META)
 #
-# Only documentation ranges (RFC 5737) and link-local are used, they exist only in these
-# namespaces, and the upstream has no route back to nat_pool: a reply reaches a paddock
-# only if the host masqueraded it.  No packet leaves the test's namespaces.  The host's
+# Only documentation ranges (RFC 5737, RFC 3849) and link-local are used, they exist
+# only in these namespaces, and the upstream has no route back to nat_pool or to any
+# nat_pool6: a reply reaches a paddock only if the host masqueraded it.  No packet leaves the test's namespaces.  The host's
 # /etc/resolv.conf is a bind mount (in the nest's mount namespace) of a file the test
 # writes: n_resolv plain (names N_UP_DNS) or stub (names 127.0.0.53, a dnsmasq on the
 # host forwarding to N_UP_DNS, as systemd-resolved's stub does on Ubuntu).
 
 N_UP_NS=                   # the upstream's ip netns name (n_setup)
+N_V6=0                     # 1 when n_setup made the IPv6 half (the kernel has IPv6)
 N_HOST_IF=tnup0            # the host's end of the upstream link
 N_HOST_ADDR=198.51.100.1   # the host's address on it
 N_UP_ADDR=198.51.100.2     # the upstream's, the host's default gateway
 N_UP_SVC=203.0.113.10      # upstream services: tcp-echo 7, udp-echo 7, whoami 8, http 80
 N_UP_DNS=203.0.113.53      # the upstream's DNS server (dnsmasq)
 N_UP_OTHER=203.0.113.66    # another upstream address (tcp-echo 7): egress rules' target
+N_HOST_ADDR6=2001:db8:100::1   # the host's IPv6 address on the upstream link
+N_UP_ADDR6=2001:db8:100::2     # the upstream's, the host's IPv6 default gateway
+N_UP_SVC6=2001:db8:113::10     # upstream services over IPv6: tcp-echo 7, udp-echo 7, whoami 8
+N_UP_OTHER6=2001:db8:113::66   # another upstream IPv6 address (tcp-echo 7)
 N_UP_NAME=mirror.paddock.test  # resolves to N_UP_SVC at N_UP_DNS
 N_META=169.254.169.254     # a "cloud metadata" http service in the upstream
 N_STUB=127.0.0.53          # the host's loopback DNS stub (n_resolv stub)
@@ -49,6 +58,7 @@ N_HOST_PORT=               # the host's 0.0.0.0 tcp-echo, "a database" (n_setup)
 N_TOOL=$T_LIB_DIR/net-tool.py
 N_PY=/usr/bin/python3      # as the user inside a paddock (not a pyenv shim of root's)
 N_ADDR="" N_PEER=""        # n_inside: eth0's address and the default gateway inside
+N_ADDR6="" N_PEER6=""      # n_inside: the same for IPv6 (empty without nat_pool6)
 declare -A N__TOOL_IN=()   # users whose home holds a copy of net-tool.py
 
 # n_setup: build the host side, the upstream and its services, start the services,
@@ -74,15 +84,31 @@ n_setup() {
 	done
 	# a control: the upstream cannot route to any nat_pool (replies need masquerade)
 	n_up ip route get 10.200.0.1 >/dev/null 2>&1 && t_bail "the upstream has a route to 10.200.0.0/16"
+	N_LO_PORT=$(t_free_port) && N_HOST_PORT=$(t_free_port) &&
+		[ "$N_LO_PORT" != "$N_HOST_PORT" ] || t_bail "no free ports"
+	# IPv6, unless the kernel has none (ipv6.disable=1): the tests that need it say so
+	local s6=() h6=()
+	if [ -e /proc/sys/net/ipv6 ]; then
+		N_V6=1
+		ip -6 addr add "$N_HOST_ADDR6/64" dev "$N_HOST_IF" nodad &&
+			ip -6 route add default via "$N_UP_ADDR6" &&
+			n_up ip -6 addr add "$N_UP_ADDR6/64" dev eth0 nodad &&
+			n_up ip -6 addr add "$N_UP_SVC6/128" dev lo nodad &&
+			n_up ip -6 addr add "$N_UP_OTHER6/128" dev lo nodad ||
+			t_bail "cannot make the IPv6 half of the upstream"
+		n_up ip -6 route get fd00::1 >/dev/null 2>&1 && t_bail "the upstream has a route to fc00::/7"
+		s6=("tcp-echo:[$N_UP_SVC6]:7" "udp-echo:[$N_UP_SVC6]:7" "whoami:[$N_UP_SVC6]:8"
+			"tcp-echo:[$N_UP_OTHER6]:7")
+		h6=("tcp-echo:[::1]:$N_LO_PORT" "tcp-echo:[::]:$N_HOST_PORT" "udp-echo:[::]:$N_HOST_PORT")
+	fi
 
 	n__serve upstream "$N_UP_NS" "tcp-echo:$N_UP_SVC:7" "udp-echo:$N_UP_SVC:7" \
-		"whoami:$N_UP_SVC:8" "http:$N_UP_SVC:80" "tcp-echo:$N_UP_OTHER:7"
+		"whoami:$N_UP_SVC:8" "http:$N_UP_SVC:80" "tcp-echo:$N_UP_OTHER:7" "${s6[@]}"
 	n__serve metadata "$N_UP_NS" "http:$N_META:80"
 	n__dnsmasq upstream "$N_UP_NS" "$N_UP_DNS" "--address=/$N_UP_NAME/$N_UP_SVC"
 
-	N_LO_PORT=$(t_free_port) && N_HOST_PORT=$(t_free_port) &&
-		[ "$N_LO_PORT" != "$N_HOST_PORT" ] || t_bail "no free ports"
-	n__serve host "" "tcp-echo:127.0.0.1:$N_LO_PORT" "tcp-echo:0.0.0.0:$N_HOST_PORT"
+	n__serve host "" "tcp-echo:127.0.0.1:$N_LO_PORT" "tcp-echo:0.0.0.0:$N_HOST_PORT" \
+		"udp-echo:0.0.0.0:$N_HOST_PORT" "${h6[@]}"
 
 	# the host's resolv.conf, bound over /etc/resolv.conf in the nest only
 	install -m 0644 /dev/null "$T_TMP/resolv.conf" &&
@@ -91,6 +117,8 @@ n_setup() {
 	t_cleanup_add umount /etc/resolv.conf
 	n_resolv plain
 	n_probe_host tcp "$N_UP_SVC" 7 >/dev/null || t_bail "the host cannot reach the upstream"
+	[ "$N_V6" = 0 ] || n_probe_host tcp "$N_UP_SVC6" 7 >/dev/null ||
+		t_bail "the host cannot reach the upstream over IPv6"
 	t_diag "upstream $N_UP_NS: $N_UP_SVC ($N_UP_NAME), dns $N_UP_DNS; host $N_HOST_ADDR," \
 		"127.0.0.1:$N_LO_PORT, 0.0.0.0:$N_HOST_PORT"
 }
@@ -188,6 +216,49 @@ n_tool() {
 	N__TOOL_IN[$1]=1
 }
 
+# n_probes USER PROBE...: run every PROBE at once, as USER inside USER's paddock, in one
+# login (su - USER): a net-tool.py probe ("tcp ADDR PORT", "udp ADDR PORT", "dns SERVER
+# NAME", ...), "ping ADDR" or "ping6 ADDR".  Many checks of what must stay shut then
+# wait for one timeout, not one each.  Each result goes to N_PROBE[PROBE] as "STATUS
+# LINE"; read them with n_open and n_shut.
+declare -A N_PROBE=()
+n_probes() {
+	local user=$1 out i
+	shift
+	[ -n "${N__TOOL_IN[$user]:-}" ] || n_tool "$user"
+	# shellcheck disable=SC2016 # the command expands in the user's shell
+	out=$(su - "$user" -c "T=${NET_TOOL_TIMEOUT:-3} PY=$N_PY"'
+		i=0
+		for p in "$@"; do
+			i=$((i + 1))
+			case $p in
+			"ping "*) (ping -n -c 1 -W "$T" "${p#ping }" >/dev/null 2>&1; echo "$i $? PING") & ;;
+			"ping6 "*) (ping -6 -n -c 1 -W "$T" "${p#ping6 }" >/dev/null 2>&1; echo "$i $? PING") & ;;
+			*) (l=$(NET_TOOL_TIMEOUT=$T "$PY" ~/.net-tool.py $p 2>&1); echo "$i $? $l") & ;;
+			esac
+		done
+		wait' n_probes "$@")
+	for ((i = 1; i <= $#; i++)); do
+		N_PROBE[${!i}]=$(awk -v i="$i" '$1 == i { $1 = ""; print substr($0, 2); exit }' <<<"$out")
+	done
+}
+
+# n_open PROBE: the PROBE of the last n_probes got its answer (for t_ok; prints its line).
+n_open() {
+	local r=${N_PROBE[$1]:-}
+	echo "${r#* }"
+	[ "${r%% *}" = 0 ]
+}
+
+# n_shut PROBE: the PROBE of the last n_probes ran and got no answer, for the probe's own
+# reason (a net-tool.py FAIL line, or ping's "no reply" status), not because it could
+# not run (for t_ok; prints its line).
+n_shut() {
+	local r=${N_PROBE[$1]:-}
+	echo "${r:-not probed}"
+	[[ $r =~ ^1\ (FAIL|PING) ]]
+}
+
 # n_probe_host PROBE ARGS...: the same probe from the host, as root.
 n_probe_host() { "$N_PY" "$N_TOOL" "$@"; }
 
@@ -213,28 +284,35 @@ n_inside_addr() {
 }
 
 # n_inside USER: set N_ADDR (eth0's IPv4 address) and N_PEER (the default gateway) as
-# USER sees them inside the paddock; fails when either is missing.
+# USER sees them inside the paddock, and N_ADDR6 and N_PEER6 for IPv6 (eth0's global
+# address and the IPv6 default gateway, empty without nat_pool6); fails when N_ADDR or
+# N_PEER is missing.
 n_inside() {
 	local out
-	out=$(su - "$1" -c 'ip -4 -o addr show dev eth0; ip -4 route show default')
+	out=$(su - "$1" -c 'ip -o addr show dev eth0 scope global; ip -4 route show default;
+		echo v6; ip -6 route show default')
 	N_ADDR=$(awk '$3 == "inet" { sub(/\/.*/, "", $4); print $4; exit }' <<<"$out")
-	N_PEER=$(awk '$1 == "default" { print $3; exit }' <<<"$out")
+	N_PEER=$(sed -n '/^v6$/q; s/^default via \([^ ]*\) .*/\1/p' <<<"$out")
+	N_ADDR6=$(awk '$3 == "inet6" { sub(/\/.*/, "", $4); print $4; exit }' <<<"$out")
+	N_PEER6=$(sed -n '/^v6$/,$ s/^default via \([^ ]*\) .*/\1/p' <<<"$out")
 	[ -n "$N_ADDR" ] && [ -n "$N_PEER" ]
 }
 
-# n_host_if PEER: the host's interface that holds the address PEER.
+# n_host_if PEER: the host's interface that holds the address PEER (IPv4 or IPv6).
 n_host_if() {
-	ip -4 -o addr | awk -v a="$1" '{ split($4, x, "/") } x[1] == a { print $2; exit }'
+	ip -o addr | awk -v a="$1" '{ split($4, x, "/") } x[1] == a { print $2; exit }'
 }
 
-# n_host_trace ADDR: print what the host's network namespace still holds of a paddock
-# address ADDR (an interface address, a route, an nftables element, pdk interfaces);
-# nothing when it is all gone.
+# n_host_trace ADDR...: print what the host's network namespace still holds of paddock
+# addresses or prefixes ADDR (IPv4 or IPv6: an interface address, a route, an nftables
+# element); nothing when it is all gone.
 n_host_trace() {
-	local a=$1
-	ip -o addr | awk -v a="$a" '{ split($4, x, "/") } x[1] == a { print "address: " $0 }'
-	ip route | grep -w -F "$a" | sed 's/^/route: /'
-	nft list table inet paddock 2>/dev/null | grep -w -F "$a" | sed 's/^/nft: /'
+	local a
+	for a in "$@"; do
+		ip -o addr | awk -v a="$a" '{ split($4, x, "/") } x[1] == a || $4 == a { print "address: " $0 }'
+		{ ip route; ip -6 route; } | grep -w -F "$a" | sed 's/^/route: /'
+		nft list table inet paddock 2>/dev/null | grep -w -F "$a" | sed 's/^/nft: /'
+	done
 }
 
 # n_pdk_links: the host's interfaces named pdk* (paddock's ends of veths), one a line.

@@ -18,7 +18,8 @@
 # changes when this script or tests/vm/guest/* change (the cache key).
 #
 # Needs root (mmdebstrap's root mode, chroot), mmdebstrap, busybox-static, kmod
-# (depmod, modprobe --show-depends), e2fsprogs, openssh-client.  Network: Debian's
+# (depmod, modprobe --show-depends), e2fsprogs, openssh-client.  The guest gets kmod
+# and the kernel's modules for network = nat (veth, nf_tables NAT, conntrack) only.  Network: Debian's
 # package archive only (mmdebstrap's default mirrors for bookworm).
 set -euo pipefail
 
@@ -43,6 +44,8 @@ pkgs=$pkgs,dbus-user-session
 pkgs=$pkgs,auditd
 # paddock-net's libraries (the package depends on them), and tools for network tests.
 pkgs=$pkgs,libmnl0,libnftables1,nftables,dnsmasq-base,socat,iputils-ping
+# modprobe: the kernel loads the network = nat modules below on demand through it.
+pkgs=$pkgs,kmod
 
 ssh-keygen -q -t ed25519 -N '' -C paddock-vm -f "$work/id_ed25519"
 
@@ -64,6 +67,22 @@ kver=$(ls "$work/kernel/lib/modules")
 [ "$(echo "$kver" | wc -l)" = 1 ] || { echo "build-image.sh: no unique kernel in $deb" >&2; exit 1; }
 depmod -b "$work/kernel" "$kver"
 cp "$work/kernel/boot/vmlinuz-$kver" "$work/vmlinuz"
+
+# The modules network = nat needs, with their dependencies, into the root file system,
+# where the kernel loads them on demand (modprobe, modules.alias) as on a Debian host:
+# veth (the pairs), nf_tables with the inet family's NAT chains, masquerade, DNAT
+# (the DNS stub) and conntrack (ct state, ct status).  Everything else the table uses
+# (sets, maps, meta, payload) is in nf_tables itself.
+for m in veth nf_tables nft_chain_nat nft_masq nft_nat nft_ct; do
+	modprobe -d "$work/kernel" -S "$kver" --show-depends "$m"
+done | awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' >"$work/netmods"
+while read -r ko; do
+	rel=${ko#"$work/kernel/lib/modules/$kver/"}
+	install -D -m 0644 "$ko" "$work/rootfs/lib/modules/$kver/$rel"
+done <"$work/netmods"
+cp "$work/kernel/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$work/rootfs/lib/modules/$kver/"
+depmod -b "$work/rootfs" "$kver"
+echo "build-image: $(wc -l <"$work/netmods") network modules in the root file system"
 
 # The initramfs: busybox-static and the modules the root file system needs, in the
 # order modprobe would load them (builtin ones print "builtin ..." and are skipped).

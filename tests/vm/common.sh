@@ -21,7 +21,7 @@ linger         = 0
 [default]
 isolate         = yes
 namespaces      = mount pid ipc uts net
-network         = loopback
+network         = nat
 memory_max      = 128M
 memory_high     = max
 memory_swap_max = 0
@@ -126,6 +126,7 @@ vm_purge() {
 			[ ! -e "$p" ] || { echo "left: $p"; ls -la "$p"; exit 1; }
 		done
 		! grep -rn paddock /etc/pam.d /var/lib/pam || { echo "PAM config names paddock"; exit 1; }
+		! nft list table inet paddock >/dev/null 2>&1 || { echo "table inet paddock left"; exit 1; }
 		! grep -n paddock /etc/shells || { echo "/etc/shells names paddock"; exit 1; }
 		cg=$(find /sys/fs/cgroup -name "*paddock*")
 		[ -z "$cg" ] || { echo "cgroups left: $cg"; exit 1; }
@@ -166,6 +167,9 @@ ns_of() { # SESSION: its five namespace links on one line
 common_namespaces() {
 	local a1 a2 b1 b2 host n shared=0
 	a1=$(ns_of a1) a2=$(ns_of a2) b1=$(ns_of b1) b2=$(ns_of b2)
+	# (the comparisons below would pass on sessions that reported nothing)
+	t_eq "all four sessions reported five namespaces each" "5 5 5 5" \
+		"$(for n in "$a1" "$a2" "$b1" "$b2"; do grep -o ':\[' <<<"$n" | grep -c .; done | tr '\n' ' ' | sed 's/ $//')"
 	t_eq "pdk1's two sessions share mnt pid ipc uts net" "$a1" "$a2"
 	t_eq "pdk2's two sessions share mnt pid ipc uts net" "$b1" "$b2"
 	host=$(vm_root 'for n in mnt pid ipc uts net; do readlink /proc/self/ns/$n; done | tr "\n" " "')

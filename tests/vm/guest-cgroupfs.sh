@@ -55,8 +55,10 @@ guest_cgroupfs() {
 		vm_configure
 	t_ok "paddock check --system exits 0 on the stack as Debian ships it, with paddock enabled" vm_check_system
 
+	t_ok "the guest's upstream (a network namespace behind a veth) answers" vm_upstream
 	common_sessions
 	common_namespaces
+	common_nat
 	t_ok "sessions sit in /paddock.slice/user-UID (cgroupfs v2, picked by auto)" cg_leaves_ok
 	common_cgroup_files
 	common_pid_view
@@ -79,7 +81,8 @@ guest_cgroupfs() {
 	vm_session_close b2
 	t_ok "pdk2 after the last logout: paddock gone, cgroup /paddock.slice/user-2002 removed" \
 		vm_wait_for 30 gone_and_removed 2002
-	t_ok "apt-get purge paddock leaves no file, PAM line, /etc/shells entry, state or cgroup" vm_purge
+	t_ok "... no pdk interface, paddock-* netns name or nftables element is left" vm_wait_for 30 nat_clean
+	t_ok "apt-get purge paddock leaves no file, PAM line, /etc/shells entry, state, cgroup or nftables table" vm_purge
 	[ "$T_FAILED" -eq "$failed0" ] || vm_dump_logs
 	vm_stop
 	VM_TIMES="$VM_TIMES no-systemd guest: boot ${VM_BOOT_SECONDS}s, total $(($(date +%s) - t0))s;"

@@ -127,8 +127,10 @@ guest_systemd() {
 		vm_configure
 	t_ok "paddock check --system exits 0 on the stack as Debian ships it, with paddock enabled" vm_check_system
 
+	t_ok "the guest's upstream (a network namespace behind a veth) answers" vm_upstream
 	common_sessions
 	common_namespaces
+	common_nat
 	t_ok "each session sits in its session-N.scope under user-UID.slice (pam_systemd's)" cg_scopes_ok
 	t_ok "loginctl lists two sessions of pdk1 and two of pdk2" loginctl_two_each
 	t_ok "XDG_RUNTIME_DIR inside the paddock is logind's /run/user/UID and works" xdg_ok
@@ -160,6 +162,7 @@ guest_systemd() {
 	vm_session_close b2
 	t_ok "pdk2 after the last logout: paddock gone, logind clean (no session, no user)" \
 		vm_wait_for 40 gone_and_clean pdk2 2002
+	t_ok "... no pdk interface, paddock-* netns name or nftables element is left" vm_wait_for 30 nat_clean
 	t_ok "with the systemd manager, su from root's session (outside user-2001.slice) is refused" su_refused
 	systemd_user_tests
 	vm_root 'printf "session required pam_unix.so\n" >/etc/pam.d/paddock-vm-gap'
@@ -167,7 +170,7 @@ guest_systemd() {
 		vm_root 'out=$(paddock check --system 2>&1); echo "$out"; echo "$out" | grep -q paddock-vm-gap'
 	t_ok "with the system bus down the systemd manager fails and on_error = deny refuses the login" \
 		dbus_down_refused
-	t_ok "apt-get purge paddock leaves no file, PAM line, /etc/shells entry, state or cgroup" vm_purge
+	t_ok "apt-get purge paddock leaves no file, PAM line, /etc/shells entry, state, cgroup or nftables table" vm_purge
 	[ "$T_FAILED" -eq "$failed0" ] || vm_dump_logs
 	vm_stop
 	VM_TIMES="$VM_TIMES systemd guest: boot ${VM_BOOT_SECONDS}s, total $(($(date +%s) - t0))s;"

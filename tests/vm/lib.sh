@@ -32,6 +32,7 @@ VM_WATCHDOG=                         # pid of the hard-timeout watchdog
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-150}   # seconds from qemu start to ssh
 VM_LIFETIME=${VM_LIFETIME:-900}      # seconds any VM may live at most
 VM_CMD_TIMEOUT=${VM_CMD_TIMEOUT:-120}     # seconds for one ssh command
+VM_SESSION_TIMEOUT=${VM_SESSION_TIMEOUT:-150}  # seconds for a held session to report
 VM_MEM=${VM_MEM:-1024}
 declare -A VM_SESS_PID=()            # session id -> local ssh client pid
 
@@ -245,11 +246,11 @@ vm_session_start() {
 }
 
 vm_session_wait() {
-	local id=$1 i
-	for i in $(seq 900); do
+	local id=$1 end=$(($(date +%s) + VM_SESSION_TIMEOUT))
+	while [ "$(date +%s)" -lt "$end" ]; do
 		grep -q READY "$VM_RUN/sess-$id.out" && return 0
 		kill -0 "${VM_SESS_PID[$id]}" 2>/dev/null || break
-		sleep 0.1
+		sleep 0.2
 	done
 	return 1
 }
