@@ -97,8 +97,10 @@ common_nat() {
 	local out1 out2 a1 a2 gw1
 	out2=$(vm_user pdk2 "$NAT_PROBES")
 	a2=$(nat_get "$out2" ADDR)
-	# pdk2 listens (inside its paddock, which its held sessions keep) on 9000
-	vm_user pdk2 'setsid socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &
+	# A listener on 9000 in pdk2's network namespace (which its held sessions keep),
+	# started by root: one started from a login of pdk2's own would end with it (or
+	# stay as a session of its own in logind), and the check below would prove nothing.
+	vm_root 'ip netns exec paddock-pdk2 setsid socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &
 		sleep 1' >/dev/null
 	out1=$(vm_user pdk1 "PEER=$a2; $NAT_PROBES")
 	a1=$(nat_get "$out1" ADDR) gw1=$(nat_get "$out1" GW)
