@@ -98,8 +98,8 @@ t_like "ip netns exec paddock-USER runs in the paddock's network" "inet $addr" \
 	"$(ip netns exec "paddock-$alice" ip -4 -o addr show dev eth0)"
 t_ok "the address is recorded in the state directory" test -s "/run/paddock/net/u-$alice_uid"
 json=$("$T_HELPER" status --json "$alice")
-t_like "status --json: network mode, host end, address and peer" \
-	"\"network\": \\{\"mode\": \"nat\", \"host_if\": \"pdk$alice_uid\", \"address\": \"${addr%/31}\", \"peer\": \"$gw\", \"address6\": null\\}" "$json"
+t_like "status --json: network mode, host end, address, peer and the host end's traffic" \
+	"\"network\": \\{\"mode\": \"nat\", \"host_if\": \"pdk$alice_uid\", \"address\": \"${addr%/31}\", \"peer\": \"$gw\", \"address6\": null, \"rx_bytes\": [0-9]+, \"rx_packets\": [0-9]+, \"tx_bytes\": [0-9]+, \"tx_packets\": [0-9]+\\}" "$json"
 t_like "status: the network line" "network nat: eth0 ${addr%/31} via pdk$alice_uid \\($gw\\)" \
 	"$("$T_HELPER" status "$alice")"
 
