@@ -115,14 +115,18 @@ t_is "status --json USER without a paddock: ... an empty list" "[]" "$T_OUT"
 # --- enter ----------------------------------------------------------------------------------
 view='id -u; for n in mnt pid ipc uts net; do stat -L -c %i /proc/self/ns/$n; done
 grep -E ":(memory|pids|cpu,cpuacct|cpu|):" /proc/self/cgroup | sort'
+# enter applies the filter of the user's sessions, from the policy their logins use
+# (--conf, as on the PAM line); a policy it cannot read runs nothing.
+t_rc "enter: a policy that cannot be read: exit 1" 1 "$P" enter --conf "$T_TMP/no-such.conf" "$alice" -- true
+t_like "enter: ... naming the file" "$T_TMP/no-such.conf: cannot open" "$T_ERR"
 want_view=$({ echo "$alice_uid"; for n in mnt pid ipc uts net; do stat -L -c %i "/proc/$SLEEP/ns/$n"; done
 	grep -E ":(memory|pids|cpu,cpuacct|cpu|):" "/proc/$SLEEP/cgroup" | sort; })
-t_ok "enter: a command runs in alice's paddock" "$P" enter "$alice" -- sh -c "$view"
+t_ok "enter: a command runs in alice's paddock" "$P" enter --conf "$T_POLICY" "$alice" -- sh -c "$view"
 t_is "enter: ... as alice, same namespace inodes and cgroups as her session" "$want_view" "$T_OUT"
 t_ok "enter --root: keeps root" "$P" enter --root "$alice" -- sh -c "$view"
 t_is "enter --root: ... uid 0, same namespaces and cgroups" \
 	"$(sed "1s/.*/0/" <<<"$want_view")" "$T_OUT"
-t_ok "enter: privileges dropped for good" "$P" enter "$alice" -- \
+t_ok "enter: privileges dropped for good" "$P" enter --conf "$T_POLICY" "$alice" -- \
 	sh -c 'grep -E "^(Uid|Gid|CapPrm|CapEff|CapAmb):" /proc/self/status | tr -s "\t " " "'
 t_is "enter: ... every uid and gid the user's, no capability" \
 	"Uid: $alice_uid $alice_uid $alice_uid $alice_uid
@@ -130,15 +134,15 @@ Gid: $alice_uid $alice_uid $alice_uid $alice_uid
 CapPrm: 0000000000000000
 CapEff: 0000000000000000
 CapAmb: 0000000000000000" "$T_OUT"
-t_ok "enter: no descriptor of ours reaches the command" "$P" enter "$alice" -- sh -c 'ls /proc/$$/fd; true'
+t_ok "enter: no descriptor of ours reaches the command" "$P" enter --conf "$T_POLICY" "$alice" -- sh -c 'ls /proc/$$/fd; true'
 t_is "enter: ... only 0 1 2" "0 1 2" "$(echo $T_OUT)"
-t_ok "enter: default is the user's login shell" "$P" enter "$alice" <<<'echo "[$0] [$HOME] [$USER] $(pwd)"'
+t_ok "enter: default is the user's login shell" "$P" enter --conf "$T_POLICY" "$alice" <<<'echo "[$0] [$HOME] [$USER] $(pwd)"'
 t_is "enter: ... a login shell in her home" "[-bash] [$alice_home] [$alice] $alice_home" "$T_OUT"
-t_rc "enter: the command's exit status comes back" 7 "$P" enter "$alice" -- sh -c 'exit 7'
-t_rc "enter: a missing command exits 127" 127 "$P" enter "$alice" -- /nonexistent-pdk
-t_rc "enter: a user without a paddock: exit 1" 1 "$P" enter "$bob" -- true
+t_rc "enter: the command's exit status comes back" 7 "$P" enter --conf "$T_POLICY" "$alice" -- sh -c 'exit 7'
+t_rc "enter: a missing command exits 127" 127 "$P" enter --conf "$T_POLICY" "$alice" -- /nonexistent-pdk
+t_rc "enter: a user without a paddock: exit 1" 1 "$P" enter --conf "$T_POLICY" "$bob" -- true
 t_like "enter: ... says so" "has no live paddock" "$T_ERR"
-t_rc "enter: an unknown user: exit 1" 1 "$P" enter pdkt-no-such-user -- true
+t_rc "enter: an unknown user: exit 1" 1 "$P" enter --conf "$T_POLICY" pdkt-no-such-user -- true
 
 # --- reload ---------------------------------------------------------------------------------
 t_is "reload: before, the cgroup has 64M" 67108864 "$(mem_limit "$alice_uid")"
