@@ -179,6 +179,10 @@ t_is "... 2 spares without a network namespace (--ns 15)" 2 \
 	"$(t_pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 15 ' | wc -l)"
 
 # --- dead spares are collected by the login that finds them ---------------------------------
+# A running maker replaces a ready spare that dies at once (issue 21's watch); this
+# section is about the spares a login finds dead after the maker has gone.
+for m in $(ps_makers); do kill -TERM "$m"; done
+t_ok "no maker waits (SIGTERM) before the spares are killed" t_wait_for 10 eval '[ -z "$(ps_makers)" ]'
 for pid in $(t_pgrep -f '^paddock holder --spare [0-9a-f.]+ --ns 31 '); do
 	kill -KILL "$pid"
 	t_wait_for 5 eval "! test -d /proc/$pid"
