@@ -171,6 +171,16 @@ const char *cg_limit_str(uint64_t v, const char *max_word, char *buf, size_t len
  */
 int cg_write(int dirfd, const char *name, const char *value);
 
+/*
+ * Read the control file name in dirfd, a cgroup directory, into buf,
+ * NUL-terminated: openat with O_NOFOLLOW and one read().  A cgroup's file
+ * is one seq_file record, which the kernel shows whole to the first read
+ * that has room for it, and cgroupfs holds no FIFO or device: so neither
+ * the fstat nor the read to EOF of fs_read_file().  Returns the length,
+ * -EFBIG when it does not fit in len - 1 bytes, or -errno.
+ */
+int cg_read(int dirfd, const char *name, char *buf, size_t len);
+
 /* Read a file holding one number ("max" gives UNITS_MAX).  Returns 0 or -errno. */
 int cg_read_u64(int dirfd, const char *name, uint64_t *ret);
 

@@ -600,7 +600,7 @@ static int v1_read_quota(int fd, uint64_t *ret)
 	char buf[32];
 	int r;
 
-	r = fs_read_file(fd, "cpu.cfs_quota_us", buf, sizeof(buf));
+	r = cg_read(fd, "cpu.cfs_quota_us", buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';

@@ -38,7 +38,7 @@ static int v2_delegate(int fd, bool ours)
 	char buf[512];
 	int r;
 
-	r = fs_read_file(fd, "cgroup.subtree_control", buf, sizeof(buf));
+	r = cg_read(fd, "cgroup.subtree_control", buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	if (cg_words_contain(buf, v2_controllers))
@@ -210,7 +210,7 @@ static int v2_read_cpu_max(int fd, uint64_t *ret)
 	uint64_t quota, period;
 	int r;
 
-	r = fs_read_file(fd, "cpu.max", buf, sizeof(buf));
+	r = cg_read(fd, "cpu.max", buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -338,7 +338,7 @@ int cg_v2_available_at(int base)
 		return 0;
 	if (r < 0)
 		return r;
-	r = fs_read_file(cg_walk_fd(&w), "cgroup.controllers", buf, sizeof(buf));
+	r = cg_read(cg_walk_fd(&w), "cgroup.controllers", buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	return cg_words_contain(buf, v2_controllers);

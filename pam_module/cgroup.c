@@ -406,12 +406,33 @@ int cg_write(int dirfd, const char *name, const char *value)
 	return (size_t)k == n ? 0 : -EIO;
 }
 
+int cg_read(int dirfd, const char *name, char *buf, size_t len)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	ssize_t k;
+
+	if (len < 2)
+		return -EINVAL;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	do
+		k = read(fd, buf, len - 1);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return negative_errno();
+	if ((size_t)k == len - 1)
+		return -EFBIG;
+	buf[k] = '\0';
+	return (int)k;
+}
+
 int cg_read_u64(int dirfd, const char *name, uint64_t *ret)
 {
 	char buf[64];
 	int r;
 
-	r = fs_read_file(dirfd, name, buf, sizeof(buf));
+	r = cg_read(dirfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -430,7 +451,7 @@ int cg_read_keys(int dirfd, const char *name, const char *const *keys, uint64_t 
 
 	for (size_t i = 0; i < n; i++)
 		vals[i] = UINT64_MAX;
-	r = fs_read_file(dirfd, name, buf, sizeof(buf));
+	r = cg_read(dirfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -458,7 +479,7 @@ int cg_read_pressure(int dirfd, const char *name, uint64_t *ret_some, uint64_t *
 	int r;
 
 	*ret_some = *ret_full = UINT64_MAX;
-	r = fs_read_file(dirfd, name, buf, sizeof(buf));
+	r = cg_read(dirfd, name, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=123" and a "full" line. */

@@ -117,16 +117,22 @@ static double start_time(uint64_t ticks)
 	       (double)ticks / (double)hz;
 }
 
-/* The host end of a nat paddock, from paddock-net's record (STATE_DIR/net/); "" for
- * a paddock without one. */
-static void net_host_if(int run_dir_fd, uid_t uid, char *buf, size_t len)
+/* STATE_DIR/net/, paddock-net's records; -ENOENT before the first nat paddock. */
+static int net_dir_open(int run_dir_fd)
 {
-	_cleanup_(closep) int net_fd = -EBADF;
+	int fd = -EBADF, r = state_open_private_dir(run_dir_fd, NET_STATE_DIR, false, &fd);
+
+	return r < 0 ? r : fd;
+}
+
+/* The host end of a nat paddock, from its record in net_fd (net_dir_open());
+ * "" for a paddock without one. */
+static void net_host_if(int net_fd, uid_t uid, char *buf, size_t len)
+{
 	NetRecord rec;
 
 	buf[0] = '\0';
-	if (state_open_private_dir(run_dir_fd, NET_STATE_DIR, false, &net_fd) < 0 ||
-	    net_record_read(net_fd, uid, &rec) < 0)
+	if (net_fd < 0 || net_record_read(net_fd, uid, &rec) < 0)
 		return;
 	snprintf(buf, len, "%s", rec.host_if);
 }
@@ -158,8 +164,9 @@ static void net_read(PaddockNet *net)
 }
 
 /* What usage_collect() adds to the holder's description; cache: NULL, or
- * the cgroup parents kept open for a run over many paddocks. */
-static void usage_complete(int run_dir_fd, UserNames *names, unsigned flags,
+ * the cgroup parents kept open for a run over many paddocks; net_fd:
+ * net_dir_open()'s. */
+static void usage_complete(int run_dir_fd, int net_fd, UserNames *names, unsigned flags,
 			   CgroupUsageCache *cache, PaddockUsage *u)
 {
 	uid_t uid = u->info.uid;
@@ -172,19 +179,21 @@ static void usage_complete(int run_dir_fd, UserNames *names, unsigned flags,
 	if (!u->have_usage)
 		cg_usage_unknown(&u->usage);
 	u->start_time = start_time(u->info.holder_start_ticks);
-	net_host_if(run_dir_fd, uid, u->net.host_if, sizeof(u->net.host_if));
+	net_host_if(net_fd, uid, u->net.host_if, sizeof(u->net.host_if));
 	net_read(&u->net);
 }
 
 int usage_collect(int run_dir_fd, uid_t uid, UserNames *names, unsigned flags, PaddockUsage *ret)
 {
+	_cleanup_(closep) int net_fd = -EBADF;
 	PaddockUsage u = { 0 };
 	int r;
 
 	r = admin_paddock_info_brief(run_dir_fd, uid, &u.info);
 	if (r < 0)
 		return r;
-	usage_complete(run_dir_fd, names, flags, NULL, &u);
+	net_fd = net_dir_open(run_dir_fd);
+	usage_complete(run_dir_fd, net_fd, names, flags, NULL, &u);
 	*ret = u;
 	return 0;
 }
@@ -195,6 +204,7 @@ int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockU
 	_cleanup_(freep) uid_t *uids = NULL;
 	_cleanup_(freep) PaddockUsage *v = NULL;
 	_cleanup_(cg_usage_cache_freep) CgroupUsageCache *cache = cg_usage_cache_new();
+	_cleanup_(closep) int net_fd = -EBADF;
 	size_t n = 0, k = 0, failed = 0;
 	int r;
 
@@ -204,6 +214,7 @@ int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockU
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	net_fd = net_dir_open(run_dir_fd);
 	/* Every holder of a window asked before the first answer is read: they
 	 * answer meanwhile, instead of one wake-up after the other. */
 	for (size_t base = 0; base < n; base += USAGE_WINDOW) {
@@ -216,7 +227,7 @@ int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockU
 			v[k] = (PaddockUsage){ 0 };
 			r = admin_query_finish(&q[i], &v[k].info);
 			if (r >= 0) {
-				usage_complete(run_dir_fd, names, flags, cache, &v[k]);
+				usage_complete(run_dir_fd, net_fd, names, flags, cache, &v[k]);
 				k++;
 			} else if (r != -ESTALE) { /* dead or dying: collected by the next login */
 				failed++;
