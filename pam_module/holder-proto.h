@@ -91,7 +91,10 @@
  * to, as closing the fd would); clients must be uid 0.  close_session sends
  * "close" before closing the fd: it learns there whether the paddock's last
  * session ended, without any path (it runs inside the user's namespaces).
- * The holder hangs up right after its answer to "close".
+ * The holder hangs up right after its answer to "close", and to any first
+ * datagram but "session" (status, stop, error): the client's close() then
+ * wakes nobody, which halves the wakeups of a holder that paddock metrics
+ * asks every 15 s.
  * "dying" is only sent once the holder holds the per-user lock and has
  * committed to tear down, so a client that holds the lock never sees it.
  * The module must hold the lock from holder_start() until its ns_join() has

@@ -214,6 +214,13 @@ void holder_conn(Holder *h, uint64_t data)
 			return;
 		} else {
 			flags = handle_message(h, fd, buf, (size_t)n, passed);
+			/* A request that is no session (status, stop) is answered
+			 * in full: hang up now, so that the asker's close() does
+			 * not wake us a second time. */
+			if (!(flags & CONN_SESSION)) {
+				conn_close(h, fd, flags);
+				return;
+			}
 		}
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
 					  .data.u64 = ev_data(fd, TAG_CONN, flags) };
