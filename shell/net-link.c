@@ -84,6 +84,19 @@ static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, struc
 	return nlh;
 }
 
+/*
+ * One transmit and one receive queue for an end of the pair.  Left out, a
+ * veth gets one per possible CPU and drops to one at once, and that drop
+ * waits for an expedited RCU grace period inside the request: most of a
+ * nat login's kernel time (tests/bench/RESULTS.md, the kernel floor of a
+ * nat paddock's network).  A paddock's traffic is one user's: one queue.
+ */
+static void link_one_queue(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
+}
+
 static int create_veth(Nl *nl, const char *host_if, int netns_fd)
 {
 	char buf[NL_BUF];
@@ -92,6 +105,7 @@ static int create_veth(Nl *nl, const char *host_if, int netns_fd)
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi);
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, host_if);
+	link_one_queue(nlh);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -102,6 +116,7 @@ static int create_veth(Nl *nl, const char *host_if, int netns_fd)
 	peer->ifi_family = AF_UNSPEC;
 	nlh->nlmsg_len += MNL_ALIGN(sizeof(*peer));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, NET_PEER_NAME);
+	link_one_queue(nlh);
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
 	mnl_attr_nest_end(nlh, peer_attr);
 	mnl_attr_nest_end(nlh, data);
