@@ -24,7 +24,7 @@
 #include "net.h"
 #include "holder-ctl.h"
 #include "ns.h"
-#include "spare.h"
+#include "spare-claim.h"
 #include "state.h"
 
 /*

@@ -40,66 +40,25 @@
  * cgroupfs managers only (the systemd manager has no reaper leaf); with
  * v2, which cannot rename a cgroup, a spare waits in the manager's reaper
  * leaf and the claim moves it into the user's cgroup.
+ *
+ * Split by the process that runs the code: spare-claim.h in the login
+ * (sshd, su: the module), spare-maker.h in "paddock spare" and the admin
+ * commands; this file has what both see of the pool.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cgroup.h"
 #include "holder-spawn.h"
 #include "ns.h"
 
 /* The name of a spare's directory while it is being made: KEY.ID.new */
-#define SPARE_NEW_SUFFIX      ".new"
-#define SPARE_MAKER_LINGER_MS 10000
-/* How long the maker waits after a claim before it makes the next spare. */
-#define SPARE_MAKER_SETTLE_MS 10
+#define SPARE_NEW_SUFFIX ".new"
 /* "spare-" and the 16 hex digits of a spare's id */
 #define SPARE_CGROUP_NAME_MAX 32
-
-/*
- * Claim a ready spare of p's shape for p->uid: rename it to UID/, send the
- * claim with the user's lock file, and check its namespaces against the
- * records its maker wrote in UID/ns/all.
- * Call it where holder_start() would be called (the per-user lock held,
- * no live paddock, run_dir_fd the private STATE_DIR mount).  Returns 0 and
- * fills *ret as holder_start() does; -ENOENT when no spare was ready; other
- * -errno when the claim failed (the spare is killed and UID/ removed: the
- * caller starts a holder with holder_start() instead).  With session (not
- * NULL) the claim's connection, which the claim made the login's session
- * (holder-proto.h), and the holder's pidfd: the caller enters through the
- * pidfd (ns_enter()) and keeps fd as it keeps ns_join()'s; both -EBADF
- * unless a spare was claimed.
- */
-typedef struct SpareSession {
-	int fd, pidfd;
-	NsInodes inodes;	       /* of the claimed holder, checked against its records */
-	char name[SPARE_KEY_LEN + 18]; /* the claimed spare's (KEY.ID) */
-} SpareSession;
-
-int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret, SpareSession *session);
-
-/*
- * spare_take() in two steps, for a first login that found no UID/ at all
- * (under the per-user lock), with a manager that keeps spare cgroups
- * (CgroupManager.spare_adopt; else -EOPNOTSUPP): spare_pick() renames a
- * ready spare to UID/, then its spare cgroup to the user's cgroup
- * (spare_cgroup_name(); the login's enter() then finds it and writes the
- * limits unless *ret's stamp says they are there), and names it in *ret
- * (-ENOENT: none ready); spare_claim() sends the claim and checks the
- * namespaces, as
- * spare_take() does (on failure the spare is killed and UID/ removed).
- * spare_unpick() kills a picked spare and removes UID/ when the login fails
- * before the claim.
- */
-typedef struct SparePick {
-	char name[SPARE_KEY_LEN + 18];
-	CgroupStamp stamp; /* of the cgroup now the user's, with its maker's limits; zero: none */
-} SparePick;
-int spare_pick(int run_dir_fd, const HolderParams *p, SparePick *ret);
-int spare_claim(int run_dir_fd, const HolderParams *p, HolderStarted *ret, SpareSession *session);
-void spare_unpick(int run_dir_fd, const HolderParams *p);
 
 /*
  * The name of the spare cgroup made for the spare spare_name (KEY.ID, or
@@ -122,61 +81,49 @@ int spare_limits_parse(const char *s, CgroupLimits *ret);
  * directories went, or -errno. */
 int spare_cgroup_remove(const CgroupManager *cgm, const char *parent, const char *spare_name);
 
-/*
- * If fewer than count spares of p's shape are ready or being made and no
- * maker of the shape runs, start "paddock spare" from helper_fd, detached,
- * to make them.  Does not wait for it.  Returns 1 when one was started, 0
- * when none was needed, -errno.
- */
-int spare_replenish(int run_dir_fd, int helper_fd, const HolderParams *p, unsigned count);
-
-/*
- * "paddock spare": make one spare of p's shape (p->uid, user, hostname,
- * kill_on_logout and linger unused) unless count of that shape exist,
- * from the helper helper_fd: move into the reaper leaf of p's cgroup
- * manager, create STATE_DIR/spare/KEY.ID.new/, start the holder there,
- * wait for it to be ready, rename the directory to KEY.ID/.  The caller
- * holds the shape's maker lock (spare_maker_lock()): the KEY.ID.new/ of a
- * maker of the shape that died are collected first (their holders killed),
- * and the KEY.ID/ whose holder is gone.
- * Returns 1 when a spare was made, 0 when none was needed, -errno (nothing
- * left).
- */
-int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStarted *ret);
-
-/*
- * Stop every maker (SIGTERM: each finishes the spare it is making, then
- * exits) and every spare (whatever its shape), and wait for each to exit;
- * the dead ones' directories are removed.  Spares still being made are
- * left to their makers while they run; those of a dead maker are
- * collected.  Returns 0 or the first -errno, *ret_stopped how
- * many spares stopped.
- */
-int spare_stop_all(int run_dir_fd, unsigned *ret_stopped);
-
 /* How many spares are ready to be claimed (any shape). */
 unsigned spare_count_ready(int run_dir_fd);
-
-/* For "paddock spare": move into the reaper leaf of p's cgroup manager,
- * then STATE_DIR/spare/ (made if missing), the private STATE_DIR mount
- * repaired first.  Returns 0 or -errno. */
-int spare_maker_open_dir(const HolderParams *p, int *ret_fd);
-
-/*
- * Take the maker lock of p's shape in spare_fd (held until the fd is
- * closed or the process exits).  Returns 0 and the lock's fd, -EBUSY when
- * another maker holds it, other -errno.
- */
-int spare_maker_lock(int spare_fd, const HolderParams *p, int *ret_fd);
 
 /* How many spares of p's shape are ready or being made in spare_fd. */
 unsigned spare_count_of(int spare_fd, const HolderParams *p);
 
+/* Whether the spare directory entry name is a spare being made
+ * (SPARE_NEW_SUFFIX). */
+bool spare_is_new(const char *name);
+
+/* STATE_DIR/spare/, root-only, below run_dir_fd; created when create is
+ * set.  Returns 0 and *ret_fd, or -errno (-ENOENT: none yet). */
+int spare_open_dir(int run_dir_fd, bool create, int *ret_fd);
+
 /*
- * The pidfds (O_CLOEXEC, the caller closes them) of the holders of the
- * ready spares of p's shape in spare_fd, at most max, into pidfds: a maker
- * polls them, so that a spare whose holder dies is collected and replaced
- * while the maker runs, not left counted as ready (threat 18).  Returns how
- * many were found.
+ * Call fn for each entry of the spare directory spare_fd that
+ * match(name, arg) accepts; stop at the first fn() that returns > 0 (and
+ * return it).  Returns that, 0 when none did, or -errno.
  */
-size_t spare_watch_ready(int spare_fd, const HolderParams *p, int *pidfds, size_t max);
+int spare_each_entry(int spare_fd, bool (*match)(const char *name, const char *arg),
+		     const char *arg, int (*fn)(const char *name, void *data), void *data);
+
+/* spare_each_entry() over the spares whose name starts with key (NULL:
+ * every spare, ready or being made). */
+int spare_each_of_key(int spare_fd, const char *key, int (*fn)(const char *name, void *data),
+		      void *data);
+
+/* How many entries of spare_fd match(name, arg) accepts. */
+unsigned spare_count_matching(int spare_fd, bool (*match)(const char *name, const char *arg),
+			      const char *arg);
+
+/* How many spares of shape key are ready or being made in spare_fd. */
+unsigned spare_count_of_key(int spare_fd, const char *key);
+
+/* The manager of p when it keeps spare cgroups, else NULL. */
+const CgroupManager *spare_cgroups_of(const HolderParams *p);
+
+/* STATE_DIR/spare/.maker.KEY: locked (fcntl, F_WRLCK) by the "paddock
+ * spare" that serves the shape KEY while it runs.  A dot name: no spare. */
+#define SPARE_MAKER_PREFIX   ".maker."
+#define SPARE_MAKER_NAME_MAX (sizeof(SPARE_MAKER_PREFIX) + SPARE_KEY_LEN)
+/* The lock's name for shape key. */
+void spare_maker_name(const char *key, char buf[static SPARE_MAKER_NAME_MAX]);
+/* The pid of the process that holds the lock spare_fd/name (in our PID
+ * namespace), 0 when nobody does, -errno. */
+pid_t spare_maker_pid(int spare_fd, const char *name);

@@ -26,7 +26,7 @@
 #include "../pam_module/holder-ctl.h"
 #include "../pam_module/ns.h"
 #include "../pam_module/net.h"
-#include "../pam_module/spare.h"
+#include "../pam_module/spare-maker.h"
 #include "../pam_module/state.h"
 #include "admin.h"
 #include "commands.h"

@@ -23,7 +23,7 @@
 #include "../conf/policy.h"
 #include "../conf/units.h"
 #include "../pam_module/net.h"
-#include "../pam_module/spare.h"
+#include "../pam_module/spare-maker.h"
 #include "commands.h"
 
 #define SPARE_HELPER_FD 3
