@@ -304,4 +304,7 @@ const CgroupManager cgroup_manager_systemd = {
 	.leave = sd_leave,
 	.usage = sd_usage,
 	.path = sd_path,
+	/* The caller is not in the user's slice: no logind session. */
+	.attach_unsupported_step = "cgroup attach (the systemd manager needs pam_systemd "
+				   "before pam_paddock, in a new logind session)",
 };

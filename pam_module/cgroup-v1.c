@@ -779,6 +779,13 @@ int cg_v1_available(void)
 	return 1;
 }
 
+static const CgroupSpareOps v1_spare_ops = {
+	.make = v1_spare_make,
+	.adopt = v1_spare_adopt,
+	.sweep = v1_spare_sweep,
+	.holds_self = v1_spare_holds_self,
+};
+
 const CgroupManager cgroup_manager_v1 = {
 	.name = "cgroupfs-v1",
 	.stamp_magic = V1_STAMP_MAGIC,
@@ -790,8 +797,6 @@ const CgroupManager cgroup_manager_v1 = {
 	.leave = v1_leave,
 	.usage = v1_usage,
 	.path = cg_user_path,
-	.spare_make = v1_spare_make,
-	.spare_adopt = v1_spare_adopt,
-	.spare_sweep = v1_spare_sweep,
-	.spare_holds_self = v1_spare_holds_self,
+	.has_reaper = true,
+	.spare = &v1_spare_ops,
 };

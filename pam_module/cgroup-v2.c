@@ -353,4 +353,5 @@ const CgroupManager cgroup_manager_v2 = {
 	.leave = v2_leave,
 	.usage = v2_usage,
 	.path = cg_user_path,
+	.has_reaper = true,
 };

@@ -111,6 +111,56 @@ typedef struct CgroupStamp {
 	CgroupLimits limits;
 } CgroupStamp;
 
+/*
+ * Spare cgroups: empty leaves named CG_SPARE_PREFIX + an id below parent,
+ * made ahead of demand next to the spare paddocks (spare.h), so that a
+ * first login renames one to its user's cgroup instead of making one (a
+ * memory cgroup's mkdir is most of a first login's cgroup step).  Only v1
+ * can rename a cgroup: the others leave CgroupManager.spare NULL.  A
+ * manager that has the table fills in every member.
+ */
+typedef struct CgroupSpareOps {
+	/*
+	 * Create leaf name (and parent) in every hierarchy, write
+	 * limits into it (NULL: none) and with enter move the calling process
+	 * (single-threaded) into it: the spare's holder is forked there, so
+	 * that what it is made of is charged to the cgroup that becomes its
+	 * user's.  *ret_stamp: what enter() takes for these directories with
+	 * these limits (zero without limits), so that a login whose user has
+	 * the same limits writes none.  A half-made one is removed.  Returns 0
+	 * or -errno (the caller may then sit in the leaf in some hierarchies:
+	 * leave() takes it out).
+	 */
+	int (*make)(const char *parent, const char *name, const CgroupLimits *limits, bool enter,
+		    CgroupStamp *ret_stamp);
+
+	/*
+	 * Make the user's cgroup from spare leaf name, in every
+	 * hierarchy where the user's leaf does not exist yet (rename(2) never
+	 * replaces a cgroup); where it does, name is removed instead.  The
+	 * limits are enter()'s to write.  Returns how many hierarchies renamed
+	 * (0: name is gone, another login took it), or -errno (what was renamed
+	 * stays the user's, a cgroup without limits yet: enter() writes them).
+	 */
+	int (*adopt)(const char *parent, const char *name, uid_t uid);
+
+	/*
+	 * Remove every spare leaf below parent for which
+	 * keep(name, data) is false (an empty one: a cgroup with processes
+	 * stays).  keep NULL: every spare leaf.  Returns how many went, or
+	 * -errno.
+	 */
+	int (*sweep)(const char *parent, bool (*keep)(const char *name, void *data), void *data);
+
+	/*
+	 * Whether the calling process already is in the
+	 * user's cgroup in every hierarchy (/proc/self/cgroup, the kernel's
+	 * word; read in any mount namespace): a spare's holder whose spare
+	 * cgroup the claiming login renamed to the user's.
+	 */
+	bool (*holds_self)(const char *parent, uid_t uid);
+} CgroupSpareOps;
+
 typedef struct CgroupManager {
 	const char *name;     /* "cgroupfs-v2", "cgroupfs-v1", "systemd" */
 	uint32_t stamp_magic; /* CgroupStamp.magic of its stamps; 0: it keeps none */
@@ -184,51 +234,21 @@ typedef struct CgroupManager {
 	int (*path)(const char *parent, uid_t uid, char *buf, size_t len);
 
 	/*
-	 * Spare cgroups: empty leaves named CG_SPARE_PREFIX + an id below
-	 * parent, made ahead of demand next to the spare paddocks (spare.h), so
-	 * that a first login renames one to its user's cgroup instead of
-	 * making one (a memory cgroup's mkdir is most of a first login's
-	 * cgroup step).  Only v1 can rename a cgroup; NULL for the others.
-	 *
-	 * spare_make: create leaf name (and parent) in every hierarchy, write
-	 * limits into it (NULL: none) and with enter move the calling process
-	 * (single-threaded) into it: the spare's holder is forked there, so
-	 * that what it is made of is charged to the cgroup that becomes its
-	 * user's.  *ret_stamp: what enter() takes for these directories with
-	 * these limits (zero without limits), so that a login whose user has
-	 * the same limits writes none.  A half-made one is removed.  Returns 0
-	 * or -errno (the caller may then sit in the leaf in some hierarchies:
-	 * leave() takes it out).
+	 * Whether leave() has a reaper leaf to move into.  A holder made
+	 * ahead of demand (a spare paddock, spare.h) waits there until a
+	 * login claims it, so prestart needs one.  false: systemd, whose
+	 * leave() moves nothing.
 	 */
-	int (*spare_make)(const char *parent, const char *name, const CgroupLimits *limits,
-			  bool enter, CgroupStamp *ret_stamp);
+	bool has_reaper;
 
 	/*
-	 * spare_adopt: the user's cgroup from spare leaf name, in every
-	 * hierarchy where the user's leaf does not exist yet (rename(2) never
-	 * replaces a cgroup); where it does, name is removed instead.  The
-	 * limits are enter()'s to write.  Returns how many hierarchies renamed
-	 * (0: name is gone, another login took it), or -errno (what was renamed
-	 * stays the user's, a cgroup without limits yet: enter() writes them).
+	 * The step a refused attach_self() (-EOPNOTSUPP) names, saying what
+	 * the manager needs from the login; NULL: the plain "cgroup attach".
 	 */
-	int (*spare_adopt)(const char *parent, const char *name, uid_t uid);
+	const char *attach_unsupported_step;
 
-	/*
-	 * spare_sweep: remove every spare leaf below parent for which
-	 * keep(name, data) is false (an empty one: a cgroup with processes
-	 * stays).  keep NULL: every spare leaf.  Returns how many went, or
-	 * -errno.
-	 */
-	int (*spare_sweep)(const char *parent, bool (*keep)(const char *name, void *data),
-			   void *data);
-
-	/*
-	 * spare_holds_self: whether the calling process already is in the
-	 * user's cgroup in every hierarchy (/proc/self/cgroup, the kernel's
-	 * word; read in any mount namespace): a spare's holder whose spare
-	 * cgroup the claiming login renamed to the user's.
-	 */
-	bool (*spare_holds_self)(const char *parent, uid_t uid);
+	/* Spare cgroups (CgroupSpareOps); NULL: the manager keeps none. */
+	const struct CgroupSpareOps *spare;
 } CgroupManager;
 
 /* The name of a spare leaf: this prefix, then the spare's id. */

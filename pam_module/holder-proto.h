@@ -149,7 +149,7 @@
  *
  * with fd 3 its directory STATE_DIR/spare/NAME, fd 7 /dev/null, and every
  * setup step done but the hostname.  It lives in a cgroup of its own,
- * PARENT/spare-ID (CgroupManager.spare_make, v1; the manager's reaper leaf
+ * PARENT/spare-ID (CgroupSpareOps.make, v1; the manager's reaper leaf
  * elsewhere) and never tears down by itself.  A first login claims it:
  * renames that cgroup to the user's (v1), its directory to UID/, then, as
  * the first datagram of a connection, sends

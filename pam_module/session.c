@@ -273,8 +273,9 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 	/* Detect what the kernel offers before touching any cgroup (threat
 	 * 15); a joining login's stamp names the manager that made it. */
 	STEP("cgroup manager", cg_manager_pick(req->global->cgroup_manager, &kept, &cg));
-	prestart = streq(cg->name, "systemd") ? 0 : req->global->prestart;
-	if (prestart && cg->spare_adopt && no_user_dir(run_fd, uid)) {
+	/* A spare's holder waits in the manager's reaper leaf (spare.h). */
+	prestart = cg->has_reaper ? req->global->prestart : 0;
+	if (prestart && cg->spare && no_user_dir(run_fd, uid)) {
 		holder_params(req, cg, &limits, hostname, sizeof(hostname), net, &hp);
 		have_hp = true;
 		/* A spare now, and its cgroup as the user's (spare.h):
@@ -288,10 +289,8 @@ int session_open(const SessionRequest *req, int *ret_session_fd, SessionInfo *in
 			 &info->limits_written);
 	if (attaching)
 		*ret_step = "cgroup attach";
-	if (r == -EOPNOTSUPP && attaching && streq(cg->name, "systemd"))
-		/* The caller is not in the user's slice: no logind session. */
-		*ret_step = "cgroup attach (the systemd manager needs pam_systemd before "
-			    "pam_paddock, in a new logind session)";
+	if (r == -EOPNOTSUPP && attaching && cg->attach_unsupported_step)
+		*ret_step = cg->attach_unsupported_step;
 	if (r >= 0) {
 		*ret_step = "oom_score_adj";
 		r = reset_oom_score_adj();

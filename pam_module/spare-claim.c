@@ -109,7 +109,7 @@ static void adopt(Take *t, const char *uid_name)
 	if (dir_fd < 0 || state_user_record_get(dir_fd, &st, sizeof(st)) < 0)
 		st = (CgroupStamp){ 0 };
 	spare_cgroup_name(t->pick->name, cg_name);
-	k = t->cgm->spare_adopt(t->p->cgroup_parent, cg_name, t->p->uid);
+	k = t->cgm->spare->adopt(t->p->cgroup_parent, cg_name, t->p->uid);
 	/* Only when every directory it names is the user's now. */
 	if (st.magic && k == (int)st.n_dirs)
 		t->pick->stamp = st;

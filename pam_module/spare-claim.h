@@ -34,7 +34,7 @@ int spare_take(int run_dir_fd, const HolderParams *p, HolderStarted *ret, SpareS
 /*
  * spare_take() in two steps, for a first login that found no UID/ at all
  * (under the per-user lock), with a manager that keeps spare cgroups
- * (CgroupManager.spare_adopt; else -EOPNOTSUPP): spare_pick() renames a
+ * (CgroupManager.spare; else -EOPNOTSUPP): spare_pick() renames a
  * ready spare to UID/, then its spare cgroup to the user's cgroup
  * (spare_cgroup_name(); the login's enter() then finds it and writes the
  * limits unless *ret's stamp says they are there), and names it in *ret

@@ -61,7 +61,7 @@ int spare_maker_open_dir(const HolderParams *p, int *ret_fd)
 	if (!streq(p->cgroup_manager, "none")) {
 		const CgroupManager *cgm = cg_manager_by_name(p->cgroup_manager);
 
-		if (!cgm || streq(cgm->name, "systemd"))
+		if (!cgm || !cgm->has_reaper)
 			return -EINVAL;
 		r = cgm->leave(p->cgroup_parent);
 		if (r < 0)
@@ -247,7 +247,7 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 	/* The cgroups of spares that are gone (killed, or stopped before
 	 * they removed it): under the lock, so none of a spare being made. */
 	if (cgm)
-		(void)cgm->spare_sweep(p->cgroup_parent, spare_cgroup_in_use, &spare_fd);
+		(void)cgm->spare->sweep(p->cgroup_parent, spare_cgroup_in_use, &spare_fd);
 	if (spare_count_of_key(spare_fd, key) >= count) {
 		(void)flock(spare_fd, LOCK_UN);
 		return 0;
@@ -277,8 +277,8 @@ int spare_make(int helper_fd, const HolderParams *p, unsigned count, HolderStart
 		char cg_name[SPARE_CGROUP_NAME_MAX];
 
 		spare_cgroup_name(name, cg_name);
-		in_cg = cgm->spare_make(p->cgroup_parent, cg_name, p->spare_limits, true, &stamp) >=
-			0;
+		in_cg = cgm->spare->make(p->cgroup_parent, cg_name, p->spare_limits, true,
+					 &stamp) >= 0;
 		/* What the claiming login's enter() takes (spare_pick()). */
 		if (in_cg && stamp.magic)
 			(void)state_user_record_set(dir_fd, &stamp, sizeof(stamp));

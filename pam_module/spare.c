@@ -80,17 +80,17 @@ int spare_cgroup_remove(const CgroupManager *cgm, const char *parent, const char
 {
 	char cg_name[SPARE_CGROUP_NAME_MAX];
 
-	if (!cgm || !cgm->spare_sweep)
+	if (!cgm || !cgm->spare)
 		return 0;
 	spare_cgroup_name(spare_name, cg_name);
-	return cgm->spare_sweep(parent, not_named, cg_name);
+	return cgm->spare->sweep(parent, not_named, cg_name);
 }
 
 const CgroupManager *spare_cgroups_of(const HolderParams *p)
 {
 	const CgroupManager *cgm = cg_manager_by_name(p->cgroup_manager);
 
-	return cgm && cgm->spare_make && cgm->spare_adopt && cgm->spare_sweep ? cgm : NULL;
+	return cgm && cgm->spare ? cgm : NULL;
 }
 
 int spare_open_dir(int run_dir_fd, bool create, int *ret_fd)

@@ -43,8 +43,7 @@ static int attach_from_host(const HolderOpts *o, uid_t uid)
 
 	/* A spare forked in its spare cgroup, which the claiming login
 	 * renamed to the user's (pam_module/spare.h), is there already. */
-	if (!o->cgm ||
-	    (o->cgm->spare_holds_self && o->cgm->spare_holds_self(o->p.cgroup_parent, uid)))
+	if (!o->cgm || (o->cgm->spare && o->cgm->spare->holds_self(o->p.cgroup_parent, uid)))
 		return 0;
 	own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (own < 0)

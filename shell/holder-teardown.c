@@ -182,7 +182,7 @@ void holder_teardown_spare(Holder *h)
 			syslog(LOG_ERR, "spare %s: releasing the network (paddock-net down): %s",
 			       h->o->spare, strerror(-r));
 	}
-	if (root >= 0 && h->o->cgm && h->o->cgm->spare_sweep) {
+	if (root >= 0 && h->o->cgm && h->o->cgm->spare) {
 		r = h->o->cgm->leave(h->o->p.cgroup_parent);
 		if (r >= 0)
 			r = spare_cgroup_remove(h->o->cgm, h->o->p.cgroup_parent, h->o->spare);

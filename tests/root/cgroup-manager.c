@@ -992,35 +992,45 @@ static void test_spare_cgroups(void)
 	bool ok = true;
 	int r;
 
-	tap_ok(!cgroup_manager_v2.spare_make && !cgroup_manager_systemd.spare_adopt &&
-		       !cgroup_manager_v2.spare_holds_self,
+	tap_ok(!cgroup_manager_v2.spare && !cgroup_manager_systemd.spare && v1->spare &&
+		       v1->spare->make && v1->spare->adopt && v1->spare->sweep &&
+		       v1->spare->holds_self,
 	       "spare cgroups: only v1 keeps them (a v2 cgroup cannot be renamed)");
+	tap_ok(cgroup_manager_v1.has_reaper && cgroup_manager_v2.has_reaper &&
+		       !cgroup_manager_systemd.has_reaper,
+	       "spare paddocks: the cgroupfs managers have a reaper leaf, systemd none");
+	tap_ok(cgroup_manager_systemd.attach_unsupported_step &&
+		       strstr(cgroup_manager_systemd.attach_unsupported_step, "pam_systemd") &&
+		       !cgroup_manager_v1.attach_unsupported_step &&
+		       !cgroup_manager_v2.attach_unsupported_step,
+	       "a refused attach names pam_systemd with systemd only: \"%s\"",
+	       cgroup_manager_systemd.attach_unsupported_step ?: "(none)");
 	snprintf(rel_a, sizeof(rel_a), "%s/" CG_SPARE_PREFIX "aaaa", parent);
 	snprintf(rel_b, sizeof(rel_b), "%s/" CG_SPARE_PREFIX "bbbb", parent);
 	snprintf(rel_u, sizeof(rel_u), "%s/user-%u", parent, (unsigned)su);
-	tap_ok(v1->spare_make(parent, "user-1", NULL, false, &stamp) == -EINVAL &&
-		       v1->spare_make(parent, "spare-", NULL, false, &stamp) == -EINVAL,
+	tap_ok(v1->spare->make(parent, "user-1", NULL, false, &stamp) == -EINVAL &&
+		       v1->spare->make(parent, "spare-", NULL, false, &stamp) == -EINVAL,
 	       "spare_make: only a name CG_SPARE_PREFIX + id");
-	r = v1->spare_make(parent, CG_SPARE_PREFIX "aaaa", NULL, false, &stamp);
+	r = v1->spare->make(parent, CG_SPARE_PREFIX "aaaa", NULL, false, &stamp);
 	for (size_t h = 0; h < n_hier; h++)
 		ok = ok && dir_root_0755(hpath(h, rel_a, NULL));
 	tap_ok(r == 0 && ok, "spare_make: %s, root's 0755, in every hierarchy (r=%d)", rel_a, r);
 	tap_ok(stat(hpath(0, rel_a, NULL), &before) == 0, "... (its inode noted)");
 
-	r = v1->spare_adopt(parent, CG_SPARE_PREFIX "aaaa", su);
+	r = v1->spare->adopt(parent, CG_SPARE_PREFIX "aaaa", su);
 	tap_ok(r == (int)n_hier && gone_everywhere(rel_a),
 	       "spare_adopt: renamed to user-%u in all %d hierarchies (r=%d)", (unsigned)su,
 	       (int)n_hier, r);
 	tap_ok(stat(hpath(0, rel_u, NULL), &after) == 0 && after.st_ino == before.st_ino,
 	       "... the same directory (inode %lu)", (unsigned long)before.st_ino);
-	tap_ok(v1->spare_adopt(parent, CG_SPARE_PREFIX "aaaa", su) == 0,
+	tap_ok(v1->spare->adopt(parent, CG_SPARE_PREFIX "aaaa", su) == 0,
 	       "spare_adopt of a spare cgroup that is gone: 0, nothing renamed");
 
 	/* The user's exists now: a second spare is removed, not renamed over it. */
-	r = v1->spare_make(parent, CG_SPARE_PREFIX "bbbb", NULL, false, &stamp);
+	r = v1->spare->make(parent, CG_SPARE_PREFIX "bbbb", NULL, false, &stamp);
 	tap_ok(r == 0 && write_file(hpath(2, rel_u, "pids.max"), "33") == 0,
 	       "a second spare cgroup; the user's gets pids.max 33");
-	r = v1->spare_adopt(parent, CG_SPARE_PREFIX "bbbb", su);
+	r = v1->spare->adopt(parent, CG_SPARE_PREFIX "bbbb", su);
 	tap_ok(r == 0 && gone_everywhere(rel_b) &&
 		       read_text(hpath(2, rel_u, "pids.max"), cur, sizeof(cur)) == 0 &&
 		       strcmp(cur, "33") == 0,
@@ -1029,16 +1039,16 @@ static void test_spare_cgroups(void)
 	       r, cur);
 
 	/* The sweep: kept by name, the others go. */
-	r = v1->spare_make(parent, CG_SPARE_PREFIX "aaaa", NULL, false, &stamp);
+	r = v1->spare->make(parent, CG_SPARE_PREFIX "aaaa", NULL, false, &stamp);
 	if (r == 0)
-		r = v1->spare_make(parent, CG_SPARE_PREFIX "bbbb", NULL, false, &stamp);
+		r = v1->spare->make(parent, CG_SPARE_PREFIX "bbbb", NULL, false, &stamp);
 	tap_ok(r == 0, "two spare cgroups again");
-	r = v1->spare_sweep(parent, keep_named, keep_b);
+	r = v1->spare->sweep(parent, keep_named, keep_b);
 	tap_ok(r == (int)n_hier && gone_everywhere(rel_a) && exists(hpath(0, rel_b, NULL)) &&
 		       exists(hpath(0, rel_u, NULL)),
 	       "spare_sweep: the one not kept goes (%d directories), the kept one and user-%u stay",
 	       r, (unsigned)su);
-	r = v1->spare_sweep(parent, NULL, NULL);
+	r = v1->spare->sweep(parent, NULL, NULL);
 	tap_ok(r == (int)n_hier && gone_everywhere(rel_b) && exists(hpath(0, rel_u, NULL)),
 	       "spare_sweep without keep: every spare cgroup goes, no other cgroup (r=%d)", r);
 	r = v1->destroy(parent, su);
@@ -1048,7 +1058,7 @@ static void test_spare_cgroups(void)
 	 * takes the spare's stamp and writes none (a hand-made change stays). */
 	r = v1->destroy(parent, uid);
 	tap_ok(r == 0 && gone_everywhere(user_rel()), "(user-%u removed)", (unsigned)uid);
-	r = v1->spare_make(parent, CG_SPARE_PREFIX "cccc", &base_limits, false, &stamp);
+	r = v1->spare->make(parent, CG_SPARE_PREFIX "cccc", &base_limits, false, &stamp);
 	snprintf(rel_a, sizeof(rel_a), "%s/" CG_SPARE_PREFIX "cccc", parent);
 	tap_ok(r == 0 && stamp.magic == v1->stamp_magic && stamp.n_dirs == n_hier &&
 		       file_is(2, rel_a, "pids.max", "16") &&
@@ -1056,7 +1066,7 @@ static void test_spare_cgroups(void)
 	       "spare_make with limits: written (pids.max 16, memory 64M), a stamp of %u "
 	       "directories (r=%d)",
 	       stamp.n_dirs, r);
-	r = v1->spare_adopt(parent, CG_SPARE_PREFIX "cccc", uid);
+	r = v1->spare->adopt(parent, CG_SPARE_PREFIX "cccc", uid);
 	tap_ok(r == (int)stamp.n_dirs && limits_read_back(64 * MiB),
 	       "spare_adopt: the user's cgroup, with those limits (r=%d)", r);
 	tap_ok(write_file(hpath(2, user_rel(), "pids.max"), "55") == 0,
@@ -1064,13 +1074,13 @@ static void test_spare_cgroups(void)
 	r = enter_in_child(&base_limits, &stamp);
 	tap_ok(r == 0 && file_is(2, user_rel(), "pids.max", "55"),
 	       "enter with the spare's stamp: in the user's cgroup, no limit written (r=%d)", r);
-	tap_ok(!v1->spare_holds_self(parent, uid), "spare_holds_self: not the test process");
+	tap_ok(!v1->spare->holds_self(parent, uid), "spare_holds_self: not the test process");
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		alarm(60);
-		_exit(v1->attach_self(parent, uid) == 0 && v1->spare_holds_self(parent, uid) ? 0
-											     : 1);
+		_exit(v1->attach_self(parent, uid) == 0 && v1->spare->holds_self(parent, uid) ? 0
+											      : 1);
 	}
 	r = wait_status(pid);
 	tap_ok(WIFEXITED(r) && WEXITSTATUS(r) == 0,
