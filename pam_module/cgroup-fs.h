@@ -140,6 +140,13 @@ int cg_parent_check(const char *parent);
 int cg_user_name(uid_t uid, char *buf, size_t len);
 
 /*
+ * What writing limits into a user's cgroup begins with: cg_limits_check()
+ * on limits, then cg_user_name() into buf.  Returns 0, -EINVAL for bad
+ * limits, -ENAMETOOLONG.
+ */
+int cg_user_leaf(uid_t uid, const CgroupLimits *limits, char *buf, size_t len);
+
+/*
  * "PARENT/user-UID" into buf, the same in every hierarchy (the managers'
  * path()).  Returns 0, -EINVAL for a bad parent, -ENAMETOOLONG.
  */

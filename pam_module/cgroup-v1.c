@@ -209,43 +209,36 @@ static int v1_apply(V1Walks *s, const CgroupLimits *l)
 	return v1_set_pids(cg_walk_fd(&s->w[V1_PIDS]), l);
 }
 
-static int v1_create(const char *parent, uid_t uid, const CgroupLimits *limits)
+/*
+ * create() with create, set_limits() without: open the user's leaf in every
+ * hierarchy (made where missing when create) and write the limits.
+ */
+static int v1_write_limits(const char *parent, uid_t uid, const CgroupLimits *limits, bool create)
 {
 	_cleanup_(v1_walks_done) V1Walks s = { 0 };
 	char leaf[32];
 	int r;
 
-	r = cg_limits_check(limits);
+	r = cg_user_leaf(uid, limits, leaf, sizeof(leaf));
 	if (r < 0)
 		return r;
-	r = cg_user_name(uid, leaf, sizeof(leaf));
-	if (r < 0)
-		return r;
-	r = v1_open(&s, parent, leaf, true);
+	r = v1_open(&s, parent, leaf, create);
 	if (r >= 0)
 		r = v1_apply(&s, limits);
 	/* A half-made cgroup would be joined by the next login (threats.md 13). */
-	if (r < 0)
+	if (r < 0 && create)
 		v1_walks_rollback(&s);
 	return r;
 }
 
+static int v1_create(const char *parent, uid_t uid, const CgroupLimits *limits)
+{
+	return v1_write_limits(parent, uid, limits, true);
+}
+
 static int v1_set_limits(const char *parent, uid_t uid, const CgroupLimits *limits)
 {
-	_cleanup_(v1_walks_done) V1Walks s = { 0 };
-	char leaf[32];
-	int r;
-
-	r = cg_limits_check(limits);
-	if (r < 0)
-		return r;
-	r = cg_user_name(uid, leaf, sizeof(leaf));
-	if (r < 0)
-		return r;
-	r = v1_open(&s, parent, leaf, false);
-	if (r < 0)
-		return r;
-	return v1_apply(&s, limits);
+	return v1_write_limits(parent, uid, limits, false);
 }
 
 /*
@@ -381,7 +374,7 @@ static int v1_enter(const char *parent, uid_t uid, const CgroupLimits *limits, C
 	int r;
 
 	*ret_attach = false;
-	r = cg_limits_check(limits);
+	r = cg_user_leaf(uid, limits, leaf, sizeof(leaf));
 	if (r < 0)
 		goto fail;
 	r = v1_enter_known(parent, uid, limits, stamp);
@@ -390,9 +383,6 @@ static int v1_enter(const char *parent, uid_t uid, const CgroupLimits *limits, C
 		*ret_attach = true;
 		return r;
 	}
-	r = cg_user_name(uid, leaf, sizeof(leaf));
-	if (r < 0)
-		goto fail;
 	r = v1_open(&s, parent, leaf, true);
 	if (r < 0)
 		goto rollback;

@@ -120,43 +120,45 @@ static int v2_apply(int fd, const CgroupLimits *l)
 	return cg_write(fd, "pids.max", cg_limit_str(l->tasks_max, "max", buf, sizeof(buf)));
 }
 
-static int v2_create(const char *parent, uid_t uid, const CgroupLimits *limits)
+/* The users' parent opened in w (nothing created) and the name of uid's
+ * leaf below it into leaf, for the calls that only find the leaf. */
+static int v2_open_users(CgWalk *w, const char *parent, uid_t uid, char *leaf, size_t len)
+{
+	int r = cg_user_name(uid, leaf, len);
+
+	return r < 0 ? r : v2_open(w, parent, NULL, false);
+}
+
+/*
+ * create() with create, set_limits() without: open the user's leaf (made
+ * when missing and create) and write the limits.
+ */
+static int v2_write_limits(const char *parent, uid_t uid, const CgroupLimits *limits, bool create)
 {
 	_cleanup_(cg_walk_done) CgWalk w = { 0 };
 	char leaf[32];
 	int r;
 
-	r = cg_limits_check(limits);
+	r = cg_user_leaf(uid, limits, leaf, sizeof(leaf));
 	if (r < 0)
 		return r;
-	r = cg_user_name(uid, leaf, sizeof(leaf));
-	if (r < 0)
-		return r;
-	r = v2_open(&w, parent, leaf, true);
+	r = v2_open(&w, parent, leaf, create);
 	if (r >= 0)
 		r = v2_apply(cg_walk_fd(&w), limits);
 	/* A half-made cgroup would be joined by the next login (threats.md 13). */
-	if (r < 0)
+	if (r < 0 && create)
 		cg_walk_rollback(&w);
 	return r;
 }
 
+static int v2_create(const char *parent, uid_t uid, const CgroupLimits *limits)
+{
+	return v2_write_limits(parent, uid, limits, true);
+}
+
 static int v2_set_limits(const char *parent, uid_t uid, const CgroupLimits *limits)
 {
-	_cleanup_(cg_walk_done) CgWalk w = { 0 };
-	char leaf[32];
-	int r;
-
-	r = cg_limits_check(limits);
-	if (r < 0)
-		return r;
-	r = cg_user_name(uid, leaf, sizeof(leaf));
-	if (r < 0)
-		return r;
-	r = v2_open(&w, parent, leaf, false);
-	if (r < 0)
-		return r;
-	return v2_apply(cg_walk_fd(&w), limits);
+	return v2_write_limits(parent, uid, limits, false);
 }
 
 static int v2_attach_self(const char *parent, uid_t uid)
@@ -165,10 +167,9 @@ static int v2_attach_self(const char *parent, uid_t uid)
 	char leaf[32];
 	int r;
 
-	r = cg_user_name(uid, leaf, sizeof(leaf));
-	if (r < 0)
-		return r;
-	r = v2_open(&w, parent, leaf, false);
+	r = v2_open_users(&w, parent, uid, leaf, sizeof(leaf));
+	if (r >= 0)
+		r = cg_walk_down(&w, leaf, false);
 	if (r < 0)
 		return r;
 	/* "0" is the writing process, with all its threads. */
@@ -181,10 +182,7 @@ static int v2_destroy(const char *parent, uid_t uid)
 	char leaf[32];
 	int r;
 
-	r = cg_user_name(uid, leaf, sizeof(leaf));
-	if (r < 0)
-		return r;
-	r = v2_open(&w, parent, NULL, false);
+	r = v2_open_users(&w, parent, uid, leaf, sizeof(leaf));
 	if (r >= 0 && unlinkat(cg_walk_fd(&w), leaf, AT_REMOVEDIR) < 0)
 		r = negative_errno();
 	return r == -ENOENT ? 0 : r;

@@ -123,6 +123,13 @@ int cg_user_name(uid_t uid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+int cg_user_leaf(uid_t uid, const CgroupLimits *limits, char *buf, size_t len)
+{
+	int r = cg_limits_check(limits);
+
+	return r < 0 ? r : cg_user_name(uid, buf, len);
+}
+
 int cg_user_path(const char *parent, uid_t uid, char *buf, size_t len)
 {
 	int n, r;
