@@ -481,10 +481,15 @@ static int parse_into(Policy *p, const char *path, const char *buf, size_t len, 
 	return 0;
 }
 
-static int policy_new(Policy **ret)
+/* An empty policy, or -ENOMEM reported in err against name (the first
+ * file the policy would be read from). */
+static int policy_new(const char *name, Policy **ret, PolicyError *err)
 {
 	*ret = calloc(1, sizeof(Policy));
-	return *ret ? 0 : -ENOMEM;
+	if (*ret)
+		return 0;
+	policy_error(err, name, 0, "out of memory");
+	return -ENOMEM;
 }
 
 void policy_free(Policy *p)
@@ -513,11 +518,9 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len, Policy **
 	_cleanup_(policy_freep) Policy *p = NULL;
 	int r;
 
-	r = policy_new(&p);
-	if (r < 0) {
-		policy_error(err, name, 0, "out of memory");
+	r = policy_new(name, &p, err);
+	if (r < 0)
 		return r;
-	}
 	r = parse_into(p, name, buf, len, err);
 	if (r < 0)
 		return r;
@@ -663,38 +666,6 @@ static int read_trusted(int dirfd, const char *path, const char *shown, char **r
 	return 0;
 }
 
-static int load_one(Policy *p, int dirfd, const char *path, const char *shown, PolicyError *err)
-{
-	_cleanup_(freep) char *buf = NULL;
-	size_t len;
-	int r;
-
-	r = read_trusted(dirfd, path, shown, &buf, &len, err);
-	if (r < 0)
-		return r;
-	return parse_into(p, shown, buf, len, err);
-}
-
-int policy_load_file(const char *path, Policy **ret, PolicyError *err)
-{
-	_cleanup_(policy_freep) Policy *p = NULL;
-	int r;
-
-	r = policy_new(&p);
-	if (r < 0) {
-		policy_error(err, path, 0, "out of memory");
-		return r;
-	}
-	r = load_one(p, AT_FDCWD, path, path, err);
-	if (r < 0)
-		return r;
-	r = policy_check_consistent(p, err);
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(p);
-	return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -814,11 +785,9 @@ static int parse_inputs(const Inputs *in, bool check, Policy **ret, PolicyError 
 	_cleanup_(policy_freep) Policy *p = NULL;
 	int r;
 
-	r = policy_new(&p);
-	if (r < 0) {
-		policy_error(err, in->n ? in->f[0].path : "policy", 0, "out of memory");
+	r = policy_new(in->n ? in->f[0].path : "policy", &p, err);
+	if (r < 0)
 		return r;
-	}
 	for (size_t i = 0; i < in->n; i++) {
 		r = parse_into(p, in->f[i].path, in->f[i].buf, in->f[i].len, err);
 		if (r < 0)
@@ -831,6 +800,17 @@ static int parse_inputs(const Inputs *in, bool check, Policy **ret, PolicyError 
 	}
 	*ret = TAKE_PTR(p);
 	return 0;
+}
+
+int policy_load_file(const char *path, Policy **ret, PolicyError *err)
+{
+	_cleanup_(inputs_done) Inputs in = { .n = 0 };
+	int r;
+
+	r = read_input(&in, AT_FDCWD, path, path, err);
+	if (r < 0)
+		return r;
+	return parse_inputs(&in, true, ret, err);
 }
 
 /* The memo io keeps, if it is the one of these inputs. */
