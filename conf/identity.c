@@ -25,6 +25,22 @@ static int grow(char **buf, size_t *len)
 	return 0;
 }
 
+/*
+ * One step of a getpwnam_r/getgrgid_r lookup: rc is the last call's result
+ * (ERANGE before the first), res its entry.  True: grow() succeeded, call
+ * again.  False: done, *ret is 0 for an entry found, -ENOENT for none,
+ * else -errno (of the call or of grow()).
+ */
+static bool nss_again(int rc, const void *res, char **buf, size_t *len, int *ret)
+{
+	if (rc == ERANGE) {
+		*ret = grow(buf, len);
+		return *ret == 0;
+	}
+	*ret = rc != 0 ? -rc : res ? 0 : -ENOENT;
+	return false;
+}
+
 static int group_name(gid_t gid, char **ret)
 {
 	_cleanup_(freep) char *buf = NULL;
@@ -32,18 +48,10 @@ static int group_name(gid_t gid, char **ret)
 	size_t len = 0;
 	int r;
 
-	for (;;) {
-		r = grow(&buf, &len);
-		if (r < 0)
-			return r;
-		r = getgrgid_r(gid, &gr, buf, len, &res);
-		if (r != ERANGE)
-			break;
-	}
-	if (r != 0)
-		return -r;
-	if (!res)
-		return -ENOENT;
+	for (int rc = ERANGE; nss_again(rc, res, &buf, &len, &r);)
+		rc = getgrgid_r(gid, &gr, buf, len, &res);
+	if (r < 0)
+		return r;
 	*ret = strdup(gr.gr_name);
 	return *ret ? 0 : -ENOMEM;
 }
@@ -56,18 +64,10 @@ static int lookup_passwd(const char *user, Identity *id)
 	size_t len = 0;
 	int r;
 
-	for (;;) {
-		r = grow(&buf, &len);
-		if (r < 0)
-			return r;
-		r = getpwnam_r(user, &pw, buf, len, &res);
-		if (r != ERANGE)
-			break;
-	}
-	if (r != 0)
-		return -r;
-	if (!res)
-		return -ENOENT;
+	for (int rc = ERANGE; nss_again(rc, res, &buf, &len, &r);)
+		rc = getpwnam_r(user, &pw, buf, len, &res);
+	if (r < 0)
+		return r;
 
 	id->user = strdup(pw.pw_name);
 	id->home = strdup(pw.pw_dir ? pw.pw_dir : "/");
