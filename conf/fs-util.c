@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -89,4 +90,21 @@ int fs_fd_path(char *buf, size_t len, int fd, const char *name)
 		     : snprintf(buf, len, "/proc/self/fd/%d", fd);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int fs_tmpfs_new(const char *source, const char *size, const char *mode, unsigned attrs)
+{
+	_cleanup_(closep) int fs = -EBADF;
+	int mnt;
+
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return negative_errno();
+	if ((source && fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0) ||
+	    (size && fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0) ||
+	    (mode && fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return negative_errno();
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	return mnt < 0 ? negative_errno() : mnt;
 }

@@ -55,3 +55,12 @@ int fs_read_file(int dirfd, const char *path, char *buf, size_t len);
  * (mount, umount2, bind, connect).  Returns 0 or -ENAMETOOLONG.
  */
 int fs_fd_path(char *buf, size_t len, int fd, const char *name);
+
+/*
+ * A new tmpfs, attached nowhere yet, mounted with attrs (MOUNT_ATTR_*),
+ * with the options given (NULL: the kernel's default): source (what
+ * mountinfo shows), size and mode of its root.  Every privileged tmpfs of
+ * paddock is made here, so that none is missed when one changes.  Returns
+ * the mount's fd (O_CLOEXEC), for move_mount() or openat(), or -errno.
+ */
+int fs_tmpfs_new(const char *source, const char *size, const char *mode, unsigned attrs);

@@ -256,7 +256,7 @@ static int set_private(int mount_fd)
 
 int state_make_private(int run_dir_fd, int *ret_fd)
 {
-	_cleanup_(closep) int fs = -EBADF, tree = -EBADF, fd = -EBADF;
+	_cleanup_(closep) int tree = -EBADF, fd = -EBADF;
 	int r;
 
 	r = is_own_mount(run_dir_fd);
@@ -280,17 +280,10 @@ int state_make_private(int run_dir_fd, int *ret_fd)
 	 * root writes there, and a bound would cap the number of paddocks.
 	 * The new mount may briefly be shared with the parent's peers, then
 	 * it is made private before any state is placed under it. */
-	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return negative_errno();
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "paddock", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return negative_errno();
-	tree = fsmount(fs, FSMOUNT_CLOEXEC,
-		       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	tree = fs_tmpfs_new("paddock", NULL, "0700",
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (tree < 0)
-		return negative_errno();
+		return tree;
 	if (move_mount(tree, "", run_dir_fd, "",
 		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return negative_errno();

@@ -195,7 +195,7 @@ int holder_mount_private_tmp(int root, HolderOpts *o)
 		{ "var-tmp", "var/tmp", false, o->p.private_tmp, -EBADF, -EBADF },
 		{ "shm", "dev/shm", true, o->p.private_ipc, -EBADF, -EBADF },
 	};
-	_cleanup_(closep) int fs = -EBADF, backing = -EBADF;
+	_cleanup_(closep) int backing = -EBADF;
 	struct mount_attr noexec = { .attr_set = MOUNT_ATTR_NOEXEC };
 	bool attached = false;
 	char size[24];
@@ -213,16 +213,9 @@ int holder_mount_private_tmp(int root, HolderOpts *o)
 			return b->target_fd;
 	}
 
-	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return negative_errno();
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return negative_errno();
-	backing = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	backing = fs_tmpfs_new(NULL, size, "0700", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (backing < 0)
-		return negative_errno();
+		return backing;
 
 	for (size_t i = 0; i < TMP_BINDS; i++) {
 		_cleanup_(closep) int dir = -EBADF;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../conf/fs-util.h"
 #include "../conf/macro.h"
 
 typedef struct Plan {
@@ -131,18 +132,13 @@ static int clone_file(int mnt, const char *name)
  * paddock only.  Returns 0 or -errno. */
 static int install_in(const char *text)
 {
-	_cleanup_(closep) int fs = -EBADF, mnt = -EBADF, fd = -EBADF, tree = -EBADF;
+	_cleanup_(closep) int mnt = -EBADF, fd = -EBADF, tree = -EBADF;
 	size_t n = strlen(text);
 
-	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "size", "16k", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return negative_errno();
-	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
-		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	mnt = fs_tmpfs_new(NULL, "16k", "0755",
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (mnt < 0)
-		return negative_errno();
+		return mnt;
 	fd = openat(mnt, "resolv.conf", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return negative_errno();
