@@ -243,6 +243,32 @@ static void format_limits(const CgroupLimits *l, char *buf, size_t len)
 	}
 }
 
+/* audit says a login it cannot record is denied (why: what failed, for
+ * syslog): say so, count it, deny. */
+static int deny_unrecorded(Login *l, const char *why)
+{
+	pam_syslog(l->pamh, LOG_ERR, "user %s: audit = %s and %s; session denied", l->user,
+		   audit_mode_name(l->au.mode), why);
+	counters_bump(&l->counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
+	return PAM_SESSION_ERR;
+}
+
+/* The audit record of a decision about login l taken at step (NULL: none),
+ * which failed with r (0: none failed): the fields dry_run() and fail() share. */
+static AuditRecord step_record(const Login *l, AuditOp op, const char *decision, const char *step,
+			       int r)
+{
+	return (AuditRecord){
+		.op = op,
+		.user = l->id.user,
+		.uid = l->id.uid,
+		.decision = decision,
+		.step = step,
+		.error = -r,
+		.limits = &l->limits,
+	};
+}
+
 /*
  * enforce = no: say in syslog and the audit log what enforce = yes would do
  * for this login (isolate it with these namespaces and limits, or deny it
@@ -252,18 +278,12 @@ static void format_limits(const CgroupLimits *l, char *buf, size_t len)
 static int dry_run(Login *l, unsigned namespaces, const char *step, int r)
 {
 	const Identity *id = &l->id;
-	AuditRecord rec = {
-		.op = AUDIT_OP_DRY_RUN,
-		.success = true,
-		.user = id->user,
-		.uid = id->uid,
-		.decision = step ? "would-deny" : "would-isolate",
-		.step = step,
-		.error = -r,
-		.limits = &l->limits,
-		.namespaces = namespaces,
-	};
+	AuditRecord rec =
+		step_record(l, AUDIT_OP_DRY_RUN, step ? "would-deny" : "would-isolate", step, r);
 	char ns[64] = "", lim[256] = "";
+
+	rec.success = true;
+	rec.namespaces = namespaces;
 
 	for (unsigned bit = 1; bit <= POLICY_NS_NET; bit <<= 1)
 		if (namespaces & bit)
@@ -317,15 +337,8 @@ static int fail(Login *l, const PolicyGlobal *g, const char *step, int r)
 {
 	const Identity *id = &l->id;
 	bool allow = g && g->on_error == ON_ERROR_ALLOW;
-	AuditRecord rec = {
-		.op = allow ? AUDIT_OP_UNISOLATED : AUDIT_OP_REFUSE,
-		.user = id->user,
-		.uid = id->uid,
-		.decision = allow ? "allow-unisolated" : "deny",
-		.step = step,
-		.error = -r,
-		.limits = &l->limits,
-	};
+	AuditRecord rec = step_record(l, allow ? AUDIT_OP_UNISOLATED : AUDIT_OP_REFUSE,
+				      allow ? "allow-unisolated" : "deny", step, r);
 
 	if (g && !g->enforce)
 		return dry_run(l, 0, step, r);
@@ -451,14 +464,8 @@ static int decide(Login *l)
 
 	/* Whether a record can be written is known before any side effect:
 	 * audit = required denies here rather than after the join (threat 17). */
-	if (!audit_ensure(&l->au, l->user)) {
-		pam_syslog(l->pamh, LOG_ERR,
-			   "user %s: audit = %s and no record can be written; "
-			   "session denied",
-			   l->user, audit_mode_name(l->au.mode));
-		counters_bump(&l->counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
-		return PAM_SESSION_ERR;
-	}
+	if (!audit_ensure(&l->au, l->user))
+		return deny_unrecorded(l, "no record can be written");
 	l->denied = "your isolated session could not be set up";
 	return NEXT_STEP;
 }
@@ -584,12 +591,7 @@ static int record_session(Login *l)
 	}
 	if (sd->fd < 0) {
 		l->denied = "your session cannot be recorded";
-		pam_syslog(l->pamh, LOG_ERR,
-			   "user %s: audit = %s and the session cannot be recorded; "
-			   "session denied",
-			   l->user, audit_mode_name(l->au.mode));
-		counters_bump(&l->counters, COUNTER_BIT(COUNTER_DENIED_AUDIT));
-		return PAM_SESSION_ERR;
+		return deny_unrecorded(l, "the session cannot be recorded");
 	}
 
 	sd->owner = getpid();
