@@ -191,6 +191,10 @@ int cg_read(int dirfd, const char *name, char *buf, size_t len);
 /* Read a file holding one number ("max" gives UNITS_MAX).  Returns 0 or -errno. */
 int cg_read_u64(int dirfd, const char *name, uint64_t *ret);
 
+/* The processes of the cgroup dirfd: the lines of its cgroup.procs (the
+ * kernel lists no exited one).  Returns 0 or -errno. */
+int cg_count_procs(int dirfd, uint64_t *ret);
+
 /* Read "key value" from a flat-keyed file (cpu.stat).  Returns 0,
  * -ENODATA when key is absent, or -errno. */
 int cg_read_key_u64(int dirfd, const char *name, const char *key, uint64_t *ret);

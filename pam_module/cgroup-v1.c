@@ -702,6 +702,8 @@ static int v1_read_usage(const int *fd, CgroupUsage *ret)
 	u.cpu_throttled_usec = st[2] == UINT64_MAX ? UINT64_MAX : st[2] / 1000;
 	r = cg_usage_figure(cg_read_u64(fd[V1_PIDS], "pids.current", &u.tasks_current),
 			    &u.tasks_current);
+	if (r >= 0)
+		r = cg_usage_figure(cg_count_procs(fd[V1_PIDS], &u.processes), &u.processes);
 	if (r < 0)
 		return r;
 	r = v1_read_live(fd, &u.live);

@@ -256,6 +256,8 @@ int cg_v2_read_usage(int fd, CgroupUsage *ret)
 	if (r >= 0)
 		r = cg_usage_figure(cg_read_u64(fd, "pids.current", &u.tasks_current),
 				    &u.tasks_current);
+	if (r >= 0)
+		r = cg_usage_figure(cg_count_procs(fd, &u.processes), &u.processes);
 	for (CgroupPressure p = 0; r >= 0 && p < CG_PRESSURE_N; p++) {
 		r = cg_read_pressure(fd, v2_pressure_files[p], &u.pressure_some_usec[p],
 				     &u.pressure_full_usec[p]);

@@ -450,6 +450,29 @@ int cg_read_u64(int dirfd, const char *name, uint64_t *ret)
 	return units_parse_u64(buf, ret);
 }
 
+int cg_count_procs(int dirfd, uint64_t *ret)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	char buf[4096];
+	uint64_t n = 0;
+	ssize_t k;
+
+	fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	while ((k = read(fd, buf, sizeof(buf))) != 0) {
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + k - p))); p++)
+			n++;
+	}
+	*ret = n;
+	return 0;
+}
+
 int cg_read_keys(int dirfd, const char *name, const char *const *keys, uint64_t *vals, size_t n)
 {
 	char buf[4096];

@@ -63,6 +63,7 @@ typedef struct CgroupUsage {
 	uint64_t nr_throttled;	     /* of those, periods throttled */
 	uint64_t cpu_throttled_usec; /* time throttled */
 	uint64_t tasks_current;
+	uint64_t processes; /* in the cgroup (cgroup.procs), the holder included */
 	uint64_t pressure_some_usec[CG_PRESSURE_N]; /* some task stalled (PSI "some" total) */
 	uint64_t pressure_full_usec
 		[CG_PRESSURE_N]; /* all stalled (PSI "full"); none for cpu on old kernels */

@@ -8,9 +8,14 @@
  *   STATE_DIR/UID/            per-user directory, mode 0700
  *   STATE_DIR/UID/ns/all      namespace records: a line "NAME INODE\n" per
  *                             namespace of the holder (mnt pid ipc uts net, in
- *                             that order, those of --ns), written once it is
- *                             ready; ns_join checks the live holder's
- *                             namespaces against them before setns.
+ *                             that order, those of --ns), then "holder PID\n"
+ *                             (its pid where the module runs), written once it
+ *                             is ready; ns_join checks the live holder's
+ *                             namespaces against them before setns, and the
+ *                             admin tools find the holder by them without
+ *                             waking it (PID's pid namespace is the recorded
+ *                             one: the holder is its PID 1, so no other
+ *                             process can have it once the holder is gone).
  *                             Records, not nsfs bind mounts ("pins"): the holder
  *                             keeps its namespaces alive, and a mount per user
  *                             in the host's mount namespace would be copied by
@@ -58,6 +63,7 @@
 #define HOLDER_NS_DIR	      "ns"
 #define HOLDER_NS_RECORDS     "all"	/* in HOLDER_NS_DIR */
 #define HOLDER_NS_RECORDS_NEW "all.new" /* written, then renamed to "all" */
+#define HOLDER_RECORD_PID     "holder"	/* the line of ns/all naming the holder's pid */
 
 /*
  * Ready line: "ok\n" once the mounts, hostname and lo are done, or

@@ -365,6 +365,7 @@ int holder_record(int ns_dir_fd, pid_t pid, int pidfd, unsigned mask)
 		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s %llu\n", ns_name(i),
 					(unsigned long long)ino);
 	}
+	len += (size_t)snprintf(all + len, sizeof(all) - len, HOLDER_RECORD_PID " %d\n", (int)pid);
 	/* Whole or absent to every reader, whenever the writer dies (threat
 	 * 18): written beside, then renamed into place. */
 	(void)unlinkat(ns_dir_fd, HOLDER_NS_RECORDS_NEW, 0);

@@ -87,16 +87,19 @@ static int open_record(int dirfd, const char *path, struct stat *ret_st)
 }
 
 /* The records holder_record() wrote: ns/all, a line "NAME INODE" per
- * namespace, for the bits of ns_mask.  -ENODATA when the file is missing,
- * -ENOENT when it is malformed or lacks a namespace of ns_mask (a paddock
- * started under another policy), -EPERM when it is not root's regular
- * file. */
-static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
+ * namespace, then "holder PID".  Fills the bits of ns_mask (every
+ * namespace recorded when all is true) and *ret_pid.  -ENODATA when the
+ * file is missing, -ENOENT when it is malformed or lacks a namespace of
+ * ns_mask (a paddock started under another policy), -EPERM when it is not
+ * root's regular file. */
+static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, bool all, NsInodes *ret,
+			     pid_t *ret_pid)
 {
 	_cleanup_(closep) int fd = -EBADF;
 	char path[64], buf[HOLDER_MSG_MAX];
 	NsInodes out = { { 0 } };
 	unsigned seen = 0;
+	uint64_t pid = 0;
 	struct stat st;
 	int n;
 
@@ -115,21 +118,31 @@ static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInod
 		if (!sp)
 			return -ENOENT;
 		*sp = '\0';
-		while (i < NS_COUNT && !streq(p, ns_types[i].name))
-			i++;
-		if (i == NS_COUNT || (seen & (1u << i)) || sp[1] < '1' || sp[1] > '9')
+		if (sp[1] < '1' || sp[1] > '9')
 			return -ENOENT;
 		errno = 0;
 		v = strtoull(sp + 1, &end, 10);
 		if (errno || *end != '\n')
 			return -ENOENT;
+		if (streq(p, HOLDER_RECORD_PID)) {
+			if (pid || v > INT_MAX)
+				return -ENOENT;
+			pid = v;
+			continue;
+		}
+		while (i < NS_COUNT && !streq(p, ns_types[i].name))
+			i++;
+		if (i == NS_COUNT || (seen & (1u << i)))
+			return -ENOENT;
 		seen |= 1u << i;
-		if (ns_mask & (1u << i))
+		if (all || (ns_mask & (1u << i)))
 			out.ino[i] = v;
 	}
-	if ((seen & ns_mask) != ns_mask)
+	if ((seen & ns_mask) != ns_mask || !pid)
 		return -ENOENT;
 	*ret = out;
+	if (ret_pid)
+		*ret_pid = (pid_t)pid;
 	return 0;
 }
 
@@ -137,12 +150,20 @@ static int read_records_file(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInod
  * none (no ns/all: a paddock whose maker died before its records). */
 static int read_records(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 {
-	return read_records_file(run_dir_fd, uid, ns_mask, ret);
+	return read_records_file(run_dir_fd, uid, ns_mask, false, ret, NULL);
 }
 
 int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret)
 {
 	int r = read_records(run_dir_fd, uid, ns_mask, ret);
+
+	return r == -ENODATA ? -ENOENT : r;
+}
+
+int ns_read_holder(int run_dir_fd, uid_t uid, NsInodes *ret, pid_t *ret_pid)
+{
+	int r = read_records_file(run_dir_fd, uid, POLICY_NS_MOUNT | POLICY_NS_PID, true, ret,
+				  ret_pid);
 
 	return r == -ENODATA ? -ENOENT : r;
 }

@@ -109,3 +109,10 @@ int ns_owned_by(int ns_fd, const struct stat *userns);
  * root-owned regular file, other -errno.
  */
 int ns_read_inodes(int run_dir_fd, uid_t uid, unsigned ns_mask, NsInodes *ret);
+
+/*
+ * Every namespace recorded for uid's paddock (0 where none) and the
+ * holder's pid the records name, for the admin tools that read a paddock
+ * without asking its holder.  Returns as ns_read_inodes().
+ */
+int ns_read_holder(int run_dir_fd, uid_t uid, NsInodes *ret, pid_t *ret_pid);

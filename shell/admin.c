@@ -21,6 +21,7 @@
 #include "../pam_module/holder-ctl.h"
 #include "../pam_module/holder-params.h"
 #include "../pam_module/holder-proto.h"
+#include "../pam_module/ns.h"
 #include "../pam_module/state.h"
 
 bool admin_require_root(const char *command)
@@ -152,16 +153,6 @@ static int parse_holder_cmdline(char *buf, size_t n, PaddockInfo *p)
 	return 0;
 }
 
-static int read_proc(pid_t pid, const char *name, char *buf, size_t len)
-{
-	char path[48];
-	int r;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	r = fs_read_file(AT_FDCWD, path, buf, len);
-	return r == -ENOENT || r == -ESRCH ? -ESTALE : r;
-}
-
 /* Field 22 of /proc/PID/stat, starttime; the command name before it may
  * hold spaces and parentheses, so the fields count from the last ')'. */
 static int parse_start_ticks(char *stat, uint64_t *ret)
@@ -177,82 +168,119 @@ static int parse_start_ticks(char *stat, uint64_t *ret)
 	return -EPROTO;
 }
 
-void admin_query_start(int run_dir_fd, uid_t uid, AdminQuery *q)
+/* /proc/PID, which names that process for as long as the fd is open: a
+ * file read through it after the process went fails, whoever has the
+ * number then. */
+static int open_proc(pid_t pid)
 {
-	*q = (AdminQuery){ .uid = uid, .fd = -EBADF, .pidfd = -EBADF };
-	q->r = holder_ctl_connect(run_dir_fd, uid, NULL, &q->fd, &q->pid, &q->pidfd);
-	if (q->r >= 0)
-		q->r = holder_ctl_send(q->fd, HOLDER_REQ_STATUS);
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd >= 0 ? fd : errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
 }
 
-int admin_query_finish(AdminQuery *q, PaddockInfo *ret)
+static int read_proc(int proc, const char *name, char *buf, size_t len)
 {
-	_cleanup_(closep) int fd = TAKE_FD(q->fd), pidfd = TAKE_FD(q->pidfd);
-	PaddockInfo p = { .uid = q->uid, .holder_pid = q->pid };
-	char reply[HOLDER_MSG_MAX], cmdline[4096], stat[1024];
+	int r = fs_read_file(proc, name, buf, len);
+
+	return r == -ENOENT || r == -ESRCH ? -ESTALE : r;
+}
+
+/* p's holder (p->holder_pid, /proc/PID open as proc) described from its
+ * command line and stat; p->cgroup from them. */
+static int describe_holder(int proc, PaddockInfo *p)
+{
+	char cmdline[4096], stat[1024];
 	int n, k, r;
 
-	if (q->r < 0)
-		return q->r;
-	r = holder_ctl_recv(fd, reply, sizeof(reply));
-	if (r < 0)
-		return r;
-	r = holder_ctl_parse_status(reply, &p.sessions, &p.processes);
-	if (r < 0)
-		return r;
-	n = read_proc(p.holder_pid, "cmdline", cmdline, sizeof(cmdline));
+	n = read_proc(proc, "cmdline", cmdline, sizeof(cmdline));
 	if (n < 0)
 		return n;
-	k = read_proc(p.holder_pid, "stat", stat, sizeof(stat));
+	k = read_proc(proc, "stat", stat, sizeof(stat));
 	if (k < 0)
 		return k;
-	/* Threat 2: what we read was the holder's only if it is still alive. */
-	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
-		return errno == ESRCH ? -ESTALE : negative_errno();
-	r = parse_holder_cmdline(cmdline, (size_t)n, &p);
+	r = parse_holder_cmdline(cmdline, (size_t)n, p);
 	if (r >= 0)
-		r = parse_start_ticks(stat, &p.holder_start_ticks);
+		r = parse_start_ticks(stat, &p->holder_start_ticks);
 	if (r < 0)
 		return r;
-	p.cgm = cg_manager_by_name(p.cgroup_manager);
-	if (p.cgm && p.cgm->path(p.cgroup_parent, p.uid, p.cgroup, sizeof(p.cgroup)) < 0)
-		p.cgroup[0] = '\0';
-	*ret = p;
+	p->cgm = cg_manager_by_name(p->cgroup_manager);
+	if (p->cgm && p->cgm->path(p->cgroup_parent, p->uid, p->cgroup, sizeof(p->cgroup)) < 0)
+		p->cgroup[0] = '\0';
 	return 0;
-}
-
-int admin_paddock_info_brief(int run_dir_fd, uid_t uid, PaddockInfo *ret)
-{
-	AdminQuery q;
-
-	admin_query_start(run_dir_fd, uid, &q);
-	return admin_query_finish(&q, ret);
-}
-
-void admin_paddock_read_ns(int run_dir_fd, PaddockInfo *p)
-{
-	for (unsigned i = 0; i < NS_COUNT; i++) {
-		NsInodes one;
-
-		if ((p->ns_mask & (1u << i)) &&
-		    ns_read_inodes(run_dir_fd, p->uid, 1u << i, &one) == 0)
-			p->ns.ino[i] = one.ino[i];
-	}
 }
 
 int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret)
 {
-	PaddockInfo p;
+	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF, proc = -EBADF;
+	PaddockInfo p = { .uid = uid };
+	char reply[HOLDER_MSG_MAX];
+	unsigned processes;
 	struct passwd *pw;
 	int r;
 
-	r = admin_paddock_info_brief(run_dir_fd, uid, &p);
+	r = holder_ctl_connect(run_dir_fd, uid, NULL, &fd, &p.holder_pid, &pidfd);
+	if (r >= 0)
+		r = holder_ctl_send(fd, HOLDER_REQ_STATUS);
+	if (r >= 0)
+		r = holder_ctl_recv(fd, reply, sizeof(reply));
+	if (r >= 0)
+		r = holder_ctl_parse_status(reply, &p.sessions, &processes);
+	if (r >= 0)
+		r = proc = open_proc(p.holder_pid);
+	if (r >= 0)
+		r = describe_holder(proc, &p);
 	if (r < 0)
 		return r;
-	admin_paddock_read_ns(run_dir_fd, &p);
+	/* Threat 2: what we read was the holder's only if it is still alive. */
+	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+		return errno == ESRCH ? -ESTALE : negative_errno();
+	for (unsigned i = 0; i < NS_COUNT; i++) {
+		NsInodes one;
+
+		if ((p.ns_mask & (1u << i)) && ns_read_inodes(run_dir_fd, uid, 1u << i, &one) == 0)
+			p.ns.ino[i] = one.ino[i];
+	}
 	pw = getpwuid(uid);
 	if (pw)
 		snprintf(p.user, sizeof(p.user), "%s", pw->pw_name);
+	*ret = p;
+	return 0;
+}
+
+int admin_paddock_read(int run_dir_fd, uid_t uid, const CtlConns *conns, PaddockInfo *ret)
+{
+	_cleanup_(closep) int proc = -EBADF;
+	PaddockInfo p = { .uid = uid, .sessions = ADMIN_UNKNOWN };
+	NsInodes rec;
+	struct stat st;
+	char ctl[32];
+	int r;
+
+	r = ns_read_holder(run_dir_fd, uid, &rec, &p.holder_pid);
+	if (r < 0)
+		return r == -ENOENT ? -ESTALE : r;
+	proc = open_proc(p.holder_pid);
+	if (proc < 0)
+		return proc;
+	/* The recorded PID namespace is the holder's, and it is that
+	 * namespace's PID 1: so the process at PID is the holder. */
+	if (fstatat(proc, "ns/pid", &st, 0) < 0)
+		return errno == ENOENT || errno == ESRCH ? -ESTALE : negative_errno();
+	if (st.st_ino != rec.ino[NS_PID])
+		return -ESTALE;
+	r = describe_holder(proc, &p);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < NS_COUNT; i++)
+		if (p.ns_mask & (1u << i))
+			p.ns.ino[i] = rec.ino[i];
+	snprintf(ctl, sizeof(ctl), "%u/" HOLDER_CTL_NAME, (unsigned)uid);
+	if (conns && fstatat(run_dir_fd, ctl, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISSOCK(st.st_mode))
+		p.sessions = ctl_conns_count(conns, st.st_dev, st.st_ino);
 	*ret = p;
 	return 0;
 }

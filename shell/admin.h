@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,18 +17,21 @@
 #include "../conf/policy.h"
 #include "../pam_module/cgroup.h"
 #include "../pam_module/ns.h"
+#include "ctl-conns.h"
 
 /* One live paddock as its holder describes it. */
+/* A count that could not be read. */
+#define ADMIN_UNKNOWN UINT_MAX
+
 typedef struct PaddockInfo {
 	uid_t uid;
 	char user[POLICY_NAME_MAX]; /* from NSS now; "" when the uid has no name */
 	pid_t holder_pid;	    /* in our PID namespace */
-	unsigned sessions;
-	unsigned processes;	  /* live processes other than the holder */
-	unsigned ns_mask;	  /* POLICY_NS_*, the holder's --ns */
-	NsInodes ns;		  /* 0 where not in ns_mask */
-	const CgroupManager *cgm; /* NULL: the holder has none, or an unknown one */
-	char cgroup_manager[32];  /* the holder's --cgroup-manager */
+	unsigned sessions;	    /* connections open to its ctl (ctl-conns.h); ADMIN_UNKNOWN */
+	unsigned ns_mask;	    /* POLICY_NS_*, the holder's --ns */
+	NsInodes ns;		    /* 0 where not in ns_mask */
+	const CgroupManager *cgm;   /* NULL: the holder has none, or an unknown one */
+	char cgroup_manager[32];    /* the holder's --cgroup-manager */
 	char cgroup_parent[POLICY_PATH_MAX];
 	char cgroup[POLICY_PATH_MAX + 32]; /* "PARENT/user-UID", "" without a manager */
 	uint64_t holder_start_ticks;	   /* the holder's start, clock ticks after boot */
@@ -65,36 +69,25 @@ int admin_ctl(int run_dir_fd, uid_t uid, const char *msg, char *reply, size_t le
 	      int *ret_pidfd);
 
 /*
- * Describe uid's paddock: "status" through the control socket, the options
- * the holder was started with and its start (its command line and stat,
- * read through the peer pid and checked against its pidfd afterwards), the
- * pinned namespace inodes.  Returns 0, -ESTALE when there is no live
+ * Describe uid's paddock to act on it (stop, reload, enter): "status"
+ * through the control socket (the holder answers, so it is alive and
+ * whole), the options the holder was started with and its start (its
+ * command line and stat, read through the peer pid and checked against its
+ * pidfd afterwards), the recorded namespace inodes, the user's name.
+ * sessions as the holder counts them.  Returns 0, -ESTALE when there is no live
  * paddock, other -errno.
  */
 int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret);
 
-/* admin_paddock_info() without the namespace inodes and the user name
- * (those stay 0 and ""): what a scrape of every paddock needs. */
-int admin_paddock_info_brief(int run_dir_fd, uid_t uid, PaddockInfo *ret);
-
-/* admin_paddock_info_brief() in two halves, so that many holders are asked
- * at once: the question (connect, "status" sent), then the answer. */
-typedef struct AdminQuery {
-	uid_t uid;
-	int fd, pidfd; /* -EBADF once finished */
-	pid_t pid;
-	int r; /* the question's result: 0 or -errno */
-} AdminQuery;
-
-/* Ask uid's holder; the result is kept in q->r for admin_query_finish(). */
-void admin_query_start(int run_dir_fd, uid_t uid, AdminQuery *q);
-
-/* Its answer into *ret (admin_paddock_info_brief()'s results); closes q's fds. */
-int admin_query_finish(AdminQuery *q, PaddockInfo *ret);
-
-/* Fill p->ns from the records of p's namespaces (p->ns_mask); a record
- * that cannot be read leaves its inode 0. */
-void admin_paddock_read_ns(int run_dir_fd, PaddockInfo *p);
+/*
+ * Describe uid's paddock to look at it (status, metrics, top) without
+ * waking its holder: the holder's pid and namespaces from the records
+ * (ns_read_holder()), checked to be the live holder's (its PID namespace
+ * is the recorded one), then read as admin_paddock_info() does; sessions
+ * from conns (ADMIN_UNKNOWN when conns is NULL).  The user's name is left
+ * "".  Returns 0, -ESTALE when there is no live paddock, other -errno.
+ */
+int admin_paddock_read(int run_dir_fd, uid_t uid, const CtlConns *conns, PaddockInfo *ret);
 
 /* One admin action, for admin_audit(). */
 typedef struct AdminEvent {

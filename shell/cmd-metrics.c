@@ -86,9 +86,10 @@ static const struct {
 	[M_TASKS] = { "paddock_tasks", "gauge", "Tasks (processes and threads) in the cgroup." },
 	[M_TASKS_LIMIT] = { "paddock_tasks_limit", "gauge",
 			    "Task limit in force (tasks_max); +Inf for none." },
-	[M_SESSIONS] = { "paddock_sessions", "gauge", "Open sessions of the paddock." },
+	[M_SESSIONS] = { "paddock_sessions", "gauge",
+			 "Connections open to the paddock's control socket: its sessions." },
 	[M_PROCESSES] = { "paddock_processes", "gauge",
-			  "Processes in the paddock besides its holder." },
+			  "Processes in the paddock's cgroup, its holder included." },
 	[M_START_TIME] = { "paddock_start_time_seconds", "gauge",
 			   "Start of the paddock's holder, seconds since the epoch." },
 };
@@ -126,9 +127,7 @@ static bool metric_value(const PaddockUsage *p, Metric m, Value *ret)
 
 	switch (m) {
 	case M_SESSIONS:
-		return figure(p->info.sessions, 1, ret);
-	case M_PROCESSES:
-		return figure(p->info.processes, 1, ret);
+		return p->info.sessions != ADMIN_UNKNOWN && figure(p->info.sessions, 1, ret);
 	case M_START_TIME:
 		return p->start_time > 0 && figure((uint64_t)(p->start_time * 1e6), 1000000, ret);
 	default:
@@ -167,6 +166,8 @@ static bool metric_value(const PaddockUsage *p, Metric m, Value *ret)
 		return figure(u->tasks_current, 1, ret);
 	case M_TASKS_LIMIT:
 		return limit(u->live.tasks_max, 1, ret);
+	case M_PROCESSES:
+		return figure(u->processes, 1, ret);
 	default:
 		return false;
 	}
@@ -366,7 +367,7 @@ static int metrics_write(FILE *f, int run)
 	int r;
 
 	names = user_names_load();
-	r = usage_collect_all(run, names, 0, &v, &n, &failed);
+	r = usage_collect_all(run, names, &v, &n, &failed);
 	if (r < 0)
 		return r;
 	put_paddock_metrics(f, v, n);

@@ -113,8 +113,10 @@ static void print_json_row(const StatusRow *s)
 		json_string(stdout, p->user);
 	else
 		printf("null");
-	printf(", \"uid\": %u, \"holder_pid\": %d, \"sessions\": %u, \"processes\": %u,\n",
-	       (unsigned)p->uid, (int)p->holder_pid, p->sessions, p->processes);
+	printf(", \"uid\": %u, \"holder_pid\": %d, ", (unsigned)p->uid, (int)p->holder_pid);
+	json_u64("sessions", p->sessions, p->sessions != ADMIN_UNKNOWN, true);
+	json_u64("processes", u->processes, have_usage, false);
+	printf(",\n");
 	printf("   \"namespaces\": {");
 	for (unsigned k = 0; k < NS_COUNT; k++) {
 		printf("%s\"%s\": ", k ? ", " : "", ns_name(k));
@@ -236,6 +238,7 @@ static void print_table(const StatusRow *rows, size_t n)
 		const CgroupLimits *l = &u->live;
 		bool have_usage = s->u.have_usage;
 		char a[24], b[24], c[24], d[24], mem[48], cpu[40], tasks[48], sec[24], diff[512];
+		char sess[24], procs[24];
 
 		snprintf(mem, sizeof(mem), "%s/%s",
 			 fmt_bytes(u->memory_current, have_usage, a, sizeof(a)),
@@ -251,10 +254,11 @@ static void print_table(const StatusRow *rows, size_t n)
 			 fmt_count(u->tasks_current, have_usage, a, sizeof(a)),
 			 have_usage ? limit_format(LIMIT_TASKS_MAX, l->tasks_max, b, sizeof(b))
 				    : "?");
-		printf("%-20s %7u %8d %5u %5u %-17s %-18s %-11s %s (%s)\n",
-		       *p->user ? p->user : "?", (unsigned)p->uid, (int)p->holder_pid, p->sessions,
-		       p->processes, mem, cpu, tasks, *p->cgroup ? p->cgroup : "-",
-		       p->cgroup_manager);
+		printf("%-20s %7u %8d %5s %5s %-17s %-18s %-11s %s (%s)\n",
+		       *p->user ? p->user : "?", (unsigned)p->uid, (int)p->holder_pid,
+		       fmt_count(p->sessions, p->sessions != ADMIN_UNKNOWN, sess, sizeof(sess)),
+		       fmt_count(u->processes, have_usage, procs, sizeof(procs)), mem, cpu, tasks,
+		       *p->cgroup ? p->cgroup : "-", p->cgroup_manager);
 		printf("%-20s namespaces", "");
 		for (unsigned k = 0; k < NS_COUNT; k++)
 			if (p->ns.ino[k])
@@ -340,7 +344,7 @@ int cmd_status(int argc, char **argv)
 
 		if (one && uids[i] != want)
 			continue;
-		r = usage_collect(run, uids[i], names, USAGE_NAMESPACES, &s->u);
+		r = usage_collect(run, uids[i], names, &s->u);
 		if (r >= 0 && net_fd >= 0)
 			s->have_net = net_record_read(net_fd, uids[i], &s->net) >= 0;
 		if (r == -ESTALE)

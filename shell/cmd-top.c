@@ -95,7 +95,7 @@ static int frame_take(int run, UserNames *names, const Frame *prev, Frame *ret)
 	size_t n = 0;
 	int r;
 
-	r = usage_collect_all(run, names, 0, &v, &n, &f.failed);
+	r = usage_collect_all(run, names, &v, &n, &f.failed);
 	if (r < 0)
 		return r;
 	f.taken = usage_now();
@@ -167,7 +167,7 @@ static size_t frame_render(Frame *f, SortKey sort, char (*lines)[TOP_WIDTH + 1],
 	for (size_t i = 0; i < f->n && k < max; i++) {
 		const TopRow *row = &f->rows[i];
 		const CgroupUsage *u = &row->u.usage;
-		char cpu[16], mem[16], lim[16], tasks[24], oom[24], thr[24];
+		char cpu[16], mem[16], lim[16], tasks[24], oom[24], thr[24], sess[16], procs[24];
 
 		if (row->cpu_percent < 0)
 			snprintf(cpu, sizeof(cpu), "?");
@@ -177,9 +177,12 @@ static size_t frame_render(Frame *f, SortKey sort, char (*lines)[TOP_WIDTH + 1],
 			snprintf(thr, sizeof(thr), "?");
 		else
 			snprintf(thr, sizeof(thr), "%.1fs", (double)u->cpu_throttled_usec / 1e6);
-		snprintf(lines[k++], TOP_WIDTH + 1, "%-16s %7u %4u %5u %6s %7s %6s %5s %4s %9s",
+		snprintf(lines[k++], TOP_WIDTH + 1, "%-16s %7u %4s %5s %6s %7s %6s %5s %4s %9s",
 			 *row->u.info.user ? row->u.info.user : "?", (unsigned)row->u.info.uid,
-			 row->u.info.sessions, row->u.info.processes, cpu,
+			 fmt_u64(row->u.info.sessions == ADMIN_UNKNOWN ? UINT64_MAX
+								       : row->u.info.sessions,
+				 sess, sizeof(sess)),
+			 fmt_u64(u->processes, procs, sizeof(procs)), cpu,
 			 fmt_size(u->memory_current, mem, sizeof(mem)),
 			 fmt_size(u->live.memory_max, lim, sizeof(lim)),
 			 fmt_u64(u->tasks_current, tasks, sizeof(tasks)),

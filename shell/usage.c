@@ -17,10 +17,6 @@
 #include "../pam_module/net.h"
 #include "../pam_module/state.h"
 
-/* Holders asked at once by usage_collect_all(): two descriptors each, well
- * below the usual limit of 1024 open files. */
-#define USAGE_WINDOW 128
-
 typedef struct UserName {
 	uid_t uid;
 	char *name;
@@ -166,13 +162,10 @@ static void net_read(PaddockNet *net)
 /* What usage_collect() adds to the holder's description; cache: NULL, or
  * the cgroup parents kept open for a run over many paddocks; net_fd:
  * net_dir_open()'s. */
-static void usage_complete(int run_dir_fd, int net_fd, UserNames *names, unsigned flags,
-			   CgroupUsageCache *cache, PaddockUsage *u)
+static void usage_complete(int net_fd, UserNames *names, CgroupUsageCache *cache, PaddockUsage *u)
 {
 	uid_t uid = u->info.uid;
 
-	if (flags & USAGE_NAMESPACES)
-		admin_paddock_read_ns(run_dir_fd, &u->info);
 	user_names_get(names, uid, u->info.user, sizeof(u->info.user));
 	u->have_usage = u->info.cgm &&
 			u->info.cgm->usage(u->info.cgroup_parent, uid, cache, &u->usage) >= 0;
@@ -183,27 +176,42 @@ static void usage_complete(int run_dir_fd, int net_fd, UserNames *names, unsigne
 	net_read(&u->net);
 }
 
-int usage_collect(int run_dir_fd, uid_t uid, UserNames *names, unsigned flags, PaddockUsage *ret)
+/* The sessions of every paddock, or NULL (reported once) when this kernel
+ * cannot list UNIX sockets: the counts are then unknown, not 0. */
+static CtlConns *conns_dump(void)
 {
+	CtlConns *c = NULL;
+	int r = ctl_conns_dump(&c);
+
+	if (r < 0)
+		fprintf(stderr, "paddock: sessions not counted: sock_diag of UNIX sockets: %s\n",
+			strerror(-r));
+	return c;
+}
+
+int usage_collect(int run_dir_fd, uid_t uid, UserNames *names, PaddockUsage *ret)
+{
+	_cleanup_(ctl_conns_freep) CtlConns *conns = conns_dump();
 	_cleanup_(closep) int net_fd = -EBADF;
 	PaddockUsage u = { 0 };
 	int r;
 
-	r = admin_paddock_info_brief(run_dir_fd, uid, &u.info);
+	r = admin_paddock_read(run_dir_fd, uid, conns, &u.info);
 	if (r < 0)
 		return r;
 	net_fd = net_dir_open(run_dir_fd);
-	usage_complete(run_dir_fd, net_fd, names, flags, NULL, &u);
+	usage_complete(net_fd, names, NULL, &u);
 	*ret = u;
 	return 0;
 }
 
-int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockUsage **ret,
-		      size_t *ret_n, size_t *ret_failed)
+int usage_collect_all(int run_dir_fd, UserNames *names, PaddockUsage **ret, size_t *ret_n,
+		      size_t *ret_failed)
 {
 	_cleanup_(freep) uid_t *uids = NULL;
 	_cleanup_(freep) PaddockUsage *v = NULL;
 	_cleanup_(cg_usage_cache_freep) CgroupUsageCache *cache = cg_usage_cache_new();
+	_cleanup_(ctl_conns_freep) CtlConns *conns = NULL;
 	_cleanup_(closep) int net_fd = -EBADF;
 	size_t n = 0, k = 0, failed = 0;
 	int r;
@@ -214,24 +222,16 @@ int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockU
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	conns = conns_dump();
 	net_fd = net_dir_open(run_dir_fd);
-	/* Every holder of a window asked before the first answer is read: they
-	 * answer meanwhile, instead of one wake-up after the other. */
-	for (size_t base = 0; base < n; base += USAGE_WINDOW) {
-		size_t w = n - base < USAGE_WINDOW ? n - base : USAGE_WINDOW;
-		AdminQuery q[USAGE_WINDOW];
-
-		for (size_t i = 0; i < w; i++)
-			admin_query_start(run_dir_fd, uids[base + i], &q[i]);
-		for (size_t i = 0; i < w; i++) {
-			v[k] = (PaddockUsage){ 0 };
-			r = admin_query_finish(&q[i], &v[k].info);
-			if (r >= 0) {
-				usage_complete(run_dir_fd, net_fd, names, flags, cache, &v[k]);
-				k++;
-			} else if (r != -ESTALE) { /* dead or dying: collected by the next login */
-				failed++;
-			}
+	for (size_t i = 0; i < n; i++) {
+		v[k] = (PaddockUsage){ 0 };
+		r = admin_paddock_read(run_dir_fd, uids[i], conns, &v[k].info);
+		if (r >= 0) {
+			usage_complete(net_fd, names, cache, &v[k]);
+			k++;
+		} else if (r != -ESTALE) { /* dead or dying: collected by the next login */
+			failed++;
 		}
 	}
 	*ret = TAKE_PTR(v);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The one place a live paddock's figures are collected for paddock status,
- * metrics and top: what its holder says (admin.h), what its cgroup's
- * manager reads (CgroupManager.usage: memory, swap, OOM kills, CPU and
- * throttling, tasks, pressure, the limits in force), the holder's start
- * time and the traffic of its host-side network interface.
+ * metrics and top, none of which wakes a holder: its records and /proc
+ * (admin.h), the connections to its control socket (ctl-conns.h), what
+ * its cgroup's manager reads (CgroupManager.usage: memory, swap, OOM
+ * kills, CPU and throttling, tasks, processes, pressure, the limits in
+ * force), the holder's start and the traffic of its host-side network
+ * interface.
  */
 #pragma once
 
@@ -47,26 +49,23 @@ void user_names_freep(UserNames **n);
 /* The name of uid into buf ("" when it has none); names may be NULL. */
 void user_names_get(UserNames *names, uid_t uid, char *buf, size_t len);
 
-/* What usage_collect() reads besides PaddockInfo and the cgroup. */
-#define USAGE_NAMESPACES 1u /* the namespace inodes (paddock status) */
-
 /*
- * Collect uid's figures into *ret: the paddock's description (with the
- * namespace inodes when flags has USAGE_NAMESPACES), the user's name from
- * names, the cgroup's usage (have_usage false when it cannot be read), the
- * holder's start and the network traffic.  Returns 0, -ESTALE when there is
- * no live paddock, other -errno.
+ * Collect uid's figures into *ret without waking its holder: the paddock's
+ * description (admin_paddock_read(), sessions from one ctl-conns dump), the
+ * user's name from names, the cgroup's usage (have_usage false when it
+ * cannot be read), the holder's start and the network traffic.  Returns 0,
+ * -ESTALE when there is no live paddock, other -errno.
  */
-int usage_collect(int run_dir_fd, uid_t uid, UserNames *names, unsigned flags, PaddockUsage *ret);
+int usage_collect(int run_dir_fd, uid_t uid, UserNames *names, PaddockUsage *ret);
 
 /*
  * usage_collect() for every live paddock (admin_list_uids()), ascending by
- * uid, into a malloc'd array; paddocks that go away meanwhile are left
- * out, *ret_failed counts those that could not be read otherwise.
- * Returns 0 or -errno.
+ * uid, into a malloc'd array, with one ctl-conns dump for all; paddocks
+ * that go away meanwhile are left out, *ret_failed counts those that could
+ * not be read otherwise.  Returns 0 or -errno.
  */
-int usage_collect_all(int run_dir_fd, UserNames *names, unsigned flags, PaddockUsage **ret,
-		      size_t *ret_n, size_t *ret_failed);
+int usage_collect_all(int run_dir_fd, UserNames *names, PaddockUsage **ret, size_t *ret_n,
+		      size_t *ret_failed);
 
 /* CLOCK_MONOTONIC in seconds: how long a collection took, when a sample was taken. */
 double usage_now(void);

@@ -1018,10 +1018,11 @@ t_ns_record() {
 	[ -f "$f" ] && awk -v n="$2" '$1 == n { print $2; found = 1 } END { exit !found }' "$f"
 }
 
-# t_ns_records UID: how many namespaces /run/paddock/UID/ns/all records (0: none).
+# t_ns_records UID: how many namespaces /run/paddock/UID/ns/all records (0: none; its
+# last line, "holder PID", is not one).
 t_ns_records() {
 	local f=/run/paddock/$1/ns/all
-	if [ -f "$f" ]; then wc -l <"$f"; else echo 0; fi
+	if [ -f "$f" ]; then grep -vc '^holder ' "$f"; else echo 0; fi
 }
 
 declare -A T_SESS_PID=()   # t_sess_start: NAME -> pid of the client (t_bg)

@@ -149,6 +149,44 @@ t_is "metrics: carol's task limit is 64" 64 \
 	"$(metric paddock_tasks_limit "$(uid_l "$carol" "$carol_uid")" "$T_TMP/live.prom")"
 t_is "metrics: carol has one session" 1 \
 	"$(metric paddock_sessions "$(uid_l "$carol" "$carol_uid")" "$T_TMP/live.prom")"
+# procs_count CGROUP: the lines of its cgroup.procs (v1: in the pids hierarchy, as the v1
+# manager counts them).
+procs_count() {
+	local f
+	for f in "/sys/fs/cgroup/pids$1/cgroup.procs" "/sys/fs/cgroup$1/cgroup.procs"; do
+		[ -f "$f" ] && { wc -l <"$f"; return; }
+	done
+	echo none
+}
+carol_cg=$(awk -F'"' '/^paddock_info\{/ && index($0, "uid=\"'"$carol_uid"'\"") { print $8 }' "$T_TMP/live.prom")
+t_is "metrics: carol's processes are the lines of her cgroup.procs (holder and su included)" \
+	"$(procs_count "$carol_cg")" \
+	"$(metric paddock_processes "$(uid_l "$carol" "$carol_uid")" "$T_TMP/live.prom")"
+# Sessions are the connections open to the holder's socket, counted by one sock_diag dump
+# of this network namespace: a second session counts while it lasts.
+t_sess_start c-two "$carol" 'echo c2-up'
+t_ok "carol's second session is up" t_sess_wait c-two
+t_ok "metrics: during carol's second session" "$P" metrics
+t_is "metrics: ... carol has two sessions" 2 \
+	"$(metric paddock_sessions "$(uid_l "$carol" "$carol_uid")" <(printf '%s\n' "$T_OUT"))"
+t_ok "carol's second session ends" t_sess_end c-two
+t_ok "metrics: after it" "$P" metrics
+t_is "metrics: ... one session again" 1 \
+	"$(metric paddock_sessions "$(uid_l "$carol" "$carol_uid")" <(printf '%s\n' "$T_OUT"))"
+# Run where the holders' sockets are not (another network namespace), the dump lists
+# neither the listener nor its connections: sessions are unknown there, not 0.
+t_ok "metrics: in a network namespace of its own" unshare -n "$P" metrics
+other=$T_OUT
+t_nok "metrics: ... leaves paddock_sessions out" grep -q '^paddock_sessions{' <<<"$other"
+t_ok "metrics: ... and still has the rest" grep -qF "paddock_processes{$(uid_l "$carol" "$carol_uid")} " <<<"$other"
+# Looking wakes no holder: their context switches stay as they were across metrics,
+# status and top (the holders sleep in epoll_wait while nobody logs in or out).
+holders=$("$PY" -c 'import json, sys; print(" ".join(str(p["holder_pid"]) for p in json.load(sys.stdin)))' \
+	<<<"$("$P" status --json)")
+switches() { for h in $holders; do awk '/ctxt_switches/ { s += $2 } END { printf "%d ", s }' "/proc/$h/status"; done; }
+before=$(switches)
+t_ok "metrics, status and top --batch run" sh -c '"$1" metrics && "$1" status && "$1" status --json && "$1" top --batch' _ "$P"
+t_is "... and no holder was woken (context switches of the 3 holders: $before)" "$before" "$(switches)"
 mem=$(metric paddock_memory_usage_bytes "$(uid_l "$carol" "$carol_uid")" "$T_TMP/live.prom")
 t_ok "metrics: carol's memory usage is > 0 and below the limit (${mem:-none})" \
 	test "${mem:-0}" -gt 0 -a "${mem:-0}" -lt $((64 << 20))
