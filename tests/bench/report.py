@@ -321,23 +321,27 @@ def metrics_section(raw):
         runs = {}
         for line in text.splitlines():
             f = line.split()
-            if len(f) != 8 or f[0] != "scrape":
+            if len(f) != 9 or f[0] != "scrape":
                 continue
             runs.setdefault((int(f[1]), f[2]), []).append((int(f[4]), int(f[5]), f[6],
-                                                            int(f[7])))
+                                                            int(f[7]), int(f[8])))
         if runs:
             out += ["### paddock metrics and top at N paddocks held", "",
                     "Each run a whole process; times in ms: median / max of the runs "
                     "(top: less its one-second interval); CPU: user + system time "
-                    "(10 ms resolution), the figure a loaded machine disturbs least.", "",
+                    "(10 ms resolution), the figure a loaded machine disturbs least; "
+                    "holders: the CPU time every holder used over the run (answering "
+                    "the collector, if it asks them).", "",
                     "| paddocks | kind | runs | wall, median / max | CPU, median / max "
-                    "| output bytes | lines (samples) |",
-                    "|---|---|---|---|---|---|---|"]
+                    "| holders' CPU, median / max | output bytes | lines (samples) |",
+                    "|---|---|---|---|---|---|---|---|"]
             for (n, kind), r in sorted(runs.items()):
                 t = [x[0] for x in r]
                 c = [x[3] for x in r]
+                h = [x[4] for x in r]
                 out.append(f"| {n} | {kind} | {len(r)} | {ms(statistics.median(t))} / "
                            f"{ms(max(t))} | {ms(statistics.median(c))} / {ms(max(c))} "
+                           f"| {ms(statistics.median(h))} / {ms(max(h))} "
                            f"| {r[-1][1]:,} | {r[-1][2]} |")
             out.append("")
         calls = [line.split() for line in text.splitlines() if line.startswith("calls ")]
