@@ -126,10 +126,14 @@ MEMO_TAG := $(shell cat $(sort $(wildcard conf/*.c conf/*.h)) | cksum | cut -d' 
 $(B)/conf/policy-memo.o: ALL_CFLAGS += -DPOLICY_MEMO_TAG='"$(MEMO_TAG)"'
 $(B)/conf/policy-memo.o: $(CONF_SRC)
 
+# Made anew each time: ar r keeps the members of sources since renamed or removed,
+# and the linker takes a symbol from the first member that has it.
 $(B)/libpaddock-conf.a: $(CONF_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(B)/libpaddock-engine.a: $(ENGINE_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(B)/pam_paddock.so: $(B)/pam_module/pam_paddock.o $(B)/libpaddock-engine.a $(B)/libpaddock-conf.a pam_module/pam_paddock.map $(B)/config
