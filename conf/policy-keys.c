@@ -407,6 +407,13 @@ static int parse_network_hook(const char *v, void *dst, const char **why)
 	return parse_path(v, dst);
 }
 
+/* The cloud metadata services, which hand the instance's credentials to
+ * whoever asks: link-local (AWS, GCP, Azure, OpenStack and most others on
+ * 169.254.169.254), Alibaba Cloud's 100.100.100.200, and the IPv6
+ * endpoints of AWS (fd00:ec2::254) and GCP (fd20:ce::254), which a paddock
+ * reaches once nat_pool6 gives it IPv6. */
+#define EGRESS_DENY_DEFAULT "169.254.0.0/16 100.100.100.200 fd00:ec2::254 fd20:ce::254"
+
 static int parse_egress_deny(const char *v, void *dst, const char **why)
 {
 	*why = "expected none, or one to 16 IPv4 or IPv6 prefixes (ADDR or ADDR/LEN, no host "
@@ -459,7 +466,7 @@ const PolicyKey policy_keys[] = {
 	{ { "tasks_max", false, "512" }, parse_tasks_max, U(tasks_max) },
 	{ { "hostname", false, "%u-%h" }, parse_hostname, U(hostname) },
 	{ { "network", false, "loopback" }, parse_network, U(network) },
-	{ { "egress_deny", false, "169.254.0.0/16" }, parse_egress_deny, U(egress_deny) },
+	{ { "egress_deny", false, EGRESS_DENY_DEFAULT }, parse_egress_deny, U(egress_deny) },
 	{ { "egress_allow", false, "any" }, parse_egress_allow, U(egress_allow) },
 	{ { "host_access", false, "dns" }, parse_host_access, U(host_access) },
 	{ { "private_tmp", false, "yes" }, parse_bool, U(private_tmp) },

@@ -16,7 +16,8 @@
 #     (none: nothing, DNS neither on the host's address nor through the stub; dns: port
 #     53 only, no other TCP or UDP port, no ping; all: every port and ping), over IPv4
 #     and IPv6, another user's paddock (both directions, IPv4 and IPv6, a port the
-#     other listens on, ping), 169.254.169.254 in the upstream, an egress_deny target
+#     other listens on, ping), 169.254.169.254, 100.100.100.200, fd00:ec2::254 and
+#     fd20:ce::254 (the default egress_deny) in the upstream, an egress_deny target
 #     (IPv4 and IPv6), what egress_allow leaves out (IPv6 too when it names only IPv4);
 #   * one address per user: two sessions (su and sshd) share it;
 #   * teardown: no interface, address, route, nftables element or netns name is left,
@@ -282,6 +283,16 @@ t_ok "control: the host reaches the metadata service $N_META" n_probe_host http 
 for u in "$alice" "$carol" "$dave"; do
 	t_nok "${u##*-}: $N_META (metadata, the built-in egress_deny) is not reachable" \
 		n_probe "$u" http "$N_META" 80
+done
+# The other metadata services of the default (Alibaba's; AWS's and GCP's over IPv6): shut
+# for the users under the default, open to dave, whose egress_deny replaces it.
+for m in "${N_METAS[@]}"; do
+	t_ok "control: the host reaches the metadata service $m" n_probe_host http "$m" 80
+	for u in "$alice" "$carol"; do
+		t_nok "${u##*-}: $m (metadata, the built-in egress_deny) is not reachable" \
+			n_probe "$u" http "$m" 80
+	done
+	t_ok "dave: $m is (his egress_deny replaces the default)" n_probe "$dave" http "$m" 80
 done
 t_ok "control: alice reaches $N_UP_OTHER" n_probe "$alice" tcp "$N_UP_OTHER" 7
 t_nok "dave: $N_UP_OTHER (his egress_deny) is not reachable" n_probe "$dave" tcp "$N_UP_OTHER" 7

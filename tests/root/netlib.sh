@@ -30,6 +30,8 @@
 #                                              lo 203.0.113.66, 2001:db8:113::66: tcp-echo 7
 #                                                 (N_UP_OTHER, N_UP_OTHER6)
 #                                              lo 169.254.169.254: http 80 (N_META)
+#                                              lo 100.100.100.200, fd00:ec2::254,
+#                                                 fd20:ce::254: http 80 (N_METAS)
 #
 # Only documentation ranges (RFC 5737, RFC 3849) and link-local are used, they exist
 # only in these namespaces, and the upstream has no route back to nat_pool or to any
@@ -52,6 +54,9 @@ N_UP_SVC6=2001:db8:113::10     # upstream services over IPv6: tcp-echo 7, udp-ec
 N_UP_OTHER6=2001:db8:113::66   # another upstream IPv6 address (tcp-echo 7)
 N_UP_NAME=mirror.paddock.test  # resolves to N_UP_SVC at N_UP_DNS
 N_META=169.254.169.254     # a "cloud metadata" http service in the upstream
+# the other metadata services of the built-in egress_deny, beside N_META: Alibaba's, then
+# AWS's and GCP's over IPv6 (when N_V6 is 1)
+N_METAS=(100.100.100.200)
 N_STUB=127.0.0.53          # the host's loopback DNS stub (n_resolv stub)
 N_LO_PORT=                 # the host's 127.0.0.1-only tcp-echo (n_setup)
 N_HOST_PORT=               # the host's 0.0.0.0 tcp-echo, "a database" (n_setup)
@@ -79,7 +84,7 @@ n_setup() {
 		t_bail "cannot make the host's link to the upstream"
 	n_up ip link set lo up && n_up ip addr add "$N_UP_ADDR/24" dev eth0 &&
 		n_up ip link set eth0 up || t_bail "cannot configure the upstream's link"
-	for p in "$N_UP_SVC" "$N_UP_DNS" "$N_UP_OTHER" "$N_META"; do
+	for p in "$N_UP_SVC" "$N_UP_DNS" "$N_UP_OTHER" "$N_META" "${N_METAS[@]}"; do
 		n_up ip addr add "$p/32" dev lo || t_bail "cannot add $p in the upstream"
 	done
 	# a control: the upstream cannot route to any nat_pool (replies need masquerade)
@@ -97,6 +102,10 @@ n_setup() {
 			n_up ip -6 addr add "$N_UP_OTHER6/128" dev lo nodad ||
 			t_bail "cannot make the IPv6 half of the upstream"
 		n_up ip -6 route get fd00::1 >/dev/null 2>&1 && t_bail "the upstream has a route to fc00::/7"
+		N_METAS+=(fd00:ec2::254 fd20:ce::254)
+		for p in fd00:ec2::254 fd20:ce::254; do
+			n_up ip -6 addr add "$p/128" dev lo nodad || t_bail "cannot add $p in the upstream"
+		done
 		s6=("tcp-echo:[$N_UP_SVC6]:7" "udp-echo:[$N_UP_SVC6]:7" "whoami:[$N_UP_SVC6]:8"
 			"tcp-echo:[$N_UP_OTHER6]:7")
 		h6=("tcp-echo:[::1]:$N_LO_PORT" "tcp-echo:[::]:$N_HOST_PORT" "udp-echo:[::]:$N_HOST_PORT")
@@ -104,7 +113,11 @@ n_setup() {
 
 	n__serve upstream "$N_UP_NS" "tcp-echo:$N_UP_SVC:7" "udp-echo:$N_UP_SVC:7" \
 		"whoami:$N_UP_SVC:8" "http:$N_UP_SVC:80" "tcp-echo:$N_UP_OTHER:7" "${s6[@]}"
-	n__serve metadata "$N_UP_NS" "http:$N_META:80"
+	local m=() a
+	for a in "${N_METAS[@]}"; do
+		case $a in *:*) m+=("http:[$a]:80") ;; *) m+=("http:$a:80") ;; esac
+	done
+	n__serve metadata "$N_UP_NS" "http:$N_META:80" "${m[@]}"
 	n__dnsmasq upstream "$N_UP_NS" "$N_UP_DNS" "--address=/$N_UP_NAME/$N_UP_SVC"
 
 	n__serve host "" "tcp-echo:127.0.0.1:$N_LO_PORT" "tcp-echo:0.0.0.0:$N_HOST_PORT" \

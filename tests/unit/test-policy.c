@@ -1024,7 +1024,9 @@ static const GoodCase good_cases[] = {
 	  "egress_allow=192.0.2.0/24 2001:db8::/32|host_access=none" },
 	{ "network = nat: the built-in defaults", "[default]\nnetwork = nat\n", NULL, "m", 1031, "",
 	  "network=nat|nat_pool=10.200.0.0/16|nat_pool6=none|dns=auto|network_hook=none|"
-	  "egress_deny=169.254.0.0/16|egress_allow=any|host_access=dns|egress_deny@builtin" },
+	  "egress_deny=169.254.0.0/16 100.100.100.200 fd00:ec2::254 "
+	  "fd20:ce::254|egress_allow=any|host_access=dns|"
+	  "egress_deny@builtin" },
 	{ "nat keys set to none",
 	  "[global]\nnat_pool6 = none\nnetwork_hook = none\n"
 	  "[default]\nnetwork = nat\negress_deny = none\n",
@@ -1926,7 +1928,8 @@ static void docs_tests(void)
 				       p, &who,
 				       "isolate=yes|memory_max=2G|cpu_quota=100%|tasks_max=512|"
 				       "namespaces=mount pid ipc uts "
-				       "net|network=nat|egress_deny=169.254.0.0/16|"
+				       "net|network=nat|egress_deny=169.254.0.0/16 "
+				       "100.100.100.200 fd00:ec2::254 fd20:ce::254|"
 				       "host_access=dns"),
 			       "docs: the shipped policy isolates a user with the documented "
 			       "values");
