@@ -212,8 +212,17 @@ static int describe_holder(int proc, PaddockInfo *p)
 	return 0;
 }
 
+/* The recorded inodes of p's namespaces (p->ns_mask), 0 for the others. */
+static void keep_ns(PaddockInfo *p, const NsInodes *rec)
+{
+	for (unsigned i = 0; i < NS_COUNT; i++)
+		if (p->ns_mask & (1u << i))
+			p->ns.ino[i] = rec->ino[i];
+}
+
 int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret)
 {
+	NsInodes rec;
 	_cleanup_(closep) int fd = -EBADF, pidfd = -EBADF, proc = -EBADF;
 	PaddockInfo p = { .uid = uid };
 	char reply[HOLDER_MSG_MAX];
@@ -237,12 +246,8 @@ int admin_paddock_info(int run_dir_fd, uid_t uid, PaddockInfo *ret)
 	/* Threat 2: what we read was the holder's only if it is still alive. */
 	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
 		return errno == ESRCH ? -ESTALE : negative_errno();
-	for (unsigned i = 0; i < NS_COUNT; i++) {
-		NsInodes one;
-
-		if ((p.ns_mask & (1u << i)) && ns_read_inodes(run_dir_fd, uid, 1u << i, &one) == 0)
-			p.ns.ino[i] = one.ino[i];
-	}
+	if (ns_read_holder(run_dir_fd, uid, &rec, NULL) == 0)
+		keep_ns(&p, &rec);
 	pw = getpwuid(uid);
 	if (pw)
 		snprintf(p.user, sizeof(p.user), "%s", pw->pw_name);
@@ -274,9 +279,7 @@ int admin_paddock_read(int run_dir_fd, uid_t uid, const CtlConns *conns, Paddock
 	r = describe_holder(proc, &p);
 	if (r < 0)
 		return r;
-	for (unsigned i = 0; i < NS_COUNT; i++)
-		if (p.ns_mask & (1u << i))
-			p.ns.ino[i] = rec.ino[i];
+	keep_ns(&p, &rec);
 	snprintf(ctl, sizeof(ctl), "%u/" HOLDER_CTL_NAME, (unsigned)uid);
 	if (conns && fstatat(run_dir_fd, ctl, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISSOCK(st.st_mode))
