@@ -14,11 +14,13 @@
 #     systemd; each service where the module is not needed or must not be is
 #     named with its reason;
 #   * the Ubuntu 24.04 stack: sshd's PAM file and sshd_config are Ubuntu's own
-#     (openssh 1:9.6p1-3ubuntu13.9, tests/root/pam-stacks/ubuntu-24.04/README
-#     names the source); Ubuntu's other packages are not reachable from here, so
-#     the rest is Debian's files with Ubuntu's documented differences (systemd-user
-#     in /etc/pam.d, pam_motd and pam_umask lines, the capability profile); it
-#     passes too, and misconfigurations injected into it are found;
+#     (openssh 1:9.6p1-3ubuntu13.9); systemd-user and libpam-systemd's profile
+#     are Debian's, checked byte for byte against Ubuntu's (systemd
+#     255.4-1ubuntu8.3: their git blob ids); login without pam_lastlog, as
+#     Ubuntu 24.04 ships it (tests/root/pam-stacks/ubuntu-24.04/README names
+#     every source).  Ubuntu's other packages are not reachable from here: the
+#     rest is Debian's.  It passes too, and misconfigurations injected into it
+#     are found;
 #   * each misconfiguration injected into a fresh copy exits 1 and is named:
 #     optional, sufficient, -session, a stack that ends before the module, the
 #     module before pam_systemd, an unknown argument, the module in cron or
@@ -69,11 +71,8 @@ mkroot() {
 		# shellcheck disable=SC2016 # a literal $OpenBSD:, as debian/rules has it
 		sed 's/^@IF_KEYINIT@//' "$UBUNTU/openssh-server.sshd.pam.in" >"$r/etc/pam.d/sshd" &&
 			sed '/\$OpenBSD:/d' "$UBUNTU/sshd_config" >"$r/etc/ssh/sshd_config" || return 1
-		mv "$r/usr/lib/pam.d/systemd-user" "$r/etc/pam.d/systemd-user"
-		printf 'Name: Inheritable Capabilities Management\nDefault: yes\nPriority: 256\nAuth-Type: Primary\nAuth:\n\toptional\tpam_cap.so\n' \
-			>"$r/usr/share/pam-configs/capability"
-		sed -i '/@include common-session/a session    optional     pam_umask.so' "$r/etc/pam.d/login"
-		printf 'session    optional   pam_motd.so motd=/run/motd.dynamic\n' >>"$r/etc/pam.d/su-l"
+		# Ubuntu 24.04 removed pam_lastlog (not year-2038 safe): login lacks it
+		sed -i '/pam_lastlog\.so/d' "$r/etc/pam.d/login"
 	fi
 	# As libpam-runtime's postinst on a first install, then the admin's --enable.
 	DEBIAN_FRONTEND=noninteractive pam-auth-update --root "$r" --package --force >/dev/null 2>&1 &&
@@ -122,17 +121,25 @@ t_like "... cron has it" "pam: cron: ok \(pam_paddock at $N/etc/pam.d/common-ses
 t_like "... systemd-user without systemd is not a problem" "pam: systemd-user: ok" "$T_OUT"
 
 U=$T_TMP/ubuntu
-t_ok "Ubuntu 24.04 stack (Ubuntu's sshd files, the rest Debian's with Ubuntu's differences) enabled" \
+t_ok "Ubuntu 24.04 stack (Ubuntu's sshd and systemd files, login without pam_lastlog) enabled" \
 	mkroot "$U" systemd ubuntu
 t_ok "... its sshd PAM file is Ubuntu's (pam_motd's motd.dynamic, keyinit line kept)" \
 	grep -qx 'session    optional     pam_keyinit.so force revoke' "$U/etc/pam.d/sshd"
+# The git blob ids of Ubuntu's debian/extra/pam.d/systemd-user and
+# debian/extra/pam-configs/systemd (README): Debian's are the same bytes.
+blob_id() { { printf 'blob %d\0' "$(stat -c %s "$1")" && cat "$1"; } | sha1sum | cut -d' ' -f1; }
+t_is "... systemd-user is Ubuntu's, byte for byte" 65279f94d773ba06db4e7e159eb32677f9ec055d \
+	"$(blob_id "$U/usr/lib/pam.d/systemd-user")"
+t_is "... libpam-systemd's profile is Ubuntu's, byte for byte" 5b56996a2bb77030fe11ee80e250f59081527aee \
+	"$(blob_id "$U/usr/share/pam-configs/systemd")"
+t_nok "... login has no pam_lastlog, as Ubuntu 24.04's" grep -q pam_lastlog "$U/etc/pam.d/login"
 t_ok "Ubuntu stack, systemd host: passes (exit 0)" check "$U"
 out=$T_OUT
 t_like "Ubuntu: sshd has it from common-session (Ubuntu's sshd file)" \
 	"pam: sshd: ok \(pam_paddock at $U/etc/pam.d/common-session:[0-9]+\)" "$out"
 t_like "Ubuntu: UsePAM yes from Ubuntu's sshd_config, at its own line" \
 	"sshd: ok \(UsePAM yes at $U/etc/ssh/sshd_config:$(grep -n '^UsePAM yes' "$U/etc/ssh/sshd_config" | cut -d: -f1)\)" "$out"
-t_like "Ubuntu: systemd-user from /etc/pam.d is named" "pam: systemd-user: ok without pam_paddock \(must not be there" "$out"
+t_like "Ubuntu: systemd-user (from /usr/lib/pam.d) is named" "pam: systemd-user: ok without pam_paddock \(must not be there" "$out"
 t_like "Ubuntu: login has it" "pam: login: ok \(pam_paddock at $U/etc/pam.d/common-session" "$out"
 t_nok "Ubuntu: no false alarm" grep -E "PROBLEM|MISSING|BYPASS" <<<"$out"
 
