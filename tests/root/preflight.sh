@@ -72,7 +72,7 @@ mkroot() {
 		sed 's/^@IF_KEYINIT@//' "$UBUNTU/openssh-server.sshd.pam.in" >"$r/etc/pam.d/sshd" &&
 			sed '/\$OpenBSD:/d' "$UBUNTU/sshd_config" >"$r/etc/ssh/sshd_config" || return 1
 		# Ubuntu 24.04 removed pam_lastlog (not year-2038 safe): login lacks it
-		sed -i '/pam_lastlog\.so/d' "$r/etc/pam.d/login"
+		sed -i '/pam_lastlog\.so/d' "$r/etc/pam.d/login" || return 1
 	fi
 	# As libpam-runtime's postinst on a first install, then the admin's --enable.
 	DEBIAN_FRONTEND=noninteractive pam-auth-update --root "$r" --package --force >/dev/null 2>&1 &&
